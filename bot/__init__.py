@@ -1,0 +1,1 @@
+"""The chat edge: WeCom and DingTalk wire formats live here and nowhere else."""

@@ -1,0 +1,70 @@
+"""Inbound platform events: one row per distinct message or event (the dedupe record)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, UniqueConstraint, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Field, Session, SQLModel, select
+
+from models.base import utcnow
+
+STATUS_RECEIVED = "received"
+STATUS_PROCESSING = "processing"
+STATUS_DONE = "done"
+STATUS_FAILED = "failed"
+
+
+class InboxEvent(SQLModel, table=True):
+    __tablename__ = "inbox_event"
+    __table_args__ = (UniqueConstraint("platform", "dedupe_key", name="uq_inbox_platform_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    dedupe_key: str = Field(max_length=255)
+    kind: str = Field(max_length=40)
+    user_id: str = Field(max_length=128, index=True)
+    event: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    status: str = Field(default=STATUS_RECEIVED, max_length=16, index=True)
+    attempts: int = 0
+    error: str | None = None
+    received_at: datetime = Field(default_factory=utcnow, index=True)
+    processed_at: datetime | None = None
+
+
+def record(session: Session, *, platform: str, dedupe_key: str, kind: str, user_id: str,
+           event: dict[str, Any]) -> InboxEvent | None:
+    """Insert the event; None when the same (platform, dedupe_key) is already recorded."""
+    row = InboxEvent(platform=platform, dedupe_key=dedupe_key, kind=kind, user_id=user_id,
+                     event=event)
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        return None
+    return row
+
+
+def claim(session: Session, inbox_id: int) -> bool:
+    """Atomically move a received event to processing; False if another worker has it."""
+    result = session.exec(  # type: ignore[call-overload]
+        update(InboxEvent)
+        .where(InboxEvent.id == inbox_id,
+               InboxEvent.status.in_([STATUS_RECEIVED, STATUS_FAILED]))  # type: ignore[attr-defined]
+        .values(status=STATUS_PROCESSING, attempts=InboxEvent.attempts + 1)
+    )
+    return result.rowcount == 1
+
+
+def stale_received(session: Session, *, older_than: datetime, limit: int = 500) -> list[int]:
+    """Events recorded but never processed (e.g. Redis was down at enqueue time)."""
+    rows = session.exec(
+        select(InboxEvent.id)
+        .where(InboxEvent.status == STATUS_RECEIVED, InboxEvent.received_at < older_than)
+        .order_by(InboxEvent.id)  # type: ignore[arg-type]
+        .limit(limit)
+    )
+    return list(rows)

@@ -1,0 +1,49 @@
+"""People in the sales organisation and their roles."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, Session, SQLModel, select
+
+from models.base import utcnow
+
+ROLES = ("rep", "supervisor", "director", "finance", "admin")
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    wecom_userid: str = Field(max_length=64, unique=True)
+    dingtalk_userid: str | None = Field(default=None, max_length=64, unique=True)
+    name: str = Field(max_length=64)
+    role: str = Field(default="rep", max_length=16)
+    supervisor_userid: str | None = Field(default=None, max_length=64, index=True)
+    region: str | None = Field(default=None, max_length=32)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+def by_platform_id(session: Session, platform: str, user_id: str) -> User | None:
+    column = User.wecom_userid if platform == "wecom" else User.dingtalk_userid
+    return session.exec(select(User).where(column == user_id, User.active == True)).first()  # noqa: E712
+
+
+def upsert(session: Session, *, wecom_userid: str, name: str, role: str,
+           supervisor_userid: str | None = None, region: str | None = None,
+           dingtalk_userid: str | None = None) -> User:
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    user = session.exec(select(User).where(User.wecom_userid == wecom_userid)).first()
+    if user is None:
+        user = User(wecom_userid=wecom_userid, name=name, role=role)
+        session.add(user)
+    user.name = name
+    user.role = role
+    user.supervisor_userid = supervisor_userid
+    user.region = region
+    user.dingtalk_userid = dingtalk_userid
+    user.active = True
+    session.flush()
+    return user
