@@ -1,0 +1,11 @@
+"""What each user action does. Importing this package registers every handler on
+``router``; the edge (bot/) reaches handlers through the router only."""
+
+from bot.router import Router
+
+router = Router()
+
+# Registration happens at import; the order only matters for readability.
+from handlers import general, media, presence  # noqa: E402,F401
+
+__all__ = ["router"]

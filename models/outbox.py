@@ -118,16 +118,23 @@ def due(session: Session, *, now: datetime, limit: int = 1000) -> list[int]:
     ))
 
 
-def release_expired_leases(session: Session, *, now: datetime, lease_seconds: int) -> int:
+def release_expired_leases(session: Session, *, now: datetime, lease_seconds: int) -> list[int]:
     """Rows left in 'sending' by a dead worker: the send may or may not have happened, so
     the retry carries resend_check and the channel decides what that means."""
-    result = session.exec(  # type: ignore[call-overload]
+    cutoff = now - timedelta(seconds=lease_seconds)
+    ids = list(session.exec(
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == STATUS_SENDING, OutboxMessage.claimed_at < cutoff)
+    ))
+    if not ids:
+        return []
+    session.exec(  # type: ignore[call-overload]
         update(OutboxMessage)
-        .where(OutboxMessage.status == STATUS_SENDING,
-               OutboxMessage.claimed_at < now - timedelta(seconds=lease_seconds))
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.status == STATUS_SENDING,  # type: ignore[union-attr]
+               OutboxMessage.claimed_at < cutoff)
         .values(status=STATUS_PENDING, claimed_at=None, resend_check=True, next_attempt_at=now)
     )
-    return int(result.rowcount or 0)
+    return [i for i in ids if i is not None]
 
 
 def counts_by_status(session: Session) -> dict[str, int]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
@@ -55,3 +55,9 @@ def ping() -> bool:
         return True
     except Exception:  # noqa: BLE001 - health check reports, never raises
         return False
+
+
+def on_commit(session: Session, fn: Callable[[], None]) -> None:
+    """Run ``fn`` once the session's transaction has committed (never on rollback), so a
+    queued job can only ever see rows that exist."""
+    event.listen(session, "after_commit", lambda _s: fn(), once=True)

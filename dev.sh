@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# One entry point for newcomers and CI:
+#   bash dev.sh demo   — install, then bring the whole service up with demo data
+#   bash dev.sh test   — install, then run the test suite (extra args go to pytest)
+# Installs everything it needs into .venv on a machine that has only Python, pip and apt.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  echo "==> creating .venv"
+  "$PYTHON" -m venv .venv
+fi
+echo "==> installing Python packages"
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e '.[dev]'
+
+need_chromium() {
+  # Browser tests drive Debian's chromium through Playwright (browser downloads are blocked).
+  if [ ! -x /usr/bin/chromium ]; then
+    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+      echo "==> installing chromium (apt)"
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+      echo "!! /usr/bin/chromium missing: browser tests will be skipped (run as root to install)"
+    fi
+  fi
+}
+
+cmd=${1:-}
+shift || true
+case "$cmd" in
+  test)
+    need_chromium
+    set +e
+    .venv/bin/python -m pytest "$@"
+    rc=$?
+    set -e
+    if [ "$rc" = "5" ]; then
+      echo "!! pytest collected no tests: treated as a failure"
+      exit 1
+    fi
+    exit "$rc"
+    ;;
+  demo)
+    exec .venv/bin/zhongshu demo "$@"
+    ;;
+  *)
+    echo "usage: bash dev.sh demo | bash dev.sh test [pytest args]" >&2
+    exit 2
+    ;;
+esac

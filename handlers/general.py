@@ -1,0 +1,55 @@
+"""Help, identity and the polite answers for everything not (yet) understood."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from bot.event import Event, Reply
+from handlers import router, texts
+from models import user as users
+
+
+@router.command("帮助", summary="查看可用命令")
+def help_command(event: Event, session: Session) -> Reply:
+    sender = users.by_platform_id(session, event.platform, event.user_id)
+    if sender is None:
+        return Reply(text=texts.HELP_UNREGISTERED)
+    lines = [texts.HELP_TITLE]
+    for command in router.commands_for(sender.role):
+        usage = command.usage if command.usage != command.word else command.word
+        lines.append(f"· {usage} — {command.summary}" if command.summary else f"· {usage}")
+    lines.append(texts.HELP_FOOTER)
+    return Reply(text="\n".join(lines))
+
+
+@router.click("help")
+def help_button(event: Event, session: Session) -> Reply:
+    return help_command(event, session)
+
+
+@router.command("我的信息", summary="查看我的账号、角色和上级")
+def whoami(event: Event, session: Session) -> Reply:
+    sender = users.by_platform_id(session, event.platform, event.user_id)
+    if sender is None:
+        return Reply(text=texts.HELP_UNREGISTERED)
+    supervisor = (users.by_platform_id(session, "wecom", sender.supervisor_userid)
+                  if sender.supervisor_userid else None)
+    return Reply(text=texts.WHOAMI.format(
+        name=sender.name, role=texts.ROLE_NAMES.get(sender.role, sender.role),
+        wecom=sender.wecom_userid, dingtalk=sender.dingtalk_userid or texts.EMPTY,
+        supervisor=supervisor.name if supervisor else texts.EMPTY,
+        region=sender.region or texts.EMPTY))
+
+
+@router.otherwise_text
+def unknown_command(event: Event, session: Session) -> Reply:
+    shown = event.text if len(event.text) <= 20 else event.text[:20] + "…"
+    return Reply(text=texts.UNKNOWN_COMMAND.format(text=shown))
+
+
+@router.otherwise
+def unsupported(event: Event, session: Session) -> Reply | None:
+    # Platform notifications nobody asked about (contact changes, etc.) get no chat reply.
+    if event.kind == "platform_event":
+        return None
+    return Reply(text=texts.UNSUPPORTED)

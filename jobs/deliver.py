@@ -1,0 +1,99 @@
+"""Delivery of outbox rows through bot.channels, with backoff, pacing and leases.
+
+A row is claimed (status 'sending', committed) before the platform is called and marked
+'sent' after. A worker that dies in between leaves the row 'sending'; once its lease
+expires the sweep hands it back with ``resend_check`` so the channel can ask the platform
+to drop the copy if the first attempt did go out."""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import timedelta
+
+from redis.exceptions import RedisError
+
+from bot import channels
+from models import outbox
+from models.base import utcnow
+from zhongshu.db import session_scope
+from zhongshu.queues import QUEUE_OUTBOUND, get_queue
+from zhongshu.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+
+def backoff_seconds(attempt: int) -> float:
+    """Exponential backoff with jitter: ~2 s, 4 s, 8 s … capped at 10 minutes."""
+    base: float = min(2.0 ** attempt, 600.0)
+    return base * random.uniform(0.8, 1.2)
+
+
+def enqueue_delivery(outbox_id: int, *, delay: float = 0.0) -> None:
+    try:
+        queue = get_queue(QUEUE_OUTBOUND)
+        if delay <= 0:
+            queue.enqueue(deliver, outbox_id, job_id=f"outbox-{outbox_id}",
+                          failure_ttl=7 * 24 * 3600)
+        else:
+            queue.enqueue_in(timedelta(seconds=delay), deliver, outbox_id,
+                             job_id=f"outbox-{outbox_id}-at-{int(utcnow().timestamp() + delay)}",
+                             failure_ttl=7 * 24 * 3600)
+    except RedisError:
+        log.exception("could not enqueue outbox %s; the sweep will pick it up", outbox_id)
+
+
+def deliver(outbox_id: int) -> str:
+    settings = get_settings()
+    now = utcnow()
+    with session_scope() as session:
+        if not outbox.claim(session, outbox_id, now=now):
+            return "skipped"
+        row = session.get(outbox.OutboxMessage, outbox_id)
+        assert row is not None
+        channel, recipient, payload = row.channel, row.recipient, dict(row.payload)
+        attempt, resend_check, expires_at = row.attempts, row.resend_check, row.expires_at
+
+    if expires_at is not None and expires_at <= now:
+        with session_scope() as session:
+            outbox.mark_failed(session, outbox_id, errcode=None,
+                               error="expired before it could be delivered")
+        log.warning("outbox %s expired before delivery (%s)", outbox_id, channel)
+        return "expired"
+
+    try:
+        sent = channels.send(channel, recipient, payload, outbox_id=outbox_id, attempt=attempt,
+                             resend_check=resend_check)
+    except channels.Throttled as exc:
+        with session_scope() as session:
+            outbox.mark_retry(session, outbox_id, at=now + timedelta(seconds=exc.retry_after),
+                              errcode=None, error=str(exc), count_attempt=False)
+        enqueue_delivery(outbox_id, delay=exc.retry_after)
+        return "throttled"
+    except channels.Rejected as exc:
+        with session_scope() as session:
+            outbox.mark_failed(session, outbox_id, errcode=exc.code, error=exc.message)
+        log.error("outbox %s rejected by %s: %s", outbox_id, channel, exc)
+        return "rejected"
+    except Exception as exc:  # noqa: BLE001 - RetryLater, and anything unexpected alike
+        code = exc.code if isinstance(exc, channels.DeliveryError) else None
+        message = exc.message if isinstance(exc, channels.DeliveryError) else repr(exc)
+        if not isinstance(exc, channels.RetryLater):
+            log.exception("outbox %s: unexpected error from %s", outbox_id, channel)
+        if attempt >= settings.outbox_max_attempts:
+            with session_scope() as session:
+                outbox.mark_failed(session, outbox_id, errcode=code,
+                                   error=f"gave up after {attempt} attempts: {message}")
+            log.error("outbox %s failed for good after %s attempts: %s", outbox_id, attempt,
+                      message)
+            return "failed"
+        retry_after = getattr(exc, "retry_after", None) or backoff_seconds(attempt)
+        with session_scope() as session:
+            outbox.mark_retry(session, outbox_id, at=now + timedelta(seconds=retry_after),
+                              errcode=code, error=message)
+        enqueue_delivery(outbox_id, delay=retry_after)
+        return "retry"
+
+    with session_scope() as session:
+        outbox.mark_sent(session, outbox_id, now=utcnow(), result=sent.result)
+    return "sent"

@@ -1,0 +1,92 @@
+"""Downloading photos users send, off the ack path. Never trusts the platform's claims:
+the bytes are size-capped and must look like an image."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from redis.exceptions import RedisError
+from sqlmodel import Session
+
+from models import media
+from models.base import utcnow
+from zhongshu.db import on_commit, session_scope
+from zhongshu.queues import QUEUE_DEFAULT, get_queue
+from zhongshu.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+MAX_MEDIA_BYTES = 20 * 1024 * 1024
+IMAGE_SIGNATURES = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png"}
+
+
+def enqueue_fetch(session: Session, media_pk: int | None) -> None:
+    def enqueue() -> None:
+        try:
+            get_queue(QUEUE_DEFAULT).enqueue(fetch_media, media_pk, job_id=f"media-{media_pk}")
+        except RedisError:
+            log.exception("could not enqueue media %s", media_pk)
+
+    on_commit(session, enqueue)
+
+
+def _image_extension(data: bytes) -> str | None:
+    for signature, ext in IMAGE_SIGNATURES.items():
+        if data.startswith(signature):
+            return ext
+    return None
+
+
+def fetch_media(media_pk: int) -> str:
+    with session_scope() as session:
+        row = session.get(media.Media, media_pk)
+        if row is None or row.status == media.STATUS_STORED:
+            return "skipped"
+        platform, media_id = row.platform, row.media_id
+
+    if platform != "wecom":
+        _fail(media_pk, "该平台的图片下载尚未接入")
+        return "unsupported"
+
+    from bot.wecom.client import WeComError, get_client
+
+    try:
+        data, content_type, _filename = get_client().media_get(media_id,
+                                                               max_bytes=MAX_MEDIA_BYTES)
+    except WeComError as exc:
+        _fail(media_pk, f"下载失败：{exc}")
+        return "failed"
+    ext = _image_extension(data)
+    if ext is None:
+        _fail(media_pk, "不是 JPEG 或 PNG 图片")
+        return "not-an-image"
+
+    digest = hashlib.sha256(data).hexdigest()
+    folder = get_settings().instance_dir / "media" / digest[:2]
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{digest}.{ext}"
+    if not path.exists():
+        tmp = path.with_suffix(".part")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    with session_scope() as session:
+        row = session.get(media.Media, media_pk)
+        assert row is not None
+        row.status = media.STATUS_STORED
+        row.sha256 = digest
+        row.size = len(data)
+        row.content_type = content_type
+        row.path = str(path)
+        row.stored_at = utcnow()
+        session.add(row)
+    return "stored"
+
+
+def _fail(media_pk: int, reason: str) -> None:
+    with session_scope() as session:
+        row = session.get(media.Media, media_pk)
+        if row is not None:
+            row.status = media.STATUS_FAILED
+            row.error = reason
+            session.add(row)

@@ -1,0 +1,107 @@
+"""The scheduler: periodic sweeps declared as data, run by exactly one process.
+
+Sweeps look at the database, not at queued jobs, so whatever was missed while Redis, a
+worker or the scheduler itself was down is found and done once when it comes back."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import select
+
+from bot.intake import enqueue_inbox
+from jobs.deliver import enqueue_delivery
+from models import inbox, outbox
+from models.base import utcnow
+from zhongshu.db import session_scope
+from zhongshu.queues import get_redis
+from zhongshu.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+LEADER_KEY = "zs:scheduler:leader"
+# A due row that no queued job picked up within this grace is re-queued by the sweep.
+OVERDUE_GRACE = timedelta(seconds=60)
+INBOX_MAX_ATTEMPTS = 3
+
+
+def sweep_outbox(now: datetime) -> dict[str, int]:
+    settings = get_settings()
+    with session_scope() as session:
+        released = outbox.release_expired_leases(session, now=now,
+                                                 lease_seconds=settings.outbox_lease_seconds)
+    with session_scope() as session:
+        overdue = outbox.due(session, now=now - OVERDUE_GRACE)
+    for outbox_id in dict.fromkeys([*released, *overdue]):
+        enqueue_delivery(outbox_id)
+    return {"released": len(released), "requeued": len(overdue)}
+
+
+def sweep_inbox(now: datetime) -> dict[str, int]:
+    with session_scope() as session:
+        stale = inbox.stale_received(session, older_than=now - OVERDUE_GRACE)
+        retry = list(session.exec(
+            select(inbox.InboxEvent.id).where(
+                inbox.InboxEvent.status == inbox.STATUS_FAILED,
+                inbox.InboxEvent.attempts < INBOX_MAX_ATTEMPTS,
+                inbox.InboxEvent.received_at < now - OVERDUE_GRACE)
+        ))
+    for inbox_id in [*stale, *retry]:
+        enqueue_inbox(inbox_id)
+    return {"stale": len(stale), "retried": len(retry)}
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    every: timedelta
+    run: Callable[[datetime], dict[str, int]]
+
+
+SCHEDULE: tuple[Periodic, ...] = (
+    Periodic("outbox-sweep", timedelta(seconds=15), sweep_outbox),
+    Periodic("inbox-sweep", timedelta(seconds=60), sweep_inbox),
+)
+
+
+def run_due(now: datetime, last_run: dict[str, datetime]) -> dict[str, dict[str, int]]:
+    results: dict[str, dict[str, int]] = {}
+    for periodic in SCHEDULE:
+        previous = last_run.get(periodic.name)
+        if previous is None or now - previous >= periodic.every:
+            try:
+                results[periodic.name] = periodic.run(now)
+            except Exception:  # noqa: BLE001 - one failing sweep must not stop the others
+                log.exception("periodic %s failed", periodic.name)
+            last_run[periodic.name] = now
+    return results
+
+
+def run_forever(*, tick: float | None = None, stop: Callable[[], bool] = lambda: False) -> None:
+    """Hold the leader lock and run due sweeps. A second scheduler waits as a standby."""
+    settings = get_settings()
+    tick = tick or min(5.0, float(settings.scheduler_tick_seconds))
+    me = f"{socket.gethostname()}:{os.getpid()}"
+    ttl = int(max(tick * 3, 15))
+    last_run: dict[str, datetime] = {}
+    redis = get_redis()
+    log.info("scheduler %s starting (tick %.1fs)", me, tick)
+    while not stop():
+        try:
+            leader = redis.set(LEADER_KEY, me, nx=True, ex=ttl) or (
+                (redis.get(LEADER_KEY) or b"").decode() == me and redis.expire(LEADER_KEY, ttl))
+        except Exception:  # noqa: BLE001 - keep trying while Redis is away
+            log.exception("scheduler cannot reach redis")
+            leader = False
+        if leader:
+            results = run_due(utcnow(), last_run)
+            for name, counts in results.items():
+                if any(counts.values()):
+                    log.info("%s: %s", name, counts)
+        time.sleep(tick)

