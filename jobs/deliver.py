@@ -63,7 +63,7 @@ def deliver(outbox_id: int) -> str:
 
     try:
         sent = channels.send(channel, recipient, payload, outbox_id=outbox_id, attempt=attempt,
-                             resend_check=resend_check)
+                             resend_check=resend_check, expires_at=expires_at)
     except channels.Throttled as exc:
         with session_scope() as session:
             outbox.mark_retry(session, outbox_id, at=now + timedelta(seconds=exc.retry_after),
@@ -89,8 +89,11 @@ def deliver(outbox_id: int) -> str:
             return "failed"
         retry_after = getattr(exc, "retry_after", None) or backoff_seconds(attempt)
         with session_scope() as session:
+            # A timed-out answer may hide a delivered message: the retry asks the platform
+            # to drop the copy where the channel can.
             outbox.mark_retry(session, outbox_id, at=now + timedelta(seconds=retry_after),
-                              errcode=code, error=message)
+                              errcode=code, error=message,
+                              resend_check=isinstance(exc, channels.MaybeSent) or None)
         enqueue_delivery(outbox_id, delay=retry_after)
         return "retry"
 

@@ -7,6 +7,7 @@ import hashlib
 import logging
 
 from redis.exceptions import RedisError
+from rq import Retry
 from sqlmodel import Session
 
 from models import media
@@ -24,7 +25,8 @@ IMAGE_SIGNATURES = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png"}
 def enqueue_fetch(session: Session, media_pk: int | None) -> None:
     def enqueue() -> None:
         try:
-            get_queue(QUEUE_DEFAULT).enqueue(fetch_media, media_pk, job_id=f"media-{media_pk}")
+            get_queue(QUEUE_DEFAULT).enqueue(fetch_media, media_pk, job_id=f"media-{media_pk}",
+                                             retry=Retry(max=3, interval=[10, 60, 300]))
         except RedisError:
             log.exception("could not enqueue media %s", media_pk)
 
@@ -49,14 +51,17 @@ def fetch_media(media_pk: int) -> str:
         _fail(media_pk, "该平台的图片下载尚未接入")
         return "unsupported"
 
-    from bot.wecom.client import WeComError, get_client
+    from bot.channels import Rejected, RetryLater
+    from bot.wecom.client import get_client
 
     try:
         data, content_type, _filename = get_client().media_get(media_id,
                                                                max_bytes=MAX_MEDIA_BYTES)
-    except WeComError as exc:
-        _fail(media_pk, f"下载失败：{exc}")
+    except Rejected as exc:  # expired / unknown media id, or larger than the cap
+        _fail(media_pk, f"下载失败：{exc.message}")
         return "failed"
+    except RetryLater:
+        raise  # transient: RQ's retry runs it again
     ext = _image_extension(data)
     if ext is None:
         _fail(media_pk, "不是 JPEG 或 PNG 图片")

@@ -65,6 +65,14 @@ def test_transient_error_schedules_a_backoff_retry():
     assert deliver_mod.deliver(oid) == "skipped"
 
 
+def test_timed_out_answer_retries_with_resend_check():
+    oid = _queue()
+    with mock.patch.object(channels, "send", side_effect=channels.MaybeSent(None, "read timeout")), \
+         mock.patch.object(deliver_mod, "enqueue_delivery"):
+        assert deliver_mod.deliver(oid) == "retry"
+    assert _row(oid).resend_check is True
+
+
 def test_platform_retry_after_is_honoured():
     oid = _queue(channel=outbox.CHANNEL_DINGTALK_ROBOT)
     error = channels.RetryLater(130101, "send too fast", retry_after=600)
@@ -130,6 +138,8 @@ def test_dead_worker_lease_is_released_with_resend_check():
     enqueue.assert_called_with(oid)
     row = _row(oid)
     assert row.status == "pending" and row.resend_check is True
+    with session_scope() as session:  # the sweep ran "in the future": make it due now
+        session.get(outbox.OutboxMessage, oid).next_attempt_at = utcnow()  # type: ignore[union-attr]
     with mock.patch.object(channels, "send", return_value=channels.Sent({})) as send:
         deliver_mod.deliver(oid)
     assert send.call_args.kwargs["resend_check"] is True

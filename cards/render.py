@@ -1,0 +1,215 @@
+"""Render a neutral ``Reply`` / ``Card`` (bot.event) into each platform's message dict.
+
+A reply becomes one message. When a reply sets several things, the richest wins:
+card, then markdown, then text.
+
+WeCom (message/send ``msg``, PLATFORMS.md §2.2):
+- text / markdown as is;
+- a card with buttons: ``template_card`` of type ``button_interaction`` (task_id required,
+  at most 6 buttons ``{text, style, key}``); the click comes back as a
+  ``template_card_event`` with the button key;
+- a card with fields and a link: ``template_card`` ``text_notice`` whose ``card_action``
+  opens the link (text_notice requires a card_action, so it needs the url);
+- a card with a link only: ``textcard`` (title, description, url, 详情);
+- a card with neither buttons nor a link: ``markdown``.
+Fields go to ``horizontal_content_list`` (at most 6 rows).
+
+DingTalk (robot: ``actionCard``; work notification: snake_case ``action_card``):
+DingTalk robot and work-notification cards have link buttons only — nothing calls us back
+when one is tapped. So a button becomes a ``dtmd://dingtalkclient/sendMessage?content=…``
+link: tapping it makes the DingTalk client send that text into the conversation as if the
+user had typed it, and the robot receives it as an ordinary text message. The text is
+``"<button text> #<button key>"``; ``parse_dingtalk_action`` gives the key back so the
+DingTalk edge can turn such a message into a card action. This only reaches us in a
+conversation with the robot (sessionWebhook replies, the group robot): in a work
+notification the user cannot send into that chat, so there buttons are shown but do
+nothing — prefer a card ``url`` for work notifications.
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+from typing import Any
+
+from bot.event import Button, Card, Reply
+from cards import texts
+
+MAX_WECOM_BUTTONS = 6
+MAX_WECOM_ROWS = 6  # horizontal_content_list
+TASK_ID_RE = re.compile(r"^[0-9A-Za-z_\-@]{1,128}$")  # WeCom task_id rule (42014 otherwise)
+# Keys are "area.action" with an optional ":argument", so a hash a user types is not a tap.
+DINGTALK_ACTION_RE = re.compile(r"#([a-z][a-z0-9_]*\.[a-z0-9_.]+(?::[^\s#]+)?)\s*$")
+
+
+# -- WeCom ------------------------------------------------------------------------------------
+
+def wecom_message(reply: Reply) -> dict[str, Any]:
+    """The ``{"msgtype": t, t: {...}}`` part of a WeCom message/send body."""
+    if reply.card is not None:
+        return _wecom_card_message(reply.card)
+    if reply.markdown is not None:
+        return {"msgtype": "markdown", "markdown": {"content": reply.markdown}}
+    if reply.text is not None:
+        return {"msgtype": "text", "text": {"content": reply.text}}
+    raise ValueError("empty reply: set text, markdown or card")
+
+
+def wecom_template_card(card: Card) -> dict[str, Any]:
+    """The ``template_card`` object alone (also what update_template_card takes)."""
+    if card.buttons:
+        return _wecom_button_card(card)
+    if card.url is None:
+        raise ValueError("a WeCom template card needs buttons or a url")
+    tc: dict[str, Any] = {"card_type": "text_notice", "main_title": {"title": card.title}}
+    if card.description:
+        tc["sub_title_text"] = card.description
+    if card.fields:
+        tc["horizontal_content_list"] = _wecom_rows(card)
+    tc["card_action"] = {"type": 1, "url": card.url}
+    if card.task_id is not None:
+        tc["task_id"] = _task_id(card.task_id)
+    return tc
+
+
+def _wecom_card_message(card: Card) -> dict[str, Any]:
+    if card.buttons or (card.url is not None and card.fields):
+        return {"msgtype": "template_card", "template_card": wecom_template_card(card)}
+    if card.url is not None:
+        return {"msgtype": "textcard", "textcard": {
+            "title": card.title, "description": card.description or card.title,
+            "url": card.url, "btntxt": texts.DETAILS}}
+    return {"msgtype": "markdown", "markdown": {"content": _wecom_card_markdown(card)}}
+
+
+def _wecom_button_card(card: Card) -> dict[str, Any]:
+    if card.task_id is None:
+        raise ValueError(f"card {card.title!r} has buttons but no task_id")
+    if len(card.buttons) > MAX_WECOM_BUTTONS:
+        raise ValueError(f"card {card.title!r}: {len(card.buttons)} buttons, "
+                         f"WeCom shows at most {MAX_WECOM_BUTTONS}")
+    tc: dict[str, Any] = {"card_type": "button_interaction",
+                          "main_title": {"title": card.title}}
+    if card.description:
+        tc["sub_title_text"] = card.description
+    if card.fields:
+        tc["horizontal_content_list"] = _wecom_rows(card)
+    if card.url is not None:
+        tc["card_action"] = {"type": 1, "url": card.url}
+    tc["task_id"] = _task_id(card.task_id)
+    tc["button_list"] = [{"text": b.text, "style": b.style, "key": b.key}
+                         for b in card.buttons]
+    return tc
+
+
+def _wecom_rows(card: Card) -> list[dict[str, str]]:
+    if len(card.fields) > MAX_WECOM_ROWS:
+        raise ValueError(f"card {card.title!r}: {len(card.fields)} fields, "
+                         f"WeCom shows at most {MAX_WECOM_ROWS}")
+    return [{"keyname": name, "value": value} for name, value in card.fields]
+
+
+def _wecom_card_markdown(card: Card) -> str:
+    lines = [f"**{card.title}**"]
+    if card.description:
+        lines.append(card.description)
+    lines += [f"> {name}：{value}" for name, value in card.fields]
+    return "\n".join(lines)
+
+
+def _task_id(task_id: str) -> str:
+    if not TASK_ID_RE.match(task_id) or len(task_id.encode("utf-8")) > 128:
+        raise ValueError(f"WeCom task_id {task_id!r}: only [0-9A-Za-z_-@], at most 128 bytes")
+    return task_id
+
+
+# -- DingTalk ---------------------------------------------------------------------------------
+
+def dingtalk_action_command(button: Button) -> str:
+    """The text a tapped DingTalk button sends back into the conversation."""
+    return f"{button.text} #{button.key}"
+
+
+def dingtalk_action_url(button: Button) -> str:
+    """``dtmd://`` link that makes the DingTalk client send the button's command."""
+    command = urllib.parse.quote(dingtalk_action_command(button), safe="")
+    return f"dtmd://dingtalkclient/sendMessage?content={command}"
+
+
+def parse_dingtalk_action(text: str) -> str | None:
+    """The button key in a message sent by a tapped button, else None."""
+    match = DINGTALK_ACTION_RE.search(text.strip())
+    return match.group(1) if match else None
+
+
+def dingtalk_robot_message(reply: Reply) -> dict[str, Any]:
+    """A robot message (group webhook or sessionWebhook)."""
+    if reply.card is not None:
+        card = reply.card
+        links = _dingtalk_links(card)
+        if not links:
+            return _dingtalk_markdown(card.title, _dingtalk_card_markdown(card))
+        body: dict[str, Any] = {"title": card.title, "text": _dingtalk_card_markdown(card)}
+        if len(links) == 1 and not card.buttons:
+            body["singleTitle"], body["singleURL"] = links[0]
+        else:
+            body["btnOrientation"] = "0"
+            body["btns"] = [{"title": t, "actionURL": u} for t, u in links]
+        return {"msgtype": "actionCard", "actionCard": body}
+    if reply.markdown is not None:
+        return _dingtalk_markdown(_markdown_title(reply.markdown), reply.markdown)
+    if reply.text is not None:
+        return {"msgtype": "text", "text": {"content": reply.text}}
+    raise ValueError("empty reply: set text, markdown or card")
+
+
+def dingtalk_work_message(reply: Reply) -> dict[str, Any]:
+    """The ``msg`` of a work notification (asyncsend_v2): snake_case ``action_card``."""
+    if reply.card is not None:
+        card = reply.card
+        links = _dingtalk_links(card)
+        if not links:
+            return _dingtalk_markdown(card.title, _dingtalk_card_markdown(card))
+        body: dict[str, Any] = {"title": card.title, "markdown": _dingtalk_card_markdown(card)}
+        if len(links) == 1 and not card.buttons:
+            body["single_title"], body["single_url"] = links[0]
+        else:
+            body["btn_orientation"] = "0"
+            body["btn_json_list"] = [{"title": t, "action_url": u} for t, u in links]
+        return {"msgtype": "action_card", "action_card": body}
+    if reply.markdown is not None:
+        return _dingtalk_markdown(_markdown_title(reply.markdown), reply.markdown)
+    if reply.text is not None:
+        return {"msgtype": "text", "text": {"content": reply.text}}
+    raise ValueError("empty reply: set text, markdown or card")
+
+
+def _dingtalk_links(card: Card) -> list[tuple[str, str]]:
+    """(title, url) per button, then the card's own link as 查看详情."""
+    links = [(b.text, dingtalk_action_url(b)) for b in card.buttons]
+    if card.url is not None:
+        links.append((texts.VIEW_DETAILS, card.url))
+    return links
+
+
+def _dingtalk_card_markdown(card: Card) -> str:
+    # DingTalk markdown needs a blank line between paragraphs; list items may be adjacent.
+    parts = [f"### {card.title}"]
+    if card.description:
+        parts.append(card.description)
+    if card.fields:
+        parts.append("\n".join(f"- {name}：{value}" for name, value in card.fields))
+    return "\n\n".join(parts)
+
+
+def _dingtalk_markdown(title: str, text: str) -> dict[str, Any]:
+    return {"msgtype": "markdown", "markdown": {"title": title, "text": text}}
+
+
+def _markdown_title(markdown: str) -> str:
+    """DingTalk shows ``title`` in the chat list; the first line, without markup, serves."""
+    for line in markdown.splitlines():
+        line = line.strip().lstrip("#>").strip().strip("*").strip()
+        if line:
+            return line
+    return markdown.strip()

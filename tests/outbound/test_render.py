@@ -1,0 +1,178 @@
+"""cards.render: neutral replies to platform payloads, asserted exactly."""
+
+from __future__ import annotations
+
+import urllib.parse
+
+import pytest
+
+from bot.event import Button, Card, Reply
+from cards import render
+
+APPROVE = Button("同意", "contract.approve:42")
+REJECT = Button("驳回", "contract.reject:42", style=3)
+FIELDS = (("客户", "上海远景贸易"), ("金额", "¥120,000"))
+
+
+# -- WeCom ----------------------------------------------------------------------------------
+
+def test_wecom_text_and_markdown():
+    assert render.wecom_message(Reply(text="已登记")) == {
+        "msgtype": "text", "text": {"content": "已登记"}}
+    assert render.wecom_message(Reply(markdown="**今日拜访** 3 家")) == {
+        "msgtype": "markdown", "markdown": {"content": "**今日拜访** 3 家"}}
+
+
+def test_wecom_button_card():
+    card = Card(title="合同待审核", description="HT-2024-042 需要你审核", fields=FIELDS,
+                buttons=(APPROVE, REJECT), task_id="contract-42-r1")
+    assert render.wecom_message(Reply(card=card)) == {
+        "msgtype": "template_card",
+        "template_card": {
+            "card_type": "button_interaction",
+            "main_title": {"title": "合同待审核"},
+            "sub_title_text": "HT-2024-042 需要你审核",
+            "horizontal_content_list": [{"keyname": "客户", "value": "上海远景贸易"},
+                                        {"keyname": "金额", "value": "¥120,000"}],
+            "task_id": "contract-42-r1",
+            "button_list": [{"text": "同意", "style": 1, "key": "contract.approve:42"},
+                            {"text": "驳回", "style": 3, "key": "contract.reject:42"}],
+        },
+    }
+
+
+def test_wecom_button_card_with_url_opens_it_on_tap():
+    card = Card(title="新客户", buttons=(APPROVE,), task_id="t1", url="https://x.test/c/1")
+    tc = render.wecom_message(Reply(card=card))["template_card"]
+    assert tc["card_action"] == {"type": 1, "url": "https://x.test/c/1"}
+
+
+def test_wecom_text_notice_for_fields_and_a_link():
+    card = Card(title="今日业绩", description="截至 18:00", fields=FIELDS,
+                url="https://x.test/report")
+    assert render.wecom_message(Reply(card=card)) == {
+        "msgtype": "template_card",
+        "template_card": {
+            "card_type": "text_notice",
+            "main_title": {"title": "今日业绩"},
+            "sub_title_text": "截至 18:00",
+            "horizontal_content_list": [{"keyname": "客户", "value": "上海远景贸易"},
+                                        {"keyname": "金额", "value": "¥120,000"}],
+            "card_action": {"type": 1, "url": "https://x.test/report"},
+        },
+    }
+
+
+def test_wecom_textcard_for_a_plain_link():
+    card = Card(title="拜访记录", description="点击查看本周拜访", url="https://x.test/v")
+    assert render.wecom_message(Reply(card=card)) == {
+        "msgtype": "textcard",
+        "textcard": {"title": "拜访记录", "description": "点击查看本周拜访",
+                     "url": "https://x.test/v", "btntxt": "详情"},
+    }
+
+
+def test_wecom_card_without_link_or_buttons_is_markdown():
+    card = Card(title="客户已报备", description="王总，上海", fields=FIELDS)
+    assert render.wecom_message(Reply(card=card)) == {
+        "msgtype": "markdown",
+        "markdown": {"content": "**客户已报备**\n王总，上海\n> 客户：上海远景贸易\n"
+                                "> 金额：¥120,000"},
+    }
+
+
+def test_card_wins_over_text_and_empty_reply_is_an_error():
+    assert render.wecom_message(Reply(text="x", card=Card("t", url="https://x.test")))[
+        "msgtype"] == "textcard"
+    with pytest.raises(ValueError):
+        render.wecom_message(Reply())
+
+
+@pytest.mark.parametrize("card", [
+    Card("t", buttons=(APPROVE,)),  # no task_id
+    Card("t", buttons=(APPROVE,), task_id="has space"),
+    Card("t", buttons=(APPROVE,), task_id="x" * 129),
+    Card("t", buttons=(APPROVE,) * 7, task_id="t"),
+    Card("t", fields=(("a", "b"),) * 7, url="https://x.test"),
+])
+def test_wecom_refuses_cards_the_platform_would(card):
+    with pytest.raises(ValueError):
+        render.wecom_message(Reply(card=card))
+
+
+# -- DingTalk ---------------------------------------------------------------------------------
+
+def test_dingtalk_action_links_send_the_command_back():
+    url = render.dingtalk_action_url(APPROVE)
+    assert url == ("dtmd://dingtalkclient/sendMessage?content="
+                   "%E5%90%8C%E6%84%8F%20%23contract.approve%3A42")
+    sent_text = urllib.parse.unquote(url.split("content=", 1)[1])
+    assert sent_text == "同意 #contract.approve:42"
+    assert render.parse_dingtalk_action(sent_text) == "contract.approve:42"
+    assert render.parse_dingtalk_action("新客户 远景 王总") is None
+
+
+def test_dingtalk_robot_text_and_markdown():
+    assert render.dingtalk_robot_message(Reply(text="已登记")) == {
+        "msgtype": "text", "text": {"content": "已登记"}}
+    assert render.dingtalk_robot_message(Reply(markdown="## 今日拜访\n\n- 远景")) == {
+        "msgtype": "markdown", "markdown": {"title": "今日拜访", "text": "## 今日拜访\n\n- 远景"}}
+
+
+def test_dingtalk_robot_action_card_with_buttons():
+    card = Card(title="合同待审核", description="HT-2024-042", fields=FIELDS,
+                buttons=(APPROVE, REJECT), task_id="t1", url="https://x.test/c/42")
+    assert render.dingtalk_robot_message(Reply(card=card)) == {
+        "msgtype": "actionCard",
+        "actionCard": {
+            "title": "合同待审核",
+            "text": "### 合同待审核\n\nHT-2024-042\n\n- 客户：上海远景贸易\n- 金额：¥120,000",
+            "btnOrientation": "0",
+            "btns": [
+                {"title": "同意", "actionURL": "dtmd://dingtalkclient/sendMessage?content="
+                                               "%E5%90%8C%E6%84%8F%20%23contract.approve%3A42"},
+                {"title": "驳回", "actionURL": "dtmd://dingtalkclient/sendMessage?content="
+                                               "%E9%A9%B3%E5%9B%9E%20%23contract.reject%3A42"},
+                {"title": "查看详情", "actionURL": "https://x.test/c/42"},
+            ],
+        },
+    }
+
+
+def test_dingtalk_robot_single_link_card_and_plain_card():
+    link = Card(title="拜访记录", description="本周", url="https://x.test/v")
+    assert render.dingtalk_robot_message(Reply(card=link)) == {
+        "msgtype": "actionCard",
+        "actionCard": {"title": "拜访记录", "text": "### 拜访记录\n\n本周",
+                       "singleTitle": "查看详情", "singleURL": "https://x.test/v"},
+    }
+    plain = Card(title="客户已报备", fields=FIELDS)
+    assert render.dingtalk_robot_message(Reply(card=plain)) == {
+        "msgtype": "markdown",
+        "markdown": {"title": "客户已报备",
+                     "text": "### 客户已报备\n\n- 客户：上海远景贸易\n- 金额：¥120,000"},
+    }
+
+
+def test_dingtalk_work_message_is_snake_case():
+    card = Card(title="合同待审核", buttons=(APPROVE,), task_id="t1")
+    assert render.dingtalk_work_message(Reply(card=card)) == {
+        "msgtype": "action_card",
+        "action_card": {
+            "title": "合同待审核",
+            "markdown": "### 合同待审核",
+            "btn_orientation": "0",
+            "btn_json_list": [{"title": "同意", "action_url": render.dingtalk_action_url(
+                APPROVE)}],
+        },
+    }
+    link = Card(title="日报", url="https://x.test/d")
+    assert render.dingtalk_work_message(Reply(card=link)) == {
+        "msgtype": "action_card",
+        "action_card": {"title": "日报", "markdown": "### 日报", "single_title": "查看详情",
+                        "single_url": "https://x.test/d"},
+    }
+    assert render.dingtalk_work_message(Reply(text="提醒")) == {
+        "msgtype": "text", "text": {"content": "提醒"}}
+    assert render.dingtalk_work_message(Reply(markdown="**提醒**")) == {
+        "msgtype": "markdown", "markdown": {"title": "提醒", "text": "**提醒**"}}
