@@ -75,7 +75,7 @@ def deliver(outbox_id: int) -> str:
             outbox.mark_failed(session, outbox_id, errcode=exc.code, error=exc.message)
         log.error("outbox %s rejected by %s: %s", outbox_id, channel, exc)
         return "rejected"
-    except Exception as exc:  # noqa: BLE001 - RetryLater, and anything unexpected alike
+    except Exception as exc:
         code = exc.code if isinstance(exc, channels.DeliveryError) else None
         message = exc.message if isinstance(exc, channels.DeliveryError) else repr(exc)
         if not isinstance(exc, channels.RetryLater):

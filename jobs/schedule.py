@@ -77,7 +77,7 @@ def run_due(now: datetime, last_run: dict[str, datetime]) -> dict[str, dict[str,
         if previous is None or now - previous >= periodic.every:
             try:
                 results[periodic.name] = periodic.run(now)
-            except Exception:  # noqa: BLE001 - one failing sweep must not stop the others
+            except Exception:
                 log.exception("periodic %s failed", periodic.name)
             last_run[periodic.name] = now
     return results
@@ -96,7 +96,7 @@ def run_forever(*, tick: float | None = None, stop: Callable[[], bool] = lambda:
         try:
             leader = redis.set(LEADER_KEY, me, nx=True, ex=ttl) or (
                 (redis.get(LEADER_KEY) or b"").decode() == me and redis.expire(LEADER_KEY, ttl))
-        except Exception:  # noqa: BLE001 - keep trying while Redis is away
+        except Exception:
             log.exception("scheduler cannot reach redis")
             leader = False
         if leader:

@@ -97,8 +97,9 @@ def mark_sent(session: Session, outbox_id: int, *, now: datetime,
 
 def mark_retry(session: Session, outbox_id: int, *, at: datetime, errcode: int | None,
                error: str, count_attempt: bool = True, resend_check: bool | None = None) -> None:
-    values: dict[str, Any] = dict(status=STATUS_PENDING, next_attempt_at=at, claimed_at=None,
-                                  last_errcode=errcode, last_error=error[:1000])
+    values: dict[str, Any] = {"status": STATUS_PENDING, "next_attempt_at": at,
+                              "claimed_at": None, "last_errcode": errcode,
+                              "last_error": error[:1000]}
     if resend_check:
         values["resend_check"] = True
     if not count_attempt:  # pacing waits are not failures

@@ -27,7 +27,7 @@ class User(SQLModel, table=True):
 
 def by_platform_id(session: Session, platform: str, user_id: str) -> User | None:
     column = User.wecom_userid if platform == "wecom" else User.dingtalk_userid
-    return session.exec(select(User).where(column == user_id, User.active == True)).first()  # noqa: E712
+    return session.exec(select(User).where(column == user_id, User.active == True)).first()
 
 
 def upsert(session: Session, *, wecom_userid: str, name: str, role: str,

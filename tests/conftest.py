@@ -42,13 +42,13 @@ os.environ.setdefault("DINGTALK_ROBOT_WEBHOOK",
 os.environ.setdefault("DINGTALK_ROBOT_SECRET",
                       "SECzhongshuemulatorrobotsecret000000000000000000000000000000001")
 
-from sqlalchemy import text  # noqa: E402
-from sqlmodel import Session, SQLModel  # noqa: E402
+from sqlalchemy import text
+from sqlmodel import Session, SQLModel
 
-import models  # noqa: E402,F401 - registers tables
-from zhongshu.db import get_engine  # noqa: E402
-from zhongshu.queues import get_redis  # noqa: E402
-from zhongshu.settings import get_settings  # noqa: E402
+import models  # noqa: F401 - registers tables
+from zhongshu.db import get_engine
+from zhongshu.queues import get_redis
+from zhongshu.settings import get_settings
 
 
 def _reset_schema() -> None:

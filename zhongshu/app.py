@@ -31,7 +31,7 @@ def create_app() -> Flask:
     app.register_blueprint(dingtalk_bp)
 
     @app.get("/healthz")
-    def healthz():  # noqa: ANN202
+    def healthz():
         state = {"db": "ok" if db.ping() else "down", "redis": "ok" if queues.ping() else "down"}
         ok = all(v == "ok" for v in state.values())
         return jsonify(state), 200 if ok else 503

@@ -46,10 +46,10 @@ def load_demo_data() -> int:
     from zhongshu.db import session_scope
 
     people = demo_users()
-    with click.progressbar(people, label="载入演示组织架构", show_pos=True) as bar:
-        with session_scope() as session:
-            for person in bar:
-                user_model.upsert(session, **person)
+    with click.progressbar(people, label="载入演示组织架构", show_pos=True) as bar, \
+            session_scope() as session:
+        for person in bar:
+            user_model.upsert(session, **person)
     return len(people)
 
 

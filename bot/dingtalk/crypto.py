@@ -17,8 +17,8 @@ import time
 
 from dingtalk.crypto import DingTalkCrypto, PrpCrypto
 
-from bot.wecom.crypto import DecryptError, SignatureMismatch, b64_ciphertext, signature, unpack
 from bot.edge import Forbidden, check_window, parse_timestamp, same
+from bot.wecom.crypto import DecryptError, SignatureMismatch, b64_ciphertext, signature, unpack
 from zhongshu.settings import Settings, get_settings
 
 SUCCESS = "success"

@@ -10,8 +10,8 @@ from typing import Any
 
 from bot import event as ev
 from bot.dingtalk.crypto import to_seconds
-from bot.event import Event
 from bot.edge import BadRequest
+from bot.event import Event
 from cards.render import parse_dingtalk_action
 
 MAX_DEDUPE_KEY = 255  # inbox_event.dedupe_key column size

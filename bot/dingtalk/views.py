@@ -24,8 +24,8 @@ from flask import Blueprint, Response, jsonify, request
 
 from bot.dingtalk import parse
 from bot.dingtalk.crypto import EventCrypto, to_seconds, verify_robot
-from bot.intake import accept
 from bot.edge import BadRequest, EdgeError, parse_timestamp, read_body, reject, require
+from bot.intake import accept
 from zhongshu.settings import get_settings
 
 log = logging.getLogger(__name__)

@@ -18,8 +18,8 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from bot import event as ev
-from bot.event import Event
 from bot.edge import BadRequest
+from bot.event import Event
 
 MAX_DEDUPE_KEY = 255  # inbox_event.dedupe_key column size
 MAX_USER_ID = 128  # inbox_event.user_id column size (WeCom userids are at most 64)

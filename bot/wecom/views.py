@@ -14,11 +14,11 @@ import logging
 from flask import Blueprint, Response, request
 
 from bot import event as ev
+from bot.edge import EdgeError, read_body, reject, require
 from bot.event import Event
 from bot.intake import accept
 from bot.wecom import parse, replies
 from bot.wecom.crypto import WeComCrypto
-from bot.edge import EdgeError, read_body, reject, require
 from zhongshu.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -83,12 +83,8 @@ def _passive_reply(crypto: WeComCrypto, event: Event, corp_id: str) -> Response:
 def _button_text(event: Event) -> str | None:
     if event.kind != ev.KIND_CARD_ACTION:
         return None
-    try:
-        # Imported here: handlers import the whole app's features, and the edge must keep
-        # answering (with an empty 200) even before any handler package exists.
-        from handlers import router
-    except ImportError:
-        return None
+    from handlers import router  # the edge reaches handlers through the router only
+
     try:
         return router.passive_button_text(event)
     except Exception:

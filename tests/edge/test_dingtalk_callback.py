@@ -23,9 +23,9 @@ from edgekit import (
 from vectors import V_AES_KEY, V_ENCRYPT, V_KEY, V_NONCE, V_SIG, V_TOKEN, V_TS
 
 from bot.dingtalk.crypto import EventCrypto
+from bot.edge import Forbidden
 from bot.event import Event
 from bot.wecom.crypto import DecryptError, ReceiverMismatch, SignatureMismatch
-from bot.edge import Forbidden
 from zhongshu.settings import get_settings
 
 D = "dingtalk"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 import time
-import types
 from typing import Any
 from unittest import mock
 from urllib.parse import urlencode
@@ -107,8 +106,11 @@ CASES: dict[str, Event] = {
 
 @pytest.fixture()
 def no_handlers_router() -> Any:
-    """The edge must work whether or not handlers/ exposes a router yet."""
-    with mock.patch.dict("sys.modules", {"handlers": types.ModuleType("handlers")}):
+    """An empty router: no card action has a passive button text."""
+    import handlers
+    from bot.router import Router
+
+    with mock.patch.object(handlers, "router", Router()):
         yield
 
 

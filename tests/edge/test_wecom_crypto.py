@@ -23,6 +23,7 @@ from vectors import (
 )
 from wechatpy.enterprise.crypto import WeChatCrypto
 
+from bot.edge import BadRequest, Forbidden
 from bot.wecom.crypto import (
     BLOCK_SIZE,
     DecryptError,
@@ -32,7 +33,6 @@ from bot.wecom.crypto import (
     signature,
     unpack,
 )
-from bot.edge import BadRequest, Forbidden
 from bot.wecom.replies import cdata, text, update_button
 
 

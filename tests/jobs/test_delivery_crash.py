@@ -36,7 +36,7 @@ def _die_in_child(outbox_id: int, when: str) -> int:
         get_engine().dispose(close=False)  # never share the parent's connections
         real_send = channels.send
 
-        def send(*args, **kwargs):  # noqa: ANN002,ANN003,ANN202
+        def send(*args, **kwargs):
             if when == "before":
                 os.kill(os.getpid(), signal.SIGKILL)
             result = real_send(*args, **kwargs)
