@@ -1,0 +1,48 @@
+"""A local emulator of the WeCom and DingTalk server APIs, and a way to play their users.
+
+One Flask app serves, on one port:
+- the WeCom API under ``/cgi-bin/`` (``wecom_api``) and the DingTalk API at the
+  ``oapi.dingtalk.com`` paths plus the robot webhooks (``dingtalk_api``): point
+  ``WECOM_API_BASE`` and ``DINGTALK_API_BASE`` at it;
+- the control API under ``/_emu/`` (``control``) for tests;
+- the player under ``/_emu/wecom/users/...`` and ``/_emu/dingtalk/...``
+  (``player_wecom``, ``player_dingtalk``), which calls the service's callback URLs the
+  way the platforms do;
+- phone pages at ``/`` and ``/phone/...`` (``phone``) for demos.
+
+State lives in memory, per app instance (``state``).
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from werkzeug.serving import run_simple
+
+from bot.emulator import control, dingtalk_api, phone, player_dingtalk, player_wecom, wecom_api
+from bot.emulator.common import EXTENSION_KEY
+from bot.emulator.config import EmulatorConfig
+from bot.emulator.state import EmulatorState
+
+__all__ = ["EmulatorConfig", "EmulatorState", "create_emulator_app", "serve"]
+
+
+def create_emulator_app(config: EmulatorConfig | None = None) -> Flask:
+    """A fresh emulator with its own in-memory state (``app.extensions["zhongshu_emulator"]``)."""
+    app = Flask(__name__, template_folder="templates", static_folder="static",
+                static_url_path="/_emu/static")
+    # Keep Chinese readable in answers, as the platforms do.
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions[EXTENSION_KEY] = EmulatorState(config or EmulatorConfig())
+    for blueprint in (wecom_api.bp, dingtalk_api.bp, control.bp, player_wecom.bp,
+                      player_dingtalk.bp, phone.bp):
+        app.register_blueprint(blueprint)
+    return app
+
+
+def serve(host: str = "127.0.0.1", port: int = 5001,
+          service_url: str = "http://127.0.0.1:5000") -> None:
+    """Run the emulator until interrupted (threaded: the service calls back while the
+    player waits for it)."""
+    app = create_emulator_app(EmulatorConfig(service_url=service_url))
+    run_simple(host, port, app, threaded=True, use_reloader=False)
