@@ -53,3 +53,17 @@ def unsupported(event: Event, session: Session) -> Reply | None:
     if event.kind == "platform_event":
         return None
     return Reply(text=texts.UNSUPPORTED)
+
+
+COMING_SOON = {"quick_register": "报备客户", "checkin": "拜访签到", "my_customers": "我的客户"}
+
+
+def _coming_soon(name: str):  # noqa: ANN202 - a handler factory
+    def handler(event: Event, session: Session) -> Reply:
+        return Reply(text=texts.COMING_SOON.format(name=name))
+
+    return handler
+
+
+for _key, _name in COMING_SOON.items():
+    router.click(_key)(_coming_soon(_name))
