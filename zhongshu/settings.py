@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     wecom_token: str = Field(default=EMULATOR_WECOM["token"], alias="WECOM_TOKEN")
     wecom_aes_key: str = Field(default=EMULATOR_WECOM["aes_key"], alias="WECOM_AES_KEY")
     wecom_api_base: str = Field(default="https://qyapi.weixin.qq.com", alias="WECOM_API_BASE")
+    # Where WeCom's OAuth page lives (the emulator in the demo): H5 links go through it so
+    # the page learns who opened it without a login.
+    wecom_oauth_base: str = Field(default="https://open.weixin.qq.com",
+                                  alias="ZS_WECOM_OAUTH_BASE")
 
     dingtalk_app_key: str = Field(default=EMULATOR_DINGTALK["app_key"], alias="DINGTALK_APP_KEY")
     dingtalk_app_secret: str = Field(
