@@ -17,6 +17,18 @@ from bot.event import Event, Reply
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Event, Session], "Reply | Iterable[Reply] | None"]
+# What may follow a command word (CONTRACT.md: spaces, "，" "," "/" "|"), plus the
+# full-width "／" "｜" and colons Chinese input methods produce; any whitespace counts
+# (ideographic space, a line break in a pasted message).
+_SEPARATORS = " \t\r\n\u3000\u2005\u00a0，,/|／｜:："
+
+
+def _is_separator(char: str) -> bool:
+    return char.isspace() or char in _SEPARATORS
+
+
+# Runs after the handler, in its transaction; returns the replies to send (it may add some).
+AfterHook = Callable[[Event, Session, list[Reply]], list[Reply]]
 
 
 @dataclass(frozen=True)
@@ -43,6 +55,7 @@ class Router:
         self.kinds: dict[str, Handler] = {}
         self.fallback_text: Handler | None = None
         self.unsupported: Handler | None = None
+        self.after_hooks: list[AfterHook] = []
 
     # -- registration ---------------------------------------------------------------
     def command(self, word: str, *, usage: str = "", summary: str = "",
@@ -87,6 +100,14 @@ class Router:
         self.unsupported = fn
         return fn
 
+    def after(self, fn: AfterHook) -> AfterHook:
+        """Register ``fn(event, session, replies) -> replies``, run after every dispatched
+        handler. For concerns that span handlers without each one knowing about them, e.g.
+        reminding a user that a multi-step chat flow still waits for their answer after
+        they used some other command in between."""
+        self.after_hooks.append(fn)
+        return fn
+
     # -- lookup -----------------------------------------------------------------------
     def served(self) -> list[str]:
         """Every event type this router handles, e.g. ``text:帮助``, ``click:help``."""
@@ -102,8 +123,8 @@ class Router:
     def split_command(self, text: str) -> tuple[Command | None, str]:
         text = text.strip()
         for word in sorted(self.commands, key=len, reverse=True):
-            if text == word or text.startswith(word) and text[len(word)] in " \u3000，,/|:：":
-                return self.commands[word], text[len(word):].strip(" \u3000，,/|:：")
+            if text == word or text.startswith(word) and _is_separator(text[len(word)]):
+                return self.commands[word], text[len(word):].lstrip(_SEPARATORS).strip()
         return None, text
 
     def _card_action(self, key: str) -> CardAction | None:
@@ -140,7 +161,11 @@ class Router:
                 return []
         result = handler(event, session)
         if result is None:
-            return []
-        if isinstance(result, Reply):
-            return [result]
-        return list(result)
+            replies: list[Reply] = []
+        elif isinstance(result, Reply):
+            replies = [result]
+        else:
+            replies = list(result)
+        for hook in self.after_hooks:
+            replies = hook(event, session, replies)
+        return replies

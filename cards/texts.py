@@ -2,3 +2,33 @@
 
 DETAILS = "详情"  # WeCom textcard button
 VIEW_DETAILS = "查看详情"  # DingTalk action card link button
+
+# -- customer cards (cards/customer.py) -----------------------------------------------------
+REGISTERED_TITLE = "客户已报备"
+REGISTERED_DESCRIPTION = "已登记到您名下，点开可补充地址、等级等信息。"
+QUICK_REGISTER_TITLE = "报备新客户"
+QUICK_REGISTER_DESCRIPTION = "填写5项信息，5秒完成报备。\n也可以直接发送：{usage}"
+LABEL_CUSTOMER = "客户"
+LABEL_CONTACT = "联系人"
+LABEL_PHONE = "电话"
+LABEL_INDUSTRY = "行业"
+LABEL_INTENT = "意向"
+LABEL_GRADE = "等级"
+LABEL_OWNER = "负责人"
+LABEL_LAST_INTERACTION = "最近互动"
+LABEL_LAST_ORDER = "最近下单"
+GRADE_VALUE = "{grade}级"
+NO_GRADE = "未评级"
+NO_OWNER = "暂无负责人"
+NOT_FILLED = "未填写"
+NEVER = "无记录"
+TODAY = "今天"
+DAYS_AGO = "{days}天前"
+LIST_LINE = "{index}. [{name}]({url}) · {grade} · 互动{interaction}"
+LIST_LINE_OWNER = "{index}. [{name}]({url}) · {grade} · {owner} · 互动{interaction}"
+LIST_CONTINUED = "（续）"
+SEARCH_MANY_TITLE = "找到多位客户「{query}」"
+SEARCH_MANY_HINT = "请发送更完整的名称或电话，例如：客户 {example}"
+SEARCH_MORE = "另有更多结果未列出。"
+MY_CUSTOMERS_TITLE = "我的客户（最近活跃{count}位）"
+ELLIPSIS = "…"

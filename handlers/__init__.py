@@ -6,6 +6,6 @@ from bot.router import Router
 router = Router()
 
 # Registration happens at import; the order only matters for readability.
-from handlers import general, media, presence  # noqa: F401
+from handlers import customers, general, media, presence  # noqa: F401
 
 __all__ = ["router"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from bot.event import Event, Reply
-from handlers import router, texts
+from handlers import flows, router, texts
 from models import user as users
 
 
@@ -42,7 +42,12 @@ def whoami(event: Event, session: Session) -> Reply:
 
 
 @router.otherwise_text
-def unknown_command(event: Event, session: Session) -> Reply:
+def unknown_command(event: Event, session: Session) -> Reply | list[Reply]:
+    # Text without a command word first answers the sender's waiting chat flow, if any
+    # (e.g. the contact name asked for by 新客户); only then is it "not understood".
+    answered = flows.answer_waiting(event, session)
+    if answered is not None:
+        return answered
     shown = event.text if len(event.text) <= 20 else event.text[:20] + "…"
     return Reply(text=texts.UNKNOWN_COMMAND.format(text=shown))
 
@@ -55,7 +60,7 @@ def unsupported(event: Event, session: Session) -> Reply | None:
     return Reply(text=texts.UNSUPPORTED)
 
 
-COMING_SOON = {"quick_register": "报备客户", "checkin": "拜访签到", "my_customers": "我的客户"}
+COMING_SOON = {"checkin": "拜访签到"}
 
 
 def _coming_soon(name: str):  # noqa: ANN202 - a handler factory

@@ -17,3 +17,38 @@ ROLE_NAMES = {
     "finance": "财务",
     "admin": "管理员",
 }
+
+# -- multi-step chat flows (handlers/flows.py) ---------------------------------------------
+CANCEL_WORDS = ("取消", "退出")  # what a user types to abandon a waiting flow
+FLOW_CANCELLED = "已取消{title}，没有保存任何内容。"
+FLOW_EXPIRED = "{title}超过30分钟没有回复，已自动取消，没有保存任何内容。{restart}"
+FLOW_WAITING = "提醒：您的{title}还没有完成，仍在等待您回复——{question}\n直接回复即可继续，发送「取消」放弃。"
+NOTHING_TO_CANCEL = "当前没有进行中的操作，无需取消。发送「帮助」查看可用命令。"
+
+# -- customers (handlers/customers.py) ------------------------------------------------------
+REGISTER_TITLE = "客户报备"
+REGISTER_USAGE = "新客户 <客户名称> <联系人> <电话> <行业> <初步意向>"
+REGISTER_SUMMARY = "报备新客户（可只写客户名称，缺的项会逐项询问）"
+REGISTER_RESTART = "如需报备，请重新发送「新客户 客户名称」。"
+REGISTER_REFUSED = "您的角色（{role}）不能报备或查询客户，这些操作由业务员、主管和销售总监完成。"
+REGISTER_STARTED = "好的，开始报备新客户。"
+REGISTER_REPLACED = "已放弃上一次未完成的{title}，重新开始。"
+REGISTER_NEXT = "{question}\n（还差{left}项，直接回复即可，发送「取消」放弃）"
+REGISTER_ASK = {
+    "name": "请输入客户名称：",
+    "contact": "请输入联系人姓名：",
+    "phone": "请输入联系电话（手机号，或带区号的固定电话）：",
+    "industry": "请输入客户所属行业（如：制造业、化工、零售）：",
+    "intent": "请输入初步意向（如：想采购滤芯，月底前要报价）：",
+}
+REGISTER_DUPLICATE = "该客户已经登记过，本次报备没有保存：\n{lines}\n如需跟进该客户，请联系负责人或您的主管。"
+DUPLICATE_LINE = "· {message}"
+
+FIND_USAGE = "客户 <名称或电话>"
+FIND_SUMMARY = "查看客户概况：等级、负责人、最近互动和下单"
+FIND_ASK_QUERY = "请在「客户」后面写上客户名称或电话，例如：客户 绍兴滤材"
+FIND_NOT_FOUND = "没有找到客户「{query}」。"
+
+MY_CUSTOMERS_USAGE = "我的客户"
+MY_CUSTOMERS_SUMMARY = "查看最近活跃的10位客户"
+MY_CUSTOMERS_EMPTY = "您还没有客户，点击「报备客户」开始，或发送「新客户 客户名称 联系人 电话 行业 初步意向」。"

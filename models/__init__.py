@@ -4,10 +4,17 @@ Importing this package registers every table on ``SQLModel.metadata`` (Alembic a
 tests rely on that)."""
 
 from models.base import utcnow
+from models.communication import Communication
+from models.conversation import Conversation
+from models.customer import Customer
 from models.inbox import InboxEvent
 from models.location import LocationReport
 from models.media import Media
+from models.order import OrderLine, SalesOrder
 from models.outbox import OutboxMessage
+from models.ticket import ServiceTicket
 from models.user import User
 
 __all__ = ["InboxEvent", "LocationReport", "Media", "OutboxMessage", "User", "utcnow"]
+__all__ += ["Communication", "Customer", "OrderLine", "SalesOrder", "ServiceTicket"]
+__all__ += ["Conversation"]

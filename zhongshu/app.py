@@ -29,6 +29,8 @@ def create_app() -> Flask:
 
     app.register_blueprint(wecom_bp)
     app.register_blueprint(dingtalk_bp)
+    from web import init_app as init_web  # H5 pages: register, customers, admin import
+    init_web(app)
 
     @app.get("/healthz")
     def healthz():

@@ -55,6 +55,84 @@ def users_add(wecom_userid: str, name: str, role: str, supervisor: str | None,
         click.echo(f"{user.wecom_userid} {user.name} {user.role}")
 
 
+@main.group("import")
+def import_group() -> None:
+    """Import .xlsx/.csv files (upsert; exit 1 if any row was refused)."""
+
+
+def _run_import(kind: str, file: str, report: str | None, as_json: bool) -> None:
+    """Shared by the import commands: run, print the row-level report, set the exit code
+    (0 all rows imported, 1 some rows refused, 2 the file could not be imported)."""
+    import time
+    from pathlib import Path
+
+    from models import importing
+    from models import messages as M
+    from zhongshu.db import session_scope
+
+    started = time.monotonic()
+    last = [0]
+
+    def progress(rows: int) -> None:
+        # A line every ~10k rows on stderr: visible in a terminal and in job logs alike.
+        if rows - last[0] >= 10_000:
+            last[0] = rows
+            rate = int(rows / max(time.monotonic() - started, 1e-6))
+            click.echo(M.IMPORT_PROGRESS.format(rows=rows, rate=rate), err=True)
+
+    run = importing.import_customers if kind == "customers" else importing.import_orders
+    try:
+        with session_scope() as session:
+            result = run(session, Path(file), report_path=Path(report) if report else None,
+                         progress=progress)
+    except importing.ImportFileError as error:
+        click.echo(error.message, err=True)
+        sys.exit(2)
+    if as_json:
+        click.echo(importing.to_json(result))
+    else:
+        for line in importing.summary_lines(result):
+            click.echo(line)
+    sys.exit(0 if result.ok else 1)
+
+
+_FILE = click.argument("file", type=click.Path(exists=True, dir_okay=False))
+_REPORT = click.option("--report", default=None, type=click.Path(dir_okay=False),
+                       help="where to write the .xlsx error report "
+                            "(default: next to FILE, named *_错误报告.xlsx)")
+_JSON = click.option("--json", "as_json", is_flag=True, help="print the result as JSON")
+
+
+@import_group.command("customers")
+@_FILE
+@_REPORT
+@_JSON
+def import_customers(file: str, report: str | None, as_json: bool) -> None:
+    """Customers: 客户名称, 电话 [, 联系人, 行业, 初步意向, 等级, 区域, 省份, 城市, 地址,
+    纬度, 经度, 坐标系, 负责人]; upsert by phone."""
+    _run_import("customers", file, report, as_json)
+
+
+@import_group.command("orders")
+@_FILE
+@_REPORT
+@_JSON
+def import_orders(file: str, report: str | None, as_json: bool) -> None:
+    """Orders: 订单编号, 客户名称 or 电话, 下单时间, 金额 [, 产品型号, 数量, 负责人];
+    one row per order line; upsert by order number."""
+    _run_import("orders", file, report, as_json)
+
+
+@import_group.command("contracts")
+@click.argument("file", type=click.Path(dir_okay=False))
+def import_contracts(file: str) -> None:
+    """Contracts (not available until the contract module exists)."""
+    from models import messages as M
+
+    click.echo(M.IMPORT_CONTRACTS_UNAVAILABLE, err=True)
+    sys.exit(2)
+
+
 @main.command()
 @click.option("--burst", is_flag=True, help="exit once the queues are empty")
 def worker(burst: bool) -> None:

@@ -37,6 +37,7 @@ TOKEN_ERRORS = frozenset({40014, 42001})  # refetch the token and retry once
 RETRY_ERRCODES: dict[int, float | None] = {-1: 5.0, 45009: 60.0, 45033: 5.0}
 TASK_ID_EXISTS = 42014
 RESPONSE_CODE_USED = 60140
+OAUTH_CODE_INVALID = 40029  # unknown, used (codes are single-use) or expired (5 min)
 MEDIA_MAX_BYTES = 20 * 1024 * 1024  # media/get answers 830002 beyond 20 MB without Range
 
 
@@ -221,6 +222,24 @@ class WeComClient(WeChatClient):  # type: ignore[misc]
             log.info("wecom update_template_card: response_code already used or expired")
             return {"errcode": RESPONSE_CODE_USED, "errmsg": exc.message,
                     "note": "response_code already used or expired; treated as done"}
+
+    # -- OAuth (H5 pages) ---------------------------------------------------------------
+    def oauth_userid(self, code: str) -> str | None:
+        """The WeCom userid of the member who opened an H5 page with this OAuth ``code``
+        (auth/getuserinfo). None when the code is invalid, used or expired (40029), and
+        for a visitor from outside the company (WeCom answers an openid, no userid).
+        Other failures raise the usual ``RetryLater`` / ``Rejected``."""
+        if not code or len(code) > 512:
+            return None
+        try:
+            result = self.get("auth/getuserinfo", params={"code": code})
+        except Rejected as exc:
+            if exc.code == OAUTH_CODE_INVALID:
+                return None
+            raise
+        # The older user/getuserinfo spelled it "UserId"; accept both.
+        userid = result.get("userid") or result.get("UserId")
+        return str(userid) if userid else None
 
     # -- media/get ----------------------------------------------------------------------
     def media_get(self, media_id: str, *,

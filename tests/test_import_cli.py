@@ -1,0 +1,75 @@
+"""``zhongshu import customers|orders|contracts FILE``: report on stdout, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlmodel import Session, func, select
+
+from models import user as user_model
+from models.customer import Customer
+from models.order import SalesOrder
+from zhongshu.cli import main
+
+
+@pytest.fixture()
+def rep(session: Session) -> None:
+    user_model.upsert(session, wecom_userid="zhangwei", name="张伟", role="rep", region="华东")
+    session.commit()
+
+
+def _csv(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_clean_file_exits_zero(rep: None, session: Session, tmp_path: Path) -> None:
+    path = _csv(tmp_path / "ok.csv", "客户名称,电话,负责人\n绍兴华滤,13800138000,zhangwei\n")
+    result = CliRunner().invoke(main, ["import", "customers", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == ["导入客户：共1行，新增1，更新0，拒绝0"]
+    assert session.exec(select(func.count()).select_from(Customer)).one() == 1
+    assert not (tmp_path / "ok_错误报告.xlsx").exists()
+
+
+def test_any_refused_row_exits_non_zero(rep: None, tmp_path: Path) -> None:
+    path = _csv(tmp_path / "bad.csv",
+                "客户名称,电话,负责人\n绍兴华滤,13800138000,zhangwei\n坏公司,12345,zhangwei\n")
+    report = tmp_path / "r.xlsx"
+    result = CliRunner().invoke(main, ["import", "customers", str(path), "--report", str(report)])
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        "导入客户：共2行，新增1，更新0，拒绝1",
+        "第3行：手机号应为11位，当前为5位",
+        f"错误报告：{report}",
+    ]
+    assert report.exists()
+
+
+def test_json_output_and_orders(rep: None, session: Session, tmp_path: Path) -> None:
+    customers = _csv(tmp_path / "c.csv", "客户名称,电话\n绍兴华滤,13800138000\n")
+    assert CliRunner().invoke(main, ["import", "customers", str(customers)]).exit_code == 0
+    orders = _csv(tmp_path / "o.csv",
+                  "订单编号,电话,下单时间,金额,产品型号,数量\nSO-1,13800138000,2025-03-01,850,FB-PPS-550,10\n")
+    result = CliRunner().invoke(main, ["import", "orders", str(orders), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert {k: data[k] for k in ("kind", "total", "inserted", "updated", "lines", "refused")} == {
+        "kind": "orders", "total": 1, "inserted": 1, "updated": 0, "lines": 1, "refused": []}
+    assert session.exec(select(SalesOrder.order_no)).all() == ["SO-1"]
+
+
+def test_unimportable_file_exits_two(rep: None, tmp_path: Path) -> None:
+    path = _csv(tmp_path / "x.csv", "名字,号码\n张三,1\n")
+    result = CliRunner().invoke(main, ["import", "customers", str(path)])
+    assert result.exit_code == 2
+    assert "未找到表头" in result.stderr
+
+
+def test_contracts_are_not_available_yet(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["import", "contracts", str(tmp_path / "c.xlsx")])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("合同导入暂未开放")

@@ -1,0 +1,12 @@
+"""Fixtures for the H5 page tests."""
+
+from __future__ import annotations
+
+import pytest
+from webkit import make_org
+
+
+@pytest.fixture()
+def org() -> None:
+    """The fixed organisation of webkit.ORG, in the database."""
+    make_org()

@@ -1,0 +1,255 @@
+"""Who is looking at an H5 page, and the protections every web page gets.
+
+Identity without a login: links sent to WeCom users go through WeCom's OAuth page
+(web.links.wecom_oauth_url), which sends the browser back with ``?code=``. The first page
+hit exchanges the code server-side for the WeCom userid, checks the person is an active
+User, keeps only the userid (and a CSRF token) in Flask's signed session cookie, and
+redirects to the same URL without the code — so the code never stays in the address bar,
+the history or a Referer. Later pages read the cookie; nothing else identifies a user.
+
+Every POST to a web blueprint is size-capped before its body is read and must carry the
+session's CSRF token; every web response gets the security headers below."""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import logging
+import secrets
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+from flask import Blueprint, Flask, jsonify, redirect, render_template, request, session
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wrappers import Response
+
+from bot.channels import DeliveryError
+from models import messages
+from models import user as users
+from models.user import User
+from web import texts
+from web.links import wecom_oauth_url
+from zhongshu.db import session_scope
+from zhongshu.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+SESSION_USER = "uid"  # the WeCom userid; the User row is re-read on every request
+SESSION_CSRF = "csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+OAUTH_PARAMS = ("code", "state")  # what WeCom's authorize page appends
+SESSION_HOURS = 12  # a working day; after that the page goes through OAuth again
+DEFAULT_MAX_BODY = 64 * 1024  # a form of a few fields; uploads declare their own cap
+
+# Only our own origin: no CDN, no inline script or style (the templates have none).
+# WeUI's icons are data: SVG masks, hence img-src data:.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; form-action 'self'; frame-ancestors 'self'; base-uri 'none'; "
+       "object-src 'none'")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "SAMEORIGIN",
+    "Referrer-Policy": "same-origin",
+}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def init_app(app: Flask, blueprints: Iterable[Blueprint]) -> None:
+    """Cookie settings, the CSRF/size guard and the headers, for the given blueprints."""
+    settings = get_settings()
+    app.config.update(
+        # Its own name: the emulator's pages live on the same host in the demo.
+        SESSION_COOKIE_NAME="zs_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.base_url.lower().startswith("https://"),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
+    )
+    if (settings.secret_key == type(settings).model_fields["secret_key"].default
+            and settings.base_url.lower().startswith("https://")):
+        # The session cookie *is* the identity: with the published key anyone can forge it.
+        log.warning("ZS_SECRET_KEY is the development default; set a random secret")
+    names = {bp.name for bp in blueprints}
+
+    @app.before_request
+    def _guard() -> tuple[str, int] | None:
+        # App-level hooks filtered by blueprint: blueprints are module globals, and
+        # create_app may run more than once in a process (tests, gunicorn reloads).
+        return _guard_unsafe_method() if request.blueprint in names else None
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        if request.blueprint in names:
+            for header, value in SECURITY_HEADERS.items():
+                response.headers.setdefault(header, value)
+            if request.endpoint and not request.endpoint.endswith(".static"):
+                # Pages carry customer data: never kept in a shared or back-button cache.
+                response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    app.jinja_env.globals.update(csrf_token=csrf_token, CSRF_FIELD=CSRF_FIELD,
+                                 T=texts, M=messages)
+
+
+# -- pages shown instead of the one asked for ------------------------------------------------
+def message_page(title: str, desc: str, *, status: int, icon: str = "warn",
+                 buttons: Iterable[tuple[str, str, bool]] = (),
+                 user: User | None = None) -> tuple[str, int]:
+    """A WeUI result page; ``buttons`` are (label, href, primary)."""
+    return render_template("h5/message.html", title=title, desc=desc, icon=icon,
+                           buttons=list(buttons), user=user), status
+
+
+def open_from_workbench() -> tuple[str, int]:
+    return message_page(texts.OPEN_FROM_WORKBENCH_TITLE, texts.OPEN_FROM_WORKBENCH_DESC,
+                        status=401, icon="info",
+                        buttons=[(texts.OPEN_IN_WECOM, wecom_oauth_url(_clean_path()), True)])
+
+
+def not_registered() -> tuple[str, int]:
+    return message_page(texts.NOT_REGISTERED_TITLE, texts.NOT_REGISTERED_DESC, status=403)
+
+
+def forbidden(user: User, roles: Iterable[str]) -> tuple[str, int]:
+    names = "、".join(texts.ROLE_NAMES.get(r, r) for r in roles)
+    return message_page(texts.FORBIDDEN_TITLE, texts.FORBIDDEN_ROLE_DESC.format(roles=names),
+                        status=403, user=user)
+
+
+# -- identity ---------------------------------------------------------------------------------
+def _clean_path() -> str:
+    """This request's path and query without WeCom's OAuth parameters."""
+    query = [(k, v) for k, v in request.args.items(multi=True) if k not in OAUTH_PARAMS]
+    return request.path + (f"?{urlencode(query)}" if query else "")
+
+
+def _session_user() -> tuple[str | None, User | None]:
+    """(userid in the cookie, the active User for it). Re-read per request so that a user
+    deactivated by an admin loses access at once, not when the cookie expires."""
+    userid = session.get(SESSION_USER)
+    if not isinstance(userid, str) or not userid:
+        return None, None
+    with session_scope() as db:
+        return userid, users.by_platform_id(db, "wecom", userid)
+
+
+def _sign_in(code: str) -> Response | tuple[str, int]:
+    from bot.wecom.client import get_client
+
+    try:
+        userid = get_client().oauth_userid(code)
+    except DeliveryError as error:
+        log.warning("oauth code exchange failed: %s", error)
+        return message_page(texts.IDENTITY_UNAVAILABLE_TITLE, texts.IDENTITY_UNAVAILABLE_DESC,
+                            status=503)
+    if userid is None:
+        # Codes are single-use: a reload or back-button of a URL that still had one lands
+        # here. Someone already signed in just continues.
+        if _session_user()[1] is not None:
+            return redirect(_clean_path())
+        return open_from_workbench()
+    with session_scope() as db:
+        user = users.by_platform_id(db, "wecom", userid)
+    # A fresh session on every sign-in: nothing from before (another user, a planted
+    # token) survives it.
+    session.clear()
+    if user is None:
+        log.info("oauth sign-in refused: %s is not an active user", userid)
+        return not_registered()
+    session.permanent = True
+    session[SESSION_USER] = userid
+    session[SESSION_CSRF] = secrets.token_urlsafe(32)
+    return redirect(_clean_path())
+
+
+def login_required(view: F | None = None, *, roles: tuple[str, ...] | None = None,
+                   api: bool = False) -> Any:
+    """The view gets ``user=`` (the signed-in, active User). ``roles`` restricts the page;
+    ``api`` answers JSON instead of pages (for endpoints polled by scripts)."""
+
+    def decorate(fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            code = request.args.get("code")
+            if code and request.method == "GET" and not api:
+                return _sign_in(code)
+            had, user = _session_user()
+            if user is None:
+                if had:
+                    session.clear()
+                if api:
+                    return jsonify({"error": texts.OPEN_FROM_WORKBENCH_TITLE}), 401
+                return not_registered() if had else open_from_workbench()
+            if roles is not None and user.role not in roles:
+                if api:
+                    return jsonify({"error": texts.FORBIDDEN_TITLE}), 403
+                return forbidden(user, roles)
+            return fn(*args, user=user, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate(view) if view is not None else decorate
+
+
+# -- POST guard: body size, then CSRF ------------------------------------------------------------
+def max_body(limit: int) -> Callable[[F], F]:
+    """Allow a bigger request body for one view (uploads)."""
+
+    def decorate(fn: F) -> F:
+        fn.max_body = limit  # type: ignore[attr-defined]
+        return fn
+
+    return decorate
+
+
+def csrf_token() -> str:
+    """The session's token for a form's hidden field (created if the session has none)."""
+    token = session.get(SESSION_CSRF)
+    if not isinstance(token, str) or not token:
+        token = secrets.token_urlsafe(32)
+        session[SESSION_CSRF] = token
+    return token
+
+
+def human_size(size: int) -> str:
+    return f"{size // (1024 * 1024)} MB" if size >= 1024 * 1024 else f"{size // 1024} KB"
+
+
+def _too_large(limit: int) -> tuple[str, int]:
+    return message_page(texts.BODY_TOO_LARGE_TITLE,
+                        texts.BODY_TOO_LARGE_DESC.format(limit=human_size(limit)), status=413,
+                        buttons=[(texts.BACK, request.path, True)])
+
+
+def _guard_unsafe_method() -> tuple[str, int] | None:
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return None
+    view = request.endpoint and _view_function(request.endpoint)
+    limit = int(getattr(view, "max_body", DEFAULT_MAX_BODY))
+    # Refused from the header alone, before a byte of the body is read; the cap below
+    # also stops a chunked body that carries no Content-Length.
+    if request.content_length is not None and request.content_length > limit:
+        return _too_large(limit)
+    request.max_content_length = limit
+    try:
+        sent = request.form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or ""
+    except RequestEntityTooLarge:
+        return _too_large(limit)
+    expected = session.get(SESSION_CSRF)
+    if not isinstance(expected, str) or not expected or not hmac.compare_digest(
+            sent.encode("utf-8"), expected.encode("utf-8")):
+        log.info("csrf check failed on %s %s", request.method, request.path)
+        return message_page(texts.CSRF_TITLE, texts.CSRF_DESC, status=400,
+                            buttons=[(texts.BACK, request.path, True)])
+    return None
+
+
+def _view_function(endpoint: str) -> Callable[..., Any] | None:
+    from flask import current_app
+
+    return current_app.view_functions.get(endpoint)

@@ -1,0 +1,322 @@
+"""Customer pages (C3, C11): my customers, one customer's 360 view, and the Excel export.
+
+Every query starts from models.scope (``visible_customers``, ``get_customer_for``,
+``scope_orders``, ``scope_customer_records``), so a page shows exactly what the rule there
+allows. A customer outside the user's scope and one that doesn't exist get the same 404
+page, which names neither."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, render_template, request, send_file
+from sqlalchemy import func, or_
+from sqlmodel import Session, select
+from werkzeug.wrappers import Response
+
+from models import messages as M
+from models.base import utcnow
+from models.communication import Communication
+from models.customer import GRADES, Customer
+from models.order import OrderLine, SalesOrder
+from models.scope import (
+    get_customer_for,
+    scope_customer_records,
+    scope_orders,
+    visible_customers,
+)
+from models.ticket import ServiceTicket
+from models.user import User
+from web import texts
+from web.auth import login_required, message_page
+from zhongshu.db import session_scope
+from zhongshu.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("customers", __name__, template_folder="templates")
+
+PAGE_SIZE = 20
+TIMELINE_STEP = 20  # entries shown at first and added by each 查看更多
+TIMELINE_MAX = 500
+EXPORT_ROLES = ("supervisor", "director")
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+NO_GRADE_FILTER = "none"
+
+
+def customer_not_found(user: User | None) -> tuple[str, int]:
+    """The one answer for "missing" and "not yours": nothing tells them apart."""
+    return message_page(texts.CUSTOMER_NOT_FOUND_TITLE, texts.CUSTOMER_NOT_FOUND_DESC,
+                        status=404, user=user,
+                        buttons=[(texts.BACK_TO_LIST, "/h5/customers", True)])
+
+
+# -- time, in the business time zone ---------------------------------------------------------
+def business_tz() -> ZoneInfo:
+    return ZoneInfo(get_settings().timezone)
+
+
+def as_utc(moment: datetime) -> datetime:
+    # Columns are timezone-aware; a naive value can only be UTC written by an old path.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def days_since(moment: datetime | None, now: datetime, tz: ZoneInfo) -> int | None:
+    """Calendar days between ``moment`` and ``now`` as the team's clock shows them: 23:50
+    yesterday is 1 day ago at 00:10 today, although only 20 minutes passed."""
+    if moment is None:
+        return None
+    today = as_utc(now).astimezone(tz).date()
+    return max(0, (today - as_utc(moment).astimezone(tz).date()).days)
+
+
+def local_time(moment: datetime | None, tz: ZoneInfo, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return as_utc(moment).astimezone(tz).strftime(fmt) if moment is not None else ""
+
+
+def ago(days: int | None) -> str:
+    if days is None:
+        return texts.NEVER
+    return texts.TODAY if days == 0 else texts.DAYS_AGO.format(days=days)
+
+
+def money(amount: Decimal | None) -> str:
+    return f"{amount or Decimal(0):,.2f}"
+
+
+def quantity(value: Decimal | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value.normalize():f}"
+
+
+# -- the 360 view -------------------------------------------------------------------------------
+@dataclass
+class Entry:
+    """One item of the merged timeline."""
+
+    kind: str  # "order" | "ticket" | "communication"
+    at: datetime
+    title: str
+    amount: str | None = None
+    lines: list[str] = field(default_factory=list)
+    body: str | None = None
+
+
+def user_names(db: Session, userids: Iterable[str | None]) -> dict[str, str]:
+    wanted = sorted({u for u in userids if u})
+    if not wanted:
+        return {}
+    rows = db.exec(select(User.wecom_userid, User.name)
+                   .where(User.wecom_userid.in_(wanted)))  # type: ignore[attr-defined]
+    return dict(rows.all())
+
+
+def timeline(db: Session, user: User, customer_id: int, limit: int) -> tuple[list[Entry], bool]:
+    """Orders (with lines), service tickets and communication records, newest first; the
+    first ``limit`` of them and whether there are more. Each source is read through its
+    scope function and at most ``limit + 1`` rows deep, which is all a merge can need."""
+    depth = limit + 1
+    orders = db.exec(
+        scope_orders(select(SalesOrder).where(SalesOrder.customer_id == customer_id), user)
+        .order_by(SalesOrder.ordered_at.desc(), SalesOrder.id.desc())  # type: ignore[attr-defined,union-attr]
+        .limit(depth)).all()
+    tickets = db.exec(
+        scope_customer_records(select(ServiceTicket)
+                               .where(ServiceTicket.customer_id == customer_id),
+                               user, ServiceTicket.customer_id)
+        .order_by(ServiceTicket.opened_at.desc(), ServiceTicket.id.desc())  # type: ignore[attr-defined,union-attr]
+        .limit(depth)).all()
+    talks = db.exec(
+        scope_customer_records(select(Communication)
+                               .where(Communication.customer_id == customer_id),
+                               user, Communication.customer_id)
+        .order_by(Communication.at.desc(), Communication.id.desc())  # type: ignore[attr-defined,union-attr]
+        .limit(depth)).all()
+
+    lines: dict[int, list[OrderLine]] = {}
+    order_ids = [o.id for o in orders if o.id is not None]
+    if order_ids:
+        for line in db.exec(select(OrderLine)
+                            .where(OrderLine.order_id.in_(order_ids))  # type: ignore[attr-defined]
+                            .order_by(OrderLine.id)):  # type: ignore[arg-type]
+            lines.setdefault(line.order_id, []).append(line)
+    names = user_names(db, [t.user_id for t in talks])
+
+    entries: list[Entry] = []
+    for order in orders:
+        order_lines = [texts.ORDER_LINE.format(model=line.product_model or texts.UNKNOWN_MODEL,
+                                               quantity=quantity(line.quantity),
+                                               amount=money(line.amount))
+                       for line in lines.get(order.id or 0, [])]
+        entries.append(Entry("order", as_utc(order.ordered_at),
+                             texts.ORDER_TITLE.format(order_no=order.order_no),
+                             amount=texts.ORDER_AMOUNT.format(amount=money(order.amount)),
+                             lines=order_lines or [texts.ORDER_NO_LINES]))
+    for ticket in tickets:
+        status = M.TICKET_STATUS_LABELS.get(ticket.status, ticket.status)
+        entries.append(Entry("ticket", as_utc(ticket.opened_at),
+                             texts.TICKET_TITLE.format(status=status),
+                             body=ticket.subject + (f"：{ticket.detail}" if ticket.detail else "")))
+    for talk in talks:
+        entries.append(Entry("communication", as_utc(talk.at), texts.COMM_TITLE.format(
+            channel=M.CHANNEL_LABELS.get(talk.channel, talk.channel),
+            who=names.get(talk.user_id, talk.user_id)), body=talk.summary))
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries[:limit], len(entries) > limit
+
+
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    try:
+        value = int(request.args.get(name, default))
+    except ValueError:
+        return default
+    return min(max(value, low), high)
+
+
+@bp.get("/h5/customers/<int:customer_id>")
+@login_required
+def detail(customer_id: int, user: User) -> str | tuple[str, int]:
+    limit = _int_arg("n", TIMELINE_STEP, 1, TIMELINE_MAX)
+    with session_scope() as db:
+        customer = get_customer_for(db, user, customer_id)
+        if customer is None:
+            return customer_not_found(user)
+        owner = user_names(db, [customer.owner]).get(customer.owner or "")
+        entries, more = timeline(db, user, customer_id, limit)
+    tz = business_tz()
+    now = utcnow()
+    return render_template(
+        "h5/customer.html", user=user, customer=customer,
+        owner=owner or customer.owner or M.NO_OWNER,
+        stage=M.STAGE_LABELS.get(customer.stage, customer.stage),
+        source=M.SOURCE_LABELS.get(customer.source, customer.source),
+        created=local_time(customer.created_at, tz, "%Y-%m-%d"),
+        since_interaction=days_since(customer.last_interaction_at, now, tz),
+        since_order=days_since(customer.last_order_at, now, tz),
+        entries=[(e, local_time(e.at, tz)) for e in entries],
+        more_url=f"?n={min(limit + TIMELINE_STEP, TIMELINE_MAX)}" if more else None)
+
+
+# -- the list and the export -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Filters:
+    q: str
+    grade: str  # "", "A", "B", "C" or NO_GRADE_FILTER
+
+    @classmethod
+    def from_request(cls) -> Filters:
+        q = " ".join((request.args.get("q") or "").split())[:50]
+        grade = request.args.get("grade", "")
+        if grade not in (*GRADES, NO_GRADE_FILTER):
+            grade = ""
+        return cls(q=q, grade=grade)
+
+    def query(self, user: User) -> Any:
+        """The user's customers matching the filters, in list order."""
+        stmt = visible_customers(user)
+        if self.q:
+            found = [Customer.name.icontains(self.q, autoescape=True)]  # type: ignore[attr-defined]
+            digits = re.sub(r"\D", "", self.q)
+            if len(digits) >= 3:  # a few digits of the number, as people remember it
+                found.append(Customer.phone.contains(digits, autoescape=True))  # type: ignore[union-attr]
+            stmt = stmt.where(or_(*found))
+        if self.grade == NO_GRADE_FILTER:
+            stmt = stmt.where(Customer.grade.is_(None))  # type: ignore[union-attr]
+        elif self.grade:
+            stmt = stmt.where(Customer.grade == self.grade)
+        return stmt.order_by(Customer.last_interaction_at.desc().nulls_last(),  # type: ignore[union-attr]
+                             Customer.id.desc())  # type: ignore[union-attr]
+
+    def args(self) -> dict[str, str]:
+        return {k: v for k, v in (("q", self.q), ("grade", self.grade)) if v}
+
+
+@bp.get("/h5/customers")
+@login_required
+def index(user: User) -> str:
+    filters = Filters.from_request()
+    page = _int_arg("page", 1, 1, 100_000)
+    stmt = filters.query(user)
+    with session_scope() as db:
+        total = db.exec(select(func.count()).select_from(
+            stmt.order_by(None).subquery())).one()
+        rows = db.exec(stmt.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+        owners = user_names(db, [c.owner for c in rows])
+    tz = business_tz()
+    now = utcnow()
+    items = [{"customer": c, "owner": owners.get(c.owner or "", c.owner or M.NO_OWNER),
+              "since": ago(days_since(c.last_interaction_at, now, tz))} for c in rows]
+    pages = max(1, -(-total // PAGE_SIZE))
+    return render_template("h5/customers.html", user=user, items=items, total=total,
+                           page=page, pages=pages, filters=filters, grades=GRADES,
+                           no_grade=NO_GRADE_FILTER, can_export=user.role in EXPORT_ROLES,
+                           show_owner=user.role != "rep")
+
+
+def write_export(path: str, customers: Iterable[Customer], owners: dict[str, str],
+                 tz: ZoneInfo) -> int:
+    """The customers as an .xlsx at ``path`` (write-only mode: rows stream to disk, so a
+    director's 100k customers never sit in memory). Returns the row count."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(texts.EXPORT_SHEET)
+    ws.append(list(texts.EXPORT_HEADERS))
+
+    def cell(value: Any) -> Any:
+        if isinstance(value, str) and value.startswith("="):
+            # Text that looks like a formula stays text: a customer name must never run
+            # as a formula in the spreadsheet a manager opens.
+            text = WriteOnlyCell(ws, value=value)
+            text.data_type = "s"
+            return text
+        if isinstance(value, datetime):
+            return as_utc(value).astimezone(tz).replace(tzinfo=None)
+        return value
+
+    count = 0
+    for c in customers:
+        ws.append([cell(v) for v in (
+            c.name, c.contact, c.phone, c.industry, c.intent, c.grade,
+            M.STAGE_LABELS.get(c.stage, c.stage), c.region, c.province, c.city, c.address,
+            owners.get(c.owner or "", c.owner), c.owner, c.last_interaction_at,
+            c.last_order_at, c.created_at)])
+        count += 1
+    wb.save(path)
+    return count
+
+
+@bp.get("/h5/customers/export.xlsx")
+@login_required(roles=EXPORT_ROLES)
+def export(user: User) -> Response:
+    filters = Filters.from_request()
+    tz = business_tz()
+    handle, path = tempfile.mkstemp(prefix="zs-export-", suffix=".xlsx")
+    os.close(handle)
+    try:
+        with session_scope() as db:
+            owners = dict(db.exec(select(User.wecom_userid, User.name)).all())
+            rows = db.exec(filters.query(user).execution_options(yield_per=1000))
+            count = write_export(path, rows, owners, tz)
+        response = send_file(path, mimetype=XLSX_MIME, as_attachment=True,
+                             download_name=texts.EXPORT_FILENAME.format(
+                                 date=utcnow().astimezone(tz).strftime("%Y%m%d")))
+    except BaseException:
+        os.unlink(path)
+        raise
+    response.call_on_close(lambda: os.unlink(path))
+    # Exports leave the system: who took how many is worth a line in the log.
+    log.info("customer export by %s (%s): %d rows, filters %s", user.wecom_userid, user.role,
+             count, filters.args())
+    return response

@@ -1,0 +1,170 @@
+"""Quick registration (C2): the five-field form a rep fills in and submits in seconds.
+
+The owner is the signed-in user, always: only the five registration fields are read from
+the form, so extra fields (owner, stage, source…) a crafted request adds are never seen.
+Success creates the customer and queues a confirmation card to the rep in one
+transaction, then redirects (POST → 303 → GET) so a reload can't post again. A second
+submit of the same rendered form (double tap, flaky network) is recognised by its
+``submit_id`` and lands on the same success page; any other repeat is refused by the
+duplicate check (phone UNIQUE underneath), never a second customer."""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from typing import Any
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from redis.exceptions import RedisError
+from werkzeug.wrappers import Response
+
+from bot.event import Card, Reply
+from bot.outbound import queue_wecom
+from cards.customer import RegisteredCustomer, registered_card
+from models.customer import Customer
+from models.registration import (
+    REGISTRATION_FIELDS,
+    DuplicateCustomer,
+    ValidationError,
+    register_customer,
+)
+from models.scope import EDITOR_ROLES, get_customer_for
+from models.user import User
+from web import texts
+from web.auth import login_required
+from web.customers import customer_not_found, user_names
+from web.links import wecom_oauth_url
+from zhongshu.db import on_commit, session_scope
+from zhongshu.queues import get_redis
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("register", __name__, template_folder="templates")
+
+SUBMIT_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+SUBMIT_TTL = 24 * 3600  # long enough for any retry of one form
+
+
+def confirmation_card(customer: Customer) -> Card:
+    """The card the rep gets: the same one the ``新客户`` chat command sends (one card
+    builder for both ways in), with the customer's 360 page behind WeCom OAuth."""
+    assert customer.id is not None
+    return registered_card(RegisteredCustomer(
+        name=customer.name, contact=customer.contact or "", phone=customer.phone or "",
+        industry=customer.industry or "", intent=customer.intent or "",
+        url=wecom_oauth_url(f"/h5/customers/{customer.id}")))
+
+
+def _submit_key(user: User, submit_id: str) -> str:
+    return f"zs:h5:register:{user.wecom_userid}:{submit_id}"
+
+
+def _already_registered(user: User, submit_id: str) -> int | None:
+    """The customer this very form already created, if it was submitted before."""
+    if not submit_id:
+        return None
+    try:
+        value = get_redis().get(_submit_key(user, submit_id))
+    except RedisError:
+        return None  # without Redis the duplicate check still refuses a second customer
+    return int(value) if value else None
+
+
+def _remember(user: User, submit_id: str, customer_id: int) -> None:
+    if not submit_id:
+        return
+    try:
+        get_redis().set(_submit_key(user, submit_id), customer_id, ex=SUBMIT_TTL)
+    except RedisError:
+        log.warning("could not remember submit %s", submit_id)
+
+
+def _create(user: User, values: dict[str, str]) -> int:
+    """Customer + confirmation card in one transaction; the card is delivered after
+    commit (a rolled-back registration never sends one)."""
+    from jobs.deliver import enqueue_delivery
+
+    with session_scope() as db:
+        customer = register_customer(db, owner=user.wecom_userid, source="quick_register",
+                                     **values)
+        assert customer.id is not None
+        row = queue_wecom(db, user.wecom_userid,
+                          Reply(card=confirmation_card(customer)),
+                          dedupe_key=f"h5:register:{customer.id}:confirm")
+        if row is not None and row.id is not None:
+            outbox_id = row.id
+            on_commit(db, lambda: enqueue_delivery(outbox_id))
+        return customer.id
+
+
+def _duplicates_for(user: User, error: DuplicateCustomer) -> list[dict[str, Any]]:
+    """The notices, each with a link when the existing customer is one the user may see."""
+    out = []
+    with session_scope() as db:
+        for dup in error.duplicates:
+            visible = get_customer_for(db, user, dup.customer_id) is not None
+            out.append({"message": dup.message,
+                        "url": url_for("customers.detail", customer_id=dup.customer_id)
+                        if visible else None})
+    return out
+
+
+def _form(user: User, *, values: dict[str, str], submit_id: str,
+          errors: dict[str, str] | None = None,
+          duplicates: list[dict[str, Any]] | None = None) -> str:
+    errors = errors or {}
+    focus = next((f for f in REGISTRATION_FIELDS if f in errors), None)
+    if focus is None and not values.get("name"):
+        focus = "name"
+    return render_template("h5/register.html", user=user, values=values, errors=errors,
+                           duplicates=duplicates or [], submit_id=submit_id, focus=focus,
+                           industries=_options(texts.INDUSTRIES, values.get("industry")),
+                           intents=_options(texts.INTENTS, values.get("intent")))
+
+
+def _options(choices: tuple[str, ...], current: str | None) -> list[str]:
+    # A value typed elsewhere (chat, an old form) stays selectable instead of being lost.
+    if current and current not in choices:
+        return [current, *choices]
+    return list(choices)
+
+
+@bp.route("/h5/register", methods=["GET", "POST"])
+@login_required(roles=EDITOR_ROLES)  # finance and admins don't own customers
+def register(user: User) -> str | Response:
+    if request.method == "GET":
+        return _form(user, values={}, submit_id=secrets.token_urlsafe(18))
+    # Only the five fields: owner, stage, source… in the body are ignored by design.
+    values = {field: request.form.get(field, "") for field in REGISTRATION_FIELDS}
+    submit_id = request.form.get("submit_id", "")
+    if not SUBMIT_ID.match(submit_id):
+        submit_id = ""
+    done = _already_registered(user, submit_id)
+    if done is not None:
+        return redirect(url_for(".done", customer_id=done), 303)
+    try:
+        customer_id = _create(user, values)
+    except ValidationError as error:
+        return _form(user, values=values, submit_id=submit_id, errors=error.errors)
+    except DuplicateCustomer as error:
+        # The twin of a double submit may have won the race while this one ran.
+        done = _already_registered(user, submit_id)
+        if done is not None:
+            return redirect(url_for(".done", customer_id=done), 303)
+        return _form(user, values=values, submit_id=submit_id,
+                     duplicates=_duplicates_for(user, error))
+    _remember(user, submit_id, customer_id)
+    log.info("h5 register: %s registered customer %s", user.wecom_userid, customer_id)
+    return redirect(url_for(".done", customer_id=customer_id), 303)
+
+
+@bp.get("/h5/register/done/<int:customer_id>")
+@login_required
+def done(customer_id: int, user: User) -> str | tuple[str, int]:
+    with session_scope() as db:
+        customer = get_customer_for(db, user, customer_id)
+        if customer is None:
+            return customer_not_found(user)
+        owner = user_names(db, [customer.owner]).get(customer.owner or "", customer.owner)
+    return render_template("h5/register_done.html", user=user, customer=customer, owner=owner)

@@ -1,0 +1,155 @@
+"""Every Chinese sentence the H5 pages show, in one place (field validation messages come
+from models.messages; these are the pages' own words)."""
+
+from __future__ import annotations
+
+APP_NAME = "中枢"
+
+# -- identity (web/auth.py) ---------------------------------------------------------------
+OPEN_FROM_WORKBENCH_TITLE = "请从企业微信工作台打开"
+OPEN_FROM_WORKBENCH_DESC = "为了确认您的身份，请在企业微信「工作台 → 中枢」中打开此页面，无需登录。"
+OPEN_IN_WECOM = "在企业微信中打开"
+NOT_REGISTERED_TITLE = "无法使用中枢"
+NOT_REGISTERED_DESC = "您还没有在中枢登记，请联系管理员（销售助理）添加后再使用。"
+IDENTITY_UNAVAILABLE_TITLE = "暂时无法确认身份"
+IDENTITY_UNAVAILABLE_DESC = "企业微信暂时没有响应，请稍后重新打开此页面。"
+CSRF_TITLE = "页面已过期"
+CSRF_DESC = "表单校验失败（页面可能已过期或被重复打开），内容没有保存。请返回后刷新页面再提交。"
+BODY_TOO_LARGE_TITLE = "提交的内容过大"
+BODY_TOO_LARGE_DESC = "提交的内容超过了{limit}，没有保存。"
+FORBIDDEN_TITLE = "没有权限"
+FORBIDDEN_ROLE_DESC = "此页面仅限{roles}使用。"
+BACK = "返回"
+SIGNED_IN_AS = "当前身份：{name}（{role}）"
+
+ROLE_NAMES = {
+    "rep": "业务员",
+    "supervisor": "主管",
+    "director": "销售总监",
+    "finance": "财务",
+    "admin": "管理员",
+}
+
+# -- quick registration (web/register.py) --------------------------------------------------
+REGISTER_TITLE = "报备新客户"
+REGISTER_DESC = "填写5项即可完成报备，负责人为您本人。"
+REGISTER_SUBMIT = "提交报备"
+REGISTER_FIX_ERRORS = "有{n}项需要修改，请看下方红色提示。"
+REGISTER_DUPLICATE_TITLE = "该客户已登记，未重复创建"
+REGISTER_VIEW_EXISTING = "查看该客户"
+SELECT_INDUSTRY = "请选择行业"
+SELECT_INTENT = "请选择意向程度"
+PLACEHOLDERS = {
+    "name": "例如：杭州恒达环保科技有限公司",
+    "contact": "对接人姓名",
+    "phone": "手机号或带区号的座机",
+}
+# Common industries for a select (one tap instead of typing); 其他 keeps the form complete
+# when none fits. Free text from chat or import is accepted by the server all the same.
+INDUSTRIES = (
+    "制造业", "水泥建材", "钢铁冶金", "电力能源", "化工", "医药", "食品饮料", "环保",
+    "建筑工程", "批发零售", "信息技术", "物流运输", "教育培训", "医疗健康", "其他",
+)
+# Stored as typed, so no full-width punctuation (the cleaner would turn "（" into "(").
+INTENTS = ("意向高·近期采购", "意向中·有需求在比较", "意向低·先了解")
+
+REGISTER_DONE_TITLE = "报备成功"
+REGISTER_DONE_DESC = "客户“{name}”已登记，负责人：{owner}。确认消息已发到您的企业微信。"
+REGISTER_VIEW_CUSTOMER = "查看客户详情"
+REGISTER_ANOTHER = "再报备一个"
+
+
+# -- customers (web/customers.py) ----------------------------------------------------------
+CUSTOMER_NOT_FOUND_TITLE = "客户不存在或无权查看"
+CUSTOMER_NOT_FOUND_DESC = "该客户不存在，或不在您的查看范围内。"
+CUSTOMERS_TITLE = "我的客户"
+CUSTOMERS_TEAM_TITLE = "客户列表"
+SEARCH_PLACEHOLDER = "搜索客户名称或电话"
+SEARCH = "搜索"
+ALL_GRADES = "全部等级"
+NO_GRADE = "未分级"
+GRADE_LABEL = "{grade}类"
+CUSTOMERS_COUNT = "共{total}个客户"
+CUSTOMERS_EMPTY = "没有符合条件的客户"
+PREV_PAGE = "上一页"
+NEXT_PAGE = "下一页"
+PAGE_OF = "第{page}/{pages}页"
+EXPORT = "导出Excel"
+EXPORT_FILENAME = "客户列表_{date}.xlsx"
+EXPORT_SHEET = "客户"
+EXPORT_HEADERS = ("客户名称", "联系人", "电话", "行业", "初步意向", "等级", "阶段", "区域",
+                  "省份", "城市", "地址", "负责人", "负责人账号", "最近互动", "最近下单",
+                  "登记时间")
+NEVER = "暂无"
+DAYS_AGO = "{days}天前"
+TODAY = "今天"
+
+CUSTOMER_FIELDS = {
+    "owner": "负责人",
+    "contact": "联系人",
+    "phone": "电话",
+    "industry": "行业",
+    "intent": "初步意向",
+    "stage": "阶段",
+    "region": "区域",
+    "location": "省市",
+    "address": "地址",
+    "source": "来源",
+    "created": "登记时间",
+}
+SINCE_INTERACTION = "距上次互动"
+SINCE_ORDER = "距上次下单"
+DAYS = "{days}天"
+NO_INTERACTION = "暂无互动"
+NO_ORDER = "尚未下单"
+TIMELINE = "客户动态"
+TIMELINE_EMPTY = "还没有订单、工单或沟通记录"
+SHOW_MORE = "查看更多"
+ORDER_TITLE = "订单 {order_no}"
+ORDER_AMOUNT = "¥{amount}"
+ORDER_LINE = "{model} × {quantity}　¥{amount}"
+ORDER_NO_LINES = "（无产品明细）"
+UNKNOWN_MODEL = "未填型号"
+TICKET_TITLE = "服务工单 · {status}"
+COMM_TITLE = "{channel}沟通 · {who}"
+CALL = "拨打"
+BACK_TO_LIST = "返回客户列表"
+
+# -- admin import (web/admin_import.py, jobs/imports.py) ------------------------------------
+IMPORT_TITLE = "导入客户 / 订单"
+IMPORT_DESC = "上传.xlsx或.csv文件（最大{limit}）。按电话更新客户、按订单编号更新订单；有问题的行会列入错误报告。"
+IMPORT_KINDS = {"customers": "客户", "orders": "订单"}
+IMPORT_KIND_LABEL = "导入类型"
+IMPORT_FILE_LABEL = "选择文件"
+IMPORT_COLUMNS = {
+    "customers": "必填列：客户名称、电话；可选：联系人、行业、初步意向、等级、区域、省份、城市、地址、纬度、经度、坐标系、负责人",
+    "orders": "必填列：订单编号、客户名称或电话、下单时间、金额；可选：产品型号、数量、负责人",
+}
+IMPORT_SUBMIT = "开始导入"
+IMPORT_NO_FILE = "请选择要上传的文件"
+IMPORT_BAD_KIND = "请选择导入类型"
+IMPORT_BAD_SUFFIX = "不支持的文件类型“{suffix}”，请上传.xlsx或.csv文件"
+IMPORT_EMPTY_FILE = "上传的文件是空的"
+IMPORT_NOT_XLSX = "文件扩展名是.xlsx，但内容不是Excel工作簿，请在Excel中另存为.xlsx后重新上传"
+IMPORT_UNREADABLE = "无法读取文件，请确认文件没有损坏并重新上传"
+IMPORT_CORRUPT = "文件已损坏，无法完整读取（{detail}），没有导入任何数据"
+IMPORT_FAILED_INTERNAL = "导入时发生系统错误，请稍后重试或联系技术支持"
+IMPORT_STATUS_TITLE = "导入进度"
+IMPORT_STATUS = {
+    "queued": "排队中",
+    "counting": "正在检查文件",
+    "running": "正在导入",
+    "done": "导入完成",
+    "failed": "导入失败",
+}
+IMPORT_PROGRESS = "已处理 {done} / {total} 行"
+IMPORT_WAITING = "请稍候，页面会自动更新"
+IMPORT_RESULT_CUSTOMERS = "共{total}行：新增{inserted}，更新{updated}，拒绝{refused}"
+IMPORT_RESULT_ORDERS = "共{total}行：新增订单{inserted}，更新订单{updated}，明细{lines}条，拒绝{refused}"
+IMPORT_BLANK = "已跳过空行{blank}行"
+IMPORT_DOWNLOAD_REPORT = "下载错误报告"
+IMPORT_REPORT_NAME = "{stem}_错误报告.xlsx"
+IMPORT_ANOTHER = "继续导入"
+IMPORT_NOT_FOUND = "导入记录不存在或已过期"
+IMPORT_FILE = "文件：{filename}（{kind}）"
+IMPORT_NOSCRIPT = "页面不会自动刷新，请手动刷新查看进度。"
