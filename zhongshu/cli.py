@@ -142,8 +142,8 @@ def worker(burst: bool) -> None:
     # Import every job's code once here: each job runs in a forked child, which then
     # starts warm instead of spending ~2 s importing SQLAlchemy and the handlers.
     import handlers  # noqa: F401
-    import jobs.deliver  # noqa: F401
-    import jobs.inbound  # noqa: F401
+    import jobs.deliver
+    import jobs.inbound
     import jobs.media  # noqa: F401
     from bot import channels  # noqa: F401
     from bot.dingtalk import client as _dingtalk_client  # noqa: F401
@@ -176,12 +176,16 @@ def web(host: str, port: int) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5001, show_default=True, type=int)
 @click.option("--service-url", default=None, help="where the service listens (ZS_BASE_URL)")
-def emulator(host: str, port: int, service_url: str | None) -> None:
+@click.option("--demo-org/--small-org", default=True, show_default=True,
+              help="serve the demo company's directory, or only six people")
+def emulator(host: str, port: int, service_url: str | None, demo_org: bool) -> None:
     """Local WeCom + DingTalk emulator with a phone view of each user's chat."""
     from bot.emulator import serve
+    from zhongshu.demo_data import demo_directory
     from zhongshu.settings import get_settings
 
-    serve(host=host, port=port, service_url=service_url or get_settings().base_url)
+    serve(host=host, port=port, service_url=service_url or get_settings().base_url,
+          directory=demo_directory() if demo_org else None)
 
 
 @main.command()

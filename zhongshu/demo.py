@@ -11,46 +11,11 @@ import signal
 import subprocess
 import sys
 import time
-from typing import Any
 
 import click
 import requests
 
 from zhongshu.settings import EMULATOR_DINGTALK, get_settings
-
-REGION_BY_DEPARTMENT = {3: "华东"}
-
-
-def demo_users() -> list[dict[str, Any]]:
-    """The demo organisation: the emulator's directory, with roles and reporting lines."""
-    from bot.emulator.config import DEFAULT_USERS
-
-    supervisors = [u["userid"] for u in DEFAULT_USERS if u["role"] == "supervisor"]
-    directors = [u["userid"] for u in DEFAULT_USERS if u["role"] == "director"]
-    out = []
-    for u in DEFAULT_USERS:
-        boss = {"rep": supervisors, "supervisor": directors}.get(u["role"], [])
-        out.append({
-            "wecom_userid": u["userid"], "name": u["name"], "role": u["role"],
-            "dingtalk_userid": u.get("dingtalk_userid"),
-            "supervisor_userid": boss[0] if boss else None,
-            "region": REGION_BY_DEPARTMENT.get(u["department"][0]),
-        })
-    # Supervisors before their reps, so every reporting line points at a known user.
-    order = {"director": 0, "supervisor": 1}
-    return sorted(out, key=lambda u: order.get(u["role"], 2))
-
-
-def load_demo_data() -> int:
-    from models import user as user_model
-    from zhongshu.db import session_scope
-
-    people = demo_users()
-    with click.progressbar(people, label="载入演示组织架构", show_pos=True) as bar, \
-            session_scope() as session:
-        for person in bar:
-            user_model.upsert(session, **person)
-    return len(people)
 
 
 def _wait_http(url: str, timeout: float = 60.0) -> bool:
@@ -95,8 +60,10 @@ def run_demo(*, port: int, emulator_port: int) -> int:
 
     click.echo(f"数据库迁移: {get_settings().sqlalchemy_url}")
     upgrade()
-    count = load_demo_data()
-    click.echo(f"演示用户 {count} 人已就绪")
+    from zhongshu.demo_data import load_demo_data
+
+    counts = load_demo_data()
+    click.echo("演示数据已就绪：" + "，".join(f"{k} {v}" for k, v in counts.items()))
 
     python = sys.executable
     procs: dict[str, subprocess.Popen[bytes]] = {}

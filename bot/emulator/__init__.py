@@ -15,6 +15,8 @@ State lives in memory, per app instance (``state``).
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
 from werkzeug.serving import run_simple
 
@@ -41,8 +43,13 @@ def create_emulator_app(config: EmulatorConfig | None = None) -> Flask:
 
 
 def serve(host: str = "127.0.0.1", port: int = 5001,
-          service_url: str = "http://127.0.0.1:5000") -> None:
+          service_url: str = "http://127.0.0.1:5000", *,
+          directory: tuple[list[dict[str, Any]], list[dict[str, Any]]] | None = None) -> None:
     """Run the emulator until interrupted (threaded: the service calls back while the
-    player waits for it)."""
-    app = create_emulator_app(EmulatorConfig(service_url=service_url))
+    player waits for it). ``directory`` is (departments, users) to serve instead of the
+    built-in six people."""
+    config = EmulatorConfig(service_url=service_url)
+    if directory is not None:
+        config.departments, config.users = directory
+    app = create_emulator_app(config)
     run_simple(host, port, app, threaded=True, use_reloader=False)
