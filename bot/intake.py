@@ -45,9 +45,9 @@ def accept(event: Event) -> Accepted:
 
     try:
         with session_scope() as session:
-            row = inbox.record(session, platform=event.platform, dedupe_key=event.dedupe_key,
-                               kind=event.kind, user_id=event.user_id, event=event.to_dict())
-            inbox_id = row.id if row else None
+            inbox_id = inbox.record(session, platform=event.platform,
+                                    dedupe_key=event.dedupe_key, kind=event.kind,
+                                    user_id=event.user_id, event=event.to_dict())
     except Exception:
         # Let the platform's retry through: this copy was not recorded.
         _forget(redis_key)

@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, UniqueConstraint, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, Session, SQLModel, select
 
 from models.base import utcnow
@@ -35,17 +36,19 @@ class InboxEvent(SQLModel, table=True):
 
 
 def record(session: Session, *, platform: str, dedupe_key: str, kind: str, user_id: str,
-           event: dict[str, Any]) -> InboxEvent | None:
-    """Insert the event; None when the same (platform, dedupe_key) is already recorded."""
-    row = InboxEvent(platform=platform, dedupe_key=dedupe_key, kind=kind, user_id=user_id,
-                     event=event)
-    session.add(row)
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        return None
-    return row
+           event: dict[str, Any]) -> int | None:
+    """Insert the event; its id, or None when (platform, dedupe_key) is already recorded.
+
+    One ``INSERT … ON CONFLICT DO NOTHING RETURNING id`` round trip (PostgreSQL and SQLite
+    both speak it): this runs on the webhook's ack path for every message."""
+    dialect = session.get_bind().dialect.name
+    insert = sqlite_insert if dialect == "sqlite" else pg_insert
+    stmt = (insert(InboxEvent)
+            .values(platform=platform, dedupe_key=dedupe_key, kind=kind, user_id=user_id,
+                    event=event, status=STATUS_RECEIVED, attempts=0, received_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["platform", "dedupe_key"])
+            .returning(InboxEvent.id))  # type: ignore[arg-type]
+    return session.execute(stmt).scalar_one_or_none()
 
 
 def claim(session: Session, inbox_id: int) -> bool:
