@@ -14,7 +14,9 @@ from models.order import OrderLine, SalesOrder
 from models.outbox import OutboxMessage
 from models.ticket import ServiceTicket
 from models.user import User
+from models.visit import Visit, VisitFlag, VisitOption, VisitRules
 
 __all__ = ["InboxEvent", "LocationReport", "Media", "OutboxMessage", "User", "utcnow"]
 __all__ += ["Communication", "Customer", "OrderLine", "SalesOrder", "ServiceTicket"]
 __all__ += ["Conversation"]
+__all__ += ["Visit", "VisitFlag", "VisitOption", "VisitRules"]

@@ -1,0 +1,155 @@
+"""Photo and visit fixtures generated with Pillow: camera-like JPEGs with EXIF (time,
+make, model, GPS, orientation), screenshot-like PNGs, truncated and disguised files,
+decompression-bomb headers, re-encoded copies."""
+
+from __future__ import annotations
+
+import io
+import random
+import struct
+import zlib
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from geopy.distance import geodesic  # type: ignore[import-untyped]
+from PIL import ExifTags, Image, ImageDraw, ImageFilter
+
+from models.geo import GeoPoint
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# A customer in Hangzhou (WGS-84).
+HANGZHOU = GeoPoint(30.2741, 120.1551, "wgs84")
+
+
+def scene(seed: int, size: tuple[int, int] = (800, 600)) -> Image.Image:
+    """A photo-like picture: gradient background, blurred random shapes. Different seeds
+    give perceptually different pictures."""
+    rnd = random.Random(seed)
+    width, height = size
+    img = Image.new("RGB", size)
+    draw = ImageDraw.Draw(img)
+    for y in range(0, height, 4):
+        shade = int(255 * y / height)
+        draw.rectangle((0, y, width, y + 4), fill=(shade, 120, 255 - shade))
+    for _ in range(25):
+        x0, y0 = rnd.randrange(width), rnd.randrange(height)
+        box = (x0, y0, x0 + rnd.randrange(8, max(9, width // 2)),
+               y0 + rnd.randrange(8, max(9, height // 2)))
+        colour = tuple(rnd.randrange(256) for _ in range(3))
+        (draw.ellipse if rnd.random() < 0.5 else draw.rectangle)(box, fill=colour)
+    return img.filter(ImageFilter.GaussianBlur(2))
+
+
+def _dms(value: float) -> tuple[float, float, float]:
+    value = abs(value)
+    degrees = int(value)
+    minutes = int((value - degrees) * 60)
+    seconds = round((value - degrees - minutes / 60) * 3600, 4)
+    return (float(degrees), float(minutes), seconds)
+
+
+def camera_exif(*, taken: datetime | None = None, offset: str | None = None,
+                make: str | None = "HUAWEI", model: str | None = "P40 Pro",
+                gps: GeoPoint | None = None, orientation: int | None = None) -> Image.Exif:
+    """EXIF as a phone camera writes it. ``taken`` is written as local wall time (naive
+    or converted to Shanghai time when aware), the way cameras do."""
+    exif = Image.Exif()
+    if make:
+        exif[271] = make
+    if model:
+        exif[272] = model
+    if orientation:
+        exif[274] = orientation
+    if taken is not None:
+        local = taken.astimezone(SHANGHAI).replace(tzinfo=None) if taken.tzinfo else taken
+        sub = exif.get_ifd(ExifTags.IFD.Exif)
+        sub[36867] = local.strftime("%Y:%m:%d %H:%M:%S")
+        if offset:
+            sub[36881] = offset
+    if gps is not None:
+        lat, lng = gps.wgs84()
+        g = exif.get_ifd(ExifTags.IFD.GPSInfo)
+        g[1] = "N" if lat >= 0 else "S"
+        g[2] = _dms(lat)
+        g[3] = "E" if lng >= 0 else "W"
+        g[4] = _dms(lng)
+    return exif
+
+
+def jpeg(img: Image.Image, *, exif: Image.Exif | None = None, quality: int = 90) -> bytes:
+    buf = io.BytesIO()
+    if exif is not None:
+        img.save(buf, "JPEG", quality=quality, exif=exif)
+    else:
+        img.save(buf, "JPEG", quality=quality)
+    return buf.getvalue()
+
+
+def png(img: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def camera_photo(seed: int = 1, *, taken: datetime | None = None,
+                 gps: GeoPoint | None = None, **kwargs: object) -> bytes:
+    """A JPEG as a phone camera makes it, taken at ``taken`` (default: now)."""
+    return jpeg(scene(seed), exif=camera_exif(taken=taken or datetime.now(UTC), gps=gps,
+                                              **kwargs))  # type: ignore[arg-type]
+
+
+def screenshot(seed: int = 2) -> bytes:
+    """A PNG without any EXIF, as a phone screenshot."""
+    return png(scene(seed, (540, 960)))
+
+
+def reencoded(data: bytes, *, scale: float = 0.5, quality: int = 55) -> bytes:
+    """What WeChat does to a forwarded photo: smaller, recompressed, EXIF gone."""
+    img = Image.open(io.BytesIO(data))
+    small = img.resize((int(img.width * scale), int(img.height * scale)))
+    return jpeg(small.convert("RGB"), quality=quality)
+
+
+def truncated(data: bytes) -> bytes:
+    return data[: len(data) // 2]
+
+
+def png_bomb(width: int = 60_000, height: int = 60_000) -> bytes:
+    """A tiny PNG whose header claims gigantic dimensions."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (struct.pack(">I", len(body)) + kind + body
+                + struct.pack(">I", zlib.crc32(kind + body)))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(b"\x00" * 1024)) + chunk(b"IEND", b""))
+
+
+def jpeg_bomb(width: int = 8_000, height: int = 8_000) -> bytes:
+    """A valid small JPEG with its SOF0 dimensions rewritten (below Pillow's own hard
+    limit, above ours)."""
+    data = bytearray(jpeg(Image.new("RGB", (16, 16), "white")))
+    sof = data.find(b"\xff\xc0")
+    data[sof + 5:sof + 9] = struct.pack(">HH", height, width)
+    return bytes(data)
+
+
+def point_at(origin: GeoPoint, km: float, bearing: float = 45.0,
+             coord: str = "wgs84") -> GeoPoint:
+    """The point ``km`` from ``origin`` (geodesic), expressed in ``coord``."""
+    from models.geo import wgs84_to_gcj02
+
+    dest = geodesic(kilometers=km).destination(origin.wgs84(), bearing)
+    lat, lng = dest.latitude, dest.longitude
+    if coord == "gcj02":
+        lat, lng = wgs84_to_gcj02(lat, lng)
+    return GeoPoint(lat, lng, coord)
+
+
+def at(text: str) -> datetime:
+    """'2026-11-25 14:02' in Shanghai time, aware."""
+    return datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=SHANGHAI)
+
+
+def hours(n: float) -> timedelta:
+    return timedelta(hours=n)
