@@ -88,6 +88,11 @@ def bench_env(db: str, tmp: Path) -> dict[str, str]:
     return env
 
 
+def _use_pg_database(name: str) -> None:
+    global PG_DB, PG_URL
+    PG_DB, PG_URL = name, PG_URL.rsplit("/", 1)[0] + "/" + name
+
+
 def prepare_database(db: str) -> None:
     """A fresh, migrated database (the same reset the test suite does)."""
     from sqlalchemy import text
@@ -744,6 +749,9 @@ def _public(value: Any) -> Any:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--db", choices=("postgres", "sqlite"), default="postgres")
+    ap.add_argument("--pg-db", default=PG_DB,
+                    help=f"PostgreSQL database to (re)create and use (default {PG_DB}; "
+                         "its public schema is dropped first: never the test database)")
     ap.add_argument("--rate", type=float, default=200.0, help="open-loop req/s (default 200)")
     ap.add_argument("--seconds", type=float, default=20.0, help="per phase (default 20)")
     ap.add_argument("--conns", type=int, default=16,
@@ -767,6 +775,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="also write the figures to this file")
     ap.add_argument("--keep-logs", action="store_true", help="keep the gunicorn logs")
     args = ap.parse_args(argv)
+    if args.pg_db in ("test", "postgres", "template0", "template1"):
+        ap.error(f"refusing to wipe database {args.pg_db!r}")
+    _use_pg_database(args.pg_db)
 
     t_begin = time.monotonic()
     tmp = Path(tempfile.mkdtemp(prefix="zs-bench-"))

@@ -13,7 +13,7 @@ from redis.exceptions import RedisError
 
 from bot.event import Event
 from models import inbox
-from zhongshu.db import session_scope
+from zhongshu.db import get_engine
 from zhongshu.queues import QUEUE_INBOUND, get_queue, get_redis
 from zhongshu.settings import get_settings
 
@@ -44,8 +44,8 @@ def accept(event: Event) -> Accepted:
         return Accepted(None, True)
 
     try:
-        with session_scope() as session:
-            inbox_id = inbox.record(session, platform=event.platform,
+        with get_engine().connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            inbox_id = inbox.record(conn, platform=event.platform,
                                     dedupe_key=event.dedupe_key, kind=event.kind,
                                     user_id=event.user_id, event=event.to_dict())
     except Exception:
@@ -66,8 +66,12 @@ def enqueue_inbox(inbox_id: int) -> None:
     from jobs.inbound import process_inbox
 
     try:
-        get_queue(QUEUE_INBOUND).enqueue(process_inbox, inbox_id, job_id=f"inbox-{inbox_id}",
-                                         retry=None, failure_ttl=7 * 24 * 3600)
+        queue = get_queue(QUEUE_INBOUND)
+        # One MULTI/EXEC instead of two: this is on the ack path.
+        with queue.connection.pipeline() as pipe:
+            queue.enqueue(process_inbox, inbox_id, job_id=f"inbox-{inbox_id}", retry=None,
+                          failure_ttl=7 * 24 * 3600, pipeline=pipe)
+            pipe.execute()
     except RedisError:
         log.exception("could not enqueue inbox %s; the sweep will pick it up", inbox_id)
 

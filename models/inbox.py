@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint, update
+from sqlalchemy import JSON, Column, Connection, UniqueConstraint, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, Session, SQLModel, select
@@ -35,20 +35,20 @@ class InboxEvent(SQLModel, table=True):
     processed_at: datetime | None = None
 
 
-def record(session: Session, *, platform: str, dedupe_key: str, kind: str, user_id: str,
+def record(conn: Connection, *, platform: str, dedupe_key: str, kind: str, user_id: str,
            event: dict[str, Any]) -> int | None:
     """Insert the event; its id, or None when (platform, dedupe_key) is already recorded.
 
-    One ``INSERT … ON CONFLICT DO NOTHING RETURNING id`` round trip (PostgreSQL and SQLite
-    both speak it): this runs on the webhook's ack path for every message."""
-    dialect = session.get_bind().dialect.name
-    insert = sqlite_insert if dialect == "sqlite" else pg_insert
+    One ``INSERT … ON CONFLICT DO NOTHING RETURNING id`` (PostgreSQL and SQLite both speak
+    it) on an autocommit connection: this runs on the webhook's ack path for every message,
+    so it is a single database round trip."""
+    insert = sqlite_insert if conn.dialect.name == "sqlite" else pg_insert
     stmt = (insert(InboxEvent)
             .values(platform=platform, dedupe_key=dedupe_key, kind=kind, user_id=user_id,
                     event=event, status=STATUS_RECEIVED, attempts=0, received_at=utcnow())
             .on_conflict_do_nothing(index_elements=["platform", "dedupe_key"])
             .returning(InboxEvent.id))  # type: ignore[arg-type]
-    return session.execute(stmt).scalar_one_or_none()
+    return conn.execute(stmt).scalar_one_or_none()
 
 
 def claim(session: Session, inbox_id: int) -> bool:
