@@ -1,5 +1,7 @@
 """Every user-facing sentence of the general handlers, in one place."""
 
+from models.user import ROLE_NAMES  # noqa: F401 - re-exported for templates and replies
+
 HELP_TITLE = "中枢 · 可用命令"
 HELP_UNREGISTERED = "您还没有在中枢登记，请联系管理员（销售助理）添加后再使用。"
 HELP_FOOTER = "工作台按钮：报备客户、拜访签到、我的客户。"
@@ -10,13 +12,6 @@ COMING_SOON = "「{name}」功能即将上线，敬请期待。发送「帮助�
 PHOTO_RECEIVED = "照片已收到，正在保存。"
 EMPTY = "（未填写）"
 
-ROLE_NAMES = {
-    "rep": "业务员",
-    "supervisor": "主管",
-    "director": "销售总监",
-    "finance": "财务",
-    "admin": "管理员",
-}
 
 # -- multi-step chat flows (handlers/flows.py) ---------------------------------------------
 CANCEL_WORDS = ("取消", "退出")  # what a user types to abandon a waiting flow

@@ -9,6 +9,14 @@ from sqlmodel import Field, Session, SQLModel, select
 from models.base import utcnow
 
 ROLES = ("rep", "supervisor", "director", "finance", "admin")
+# How each role is named to users, in chat and on pages.
+ROLE_NAMES = {
+    "rep": "业务员",
+    "supervisor": "主管",
+    "director": "销售总监",
+    "finance": "财务",
+    "admin": "管理员",
+}
 
 
 class User(SQLModel, table=True):

@@ -3,6 +3,8 @@ from models.messages; these are the pages' own words)."""
 
 from __future__ import annotations
 
+from models.user import ROLE_NAMES  # noqa: F401 - re-exported for templates and replies
+
 APP_NAME = "中枢"
 
 # -- identity (web/auth.py) ---------------------------------------------------------------
@@ -22,13 +24,6 @@ FORBIDDEN_ROLE_DESC = "此页面仅限{roles}使用。"
 BACK = "返回"
 SIGNED_IN_AS = "当前身份：{name}（{role}）"
 
-ROLE_NAMES = {
-    "rep": "业务员",
-    "supervisor": "主管",
-    "director": "销售总监",
-    "finance": "财务",
-    "admin": "管理员",
-}
 
 # -- quick registration (web/register.py) --------------------------------------------------
 REGISTER_TITLE = "报备新客户"
