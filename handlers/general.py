@@ -60,7 +60,7 @@ def unsupported(event: Event, session: Session) -> Reply | None:
     return Reply(text=texts.UNSUPPORTED)
 
 
-COMING_SOON = {"checkin": "拜访签到"}
+COMING_SOON: dict[str, str] = {}
 
 
 def _coming_soon(name: str):  # noqa: ANN202 - a handler factory

@@ -17,6 +17,7 @@ from sqlmodel import select
 
 from bot.intake import enqueue_inbox
 from jobs.deliver import enqueue_delivery
+from jobs.plans import sweep_plan_notices
 from models import inbox, outbox
 from models.base import utcnow
 from zhongshu.db import session_scope
@@ -67,6 +68,9 @@ class Periodic:
 SCHEDULE: tuple[Periodic, ...] = (
     Periodic("outbox-sweep", timedelta(seconds=15), sweep_outbox),
     Periodic("inbox-sweep", timedelta(seconds=60), sweep_inbox),
+    # Due-and-not-yet-sent, so the 08:30 notice goes out within a minute of 08:30 (or
+    # once, late, after downtime); the outbox key makes every re-run a no-op.
+    Periodic("plan-notice-sweep", timedelta(seconds=60), sweep_plan_notices),
 )
 
 

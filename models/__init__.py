@@ -20,3 +20,6 @@ __all__ = ["InboxEvent", "LocationReport", "Media", "OutboxMessage", "User", "ut
 __all__ += ["Communication", "Customer", "OrderLine", "SalesOrder", "ServiceTicket"]
 __all__ += ["Conversation"]
 __all__ += ["Visit", "VisitFlag", "VisitOption", "VisitRules"]
+from models.plan import VisitPlan, VisitPlanItem
+
+__all__ += ["VisitPlan", "VisitPlanItem"]

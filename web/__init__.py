@@ -6,6 +6,7 @@
 | ``register`` | ``/h5/register`` quick registration (C2) |
 | ``customers`` | ``/h5/customers`` list, 360 view and export (C3) |
 | ``admin_import`` | ``/admin/import`` spreadsheet import with progress (C3) |
+| ``checkin`` | ``/h5/checkin`` visit check-in with photo (C4) |
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ static_bp = Blueprint("web_static", __name__, static_folder="static",
 
 def init_app(app: Flask) -> None:
     """Register every H5 blueprint with the shared identity and security setup."""
-    from web import admin_import, auth, customers, register
+    from web import admin_import, auth, checkin, customers, register
 
-    blueprints = [static_bp, register.bp, customers.bp, admin_import.bp]
+    blueprints = [static_bp, register.bp, customers.bp, admin_import.bp, checkin.bp]
+    from web import plans as plans_page  # visit plans (C5)
+    blueprints.append(plans_page.bp)
     for bp in blueprints:
         app.register_blueprint(bp)
     auth.init_app(app, blueprints)

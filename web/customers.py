@@ -24,6 +24,7 @@ from sqlmodel import Session, select
 from werkzeug.wrappers import Response
 
 from models import messages as M
+from models import visit as vm
 from models.base import utcnow
 from models.communication import Communication
 from models.customer import GRADES, Customer
@@ -36,6 +37,8 @@ from models.scope import (
 )
 from models.ticket import ServiceTicket
 from models.user import User
+from models.visit import Visit, VisitFlag
+from web import checkin_texts as CT
 from web import texts
 from web.auth import login_required, message_page
 from zhongshu.db import session_scope
@@ -104,12 +107,13 @@ def quantity(value: Decimal | None) -> str:
 class Entry:
     """One item of the merged timeline."""
 
-    kind: str  # "order" | "ticket" | "communication"
+    kind: str  # "order" | "ticket" | "communication" | "visit"
     at: datetime
     title: str
     amount: str | None = None
     lines: list[str] = field(default_factory=list)
     body: str | None = None
+    photo_url: str | None = None  # a visit's watermarked photo (never the original)
 
 
 def user_names(db: Session, userids: Iterable[str | None]) -> dict[str, str]:
@@ -150,7 +154,18 @@ def timeline(db: Session, user: User, customer_id: int, limit: int) -> tuple[lis
                             .where(OrderLine.order_id.in_(order_ids))  # type: ignore[attr-defined]
                             .order_by(OrderLine.id)):  # type: ignore[arg-type]
             lines.setdefault(line.order_id, []).append(line)
-    names = user_names(db, [t.user_id for t in talks])
+    visits = db.exec(
+        scope_customer_records(select(Visit).where(Visit.customer_id == customer_id),
+                               user, Visit.customer_id)
+        .order_by(Visit.at.desc(), Visit.id.desc())  # type: ignore[attr-defined,union-attr]
+        .limit(depth)).all()
+    visit_flags: dict[int, list[str]] = {}
+    visit_ids = [v.id for v in visits if v.id is not None]
+    if visit_ids:
+        for flag in db.exec(select(VisitFlag).where(VisitFlag.visit_id.in_(visit_ids))  # type: ignore[attr-defined]
+                            .order_by(VisitFlag.id)):  # type: ignore[arg-type]
+            visit_flags.setdefault(flag.visit_id, []).append(flag.reason)
+    names = user_names(db, [t.user_id for t in talks] + [v.rep for v in visits])
 
     entries: list[Entry] = []
     for order in orders:
@@ -171,8 +186,27 @@ def timeline(db: Session, user: User, customer_id: int, limit: int) -> tuple[lis
         entries.append(Entry("communication", as_utc(talk.at), texts.COMM_TITLE.format(
             channel=M.CHANNEL_LABELS.get(talk.channel, talk.channel),
             who=names.get(talk.user_id, talk.user_id)), body=talk.summary))
+    for visit in visits:
+        entries.append(visit_entry(visit, names.get(visit.rep, visit.rep),
+                                   visit_flags.get(visit.id or 0, [])))
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries[:limit], len(entries) > limit
+
+
+def visit_entry(visit: Visit, rep_name: str, reasons: list[str]) -> Entry:
+    state = CT.VISIT_STATES.get(visit.status, "")
+    if visit.status == vm.STATUS_CHECKED:
+        state = CT.VISIT_OK if visit.compliant else CT.VISIT_FLAGGED
+    lines = [CT.VISIT_STATE.format(state=state)] if state else []
+    lines += [CT.VISIT_FLAG_LINE.format(reason=r) for r in reasons]
+    if visit.pain_points:
+        lines.append(CT.VISIT_PAIN_POINTS.format(items="、".join(visit.pain_points)))
+    if visit.next_action:
+        lines.append(CT.VISIT_NEXT.format(action=visit.next_action))
+    return Entry("visit", as_utc(visit.at),
+                 CT.VISIT_TITLE.format(rep=rep_name, grade=visit.grade or "—"),
+                 lines=lines, body=visit.question,
+                 photo_url=f"/h5/visits/{visit.id}/photo" if visit.photo_marked_path else None)
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:

@@ -1,0 +1,66 @@
+"""Visit cards: the supervisor's review card for a flagged check-in, the rep's short
+confirmations and the check-in page link. Pure: plain values in, neutral ``Card`` /
+``Reply`` out; callers look the visit up, name the people and build the links."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.event import Button, Card, Reply
+from cards import texts
+
+CONFIRM_PREFIX = "visit.confirm"
+REJECT_PREFIX = "visit.reject"
+
+
+@dataclass(frozen=True)
+class FlaggedVisit:
+    """What the supervisor needs to judge one flagged check-in."""
+
+    visit_id: int
+    rep_name: str
+    customer_name: str
+    when: str  # server receive time, already formatted in the business time zone
+    reasons: tuple[str, ...]  # each flag's Chinese reason
+    url: str  # the customer's 360 page
+    task_id: str  # unique per card (WeCom refuses a reused task_id)
+
+
+def review_card(visit: FlaggedVisit) -> Card:
+    """The supervisor decides: 确认有效 (the visit counts) or 驳回."""
+    reasons = "\n".join(texts.VISIT_REASON_LINE.format(index=i, reason=r)
+                        for i, r in enumerate(visit.reasons, 1))
+    return Card(
+        title=texts.VISIT_REVIEW_TITLE,
+        description=texts.VISIT_REVIEW_DESCRIPTION.format(reasons=reasons),
+        fields=((texts.LABEL_REP, visit.rep_name),
+                (texts.LABEL_CUSTOMER, visit.customer_name),
+                (texts.LABEL_VISIT_TIME, visit.when)),
+        url=visit.url,
+        buttons=(Button(texts.VISIT_CONFIRM, f"{CONFIRM_PREFIX}:{visit.visit_id}", style=1),
+                 Button(texts.VISIT_REJECT, f"{REJECT_PREFIX}:{visit.visit_id}", style=3)),
+        task_id=visit.task_id,
+    )
+
+
+def recorded(customer_name: str, when: str) -> Reply:
+    """The honest rep's confirmation."""
+    return Reply(text=texts.VISIT_RECORDED.format(customer=customer_name, when=when))
+
+
+def under_review(customer_name: str, when: str, reasons: Sequence[str]) -> Reply:
+    """The flagged rep learns the visit waits for the supervisor, and why."""
+    return Reply(text=texts.VISIT_UNDER_REVIEW.format(
+        customer=customer_name, when=when, reasons="；".join(reasons)))
+
+
+def decided(customer_name: str, when: str, *, confirmed: bool, by: str) -> Reply:
+    """The rep learns the supervisor's decision."""
+    template = texts.VISIT_CONFIRMED_TO_REP if confirmed else texts.VISIT_REJECTED_TO_REP
+    return Reply(text=template.format(customer=customer_name, when=when, by=by))
+
+
+def checkin_card(url: str) -> Card:
+    """The workbench button's answer: the check-in page."""
+    return Card(title=texts.CHECKIN_TITLE, description=texts.CHECKIN_DESCRIPTION, url=url)

@@ -1,0 +1,125 @@
+"""Check-in evaluation off the request path: ``process_visit`` runs the evidence checks
+and the watermark (models.visit.evaluate_visit), then tells people in the same
+transaction: the rep's supervisor gets a review card for a flagged visit, an honest rep a
+short confirmation. Idempotent: the outbox dedupe keys are derived from the visit id, and
+a visit a supervisor already decided is never re-evaluated."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from redis.exceptions import RedisError
+from rq import Retry
+from sqlmodel import Session, select
+
+from bot.event import Reply
+from bot.outbound import queue_wecom
+from cards import visit as cards
+from models import photos
+from models import visit as vm
+from models.customer import Customer
+from models.user import User
+from web.links import wecom_oauth_url
+from zhongshu.db import on_commit, session_scope
+from zhongshu.queues import QUEUE_DEFAULT, get_queue
+from zhongshu.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+# A supervisor's decision is kept in ``Visit.status`` (free text, no migration needed):
+# pending → checked (evaluated) → confirmed / rejected.
+STATUS_CONFIRMED = "confirmed"
+STATUS_REJECTED = "rejected"
+DECIDED = (STATUS_CONFIRMED, STATUS_REJECTED)
+
+
+def enqueue_process(session: Session, visit_id: int) -> None:
+    """Queue ``process_visit`` once ``session`` commits (the job must see the row)."""
+    def enqueue() -> None:
+        try:
+            get_queue(QUEUE_DEFAULT).enqueue(process_visit, visit_id, job_id=f"visit-{visit_id}",
+                                             retry=Retry(max=3, interval=[10, 60, 300]))
+        except RedisError:
+            log.exception("could not enqueue visit %s", visit_id)
+
+    on_commit(session, enqueue)
+
+
+def when_text(moment: datetime) -> str:
+    """A server time in the business time zone, as people read it."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(ZoneInfo(get_settings().timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def customer_path(customer_id: int) -> str:
+    return f"/h5/customers/{customer_id}"
+
+
+def _user(session: Session, userid: str | None) -> User | None:
+    if not userid:
+        return None
+    return session.exec(select(User).where(User.wecom_userid == userid)).first()
+
+
+def _notify(session: Session, visit_id: int) -> list[int]:
+    """Queue the messages one evaluated visit calls for; returns the new outbox ids."""
+    visit = session.get(vm.Visit, visit_id)
+    if visit is None or visit.compliant is None:
+        return []
+    customer = session.get(Customer, visit.customer_id)
+    customer_name = customer.name if customer else str(visit.customer_id)
+    rep = _user(session, visit.rep)
+    when = when_text(visit.at)
+    queued = []
+    if visit.compliant:
+        queued.append(queue_wecom(session, visit.rep, cards.recorded(customer_name, when),
+                                  dedupe_key=f"visit:{visit_id}:recorded"))
+    else:
+        reasons = [flag.reason for flag in vm.flags_of(session, visit_id)]
+        queued.append(queue_wecom(session, visit.rep,
+                                  cards.under_review(customer_name, when, reasons),
+                                  dedupe_key=f"visit:{visit_id}:under-review"))
+        supervisor = _user(session, rep.supervisor_userid if rep else None)
+        if supervisor is None or not supervisor.active:
+            log.warning("visit %s flagged but rep %s has no active supervisor", visit_id,
+                        visit.rep)
+        else:
+            card = cards.review_card(cards.FlaggedVisit(
+                visit_id=visit_id, rep_name=rep.name if rep else visit.rep,
+                customer_name=customer_name, when=when, reasons=tuple(reasons),
+                url=wecom_oauth_url(customer_path(visit.customer_id)),
+                task_id=f"visit{visit_id}x{secrets.token_hex(6)}"))
+            queued.append(queue_wecom(session, supervisor.wecom_userid, Reply(card=card),
+                                      dedupe_key=f"visit:{visit_id}:review"))
+    return [row.id for row in queued if row is not None and row.id is not None]
+
+
+def process_visit(visit_id: int) -> str:
+    """Evaluate one submitted visit and tell the rep (and the supervisor if flagged)."""
+    settings = get_settings()
+    font = photos.find_cjk_font()
+    with session_scope() as session:
+        visit = session.get(vm.Visit, visit_id)
+        if visit is None:
+            return "missing"
+        if visit.status in DECIDED:
+            return "decided"
+        evaluation = vm.evaluate_visit(
+            session, visit_id, business_tz=ZoneInfo(settings.timezone),
+            marked_dir=settings.instance_dir / "visits" / "marked", font_path=font)
+        assert evaluation is not None
+        outbox_ids = _notify(session, visit_id)
+        # Later visits whose photo turned out to be this one's now need review too.
+        for later in evaluation.also_flagged:
+            row = session.get(vm.Visit, later)
+            if row is not None and row.status not in DECIDED:
+                outbox_ids += _notify(session, later)
+
+    from jobs.deliver import enqueue_delivery
+
+    for outbox_id in outbox_ids:
+        enqueue_delivery(outbox_id)
+    return "flagged" if evaluation.flags else "accepted"

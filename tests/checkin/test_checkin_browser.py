@@ -1,0 +1,61 @@
+"""A rep checks in from the phone, in Debian's chromium driven by Playwright: the
+emulator's phone opens the WeCom OAuth link to the form, the form is filled with a camera
+JPEG, submitted, the job runs, and the customer's 360 page shows the watermarked photo."""
+
+from __future__ import annotations
+
+import shutil
+from urllib.parse import quote
+
+import pytest
+from visitkit import HANGZHOU, camera_photo
+
+from web.links import wecom_oauth_url
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+
+pytestmark = pytest.mark.skipif(not shutil.which(CHROMIUM),
+                                reason="Debian chromium not installed")
+
+
+def test_a_rep_checks_in_from_the_phone(emulator, live_service, shop, run_jobs, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    photo = tmp_path / "visit.jpg"
+    photo.write_bytes(camera_photo(21, gps=HANGZHOU))
+    problems: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
+                                      is_mobile=True, has_touch=True,
+                                      geolocation={"latitude": HANGZHOU.lat,
+                                                   "longitude": HANGZHOU.lng},
+                                      permissions=["geolocation"])
+        page = context.new_page()
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: problems.append(str(e)))
+
+        page.goto(f"{emulator}/phone/wecom/zhangwei")
+        link = wecom_oauth_url(f"/h5/checkin?customer={shop}")
+        page.goto(f"{emulator}/phone/wecom/zhangwei/open?url={quote(link, safe='')}")
+        expect(page.locator("h1")).to_have_text("拜访签到")
+        expect(page.locator("#f-lat")).not_to_have_value("", timeout=5000)
+        page.click("label[for=f-grade-B]")
+        page.click("label:has(input[value=交期太长])")
+        page.fill("#f-question", "最快什么时候能交货？")
+        page.select_option("#f-next-action", "发送报价单")
+        page.set_input_files("#f-photo", str(photo))
+        page.click("#f-submit")
+        expect(page.locator(".weui-msg__title")).to_have_text("签到已提交")
+
+        run_jobs()
+        page.click("text=查看客户")
+        expect(page.locator(".zs-timeline__item_visit")).to_contain_text("拜访签到 · 张伟 · B级")
+        image = page.locator("img.zs-visit-photo")
+        expect(image).to_be_visible()
+        assert page.evaluate("(img) => img.naturalWidth", image.element_handle()) > 0
+        browser.close()
+    assert not problems, problems

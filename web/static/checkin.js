@@ -1,0 +1,77 @@
+// Check-in page. Elsewhere: the browser's position (WGS-84) goes into the hidden fields
+// and the photo comes from <input type=file capture>. Inside WeCom: the JS-SDK takes the
+// photo from the camera only (chooseImage) and the position from getLocation (GCJ-02);
+// on any JS-SDK failure the page quietly keeps the plain file input.
+(function () {
+  "use strict";
+  var form = document.getElementById("checkin-form");
+  if (!form) { return; }
+  var lat = document.getElementById("f-lat");
+  var lng = document.getElementById("f-lng");
+  var coord = document.getElementById("f-coord");
+  var fileInput = document.getElementById("f-photo");
+
+  function setPosition(la, ln, kind) {
+    lat.value = Number(la).toFixed(6);
+    lng.value = Number(ln).toFixed(6);
+    coord.value = kind;
+  }
+
+  function browserPosition() {
+    if (!navigator.geolocation || lat.value) { return; }
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      setPosition(pos.coords.latitude, pos.coords.longitude, "wgs84");
+    }, function () { /* denied or unavailable: submit without a position */ },
+    { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 });
+  }
+
+  function base64ToFile(data, name) {
+    var binary = atob(data.replace(/^data:[^,]*,/, ""));
+    var bytes = new Uint8Array(binary.length);
+    for (var i = 0; i < binary.length; i++) { bytes[i] = binary.charCodeAt(i); }
+    return new File([bytes], name, { type: "image/jpeg" });
+  }
+
+  function useWeCom() {
+    var script = document.createElement("script");
+    script.src = form.getAttribute("data-jssdk");
+    script.onerror = browserPosition;
+    script.onload = function () {
+      var url = location.href.split("#")[0];
+      fetch(form.getAttribute("data-jsconfig") + "?url=" + encodeURIComponent(url),
+            { credentials: "same-origin" })
+        .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+        .then(function (cfg) {
+          window.wx.config({ beta: true, debug: false, appId: cfg.appId,
+            timestamp: cfg.timestamp, nonceStr: cfg.nonceStr, signature: cfg.signature,
+            jsApiList: ["chooseImage", "getLocalImgData", "getLocation"] });
+          window.wx.error(browserPosition);
+          window.wx.ready(function () {
+            window.wx.getLocation({ type: "gcj02", success: function (res) {
+              setPosition(res.latitude, res.longitude, "gcj02");
+            }, fail: browserPosition });
+            fileInput.addEventListener("click", function (e) {
+              if (!window.DataTransfer) { return; }  // keep the plain input
+              e.preventDefault();
+              window.wx.chooseImage({ count: 1, sizeType: ["original"], sourceType: ["camera"],
+                success: function (res) {
+                  window.wx.getLocalImgData({ localId: res.localIds[0], success: function (img) {
+                    var dt = new DataTransfer();
+                    dt.items.add(base64ToFile(img.localData, "photo.jpg"));
+                    fileInput.files = dt.files;
+                  } });
+                } });
+            });
+          });
+        })
+        .catch(browserPosition);
+    };
+    document.head.appendChild(script);
+  }
+
+  if (/wxwork/i.test(navigator.userAgent) && form.getAttribute("data-jssdk")) {
+    useWeCom();
+  } else {
+    browserPosition();
+  }
+})();
