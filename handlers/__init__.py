@@ -6,7 +6,6 @@ from bot.router import Router
 router = Router()
 
 # Registration happens at import; the order only matters for readability.
-from handlers import checkin, customers, general, media, presence  # noqa: F401
-from handlers import plans  # noqa: F401,E402
+from handlers import checkin, customers, general, media, plans, presence  # noqa: F401
 
 __all__ = ["router"]

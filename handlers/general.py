@@ -59,16 +59,3 @@ def unsupported(event: Event, session: Session) -> Reply | None:
         return None
     return Reply(text=texts.UNSUPPORTED)
 
-
-COMING_SOON: dict[str, str] = {}
-
-
-def _coming_soon(name: str):  # noqa: ANN202 - a handler factory
-    def handler(event: Event, session: Session) -> Reply:
-        return Reply(text=texts.COMING_SOON.format(name=name))
-
-    return handler
-
-
-for _key, _name in COMING_SOON.items():
-    router.click(_key)(_coming_soon(_name))

@@ -384,11 +384,8 @@ def test_supervisors_list_shows_whose_customer_it_is(say, session):
     assert "[杭州华滤](" in text and " · 李娜 · " in text
 
 
-def test_no_coming_soon_left_for_customer_buttons():
-    from handlers.general import COMING_SOON
-
-    assert "checkin" not in COMING_SOON  # served by handlers/checkin.py
-    assert {"click:quick_register", "click:my_customers", "text:新客户", "text:客户",
+def test_every_workbench_button_is_served():
+    assert {"click:quick_register", "click:checkin", "click:my_customers", "text:新客户", "text:客户",
             "text:我的客户"} <= set(router.served())
 
 
