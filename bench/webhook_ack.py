@@ -759,8 +759,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--open-conns", type=int, default=32,
                     help="open-loop connections in total (default 32)")
     ap.add_argument("--procs", type=int, default=2, help="load processes (default 2)")
-    ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--workers", type=int, default=4)
+    ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--warmup", type=float, default=2.0, help="seconds (default 2)")
     ap.add_argument("--rounds", type=int, default=2,
                     help="split each phase into this many rounds, alternating service and "
