@@ -191,18 +191,22 @@ def visits_audit(file: str, out_path: str | None) -> None:
 @click.option("--burst", is_flag=True, help="exit once the queues are empty")
 def worker(burst: bool) -> None:
     """RQ worker on all of the service's queues."""
+    import importlib
+    import pkgutil
+
     from rq import Worker
 
-    # Import every job's code once here: each job runs in a forked child, which then
-    # starts warm instead of spending ~2 s importing SQLAlchemy and the handlers.
     import handlers  # noqa: F401
-    import jobs.deliver
-    import jobs.inbound
-    import jobs.media  # noqa: F401
+    import jobs
     from bot import channels  # noqa: F401
     from bot.dingtalk import client as _dingtalk_client  # noqa: F401
     from bot.wecom import client as _wecom_client  # noqa: F401
     from zhongshu.queues import ALL_QUEUES, get_queue, get_redis
+
+    # Import every job's code once here: each job runs in a forked child, which then
+    # starts warm instead of spending ~2 s importing SQLAlchemy and the handlers.
+    for module in pkgutil.iter_modules(jobs.__path__):
+        importlib.import_module(f"jobs.{module.name}")
 
     queues = [get_queue(name) for name in ALL_QUEUES]
     Worker(queues, connection=get_redis()).work(burst=burst, with_scheduler=True)
