@@ -49,3 +49,14 @@ VISIT_CONFIRMED_TO_REP = "你在 {when} 对{customer}的拜访已由{by}确认�
 VISIT_REJECTED_TO_REP = "你在 {when} 对{customer}的拜访已被{by}驳回，不计入拜访"
 CHECKIN_TITLE = "拜访签到"
 CHECKIN_DESCRIPTION = "拍摄现场照片，填写客户等级、痛点、客户问题和下一步行动。"
+
+# -- follow-up tasks (cards/visit.py, jobs/followups.py) -------------------------------------
+FOLLOWUP_DUE_TITLE = "今日跟进提醒"
+FOLLOWUP_OVERDUE_TITLE = "跟进任务已逾期"
+FOLLOWUP_DESCRIPTION = "下一步行动：{action}"
+FOLLOWUP_OVERDUE_DESCRIPTION = "{owner}的跟进任务已逾期：{action}"
+LABEL_DUE_DATE = "计划日期"
+LABEL_OWNER = "负责人"
+FOLLOWUP_DONE_BUTTON = "标记完成"
+FOLLOWUP_DONE = "已完成"
+PHOTO_UNUSABLE = "照片无法使用：{reason}，请重新拍照签到（客户：{customer}，{when}）"

@@ -12,6 +12,7 @@ from cards import texts
 
 CONFIRM_PREFIX = "visit.confirm"
 REJECT_PREFIX = "visit.reject"
+FOLLOWUP_DONE_PREFIX = "followup.done"
 
 
 @dataclass(frozen=True)
@@ -64,3 +65,43 @@ def decided(customer_name: str, when: str, *, confirmed: bool, by: str) -> Reply
 def checkin_card(url: str) -> Card:
     """The workbench button's answer: the check-in page."""
     return Card(title=texts.CHECKIN_TITLE, description=texts.CHECKIN_DESCRIPTION, url=url)
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """One follow-up task as its reminder card shows it."""
+
+    task_id: int
+    customer_name: str
+    action: str
+    due: str  # the due date, e.g. 2026-11-30
+    owner_name: str
+    card_task_id: str  # unique per card (WeCom refuses a reused task_id)
+    url: str | None = None  # the customer's 360 page
+
+
+def followup_card(task: FollowUp, *, overdue: bool = False, to_owner: bool = True) -> Card:
+    """The due-date (or overdue) reminder; the owner gets a 标记完成 button."""
+    if overdue and not to_owner:
+        description = texts.FOLLOWUP_OVERDUE_DESCRIPTION.format(owner=task.owner_name,
+                                                                action=task.action)
+    else:
+        description = texts.FOLLOWUP_DESCRIPTION.format(action=task.action)
+    buttons = ((Button(texts.FOLLOWUP_DONE_BUTTON, f"{FOLLOWUP_DONE_PREFIX}:{task.task_id}",
+                       style=1),) if to_owner else ())
+    return Card(
+        title=texts.FOLLOWUP_OVERDUE_TITLE if overdue else texts.FOLLOWUP_DUE_TITLE,
+        description=description,
+        fields=((texts.LABEL_CUSTOMER, task.customer_name),
+                (texts.LABEL_DUE_DATE, task.due),
+                (texts.LABEL_OWNER, task.owner_name)),
+        url=task.url,
+        buttons=buttons,
+        task_id=task.card_task_id,
+    )
+
+
+def photo_unusable(customer_name: str, when: str, reason: str) -> Reply:
+    """A bad upload (``bad_photo``): the rep is told plainly why, and to check in again."""
+    return Reply(text=texts.PHOTO_UNUSABLE.format(reason=reason.rstrip("。，,；;"),
+                                                  customer=customer_name, when=when))

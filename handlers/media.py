@@ -1,16 +1,17 @@
-"""Photos sent in the chat: recorded at once, downloaded by a job."""
+"""Photos sent in the chat: recorded at once, downloaded by a job. A photo from a rep
+whose chat check-in is waiting is that visit's photo (handlers/checkin.py)."""
 
 from __future__ import annotations
 
 from sqlmodel import Session
 
 from bot.event import KIND_IMAGE, Event, Reply
-from handlers import router, texts
+from handlers import checkin, router, texts
 from models import media
 
 
 @router.on(KIND_IMAGE)
-def photo(event: Event, session: Session) -> Reply:
+def photo(event: Event, session: Session) -> Reply | list[Reply]:
     media_id = event.payload.get("media_id") or event.payload.get("download_code") or ""
     row = media.get_or_create(session, platform=event.platform, media_id=str(media_id),
                               user_id=event.user_id)
@@ -18,4 +19,7 @@ def photo(event: Event, session: Session) -> Reply:
 
     # Enqueued after commit by the after-commit hook, so the job finds the row.
     enqueue_fetch(session, row.id)
+    for_checkin = checkin.take_photo(event, session, row)
+    if for_checkin is not None:
+        return for_checkin
     return Reply(text=texts.PHOTO_RECEIVED)

@@ -1,5 +1,7 @@
 """Downloading photos users send, off the ack path. Never trusts the platform's claims:
-the bytes are size-capped and must look like an image."""
+the bytes are size-capped and must look like an image. The transaction that marks a
+photo stored (or failed) also settles a chat check-in waiting for it
+(handlers.checkin.photo_settled), whose messages are delivered after commit."""
 
 from __future__ import annotations
 
@@ -85,13 +87,36 @@ def fetch_media(media_pk: int) -> str:
         row.path = str(path)
         row.stored_at = utcnow()
         session.add(row)
+        session.flush()
+        outbox_ids = _settle(session, row)
+    _deliver(outbox_ids)
     return "stored"
 
 
+def _settle(session: Session, row: media.Media) -> list[int]:
+    # Late import: handlers import this module (the image handler enqueues fetches).
+    from handlers.checkin import photo_settled
+
+    return photo_settled(session, row)
+
+
+def _deliver(outbox_ids: list[int]) -> None:
+    if not outbox_ids:
+        return
+    from jobs.deliver import enqueue_delivery
+
+    for outbox_id in outbox_ids:
+        enqueue_delivery(outbox_id)
+
+
 def _fail(media_pk: int, reason: str) -> None:
+    outbox_ids: list[int] = []
     with session_scope() as session:
         row = session.get(media.Media, media_pk)
         if row is not None:
             row.status = media.STATUS_FAILED
             row.error = reason
             session.add(row)
+            session.flush()
+            outbox_ids = _settle(session, row)
+    _deliver(outbox_ids)

@@ -17,6 +17,7 @@ from sqlmodel import select
 
 from bot.intake import enqueue_inbox
 from jobs.deliver import enqueue_delivery
+from jobs.followups import sweep_followup_reminders
 from jobs.plans import sweep_plan_notices
 from models import inbox, outbox
 from models.base import utcnow
@@ -71,6 +72,9 @@ SCHEDULE: tuple[Periodic, ...] = (
     # Due-and-not-yet-sent, so the 08:30 notice goes out within a minute of 08:30 (or
     # once, late, after downtime); the outbox key makes every re-run a no-op.
     Periodic("plan-notice-sweep", timedelta(seconds=60), sweep_plan_notices),
+    # Follow-up reminders: 09:00 on the due (working) day, overdue one working day later;
+    # outbox keys followup:{id}:due / :overdue make re-runs no-ops.
+    Periodic("followup-reminder-sweep", timedelta(seconds=60), sweep_followup_reminders),
 )
 
 

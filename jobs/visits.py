@@ -18,6 +18,8 @@ from sqlmodel import Session, select
 from bot.event import Reply
 from bot.outbound import queue_wecom
 from cards import visit as cards
+from jobs.followups import create_for_visit
+from models import evidence as ev
 from models import photos
 from models import visit as vm
 from models.customer import Customer
@@ -78,10 +80,17 @@ def _notify(session: Session, visit_id: int) -> list[int]:
         queued.append(queue_wecom(session, visit.rep, cards.recorded(customer_name, when),
                                   dedupe_key=f"visit:{visit_id}:recorded"))
     else:
-        reasons = [flag.reason for flag in vm.flags_of(session, visit_id)]
+        flags = vm.flags_of(session, visit_id)
+        reasons = [flag.reason for flag in flags]
         queued.append(queue_wecom(session, visit.rep,
                                   cards.under_review(customer_name, when, reasons),
                                   dedupe_key=f"visit:{visit_id}:under-review"))
+        # A bad upload is answered plainly: the photo cannot be used, and why.
+        bad = next((flag for flag in flags if flag.code == ev.BAD_PHOTO), None)
+        if bad is not None:
+            queued.append(queue_wecom(session, visit.rep,
+                                      cards.photo_unusable(customer_name, when, bad.reason),
+                                      dedupe_key=f"visit:{visit_id}:bad-photo"))
         supervisor = _user(session, rep.supervisor_userid if rep else None)
         if supervisor is None or not supervisor.active:
             log.warning("visit %s flagged but rep %s has no active supervisor", visit_id,
@@ -111,6 +120,10 @@ def process_visit(visit_id: int) -> str:
             session, visit_id, business_tz=ZoneInfo(settings.timezone),
             marked_dir=settings.instance_dir / "visits" / "marked", font_path=font)
         assert evaluation is not None
+        # The next action is owed whatever the evidence says: one task per visit.
+        checked = session.get(vm.Visit, visit_id)
+        if checked is not None:
+            create_for_visit(session, checked)
         outbox_ids = _notify(session, visit_id)
         # Later visits whose photo turned out to be this one's now need review too.
         for later in evaluation.also_flagged:

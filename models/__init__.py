@@ -23,3 +23,6 @@ __all__ += ["Visit", "VisitFlag", "VisitOption", "VisitRules"]
 from models.plan import VisitPlan, VisitPlanItem
 
 __all__ += ["VisitPlan", "VisitPlanItem"]
+from models.followup import FollowUpTask
+
+__all__ += ["FollowUpTask"]

@@ -1,0 +1,43 @@
+"""The 标记完成 button of a follow-up reminder card (``followup.done:<task id>``, built by
+jobs/followups.py). Only the task's owner may mark it done; anyone else is refused and
+nothing changes. Done is final: a second tap just says so."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from bot.event import Event, Reply
+from cards import texts as card_texts
+from cards import visit as cards
+from handlers import router
+from models import followup as fu
+from models import user as users
+from models.base import utcnow
+
+TASK_NOT_FOUND = "找不到这条跟进任务"
+NOT_YOUR_TASK = "只有该跟进任务的负责人可以标记完成"
+ALREADY_DONE = "这条跟进任务已完成"
+MARKED_DONE = "已完成跟进：{action}"
+
+
+def _task_id(key: str) -> int | None:
+    _, _, arg = key.partition(":")
+    return int(arg) if arg.isdigit() else None
+
+
+@router.card_action(cards.FOLLOWUP_DONE_PREFIX, replace_name=card_texts.FOLLOWUP_DONE)
+def mark_done(event: Event, session: Session) -> Reply:
+    clicker = users.by_platform_id(session, event.platform, event.user_id)
+    task_id = _task_id(event.key)
+    task = (session.exec(select(fu.FollowUpTask).where(fu.FollowUpTask.id == task_id)
+                         .with_for_update()).first() if task_id is not None else None)
+    if task is None:
+        return Reply(text=TASK_NOT_FOUND)
+    if clicker is None or not clicker.active or clicker.wecom_userid != task.owner:
+        return Reply(text=NOT_YOUR_TASK)
+    if task.status == fu.STATUS_DONE:
+        return Reply(text=ALREADY_DONE)
+    task.status = fu.STATUS_DONE
+    task.done_at = utcnow()
+    session.add(task)
+    return Reply(text=MARKED_DONE.format(action=task.action))

@@ -1,0 +1,92 @@
+"""Follow-up tasks (C4): a visit's next action with a date becomes one task for the rep,
+reminded on the due date and again when it is overdue.
+
+One task per visit (``visit_id`` unique), created by ``jobs.visits.process_visit`` so a
+re-run never duplicates it. Reminders are tracked by their outbox dedupe keys
+(``followup:{id}:due`` / ``followup:{id}:overdue``); ``reminded_at`` records when the
+first reminder was queued, for people reading the table."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, tzinfo
+
+import chinese_calendar  # type: ignore[import-untyped]
+from sqlalchemy import Column, ForeignKey, Integer
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from models.base import utcnow
+
+STATUS_OPEN = "open"
+STATUS_DONE = "done"
+REMIND_TIME = time(9, 0)
+
+
+class FollowUpTask(SQLModel, table=True):
+    __tablename__ = "followup_task"
+
+    id: int | None = Field(default=None, primary_key=True)
+    visit_id: int = Field(sa_column=Column(Integer, ForeignKey("visit.id", ondelete="CASCADE"),
+                                           nullable=False, unique=True))
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    owner: str = Field(max_length=64, index=True)  # the rep's WeCom userid
+    action: str = Field(max_length=64)
+    due_date: date = Field(index=True)
+    status: str = Field(default=STATUS_OPEN, max_length=16, index=True)
+    reminded_at: datetime | None = None
+    done_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+def is_workday(day: date) -> bool:
+    return bool(chinese_calendar.is_workday(day))
+
+
+def first_workday_on_or_after(day: date) -> date:
+    while not is_workday(day):
+        day += timedelta(days=1)
+    return day
+
+
+def next_workday(day: date) -> date:
+    return first_workday_on_or_after(day + timedelta(days=1))
+
+
+def due_reminder_at(due: date, tz: tzinfo) -> datetime:
+    """09:00 business time on the due date, or on the first working day after it."""
+    return datetime.combine(first_workday_on_or_after(due), REMIND_TIME, tz)
+
+
+def overdue_reminder_at(due: date, tz: tzinfo) -> datetime:
+    """09:00 on the working day after the due reminder's day."""
+    return datetime.combine(next_workday(first_workday_on_or_after(due)), REMIND_TIME, tz)
+
+
+def for_visit(session: Session, visit_id: int) -> FollowUpTask | None:
+    return session.exec(select(FollowUpTask).where(col(FollowUpTask.visit_id) == visit_id)).first()
+
+
+def ensure_for_visit(session: Session, *, visit_id: int, customer_id: int, owner: str,
+                     action: str, due_date: date) -> FollowUpTask:
+    """The visit's task, created once (a concurrent duplicate hits the unique key)."""
+    existing = for_visit(session, visit_id)
+    if existing is not None:
+        return existing
+    task = FollowUpTask(visit_id=visit_id, customer_id=customer_id, owner=owner,
+                        action=action, due_date=due_date)
+    try:
+        with session.begin_nested():
+            session.add(task)
+            session.flush()
+    except IntegrityError:
+        found = for_visit(session, visit_id)
+        assert found is not None
+        return found
+    return task
+
+
+def open_due_by(session: Session, day: date) -> list[FollowUpTask]:
+    """Open tasks whose due date is on or before ``day`` (reminder candidates)."""
+    return list(session.exec(select(FollowUpTask).where(
+        col(FollowUpTask.status) == STATUS_OPEN, col(FollowUpTask.due_date) <= day)
+        .order_by(col(FollowUpTask.id))))
