@@ -83,3 +83,7 @@ class Reply:
     markdown: str | None = None
     card: Card | None = None
     to_user: str | None = None  # None: the event's sender, on the event's platform
+    # New text for the tapped card button, sent only once the handler has accepted the
+    # tap (WeCom update_template_card with the click's fresh ResponseCode). Unlike the
+    # router's passive ``replace_name``, a refused tap leaves the button as it was.
+    update_button: str | None = None

@@ -29,6 +29,14 @@ def queue_replies(session: Session, event: Event, replies: Iterable[Reply], *,
 
 def queue_reply(session: Session, event: Event, reply: Reply, *,
                 dedupe_key: str) -> outbox.OutboxMessage | None:
+    if reply.update_button is not None:
+        # Only WeCom cards can be changed after the fact; a DingTalk tap was a message.
+        response_code = str(event.payload.get("response_code") or "")
+        if event.platform != PLATFORM_WECOM or not response_code:
+            return None
+        return queue_wecom_card_update(session, event.user_id, response_code=response_code,
+                                       replace_name=reply.update_button,
+                                       dedupe_key=dedupe_key)
     if event.platform == PLATFORM_WECOM:
         return queue_wecom(session, reply.to_user or event.user_id, reply, dedupe_key=dedupe_key)
     if event.platform == PLATFORM_DINGTALK:

@@ -124,17 +124,20 @@ def _decide(event: Event, session: Session, *, confirm: bool) -> Reply | list[Re
     to_rep = cards.decided(customer_name, when_text(visit.at), confirmed=confirm,
                            by=decider.name)
     template = texts.CONFIRMED_DONE if confirm else texts.REJECTED_DONE
-    return [Reply(text=template.format(rep=rep.name if rep else visit.rep,
+    button = card_texts.VISIT_CONFIRMED if confirm else card_texts.VISIT_REJECTED
+    return [Reply(update_button=button),
+            Reply(text=template.format(rep=rep.name if rep else visit.rep,
                                        customer=customer_name)),
             replace(to_rep, to_user=visit.rep)]
 
 
-@router.card_action(cards.CONFIRM_PREFIX, replace_name=card_texts.VISIT_CONFIRMED)
+# No passive replace_name: the button changes only after the decider is authorised.
+@router.card_action(cards.CONFIRM_PREFIX)
 def confirm_visit(event: Event, session: Session) -> Reply | list[Reply]:
     return _decide(event, session, confirm=True)
 
 
-@router.card_action(cards.REJECT_PREFIX, replace_name=card_texts.VISIT_REJECTED)
+@router.card_action(cards.REJECT_PREFIX)
 def reject_visit(event: Event, session: Session) -> Reply | list[Reply]:
     return _decide(event, session, confirm=False)
 

@@ -25,8 +25,9 @@ def _task_id(key: str) -> int | None:
     return int(arg) if arg.isdigit() else None
 
 
-@router.card_action(cards.FOLLOWUP_DONE_PREFIX, replace_name=card_texts.FOLLOWUP_DONE)
-def mark_done(event: Event, session: Session) -> Reply:
+# No passive replace_name: the button changes only once the owner is recognised.
+@router.card_action(cards.FOLLOWUP_DONE_PREFIX)
+def mark_done(event: Event, session: Session) -> Reply | list[Reply]:
     clicker = users.by_platform_id(session, event.platform, event.user_id)
     task_id = _task_id(event.key)
     task = (session.exec(select(fu.FollowUpTask).where(fu.FollowUpTask.id == task_id)
@@ -40,4 +41,5 @@ def mark_done(event: Event, session: Session) -> Reply:
     task.status = fu.STATUS_DONE
     task.done_at = utcnow()
     session.add(task)
-    return Reply(text=MARKED_DONE.format(action=task.action))
+    return [Reply(update_button=card_texts.FOLLOWUP_DONE),
+            Reply(text=MARKED_DONE.format(action=task.action))]

@@ -63,7 +63,8 @@ def flagged(nowhere, check_in) -> int:
 
 def test_supervisor_confirms_visit_counts_and_customer_learns_its_place(flagged, nowhere):
     assert _counted() == 0
-    answer, to_rep = replies("wangfang", f"visit.confirm:{flagged}")
+    button, answer, to_rep = replies("wangfang", f"visit.confirm:{flagged}")
+    assert button.update_button == "已确认有效"
     assert "已确认张伟对无锡新客户的拜访有效" in (answer.text or "")
     assert to_rep.to_user == "zhangwei" and "已由王芳确认有效" in (to_rep.text or "")
     visit = _visit(flagged)
@@ -81,7 +82,8 @@ def test_supervisor_confirms_visit_counts_and_customer_learns_its_place(flagged,
 
 
 def test_director_over_the_rep_may_reject(flagged, nowhere):
-    answer, to_rep = replies("liuyang", f"visit.reject:{flagged}")
+    button, answer, to_rep = replies("liuyang", f"visit.reject:{flagged}")
+    assert button.update_button == "已驳回"
     assert "已驳回张伟对无锡新客户的拜访" in (answer.text or "")
     assert to_rep.to_user == "zhangwei" and "已被刘洋驳回" in (to_rep.text or "")
     visit = _visit(flagged)
@@ -93,8 +95,10 @@ def test_director_over_the_rep_may_reject(flagged, nowhere):
                                  "nobody"])
 def test_anyone_else_is_refused_and_nothing_changes(flagged, nowhere, who):
     before = len(outbox_rows())
+    # One reply and no update_button: the tapped button keeps its text.
     (answer,) = replies(who, f"visit.confirm:{flagged}")
     assert "只有该业务员的主管" in (answer.text or "") and answer.to_user is None
+    assert answer.update_button is None
     visit = _visit(flagged)
     assert (visit.status, visit.compliant) == ("checked", False)
     assert customers(id=nowhere)[0].latitude is None

@@ -170,7 +170,8 @@ def test_overdue_after_downtime_sends_both_at_once(task):
 
 
 def test_done_task_is_not_reminded(task):
-    (answer,) = replies("zhangwei", f"followup.done:{task}")
+    button, answer = replies("zhangwei", f"followup.done:{task}")
+    assert button.update_button == "已完成"
     assert "已完成跟进" in (answer.text or "")
     sweep_followup_reminders(at("2026-12-03 10:00"))
     assert _reminders() == []
@@ -181,6 +182,7 @@ def test_someone_else_is_refused_and_nothing_changes(task, who):
     before = len(outbox_rows())
     (answer,) = replies(who, f"followup.done:{task}")
     assert "只有该跟进任务的负责人" in (answer.text or "") and answer.to_user is None
+    assert answer.update_button is None  # the tapped button keeps its text
     row = _task(task)
     assert (row.status, row.done_at) == ("open", None)
     assert len(outbox_rows()) == before
