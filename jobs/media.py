@@ -8,14 +8,13 @@ from __future__ import annotations
 import hashlib
 import logging
 
-from redis.exceptions import RedisError
 from rq import Retry
 from sqlmodel import Session
 
 from models import media
 from models.base import utcnow
-from zhongshu.db import on_commit, session_scope
-from zhongshu.queues import QUEUE_DEFAULT, get_queue
+from zhongshu.db import session_scope
+from zhongshu.queues import enqueue_after_commit
 from zhongshu.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -25,14 +24,8 @@ IMAGE_SIGNATURES = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png"}
 
 
 def enqueue_fetch(session: Session, media_pk: int | None) -> None:
-    def enqueue() -> None:
-        try:
-            get_queue(QUEUE_DEFAULT).enqueue(fetch_media, media_pk, job_id=f"media-{media_pk}",
-                                             retry=Retry(max=3, interval=[10, 60, 300]))
-        except RedisError:
-            log.exception("could not enqueue media %s", media_pk)
-
-    on_commit(session, enqueue)
+    enqueue_after_commit(session, fetch_media, media_pk, job_id=f"media-{media_pk}",
+                         retry=Retry(max=3, interval=[10, 60, 300]))
 
 
 def _image_extension(data: bytes) -> str | None:

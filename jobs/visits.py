@@ -11,7 +11,6 @@ import secrets
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from redis.exceptions import RedisError
 from rq import Retry
 from sqlmodel import Session, select
 
@@ -25,8 +24,8 @@ from models import visit as vm
 from models.customer import Customer
 from models.user import User
 from web.links import wecom_oauth_url
-from zhongshu.db import on_commit, session_scope
-from zhongshu.queues import QUEUE_DEFAULT, get_queue
+from zhongshu.db import session_scope
+from zhongshu.queues import enqueue_after_commit
 from zhongshu.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -40,14 +39,8 @@ DECIDED = (STATUS_CONFIRMED, STATUS_REJECTED)
 
 def enqueue_process(session: Session, visit_id: int) -> None:
     """Queue ``process_visit`` once ``session`` commits (the job must see the row)."""
-    def enqueue() -> None:
-        try:
-            get_queue(QUEUE_DEFAULT).enqueue(process_visit, visit_id, job_id=f"visit-{visit_id}",
-                                             retry=Retry(max=3, interval=[10, 60, 300]))
-        except RedisError:
-            log.exception("could not enqueue visit %s", visit_id)
-
-    on_commit(session, enqueue)
+    enqueue_after_commit(session, process_visit, visit_id, job_id=f"visit-{visit_id}",
+                         retry=Retry(max=3, interval=[10, 60, 300]))
 
 
 def when_text(moment: datetime) -> str:
