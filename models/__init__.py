@@ -26,3 +26,7 @@ __all__ += ["VisitPlan", "VisitPlanItem"]
 from models.followup import FollowUpTask
 
 __all__ += ["FollowUpTask"]
+from models.contract import CollectionForecast, Contract, ContractEvent, Payment
+from models.rule import Rule
+
+__all__ += ["CollectionForecast", "Contract", "ContractEvent", "Payment", "Rule"]
