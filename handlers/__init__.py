@@ -6,6 +6,6 @@ from bot.router import Router
 router = Router()
 
 # Registration happens at import; the order only matters for readability.
-from handlers import checkin, customers, followups, general, media, plans, presence  # noqa: F401
+from handlers import checkin, contracts, customers, followups, general, media, plans, presence  # noqa: F401
 
 __all__ = ["router"]

@@ -10,8 +10,8 @@ buttons, forms, pages, exports, jobs acting for a user) goes through these funct
 |            | level; reps who left stay in the team until their customers are moved)    |
 | director   | with a region: customers in that region *or* owned by a user of that     |
 |            | region (quick-registered customers have no region yet); without: all     |
-| finance    | read-only, customers that have money with us (at least one order;       |
-|            | contracts join this rule when they exist) — and all of their orders      |
+| finance    | read-only, customers that have money with us (at least one order or one  |
+|            | contract) — and all of their orders                                      |
 | admin      | none: admins configure fields, rules and imports, they don't read deals  |
 
 Inactive users and unknown roles see nothing. Finance and admin can never edit a
@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select, exists, false, or_, true
 from sqlmodel import Session, select
 
+from models.contract import Contract
 from models.customer import Customer
 from models.order import SalesOrder
 from models.user import User
@@ -53,7 +54,8 @@ def customer_filter(user: User, *, for_edit: bool = False) -> ColumnElement[bool
         return or_(Customer.region == user.region,  # type: ignore[arg-type]
                    Customer.owner.in_(region_users))  # type: ignore[union-attr]
     if user.role == "finance" and not for_edit:
-        return exists().where(SalesOrder.customer_id == Customer.id)  # type: ignore[arg-type]
+        return or_(exists().where(SalesOrder.customer_id == Customer.id),  # type: ignore[arg-type]
+                   exists().where(Contract.customer_id == Customer.id))  # type: ignore[arg-type]
     return false()
 
 
@@ -99,3 +101,45 @@ def get_customer_for(session: Session, user: User, customer_id: int, *,
 def get_order_for(session: Session, user: User, order_id: int) -> SalesOrder | None:
     return session.exec(scope_orders(select(SalesOrder).where(SalesOrder.id == order_id),
                                      user)).first()
+
+
+# -- contracts (C6) ---------------------------------------------------------------------------
+# | rep        | its own contracts (``contract.owner``)                                   |
+# | supervisor | its own and its team's (one level, as for customers)                     |
+# | director   | with a region: contracts of customers in the region or owned by a user  |
+# |            | of the region; without: all                                               |
+# | finance    | all contracts: reads them, reviews them and books their payments        |
+# | admin      | none                                                                      |
+def contract_filter(user: User) -> ColumnElement[bool]:
+    """The WHERE clause selecting the contracts ``user`` may see."""
+    if not user.active:
+        return false()
+    me = user.wecom_userid
+    if user.role == "rep":
+        return Contract.owner == me  # type: ignore[return-value]
+    if user.role == "supervisor":
+        team = select(User.wecom_userid).where(User.supervisor_userid == me)
+        return or_(Contract.owner == me,  # type: ignore[arg-type]
+                   Contract.owner.in_(team))  # type: ignore[attr-defined]
+    if user.role == "director":
+        if user.region is None:
+            return true()
+        region_users = select(User.wecom_userid).where(User.region == user.region)
+        region_customers = select(Customer.id).where(Customer.region == user.region)
+        return or_(Contract.owner.in_(region_users),  # type: ignore[attr-defined]
+                   Contract.customer_id.in_(region_customers))  # type: ignore[attr-defined]
+    if user.role == "finance":
+        return true()
+    return false()
+
+
+def scope_contracts(stmt: S, user: User) -> S:
+    """Restrict a statement over ``contract`` (or joined to it) to what ``user`` may see;
+    payments, forecasts and contract events are visible with their contract."""
+    return stmt.where(contract_filter(user))
+
+
+def get_contract_for(session: Session, user: User, contract_id: int) -> Contract | None:
+    """The contract if ``user`` may see it, else None (missing and "not yours" look alike)."""
+    return session.exec(scope_contracts(select(Contract).where(Contract.id == contract_id),
+                                        user)).first()
