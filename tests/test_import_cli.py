@@ -69,7 +69,7 @@ def test_unimportable_file_exits_two(rep: None, tmp_path: Path) -> None:
     assert "未找到表头" in result.stderr
 
 
-def test_contracts_are_not_available_yet(tmp_path: Path) -> None:
+def test_missing_contracts_file_exits_two(tmp_path: Path) -> None:
+    # The contracts import itself is tested in tests/contracts/test_import_contracts.py.
     result = CliRunner().invoke(main, ["import", "contracts", str(tmp_path / "c.xlsx")])
     assert result.exit_code == 2
-    assert result.stderr.startswith("合同导入暂未开放")

@@ -124,13 +124,36 @@ def import_orders(file: str, report: str | None, as_json: bool) -> None:
 
 
 @import_group.command("contracts")
-@click.argument("file", type=click.Path(dir_okay=False))
-def import_contracts(file: str) -> None:
-    """Contracts (not available until the contract module exists)."""
-    from models import messages as M
+@_FILE
+@_REPORT
+@_JSON
+def import_contracts(file: str, report: str | None, as_json: bool) -> None:
+    """Contracts: 合同编号, 客户名称 or 电话, 负责人, 金额, 状态, 签约时间 [, 盖章页,
+    审核时间, 回款金额]; upsert by contract number. Finance is pushed only the contracts
+    signed in the last 72 hours (see models/import_contracts.py)."""
+    from pathlib import Path
 
-    click.echo(M.IMPORT_CONTRACTS_UNAVAILABLE, err=True)
-    sys.exit(2)
+    from models import import_contracts as ic
+    from models import importing
+    from models import messages as M
+    from zhongshu.db import session_scope
+
+    try:
+        with session_scope() as session:
+            result, pushed = ic.import_contracts(
+                session, Path(file), report_path=Path(report) if report else None)
+    except importing.ImportFileError as error:
+        click.echo(error.message, err=True)
+        sys.exit(2)
+    if as_json:
+        click.echo(importing.to_json(result))
+    else:
+        click.echo(ic.summary(result, pushed))
+        for refusal in result.refused:
+            click.echo(M.IMPORT_REFUSED_ROW.format(row=refusal.row, reason=refusal.reason))
+        if result.report_path is not None:
+            click.echo(M.IMPORT_REPORT_WRITTEN.format(path=result.report_path))
+    sys.exit(0 if result.ok else 1)
 
 
 @main.group()
