@@ -54,6 +54,7 @@ TIMELINE_MAX = 500
 EXPORT_ROLES = ("supervisor", "director")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NO_GRADE_FILTER = "none"
+CONTRACTS_LABEL = "合同与回款"  # the 360's link to the customer's contracts (C6)
 
 
 def customer_not_found(user: User | None) -> tuple[str, int]:
@@ -114,6 +115,7 @@ class Entry:
     lines: list[str] = field(default_factory=list)
     body: str | None = None
     photo_url: str | None = None  # a visit's watermarked photo (never the original)
+    url: str | None = None  # the entry's own page (a contract)
 
 
 def user_names(db: Session, userids: Iterable[str | None]) -> dict[str, str]:
@@ -189,6 +191,10 @@ def timeline(db: Session, user: User, customer_id: int, limit: int) -> tuple[lis
     for visit in visits:
         entries.append(visit_entry(visit, names.get(visit.rep, visit.rep),
                                    visit_flags.get(visit.id or 0, [])))
+    from web.contracts import customer_entries  # contracts and payments (C6)
+
+    entries += [Entry("contract", c.at, c.title, amount=c.amount, lines=c.lines, url=c.url)
+                for c in customer_entries(db, user, customer_id, depth)]
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries[:limit], len(entries) > limit
 
@@ -238,7 +244,8 @@ def detail(customer_id: int, user: User) -> str | tuple[str, int]:
         since_interaction=days_since(customer.last_interaction_at, now, tz),
         since_order=days_since(customer.last_order_at, now, tz),
         entries=[(e, local_time(e.at, tz)) for e in entries],
-        more_url=f"?n={min(limit + TIMELINE_STEP, TIMELINE_MAX)}" if more else None)
+        more_url=f"?n={min(limit + TIMELINE_STEP, TIMELINE_MAX)}" if more else None,
+        contracts_url=f"/h5/contracts?customer={customer_id}", contracts_label=CONTRACTS_LABEL)
 
 
 # -- the list and the export -----------------------------------------------------------------------
