@@ -24,7 +24,7 @@ from handlers import contracts_texts as texts
 from handlers import flows, router
 from handlers import texts as general_texts
 from handlers.customer_parse import clean_input
-from jobs.contracts import contract_path, contract_view
+from jobs.contracts import contract_path, contract_view, deliver_after_commit
 from models import contract_messages as CM
 from models import contracts_ops as ops
 from models import conversation
@@ -288,7 +288,7 @@ def _return_question(row: Conversation) -> str:
 @flows.flow(RETURN_FLOW, title=texts.RETURN_FLOW_TITLE, question=_return_question,
             restart=texts.RETURN_RESTART, commands=("审核",))
 def return_reason(event: Event, session: Session, row: Conversation) -> list[Reply]:
-    reason = clean_input(event.text)
+    reason = " ".join(event.text.split())  # as typed: full-width punctuation kept
     if not reason:
         return [Reply(text=texts.RETURN_EMPTY)]
     sender = users.by_platform_id(session, event.platform, event.user_id)
@@ -300,7 +300,7 @@ def return_reason(event: Event, session: Session, row: Conversation) -> list[Rep
     code = str(row.data.get("response_code") or "")
     if accepted and code and event.platform == PLATFORM_WECOM:
         # The card tapped earlier changes now that the return is recorded.
-        queue_wecom_card_update(session, event.user_id, response_code=code,
-                                replace_name=card_texts.RETURNED_BUTTON,
-                                dedupe_key=f"contract:{contract_id}:return-card:{code}")
+        deliver_after_commit(session, queue_wecom_card_update(
+            session, event.user_id, response_code=code, replace_name=card_texts.RETURNED_BUTTON,
+            dedupe_key=f"contract:{contract_id}:return-card:{code}"))
     return [answer]

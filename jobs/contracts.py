@@ -12,6 +12,7 @@ re-imported row never pushes twice, while re-signing a returned contract (a new
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -28,6 +29,7 @@ from models.customer import Customer
 from models.outbox import OutboxMessage
 from models.user import User
 from web.links import page_url, wecom_oauth_url
+from zhongshu.db import on_commit
 from zhongshu.settings import get_settings
 
 FINANCE_ROLE = "finance"
@@ -92,6 +94,23 @@ def _previous_return_reason(session: Session, contract: Contract) -> str | None:
     return None
 
 
+def deliver_after_commit(session: Session, row: OutboxMessage | None) -> OutboxMessage | None:
+    """Hand a freshly queued row to the delivery job once the transaction commits (the
+    outbox sweep would find it too, later)."""
+    if row is None:
+        return None
+    session.flush()
+    assert row.id is not None
+    on_commit(session, functools.partial(_deliver, row.id))
+    return row
+
+
+def _deliver(outbox_id: int) -> None:
+    from jobs.deliver import enqueue_delivery
+
+    enqueue_delivery(outbox_id)
+
+
 def queue_finance_review(session: Session, contract: Contract) -> list[OutboxMessage]:
     """Outbox rows for every finance user; see the module docstring."""
     reason = _previous_return_reason(session, contract)
@@ -104,16 +123,17 @@ def queue_finance_review(session: Session, contract: Contract) -> list[OutboxMes
     for person in finance:
         card = cards.review_card(wecom_view, task_id=_task_id(contract, person.wecom_userid),
                                  return_reason=reason)
-        row = queue_wecom(session, person.wecom_userid, Reply(card=card),
-                          dedupe_key=dedupe_key(contract, person.wecom_userid, "wecom"))
+        row = deliver_after_commit(session, queue_wecom(
+            session, person.wecom_userid, Reply(card=card),
+            dedupe_key=dedupe_key(contract, person.wecom_userid, "wecom")))
         if row is not None:
             rows.append(row)
         if person.dingtalk_userid:
             link = cards.review_card(plain_view, task_id="", return_reason=reason,
                                      buttons=False)
-            row = queue_dingtalk_work(session, person.dingtalk_userid, Reply(card=link),
-                                      dedupe_key=dedupe_key(contract, person.wecom_userid,
-                                                            "dingtalk"))
+            row = deliver_after_commit(session, queue_dingtalk_work(
+                session, person.dingtalk_userid, Reply(card=link),
+                dedupe_key=dedupe_key(contract, person.wecom_userid, "dingtalk")))
             if row is not None:
                 rows.append(row)
     return rows
@@ -124,5 +144,6 @@ def queue_rep_notice(session: Session, contract: Contract, event: ContractEvent,
     """Tell the contract's rep about finance's decision (WeCom app message); keyed by the
     event, so it goes once whichever path (card, chat, page) made the decision."""
     assert event.id is not None
-    return queue_wecom(session, contract.owner, Reply(text=text),
-                       dedupe_key=f"contract:{contract.id}:event:{event.id}:rep")
+    return deliver_after_commit(session, queue_wecom(
+        session, contract.owner, Reply(text=text),
+        dedupe_key=f"contract:{contract.id}:event:{event.id}:rep"))
