@@ -24,6 +24,7 @@ Definitions
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -197,21 +198,60 @@ def _days_between(session: Session) -> Any:
     return func.julianday(Contract.reviewed_at) - func.julianday(Contract.signed_at)
 
 
+@functools.cache
+def _is_workday(day: date) -> bool:
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except NotImplementedError:  # a year the calendar has no data for yet
+        return day.weekday() < 5
+
+
+@functools.cache
+def _workdays_before_in_year(year: int) -> tuple[int, ...]:
+    """For each day of ``year`` (by ordinal offset), the working days before it that year;
+    the last entry is the year's total."""
+    first = date(year, 1, 1)
+    days = (date(year + 1, 1, 1) - first).days
+    counts = [0]
+    for offset in range(days):
+        counts.append(counts[-1] + _is_workday(first + timedelta(days=offset)))
+    return tuple(counts)
+
+
+_EPOCH_YEAR = 2024  # any year works; only differences of _work_seconds are used
+
+
+@functools.cache
+def _workdays_before_year(year: int) -> int:
+    """Working days from 1 Jan of _EPOCH_YEAR to 1 Jan of ``year`` (negative before it)."""
+    if year == _EPOCH_YEAR:
+        return 0
+    if year > _EPOCH_YEAR:
+        return _workdays_before_year(year - 1) + _workdays_before_in_year(year - 1)[-1]
+    return _workdays_before_year(year + 1) - _workdays_before_in_year(year)[-1]
+
+
+def _work_seconds(moment: datetime) -> float:
+    """Working seconds from 1 Jan of _EPOCH_YEAR to ``moment`` (naive local time): differences of
+    this give the working time between two moments in O(1) per contract."""
+    day = moment.date()
+    before = _workdays_before_year(day.year)
+    before += _workdays_before_in_year(day.year)[(day - date(day.year, 1, 1)).days]
+    seconds = before * 86400.0
+    if _is_workday(day):
+        seconds += (moment - datetime.combine(day, time(0))).total_seconds()
+    return seconds
+
+
 def working_days(start: datetime, end: datetime, tz: ZoneInfo) -> float:
-    """Elapsed time between two moments counting only Chinese working days, in days."""
-    start, end = start.astimezone(tz), end.astimezone(tz)
+    """Elapsed time between two moments counting only Chinese working days, in days
+    (chinese_calendar; outside its years, Monday to Friday)."""
+    # Naive local wall-clock times; a day counts 24 h (exact for Asia/Shanghai, no DST).
+    start = start.astimezone(tz).replace(tzinfo=None)
+    end = end.astimezone(tz).replace(tzinfo=None)
     if end <= start:
         return 0.0
-    total = timedelta(0)
-    day = start.date()
-    while day <= end.date():
-        if chinese_calendar.is_workday(day):
-            lo = max(start, datetime.combine(day, time(0), tz))
-            hi = min(end, datetime.combine(day + timedelta(days=1), time(0), tz))
-            if hi > lo:
-                total += hi - lo
-        day += timedelta(days=1)
-    return total.total_seconds() / 86400
+    return (_work_seconds(end) - _work_seconds(start)) / 86400
 
 
 def approval_time(session: Session, user: User, months: list[date]) -> list[MonthApproval]:

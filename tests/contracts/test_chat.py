@@ -8,7 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from chatkit import text_of
-from conftest import approve, contract, outbox, sign
+from contractkit import approve, contract, outbox, sign
 from handlers_click import say
 
 from models import contracts_ops as ops

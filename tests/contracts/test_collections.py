@@ -8,7 +8,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import user
+from contractkit import user
 
 from models import collections as col
 from models.contract import CollectionForecast, Contract, Payment

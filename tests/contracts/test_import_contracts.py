@@ -10,7 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from click.testing import CliRunner
-from conftest import events, outbox, payments
+from contractkit import events, outbox, payments
 from sqlmodel import select
 
 from models.base import utcnow

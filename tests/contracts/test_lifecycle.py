@@ -7,7 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from conftest import approve, contract, events, outbox, pay, payments, sign, user
+from contractkit import approve, contract, events, outbox, pay, payments, sign, user
 
 from models import contracts_ops as ops
 from models.base import utcnow

@@ -10,7 +10,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from conftest import approve, contract, events, outbox, payments, sign
+from contractkit import approve, contract, events, outbox, payments, sign
 from openpyxl import Workbook, load_workbook
 from PIL import Image
 from webkit import login
@@ -238,7 +238,7 @@ def test_bank_import_rerun_is_a_no_op_and_bad_rows_refuse_only_themselves(client
 
 
 def test_reports_and_aging_export(client, approved, draft):
-    from conftest import pay
+    from contractkit import pay
 
     pay(approved, "40000")
     token = login(client, "wangfang")
@@ -258,7 +258,7 @@ def test_reports_and_aging_export(client, approved, draft):
 
 
 def test_customer_360_shows_contracts_and_payments(client, approved, shop):
-    from conftest import pay
+    from contractkit import pay
 
     pay(approved, "1000")
     login(client, "zhangwei")

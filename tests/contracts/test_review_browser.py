@@ -10,7 +10,7 @@ from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
-from conftest import contract, sign
+from contractkit import contract, sign
 
 from models.base import utcnow
 from web.links import wecom_oauth_url

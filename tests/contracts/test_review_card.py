@@ -13,7 +13,7 @@ import time
 
 import pytest
 import requests
-from conftest import contract, outbox, sign
+from contractkit import contract, outbox, sign
 from edgekit import fixture_text, wecom_encrypt, wecom_envelope, wecom_query
 
 from models import contracts_ops as ops
@@ -90,7 +90,7 @@ def test_signing_pushes_exactly_the_expected_outbox_rows(draft):
 def test_resigning_a_returned_contract_pushes_again_with_the_reason(draft):
     cid = draft()
     sign(cid)
-    from conftest import user
+    from contractkit import user
 
     with session_scope() as session:
         ops.review(session, user=user("zhouqian"), contract_id=cid, approve=False,
@@ -167,7 +167,7 @@ def test_return_button_asks_the_reason_then_updates_the_card(client, draft, run_
 
 
 def test_taps_on_a_decided_contract_change_nothing(draft):
-    from conftest import approve
+    from contractkit import approve
     from handlers_click import click
 
     cid = draft()
