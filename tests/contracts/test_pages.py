@@ -266,3 +266,11 @@ def test_customer_360_shows_contracts_and_payments(client, approved, shop):
     assert "合同 HT-A-001 · 部分回款" in page
     assert "回款 · 合同 HT-A-001" in page
     assert f'href="/h5/contracts?customer={shop}"' in page
+
+
+def test_finance_sees_customers_with_a_contract(client, shop, draft):
+    login(client, "chenjing")
+    assert client.get(f"/h5/customers/{shop}").status_code == 404  # no order, no contract
+    draft(no="HT-F-001")
+    page = client.get(f"/h5/customers/{shop}")
+    assert page.status_code == 200 and "合同 HT-F-001 · 草稿" in page.text
