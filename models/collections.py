@@ -274,12 +274,13 @@ def approval_time(session: Session, user: User, months: list[date]) -> list[Mont
                    .where(window).group_by(label)).all()}
     # Working days need the holiday calendar, which lives in Python (chinese_calendar):
     # the per-contract pairs of this window are read once and summed here.
-    work: dict[str, list[float]] = {}
+    work: dict[str, list[float]] = {m.strftime("%Y-%m"): [] for m in months}
     for signed, reviewed in session.exec(select(Contract.signed_at, Contract.reviewed_at)  # type: ignore[call-overload]
                                          .where(window)).all():
-        reviewed_utc = _aware(reviewed)
-        key = reviewed_utc.astimezone(tz).strftime("%Y-%m")
-        work.setdefault(key, []).append(working_days(_aware(signed), reviewed_utc, tz))
+        start, end = _local(signed, tz), _local(reviewed, tz)
+        key = f"{end.year:04d}-{end.month:02d}"
+        if key in work:
+            work[key].append(max(0.0, (_work_seconds(end) - _work_seconds(start)) / 86400))
     out: list[MonthApproval] = []
     for m in months:
         key = m.strftime("%Y-%m")
@@ -292,6 +293,12 @@ def approval_time(session: Session, user: User, months: list[date]) -> list[Mont
     out.append(MonthApproval(None, total, sum(all_days) / total if total else None,
                              sum(all_work) / len(all_work) if all_work else None))
     return out
+
+
+def _local(moment: datetime, tz: ZoneInfo) -> datetime:
+    """A column value as naive wall-clock time in ``tz``."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(tz).replace(tzinfo=None)
 
 
 def _aware(moment: datetime) -> datetime:
