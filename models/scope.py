@@ -99,3 +99,7 @@ def get_customer_for(session: Session, user: User, customer_id: int, *,
 def get_order_for(session: Session, user: User, order_id: int) -> SalesOrder | None:
     return session.exec(scope_orders(select(SalesOrder).where(SalesOrder.id == order_id),
                                      user)).first()
+
+
+# -- retail stores (C12): the rules live in models.store_scope, re-exported here ----------
+from models.store_scope import get_store_for, scope_stores, store_filter  # noqa: E402,F401
