@@ -102,4 +102,4 @@ def get_order_for(session: Session, user: User, order_id: int) -> SalesOrder | N
 
 
 # -- retail stores (C12): the rules live in models.store_scope, re-exported here ----------
-from models.store_scope import get_store_for, scope_stores, store_filter  # noqa: E402,F401
+from models.store_scope import get_store_for, scope_stores, store_filter  # noqa: F401

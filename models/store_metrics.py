@@ -12,6 +12,7 @@ the business time zone; nothing here reads the clock or the settings."""
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -86,7 +87,7 @@ def heatmap(session: Session, store_id: int, start_day: date, end_day: date,
     rows = session.exec(select(StoreTraffic.hour, StoreTraffic.visitors).where(
         StoreTraffic.store_id == store_id, StoreTraffic.hour >= start, StoreTraffic.hour < end))
     for hour, visitors in rows:
-        local = _aware(hour).astimezone(tz)
+        local = aware(hour).astimezone(tz)
         totals[local.weekday()][local.hour] += visitors
         counts[local.weekday()][local.hour] += 1
     return [[round(totals[d][h] / counts[d][h], 1) if counts[d][h] else 0.0
@@ -104,14 +105,14 @@ def compare(session: Session, stores: Sequence[Store], start_day: date, end_day:
                         .where(col(StoreTraffic.store_id).in_(list(index)),
                                StoreTraffic.hour >= start, StoreTraffic.hour < end))
     for sid, hour, visitors in rows:
-        i, h = index[sid], _aware(hour).astimezone(tz).hour
+        i, h = index[sid], aware(hour).astimezone(tz).hour
         totals[i][h] += visitors
         counts[i][h] += 1
     return [[round(t[h] / c[h], 1) if c[h] else 0.0 for h in range(24)]
             for t, c in zip(totals, counts, strict=True)]
 
 
-def _aware(moment: datetime) -> datetime:
+def aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -187,14 +188,14 @@ def member_purchases(session: Session, user: User, member_id: str) -> list[Purch
         .where(StoreSale.member_id == member_id,
                col(StoreSale.store_id).in_(visible_store_ids(user)))
         .order_by(col(StoreSale.sold_at)))
-    return [Purchase(sale.receipt_no, code, name, _aware(sale.sold_at), sale.amount)
+    return [Purchase(sale.receipt_no, code, name, aware(sale.sold_at), sale.amount)
             for sale, code, name in rows]
 
 
 def repurchase_days(moments: Iterable[datetime], tz: tzinfo) -> float | None:
     """Median days between purchase days (several receipts on one day are one visit)."""
-    days = sorted({_aware(m).astimezone(tz).date() for m in moments})
-    gaps = [(b - a).days for a, b in zip(days, days[1:], strict=False)]
+    days = sorted({aware(m).astimezone(tz).date() for m in moments})
+    gaps = [(b - a).days for a, b in itertools.pairwise(days)]
     return float(statistics.median(gaps)) if gaps else None
 
 
@@ -217,7 +218,7 @@ def lapsed_members(session: Session, user: User, *, now: datetime, days: int,
         .where(col(StoreSale.member_id).is_not(None),
                col(StoreSale.store_id).in_(visible_store_ids(user)))
         .group_by(StoreSale.member_id).having(last < cutoff).order_by(last).limit(limit))
-    return [LapsedMember(str(mid), _aware(at), int(n), (now - _aware(at)).days)
+    return [LapsedMember(str(mid), aware(at), int(n), (now - aware(at)).days)
             for mid, at, n in rows]
 
 

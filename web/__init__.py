@@ -7,6 +7,7 @@
 | ``customers`` | ``/h5/customers`` list, 360 view and export (C3) |
 | ``admin_import`` | ``/admin/import`` spreadsheet import with progress (C3) |
 | ``checkin`` | ``/h5/checkin`` visit check-in with photo (C4) |
+| ``stores`` | ``/h5/stores`` store figures and traffic heatmaps, ``/h5/stores/compare``, ``/h5/stores/upload``, ``/h5/stores/<id>/report`` daily report, ``/h5/promotions`` execution check-ins, ``/h5/members`` trajectories; ``POST /stores/traffic`` signed people-counter feed (C12) |
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ def init_app(app: Flask) -> None:
     blueprints = [static_bp, register.bp, customers.bp, admin_import.bp, checkin.bp]
     from web import plans as plans_page  # visit plans (C5)
     blueprints.append(plans_page.bp)
+    from web import stores as stores_page  # retail stores (C12)
+    blueprints.append(stores_page.bp)
+    app.register_blueprint(stores_page.api_bp)  # signed by HMAC, not by cookie + CSRF
     for bp in blueprints:
         app.register_blueprint(bp)
     auth.init_app(app, blueprints)
