@@ -76,9 +76,24 @@ def alert_key(code: str, week: date, userid: str) -> str:
 
 def sweep_store_alerts(now: datetime) -> dict[str, int]:
     tz = ZoneInfo(get_settings().timezone)
-    week = week_of(now.astimezone(tz).date()) - timedelta(days=7)
-    if now < alert_due_at(week, tz):
-        return {"queued": 0, "stores": 0}
+    last = week_of(now.astimezone(tz).date()) - timedelta(days=7)
+    queued: list[int] = []
+    stores = 0
+    # The week before too: after a long holiday two weeks' alerts fall due on the same
+    # day (Spring Festival); otherwise its keys already exist and nothing is queued.
+    for week in (last - timedelta(days=7), last):
+        if now >= alert_due_at(week, tz):
+            found, ids = _alert_week(week, tz)
+            stores += found
+            queued += ids
+    from jobs.deliver import enqueue_delivery
+
+    for outbox_id in queued:
+        enqueue_delivery(outbox_id)
+    return {"queued": len(queued), "stores": stores}
+
+
+def _alert_week(week: date, tz: ZoneInfo) -> tuple[int, list[int]]:
     queued: list[int] = []
     with session_scope() as session:
         findings = two_weeks_running(session, week, tz, thresholds())
@@ -100,11 +115,7 @@ def sweep_store_alerts(now: datetime) -> dict[str, int]:
                     session.flush()
                     assert row.id is not None
                     queued.append(row.id)
-    from jobs.deliver import enqueue_delivery
-
-    for outbox_id in queued:
-        enqueue_delivery(outbox_id)
-    return {"queued": len(queued), "stores": len(findings)}
+    return len(findings), queued
 
 
 def _record(session: Session, store_id: int, week: date, figures: dict[str, object]) -> None:
