@@ -15,10 +15,10 @@ for folder in ("web", "visits", "stores"):
     if str(_TESTS / folder) not in sys.path:
         sys.path.insert(0, str(_TESTS / folder))
 
-from storekit import SECRET, make_chain  # noqa: E402
-from webkit import make_org  # noqa: E402
+from storekit import SECRET, make_chain
+from webkit import make_org
 
-from zhongshu.settings import get_settings  # noqa: E402
+from zhongshu.settings import get_settings
 
 
 @pytest.fixture()

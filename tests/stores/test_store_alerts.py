@@ -10,8 +10,8 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 import pytest
-from storekit import local, outbox_rows
 from sqlmodel import select
+from storekit import local, outbox_rows
 
 from cards import store as cards
 from jobs.stores import alert_due_at, sweep_store_alerts
