@@ -79,9 +79,12 @@ def sweep_store_alerts(now: datetime) -> dict[str, int]:
     last = week_of(now.astimezone(tz).date()) - timedelta(days=7)
     queued: list[int] = []
     stores = 0
-    # The week before too: after a long holiday two weeks' alerts fall due on the same
-    # day (Spring Festival); otherwise its keys already exist and nothing is queued.
-    for week in (last - timedelta(days=7), last):
+    this_monday = datetime.combine(last + timedelta(days=7), time(0), tz)
+    # The week before only when its alert fell due in this week too: after a long
+    # holiday (Spring Festival) two weeks' alerts are due on the same working day.
+    earlier = last - timedelta(days=7)
+    weeks = ([earlier] if alert_due_at(earlier, tz) >= this_monday else []) + [last]
+    for week in weeks:
         if now >= alert_due_at(week, tz):
             found, ids = _alert_week(week, tz)
             stores += found

@@ -88,6 +88,16 @@ def test_thresholds_are_settings(two_weeks, settings_env):
     assert sweep_store_alerts(local("2026-11-16T09:00")) == {"queued": 0, "stores": 0}
 
 
+def test_after_spring_festival_both_weeks_alert_on_the_first_working_day():
+    load_demo_stores(progress=False, now=local("2026-02-24T12:00"), count=12, weeks=3,
+                     planted=PLANTED, traffic=6.0, first_week=date(2026, 2, 2), seed=8)
+    # 16 February (a holiday Monday) and 23 February are off: nothing until Tuesday 24th.
+    assert sweep_store_alerts(local("2026-02-23T10:00"))["queued"] == 0
+    assert sweep_store_alerts(local("2026-02-24T09:00")) == {"queued": 12, "stores": 6}
+    weeks = {row.dedupe_key.split(":")[2] for row in outbox_rows()}
+    assert weeks == {"2026-02-09", "2026-02-16"}
+
+
 def test_alerts_wait_for_the_first_working_day():
     # National Day 2026: the Monday after the week of 28 September is a holiday.
     assert alert_due_at(date(2026, 9, 28), SHANGHAI) == local("2026-10-08T09:00").astimezone(
@@ -108,3 +118,17 @@ def test_the_alert_card_shows_both_weeks():
         ("客流（11月2日—11月8日）", "1750 人（同行中位数 880）"),
         ("转化率（11月2日—11月8日）", "11.0%（同行中位数 30.0%）"))
     assert reply.card.url == "https://example.test/h5/stores/1"
+
+
+def test_the_full_demo_plants_exactly_three_busy_but_not_selling_stores():
+    from zhongshu.demo_stores import PLANTED as DEMO_PLANTED
+
+    now = local("2026-11-25T12:00")
+    counts = load_demo_stores(progress=False, now=now)
+    assert counts["stores"] == 47 and counts["promotions"] == 2
+    assert load_demo_stores(progress=False, now=now) == dict.fromkeys(counts, 0)
+    assert sweep_store_alerts(local("2026-11-23T09:00"))["stores"] == 3
+    with session_scope() as session:
+        alerts = [(session.get(Store, a.store_id).code, a.week.isoformat())  # type: ignore[union-attr]
+                  for a in session.exec(select(StoreAlert))]
+    assert sorted(alerts) == [(code, "2026-11-16") for code in sorted(DEMO_PLANTED)]
