@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
@@ -86,10 +86,11 @@ def heatmap(session: Session, store_id: int, start_day: date, end_day: date,
     counts = [[0] * 24 for _ in range(7)]
     rows = session.exec(select(StoreTraffic.hour, StoreTraffic.visitors).where(
         StoreTraffic.store_id == store_id, StoreTraffic.hour >= start, StoreTraffic.hour < end))
+    slot = _slots(tz)
     for hour, visitors in rows:
-        local = aware(hour).astimezone(tz)
-        totals[local.weekday()][local.hour] += visitors
-        counts[local.weekday()][local.hour] += 1
+        day, h = slot(hour)
+        totals[day][h] += visitors
+        counts[day][h] += 1
     return [[round(totals[d][h] / counts[d][h], 1) if counts[d][h] else 0.0
              for h in range(24)] for d in range(7)]
 
@@ -104,12 +105,28 @@ def compare(session: Session, stores: Sequence[Store], start_day: date, end_day:
     rows = session.exec(select(StoreTraffic.store_id, StoreTraffic.hour, StoreTraffic.visitors)
                         .where(col(StoreTraffic.store_id).in_(list(index)),
                                StoreTraffic.hour >= start, StoreTraffic.hour < end))
+    slot = _slots(tz)
     for sid, hour, visitors in rows:
-        i, h = index[sid], aware(hour).astimezone(tz).hour
+        i, h = index[sid], slot(hour)[1]
         totals[i][h] += visitors
         counts[i][h] += 1
     return [[round(t[h] / c[h], 1) if c[h] else 0.0 for h in range(24)]
             for t, c in zip(totals, counts, strict=True)]
+
+
+def _slots(tz: tzinfo) -> Callable[[datetime], tuple[int, int]]:
+    """(weekday, hour) in ``tz`` of a stored UTC hour, memoised: every store shares the
+    same few hundred hours, and zone conversion is most of the cost per row."""
+    cache: dict[datetime, tuple[int, int]] = {}
+
+    def slot(moment: datetime) -> tuple[int, int]:
+        found = cache.get(moment)
+        if found is None:
+            local = aware(moment).astimezone(tz)
+            found = cache[moment] = (local.weekday(), local.hour)
+        return found
+
+    return slot
 
 
 def aware(moment: datetime) -> datetime:
