@@ -77,6 +77,8 @@ STORE_DONE = "完成"
 STORE_NOT_DONE = "未完成"
 VIEW_PHOTO = "查看照片"
 
+MEMBER_SEARCH = "输入会员号，查看购买轨迹"
+MEMBER_SEARCH_BUTTON = "查询"
 MEMBER_TITLE = "会员 {member} 的购买轨迹"
 MEMBER_SUMMARY = "共 {n} 笔，{stores} 家门店，复购间隔中位数 {interval}"
 MEMBER_NO_INTERVAL = "（购买不足两天，无法计算）"

@@ -487,6 +487,16 @@ def checkin_photo(checkin_id: int, user: User) -> Response | tuple[str, int]:
 
 # -- members ---------------------------------------------------------------------------------
 
+@bp.get("/h5/members")
+@login_required(roles=STORE_ROLES)
+def find_member(user: User) -> Response:
+    """The member-id search box on the store list: straight to the trajectory."""
+    member_id = (request.args.get("id") or "").strip()[:64]
+    if not member_id:
+        return redirect(url_for(".index"), 303)
+    return redirect(url_for(".member", member_id=member_id), 303)
+
+
 @bp.get("/h5/members/<member_id>")
 @login_required(roles=STORE_ROLES)
 def member(member_id: str, user: User) -> tuple[str, int]:

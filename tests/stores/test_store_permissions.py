@@ -66,6 +66,8 @@ def test_a_member_trajectory_only_shows_the_managers_stores(client, numbers):
     page = client.get("/h5/members/M9").get_data(as_text=True)
     assert "R-1" in page and "R-2" not in page and "77.00" not in page
     login(client, "zongbu")
+    found = client.get("/h5/members?id=M9")
+    assert found.status_code == 303 and found.headers["Location"].endswith("/h5/members/M9")
     page = client.get("/h5/members/M9").get_data(as_text=True)
     assert "R-1" in page and "R-2" in page and "共 2 笔，2 家门店，复购间隔中位数 1 天" in page
 
