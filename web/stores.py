@@ -50,6 +50,7 @@ from models import store_metrics as metrics
 from models import store_report as reports
 from models.base import utcnow
 from models.store_scope import (
+    HQ_ROLES,
     STORE_ROLES,
     get_store_for,
     is_hq,
@@ -57,7 +58,7 @@ from models.store_scope import (
 )
 from models.user import User
 from web import store_texts as S
-from web.auth import human_size, login_required, max_body, message_page
+from web.auth import forbidden, human_size, login_required, max_body, message_page
 from zhongshu.db import session_scope
 from zhongshu.queues import get_redis
 from zhongshu.settings import get_settings
@@ -395,8 +396,7 @@ def promotions(user: User) -> tuple[str, int] | Response:
               "checklist": ""}
     if request.method == "POST":
         if not is_hq(user):
-            return message_page(S.PROMOTION_NOT_FOUND_TITLE, S.PROMOTION_NOT_FOUND_DESC,
-                                status=403, user=user)
+            return forbidden(user, HQ_ROLES)
         values = {key: request.form.get(key, "") for key in values}
         try:
             with session_scope() as db:
