@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from rq import Retry
+from sqlalchemy import and_, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -100,8 +101,12 @@ def _alert_week(week: date, tz: ZoneInfo) -> tuple[int, list[int]]:
     queued: list[int] = []
     with session_scope() as session:
         findings = two_weeks_running(session, week, tz, thresholds())
+        # HQ operations, and directors of the whole chain (no region of their own).
         recipients = list(session.exec(select(User.wecom_userid).where(
-            col(User.role).in_(ALERT_ROLES), col(User.active).is_(True))))
+            col(User.active).is_(True),
+            or_(col(User.role).in_(ALERT_ROLES),
+                and_(User.role == "director", col(User.region).is_(None))))
+            .order_by(col(User.wecom_userid))))
         for this_week, last_week in findings:
             store = session.get(Store, this_week.store_id)
             assert store is not None and store.id is not None

@@ -132,3 +132,15 @@ def test_the_full_demo_plants_exactly_three_busy_but_not_selling_stores():
         alerts = [(session.get(Store, a.store_id).code, a.week.isoformat())  # type: ignore[union-attr]
                   for a in session.exec(select(StoreAlert))]
     assert sorted(alerts) == [(code, "2026-11-16") for code in sorted(DEMO_PLANTED)]
+
+
+def test_a_chain_wide_director_also_gets_the_alert_a_regional_one_does_not(two_weeks):
+    from models import user as users
+
+    with session_scope() as session:
+        users.upsert(session, wecom_userid="liuyang", name="刘洋", role="director")
+        users.upsert(session, wecom_userid="huadong", name="华东总监", role="director",
+                     region="华东")
+        users.upsert(session, wecom_userid="zhangwei", name="张伟", role="rep")
+    assert sweep_store_alerts(local("2026-11-16T09:00"))["queued"] == 9
+    assert {row.recipient for row in outbox_rows()} == {"zongbu", "zongbu2", "liuyang"}
