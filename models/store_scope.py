@@ -3,7 +3,7 @@
 | role           | stores it sees                                  |
 |----------------|-------------------------------------------------|
 | store_manager  | the stores whose ``manager`` is it               |
-| hq, director   | all stores (a director with a region: that region's) |
+| hq, director   | all stores (store regions are not sales regions)  |
 | anyone else    | none                                            |
 
 Every store page, JSON feed, export and upload goes through ``store_filter``; an
@@ -30,10 +30,8 @@ def store_filter(user: User) -> ColumnElement[bool]:
         return false()
     if user.role == "store_manager":
         return Store.manager == user.wecom_userid  # type: ignore[return-value]
-    if user.role == "hq":
+    if user.role in HQ_ROLES:
         return true()
-    if user.role == "director":
-        return true() if user.region is None else Store.region == user.region  # type: ignore[return-value]
     return false()
 
 

@@ -23,7 +23,7 @@ SECRET = "counter-test-secret-0123456789"
 
 # The chain every store test uses:
 #   zongbu   hq (all stores)        dz1  manager of S001 and S003    dz2  manager of S002
-#   dongqu   director of region 东区 (S001, S002)
+#   dongqu   a director with a sales region (still sees every store)
 STAFF: list[dict[str, Any]] = [
     {"wecom_userid": "zongbu", "name": "周敏", "role": "hq"},
     {"wecom_userid": "dz1", "name": "王店长", "role": "store_manager", "region": "东区"},

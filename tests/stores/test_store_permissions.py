@@ -34,7 +34,7 @@ def test_scope_by_role(numbers):
     assert _visible("dz1") == ["S001", "S003"]
     assert _visible("dz2") == ["S002"]
     assert _visible("zongbu") == ["S001", "S002", "S003"]
-    assert _visible("dongqu") == ["S001", "S002"]  # a director with a region
+    assert _visible("dongqu") == ["S001", "S002", "S003"]  # directors: all, region or not
     assert _visible("zhangwei") == [] and _visible("chenjing") == []
 
 
