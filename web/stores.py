@@ -40,6 +40,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, jsonify, redirect, render_template, request, send_file, url_for
 from redis.exceptions import RedisError
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from jobs.stores import enqueue_photo
@@ -295,8 +296,11 @@ def counter_traffic() -> tuple[Response, int]:
         return _api_error(503, "not_configured", S.API_NOT_CONFIGURED)
     if request.content_length is not None and request.content_length > MAX_COUNTER_BODY:
         return _api_error(413, "too_large", S.API_TOO_LARGE)
-    body = request.get_data(cache=False)[:MAX_COUNTER_BODY + 1]
-    if len(body) > MAX_COUNTER_BODY:
+    # Also caps a chunked body that carries no Content-Length.
+    request.max_content_length = MAX_COUNTER_BODY
+    try:
+        body = request.get_data(cache=False)
+    except RequestEntityTooLarge:
         return _api_error(413, "too_large", S.API_TOO_LARGE)
     timestamp = request.headers.get("X-ZS-Timestamp", "")
     signature = request.headers.get("X-ZS-Signature", "")

@@ -193,6 +193,15 @@ def test_counter_rejections_are_json_and_store_nothing(client, chain, counter_se
     assert traffic_rows() == [("S001", local("2026-11-02T09:00"), 30)]  # only the first post
 
 
+def test_an_oversized_counter_post_is_refused_before_reading_it(client, chain, counter_secret):
+    rows = [{"store": "S001", "hour": "2026-11-02T09:00:00+08:00", "visitors": 1}] * 40_000
+    body, headers = signed({"rows": rows})
+    assert len(body) > 1024 * 1024
+    response = _post(client, body, headers)
+    assert response.status_code == 413 and response.get_json()["error"] == "too_large"
+    assert traffic_rows() == []
+
+
 def test_without_a_configured_secret_the_endpoint_refuses_everything(client, chain):
     response = _post(client, *signed({"rows": []}))
     assert response.status_code == 503 and response.get_json()["error"] == "not_configured"
