@@ -458,6 +458,10 @@ def promotion_checkin(promotion_id: int, user: User) -> Response | tuple[str, in
             return message_page(S.PROMOTION_NOT_FOUND_TITLE, S.PROMOTION_NOT_FOUND_DESC,
                                 status=404, user=user)
         back = url_for(".promotion", promotion_id=promotion_id)
+        if _today() > found.ends_on:  # execution is judged on the promotion's own days
+            return message_page(S.PROMOTION_ENDED_TITLE,
+                                S.PROMOTION_ENDED.format(end=found.ends_on), status=409,
+                                user=user, buttons=[(S.PROMOTIONS_TITLE, back, True)])
         if not data or photos.sniff_format(data) not in (photos.JPEG, photos.PNG):
             reason = S.CHECKIN_NO_PHOTO if not data else photos.PHOTO_NOT_IMAGE
             return message_page(S.CHECKIN_NO_PHOTO, reason, status=422, user=user,

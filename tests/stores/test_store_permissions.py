@@ -4,6 +4,8 @@ member trajectories — also when editing ids in the URL; reps see no store at a
 
 from __future__ import annotations
 
+from unittest import mock
+
 import pytest
 from sqlmodel import select
 from storekit import add_sale, add_traffic, local
@@ -21,7 +23,9 @@ def numbers(chain):
         add_traffic(chain[code], start, [base, base + 1])
     add_sale(chain["S001"], "R-1", local("2026-11-20T09:10"), "12.00", member="M9")
     add_sale(chain["S002"], "R-2", local("2026-11-21T09:10"), "77.00", member="M9")
-    return chain
+    # The pages show the last four weeks: hold their clock a few days after these hours.
+    with mock.patch("web.stores._now", return_value=local("2026-11-25T12:00")):
+        yield chain
 
 
 def _visible(userid: str) -> list[str]:

@@ -5,7 +5,10 @@ rate (stores done / stores due, items done)."""
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from unittest import mock
+from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
@@ -13,14 +16,19 @@ from sqlmodel import select
 from visitkit import camera_photo, screenshot
 from webkit import login
 
+from models.base import utcnow
 from models.store import Promotion, PromotionCheckin
 from zhongshu.db import session_scope
+
+# Around the real today: the check-in page takes the real clock.
+TODAY = utcnow().astimezone(ZoneInfo("Asia/Shanghai")).date()
+START, END = TODAY - timedelta(days=7), TODAY + timedelta(days=15)
 
 
 def _publish(client, **fields):
     token = login(client, "zongbu")
-    data = {"csrf_token": token, "title": "双十二生鲜节", "starts_on": "2026-11-20",
-            "ends_on": "2026-12-12", "region": "", "checklist": "堆头陈列到位\n价签更换\n\n库存充足"}
+    data = {"csrf_token": token, "title": "双十二生鲜节", "starts_on": START.isoformat(),
+            "ends_on": END.isoformat(), "region": "", "checklist": "堆头陈列到位\n价签更换\n\n库存充足"}
     return client.post("/h5/promotions", data=data | fields)
 
 
@@ -49,7 +57,8 @@ def _checkins() -> dict[tuple[int, int], PromotionCheckin]:
 
 
 def test_publishing_checks_the_form(client, chain):
-    response = _publish(client, title=" ", checklist="", ends_on="2026-11-01")
+    response = _publish(client, title=" ", checklist="",
+                        ends_on=(START - timedelta(days=1)).isoformat())
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     for text in ("请填写促销名称", "结束日期不能早于开始日期", "请至少填写一项执行检查项"):
@@ -118,6 +127,15 @@ def test_screenshots_reused_photos_and_non_images_are_refused(client, chain, pro
     assert _check_in(client, "dz1", promotion, s1, 0, camera_photo(23)).status_code == 303
     run_jobs()
     assert _checkins()[(s1, 0)].status == "ok"
+
+
+def test_no_check_in_after_the_promotion_ended(client, chain, promotion, run_jobs):
+    after = datetime.combine(END + timedelta(days=1), datetime.min.time(), UTC)
+    with mock.patch("web.stores._now", return_value=after):
+        response = _check_in(client, "dz1", promotion, chain["S001"], 0, camera_photo(41))
+    assert response.status_code == 409
+    assert f"该促销已于 {END.isoformat()} 结束，不能再打卡" in response.get_data(as_text=True)
+    assert _checkins() == {}
 
 
 def test_a_regional_promotion_is_due_only_in_its_region(client, chain):
