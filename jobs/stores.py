@@ -5,8 +5,9 @@ The sweep looks at the last complete ISO week (business time zone). It is due fr
 09:00 on the first Chinese working day of the following week (a holiday Monday moves it
 to the first working day, a make-up Saturday counts); until that week ends, every run
 finds the same stores and hits the same ``store_alert`` rows and outbox keys
-``store-alert:{store}:{week}:{hq user}`` — exactly once per store, week and recipient,
-also after downtime or with two schedulers racing."""
+``store-alert:{store}:{week}:{user}`` — exactly once per store, week and recipient,
+also after downtime or with two schedulers racing. Recipients: every active ``hq`` user
+and every director of the whole chain (no region)."""
 
 from __future__ import annotations
 
