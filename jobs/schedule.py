@@ -19,6 +19,7 @@ from bot.intake import enqueue_inbox
 from jobs.deliver import enqueue_delivery
 from jobs.followups import sweep_followup_reminders
 from jobs.plans import sweep_plan_notices
+from jobs.stores import sweep_store_alerts
 from models import inbox, outbox
 from models.base import utcnow
 from zhongshu.db import session_scope
@@ -75,6 +76,10 @@ SCHEDULE: tuple[Periodic, ...] = (
     # Follow-up reminders: 09:00 on the due (working) day, overdue one working day later;
     # outbox keys followup:{id}:due / :overdue make re-runs no-ops.
     Periodic("followup-reminder-sweep", timedelta(seconds=60), sweep_followup_reminders),
+    # Busy-but-not-selling stores (C12): due 09:00 on the first working day of the week
+    # after two flagged weeks; outbox keys store-alert:{store}:{week}:{user} make re-runs
+    # no-ops, hourly is soon enough for a weekly finding.
+    Periodic("store-alert-sweep", timedelta(hours=1), sweep_store_alerts),
 )
 
 

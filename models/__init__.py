@@ -30,3 +30,15 @@ from models.contract import CollectionForecast, Contract, ContractEvent, Payment
 from models.rule import Rule
 
 __all__ += ["CollectionForecast", "Contract", "ContractEvent", "Payment", "Rule"]
+from models.store import (
+    Promotion,
+    PromotionCheckin,
+    Store,
+    StoreAlert,
+    StoreDailyReport,
+    StoreSale,
+    StoreTraffic,
+)
+
+__all__ += ["Promotion", "PromotionCheckin", "Store", "StoreAlert", "StoreDailyReport",
+            "StoreSale", "StoreTraffic"]

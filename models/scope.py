@@ -143,3 +143,5 @@ def get_contract_for(session: Session, user: User, contract_id: int) -> Contract
     """The contract if ``user`` may see it, else None (missing and "not yours" look alike)."""
     return session.exec(scope_contracts(select(Contract).where(Contract.id == contract_id),
                                         user)).first()
+# -- retail stores (C12): the rules live in models.store_scope, re-exported here ----------
+from models.store_scope import get_store_for, scope_stores, store_filter  # noqa: F401

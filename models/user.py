@@ -9,6 +9,8 @@ from sqlmodel import Field, Session, SQLModel, select
 from models.base import utcnow
 
 ROLES = ("rep", "supervisor", "director", "finance", "admin")
+# Retail stores (C12): a store manager runs their store(s); HQ operations sees all stores.
+ROLES += ("store_manager", "hq")
 # How each role is named to users, in chat and on pages.
 ROLE_NAMES = {
     "rep": "业务员",
@@ -17,6 +19,7 @@ ROLE_NAMES = {
     "finance": "财务",
     "admin": "管理员",
 }
+ROLE_NAMES.update({"store_manager": "店长", "hq": "总部运营"})
 
 
 class User(SQLModel, table=True):

@@ -8,6 +8,7 @@
 | ``admin_import`` | ``/admin/import`` spreadsheet import with progress (C3) |
 | ``checkin`` | ``/h5/checkin`` visit check-in with photo (C4) |
 | ``contracts`` | ``/h5/contracts`` contracts, finance review, risk list, bank import, collection reports (C6) |
+| ``stores`` | ``/h5/stores`` store figures and traffic heatmaps, ``/h5/stores/compare``, ``/h5/stores/upload``, ``/h5/stores/<id>/report`` daily report, ``/h5/promotions`` execution check-ins, ``/h5/members`` trajectories; ``POST /stores/traffic`` signed people-counter feed (C12) |
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ def init_app(app: Flask) -> None:
     blueprints.append(plans_page.bp)
     from web import contracts as contracts_page  # contracts and collections (C6)
     blueprints.append(contracts_page.bp)
+    from web import stores as stores_page  # retail stores (C12)
+    blueprints.append(stores_page.bp)
+    app.register_blueprint(stores_page.api_bp)  # signed by HMAC, not by cookie + CSRF
     for bp in blueprints:
         app.register_blueprint(bp)
     auth.init_app(app, blueprints)

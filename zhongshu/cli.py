@@ -36,7 +36,8 @@ def users() -> None:
 @click.option("--wecom-userid", required=True)
 @click.option("--name", required=True)
 @click.option("--role", required=True,
-              type=click.Choice(["rep", "supervisor", "director", "finance", "admin"]))
+              type=click.Choice(["rep", "supervisor", "director", "finance", "admin",
+                                 "store_manager", "hq"]))
 @click.option("--supervisor", "supervisor", default=None, help="the supervisor's WeCom userid")
 @click.option("--region", default=None)
 @click.option("--dingtalk-userid", default=None)

@@ -34,6 +34,7 @@ from models.phone import PhoneError, normalise_phone
 from models.regions import region_of
 from models.ticket import ServiceTicket
 from zhongshu.demo_contracts import COUNT_KEYS, load_demo_contracts  # contracts (C6)
+from zhongshu.demo_stores import load_demo_stores
 
 SEED = 20251201
 COMPANY = "越州滤材科技有限公司"
@@ -413,6 +414,7 @@ def load_demo_data(*, progress: bool = True, customers: int = 3000,
     plan = _plan(customers, now or utcnow())
     counts = {"users": 0, "customers": 0, "orders": 0, "order_lines": 0, "tickets": 0,
               "communications": 0} | dict.fromkeys(COUNT_KEYS, 0)
+    counts |= load_demo_stores(progress=progress, now=now)  # retail stores (C12)
     with session_scope() as session:
         counts["users"] = _load_users(session)
         sample = [c["phone"] for c in plan.customers[:50]]

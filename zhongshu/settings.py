@@ -76,6 +76,16 @@ class Settings(BaseSettings):
     outbox_lease_seconds: int = Field(default=120, alias="ZS_OUTBOX_LEASE_SECONDS")
     scheduler_tick_seconds: int = Field(default=30, alias="ZS_SCHEDULER_TICK_SECONDS")
 
+    # Retail stores (C12). People counters sign their posts with this shared secret
+    # (HMAC-SHA256 over "timestamp.body"); unset, the counter endpoint refuses everything.
+    counter_secret: str | None = Field(default=None, alias="ZS_COUNTER_SECRET")
+    counter_window: int = Field(default=300, alias="ZS_COUNTER_WINDOW")
+    # "Busy but not selling": traffic above k × the peers' median and conversion below
+    # m × the peers' median, two weeks in a row.
+    store_traffic_k: float = Field(default=1.3, alias="ZS_STORE_TRAFFIC_K")
+    store_conversion_m: float = Field(default=0.7, alias="ZS_STORE_CONVERSION_M")
+    member_lapsed_days: int = Field(default=30, alias="ZS_MEMBER_LAPSED_DAYS")
+
     @property
     def sqlalchemy_url(self) -> str:
         if self.database_url:

@@ -1,0 +1,261 @@
+"""Store numbers (C12): conversion, the weekday × hour heatmap, the cross-store
+comparison, the weekly "busy but not selling" finding, member trajectories and the
+figures pre-filled into the manager's daily report.
+
+conversion = transactions / foot traffic over the same period (None without traffic).
+"Busy but not selling" for a week: traffic above ``traffic_k`` × the peers' median and
+conversion below ``conversion_m`` × the peers' median, where the peers are every active
+store with traffic that week (the chain's stores are one format, so the chain is the
+fairest yardstick; the store itself is one of 47 and barely moves the median). An
+alert needs the finding in two consecutive weeks. Callers pass ``now``/``week`` and
+the business time zone; nothing here reads the clock or the settings."""
+
+from __future__ import annotations
+
+import itertools
+import statistics
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from models.store import PromotionCheckin, Store, StoreSale, StoreTraffic
+from models.store_scope import visible_store_ids
+from models.user import User
+
+
+def day_bounds(day: date, tz: tzinfo, days: int = 1) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time(0), tz)
+    end = datetime.combine(day + timedelta(days=days), time(0), tz)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def week_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def conversion(transactions: int, traffic: int) -> float | None:
+    return transactions / traffic if traffic > 0 else None
+
+
+@dataclass(frozen=True)
+class Figures:
+    traffic: int
+    transactions: int
+    sales: Decimal
+
+    @property
+    def conversion(self) -> float | None:
+        return conversion(self.transactions, self.traffic)
+
+
+def figures(session: Session, store_ids: Sequence[int] | None, start: datetime,
+            end: datetime) -> dict[int, Figures]:
+    """Traffic, transactions and sales per store over [start, end)."""
+    traffic_q = (select(StoreTraffic.store_id, func.sum(StoreTraffic.visitors))
+                 .where(StoreTraffic.hour >= start, StoreTraffic.hour < end)
+                 .group_by(StoreTraffic.store_id))
+    sales_q = (select(StoreSale.store_id, func.count(), func.sum(StoreSale.amount))
+               .where(StoreSale.sold_at >= start, StoreSale.sold_at < end)
+               .group_by(StoreSale.store_id))
+    if store_ids is not None:
+        traffic_q = traffic_q.where(col(StoreTraffic.store_id).in_(store_ids))
+        sales_q = sales_q.where(col(StoreSale.store_id).in_(store_ids))
+    traffic = {sid: int(n or 0) for sid, n in session.exec(traffic_q)}
+    sales = {sid: (int(n), Decimal(s or 0)) for sid, n, s in session.exec(sales_q)}
+    out: dict[int, Figures] = {}
+    for sid in set(traffic) | set(sales):
+        n, amount = sales.get(sid, (0, Decimal(0)))
+        out[sid] = Figures(traffic.get(sid, 0), n, amount.quantize(Decimal("0.01")))
+    return out
+
+
+# -- heatmaps ----------------------------------------------------------------------------
+
+def heatmap(session: Session, store_id: int, start_day: date, end_day: date,
+            tz: tzinfo) -> list[list[float]]:
+    """Average visitors per [weekday][hour] (business time) over the days
+    [start_day, end_day); hours with no count are averaged over the days that had one."""
+    start, end = day_bounds(start_day, tz, (end_day - start_day).days)
+    totals = [[0] * 24 for _ in range(7)]
+    counts = [[0] * 24 for _ in range(7)]
+    rows = session.exec(select(StoreTraffic.hour, StoreTraffic.visitors).where(
+        StoreTraffic.store_id == store_id, StoreTraffic.hour >= start, StoreTraffic.hour < end))
+    slot = _slots(tz)
+    for hour, visitors in rows:
+        day, h = slot(hour)
+        totals[day][h] += visitors
+        counts[day][h] += 1
+    return [[round(totals[d][h] / counts[d][h], 1) if counts[d][h] else 0.0
+             for h in range(24)] for d in range(7)]
+
+
+def compare(session: Session, stores: Sequence[Store], start_day: date, end_day: date,
+            tz: tzinfo) -> list[list[float]]:
+    """Average visitors per [store][hour of day] (business time), stores in given order."""
+    start, end = day_bounds(start_day, tz, (end_day - start_day).days)
+    index = {s.id: i for i, s in enumerate(stores)}
+    totals = [[0] * 24 for _ in stores]
+    counts = [[0] * 24 for _ in stores]
+    rows = session.exec(select(StoreTraffic.store_id, StoreTraffic.hour, StoreTraffic.visitors)
+                        .where(col(StoreTraffic.store_id).in_(list(index)),
+                               StoreTraffic.hour >= start, StoreTraffic.hour < end))
+    slot = _slots(tz)
+    for sid, hour, visitors in rows:
+        i, h = index[sid], slot(hour)[1]
+        totals[i][h] += visitors
+        counts[i][h] += 1
+    return [[round(t[h] / c[h], 1) if c[h] else 0.0 for h in range(24)]
+            for t, c in zip(totals, counts, strict=True)]
+
+
+def _slots(tz: tzinfo) -> Callable[[datetime], tuple[int, int]]:
+    """(weekday, hour) in ``tz`` of a stored UTC hour, memoised: every store shares the
+    same few hundred hours, and zone conversion is most of the cost per row."""
+    cache: dict[datetime, tuple[int, int]] = {}
+
+    def slot(moment: datetime) -> tuple[int, int]:
+        found = cache.get(moment)
+        if found is None:
+            local = aware(moment).astimezone(tz)
+            found = cache[moment] = (local.weekday(), local.hour)
+        return found
+
+    return slot
+
+
+def aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# -- the weekly "busy but not selling" finding --------------------------------------------
+
+@dataclass(frozen=True)
+class Thresholds:
+    traffic_k: float = 1.3
+    conversion_m: float = 0.7
+
+
+@dataclass(frozen=True)
+class Finding:
+    store_id: int
+    week: date
+    traffic: int
+    transactions: int
+    conversion: float
+    peer_traffic: float
+    peer_conversion: float
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["week"] = self.week.isoformat()
+        return data
+
+
+def busy_not_selling(session: Session, week: date, tz: tzinfo,
+                     thresholds: Thresholds) -> dict[int, Finding]:
+    """The stores busy-but-not-selling in ``week`` (its Monday), by store id."""
+    start, end = day_bounds(week, tz, 7)
+    active = list(session.exec(select(Store.id).where(col(Store.active).is_(True))))
+    week_figures = {sid: f for sid, f in figures(session, active, start, end).items()
+                    if f.traffic > 0}
+    if len(week_figures) < 3:  # no meaningful peer group
+        return {}
+    peer_traffic = statistics.median(f.traffic for f in week_figures.values())
+    peer_conversion = statistics.median(f.conversion or 0.0 for f in week_figures.values())
+    found = {}
+    for sid, f in week_figures.items():
+        conv = f.conversion or 0.0
+        if (f.traffic > peer_traffic * thresholds.traffic_k
+                and conv < peer_conversion * thresholds.conversion_m):
+            found[sid] = Finding(sid, week, f.traffic, f.transactions, round(conv, 4),
+                                 float(peer_traffic), round(float(peer_conversion), 4))
+    return found
+
+
+def two_weeks_running(session: Session, week: date, tz: tzinfo,
+                      thresholds: Thresholds) -> list[tuple[Finding, Finding]]:
+    """(this week's, last week's) findings for stores flagged in ``week`` and the week
+    before — what an alert is about."""
+    now = busy_not_selling(session, week, tz, thresholds)
+    before = busy_not_selling(session, week - timedelta(days=7), tz, thresholds)
+    return [(now[sid], before[sid]) for sid in sorted(now) if sid in before]
+
+
+# -- members ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Purchase:
+    receipt_no: str
+    store_code: str
+    store_name: str
+    at: datetime
+    amount: Decimal
+
+
+def member_purchases(session: Session, user: User, member_id: str) -> list[Purchase]:
+    """A member's receipts in the stores ``user`` may see, oldest first."""
+    rows = session.exec(
+        select(StoreSale, Store.code, Store.name).join(Store, Store.id == StoreSale.store_id)
+        .where(StoreSale.member_id == member_id,
+               col(StoreSale.store_id).in_(visible_store_ids(user)))
+        .order_by(col(StoreSale.sold_at)))
+    return [Purchase(sale.receipt_no, code, name, aware(sale.sold_at), sale.amount)
+            for sale, code, name in rows]
+
+
+def repurchase_days(moments: Iterable[datetime], tz: tzinfo) -> float | None:
+    """Median days between purchase days (several receipts on one day are one visit)."""
+    days = sorted({aware(m).astimezone(tz).date() for m in moments})
+    gaps = [(b - a).days for a, b in itertools.pairwise(days)]
+    return float(statistics.median(gaps)) if gaps else None
+
+
+@dataclass(frozen=True)
+class LapsedMember:
+    member_id: str
+    last_at: datetime
+    purchases: int
+    days_since: int
+
+
+def lapsed_members(session: Session, user: User, *, now: datetime, days: int,
+                   limit: int = 200) -> list[LapsedMember]:
+    """Members whose last purchase (in ``user``'s stores) is more than ``days`` ago,
+    longest-lapsed first."""
+    cutoff = now - timedelta(days=days)
+    last = func.max(StoreSale.sold_at)
+    rows = session.exec(
+        select(StoreSale.member_id, last, func.count())
+        .where(col(StoreSale.member_id).is_not(None),
+               col(StoreSale.store_id).in_(visible_store_ids(user)))
+        .group_by(StoreSale.member_id).having(last < cutoff).order_by(last).limit(limit))
+    return [LapsedMember(str(mid), aware(at), int(n), (now - aware(at)).days)
+            for mid, at, n in rows]
+
+
+# -- the manager's daily report -----------------------------------------------------------
+
+def daily_figures(session: Session, store_id: int, day: date, tz: tzinfo,
+                  pending_items: int) -> dict[str, Any]:
+    start, end = day_bounds(day, tz)
+    f = figures(session, [store_id], start, end).get(store_id, Figures(0, 0, Decimal(0)))
+    conv = f.conversion
+    return {"traffic": f.traffic, "transactions": f.transactions, "sales": str(f.sales),
+            "conversion": round(conv, 4) if conv is not None else None,
+            "pending_items": pending_items}
+
+
+def checked_items(session: Session, promotion_id: int) -> dict[int, set[int]]:
+    """Checklist items done (photo accepted or still being checked) per store."""
+    done: dict[int, set[int]] = defaultdict(set)
+    rows = session.exec(select(PromotionCheckin.store_id, PromotionCheckin.item).where(
+        PromotionCheckin.promotion_id == promotion_id, PromotionCheckin.status != "bad"))
+    for sid, item in rows:
+        done[sid].add(item)
+    return done

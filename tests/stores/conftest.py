@@ -1,0 +1,54 @@
+"""Fixtures for the store tests (C12): the chain of storekit, the counter secret, and
+the H5 page helpers of tests/web/webkit.py."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+_TESTS = Path(__file__).resolve().parent.parent
+for folder in ("web", "visits", "stores"):
+    if str(_TESTS / folder) not in sys.path:
+        sys.path.insert(0, str(_TESTS / folder))
+
+from storekit import SECRET, make_chain
+from webkit import make_org
+
+from zhongshu.settings import get_settings
+
+
+@pytest.fixture()
+def chain() -> dict[str, int]:
+    """Three stores, two managers, HQ and a regional director; plus webkit's sales org
+    (reps must see no store)."""
+    make_org()
+    return make_chain()
+
+
+@pytest.fixture()
+def settings_env() -> Iterator[Callable[..., None]]:
+    saved: dict[str, str | None] = {}
+
+    def override(**env: str) -> None:
+        for name, value in env.items():
+            saved.setdefault(name, os.environ.get(name))
+            os.environ[name] = value
+        get_settings.cache_clear()
+
+    yield override
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    get_settings.cache_clear()
+
+
+@pytest.fixture()
+def counter_secret(settings_env: Callable[..., None]) -> str:
+    settings_env(ZS_COUNTER_SECRET=SECRET)
+    return SECRET

@@ -1,0 +1,534 @@
+"""Store pages (C12) and the people-counter endpoint.
+
+H5 pages (``bp``, behind WeCom identity and CSRF like every page):
+
+| path | who | what |
+|---|---|---|
+| ``/h5/stores`` | store roles | the stores one may see, last 7 days |
+| ``/h5/stores/<id>`` (+ ``.json``, ``/export.csv``) | store roles | one store: figures, weekday × hour heatmap |
+| ``/h5/stores/compare`` (+ ``.json``) | store roles | stores × hour heatmap |
+| ``/h5/stores/upload`` | hq, store manager | CSV/xlsx of hourly traffic or POS transactions, all-or-nothing |
+| ``/h5/stores/<id>/report`` | store manager | the daily report, figures pre-filled |
+| ``/h5/promotions`` (+ ``/<id>``) | hq publishes; managers check in with photos | execution rate |
+| ``/h5/members/<id>``, ``/h5/members/lapsed`` | store roles | member trajectory, lapsed members |
+
+Every store read goes through ``models.store_scope``: another store's id, in a page, a
+JSON feed or an export, answers "not found".
+
+``POST /stores/traffic`` (``api_bp``, no cookie, no CSRF): a people counter posts
+``{"rows": [{"store", "hour", "visitors"}]}`` signed with HMAC-SHA256 over
+``"{timestamp}.{body}"`` (headers ``X-ZS-Timestamp``, ``X-ZS-Signature`` hex) with
+``ZS_COUNTER_SECRET``. Checked in this order, each answered with a JSON error and
+nothing stored: secret configured, headers present, timestamp within the window, the
+signature (constant-time), replay (the signature seen before, kept in Redis for twice
+the window), JSON shape, then every row — all or nothing, upsert by store and hour."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+import json
+import logging
+import tempfile
+import time as clock
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, jsonify, redirect, render_template, request, send_file, url_for
+from redis.exceptions import RedisError
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wrappers import Response
+
+from jobs.stores import enqueue_photo
+from models import photos
+from models import promotion as pm
+from models import store_ingest as ingest
+from models import store_metrics as metrics
+from models import store_report as reports
+from models.base import utcnow
+from models.store_scope import (
+    HQ_ROLES,
+    STORE_ROLES,
+    get_store_for,
+    is_hq,
+    visible_stores,
+)
+from models.user import User
+from web import store_texts as S
+from web.auth import forbidden, human_size, login_required, max_body, message_page
+from zhongshu.db import session_scope
+from zhongshu.queues import get_redis
+from zhongshu.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("stores", __name__, template_folder="templates")
+api_bp = Blueprint("store_api", __name__)
+
+HEATMAP_WEEKS = 4
+MAX_UPLOAD = 10 * 1024 * 1024
+MAX_PHOTO = photos.PhotoLimits().max_bytes
+MAX_COUNTER_BODY = 1024 * 1024
+UPLOAD_ROLES = ("hq", "store_manager")
+REPLAY_PREFIX = "zs:stores:counter-sig:"
+
+
+def _now() -> datetime:
+    """The clock of these pages (tests patch it)."""
+    return utcnow()
+
+
+def _tz() -> ZoneInfo:
+    return ZoneInfo(get_settings().timezone)
+
+
+def _today() -> date:
+    return _now().astimezone(_tz()).date()
+
+
+def store_not_found(user: User) -> tuple[str, int]:
+    return message_page(S.STORE_NOT_FOUND_TITLE, S.STORE_NOT_FOUND_DESC, status=404,
+                        user=user, buttons=[(S.STORES_TITLE, "/h5/stores", True)])
+
+
+def _pct(value: float | None) -> str:
+    return f"{value:.1%}" if value is not None else S.NO_VALUE
+
+
+def _window(weeks: int) -> tuple[date, date]:
+    end = _today()
+    return end - timedelta(days=7 * weeks), end
+
+
+# -- stores ----------------------------------------------------------------------------------
+
+@bp.get("/h5/stores")
+@login_required(roles=STORE_ROLES)
+def index(user: User) -> str:
+    start, end = metrics.day_bounds(_today() - timedelta(days=7), _tz(), 7)
+    with session_scope() as db:
+        stores = visible_stores(db, user)
+        figures = metrics.figures(db, [s.id for s in stores if s.id], start, end)
+        rows = [(s, figures.get(s.id or 0)) for s in stores]
+    return render_template("h5/stores.html", user=user, S=S, rows=rows, pct=_pct,
+                           hq=is_hq(user))
+
+
+def _store_json(user: User, store_id: int) -> dict[str, Any] | None:
+    start, end = _window(HEATMAP_WEEKS)
+    with session_scope() as db:
+        store = get_store_for(db, user, store_id)
+        if store is None:
+            return None
+        grid = metrics.heatmap(db, store_id, start, end, _tz())
+        a, b = metrics.day_bounds(start, _tz(), (end - start).days)
+        f = metrics.figures(db, [store_id], a, b).get(store_id)
+        return {"store": {"id": store.id, "code": store.code, "name": store.name},
+                "from": start.isoformat(), "to": end.isoformat(),
+                "weekdays": list(S.WEEKDAYS), "hours": list(range(24)),
+                "heatmap": grid,
+                "traffic": f.traffic if f else 0, "transactions": f.transactions if f else 0,
+                "sales": str(f.sales) if f else "0.00",
+                "conversion": round(f.conversion, 4) if f and f.conversion else None}
+
+
+@bp.get("/h5/stores/<int:store_id>")
+@login_required(roles=STORE_ROLES)
+def show(store_id: int, user: User) -> tuple[str, int]:
+    data = _store_json(user, store_id)
+    if data is None:
+        return store_not_found(user)
+    return render_template("h5/store.html", user=user, S=S, data=data, pct=_pct,
+                           heatmap_title=S.HEATMAP_TITLE.format(weeks=HEATMAP_WEEKS),
+                           manager=user.role == "store_manager"), 200
+
+
+@bp.get("/h5/stores/<int:store_id>.json")
+@login_required(roles=STORE_ROLES)
+def show_json(store_id: int, user: User) -> Response | tuple[Response, int]:
+    data = _store_json(user, store_id)
+    if data is None:
+        return jsonify({"error": "not found"}), 404
+    return jsonify(data)
+
+
+@bp.get("/h5/stores/<int:store_id>/export.csv")
+@login_required(roles=STORE_ROLES)
+def export(store_id: int, user: User) -> Response | tuple[str, int]:
+    """Hourly traffic of the last weeks with each hour's transactions, for Excel."""
+    from sqlmodel import select
+
+    from models.store import StoreSale, StoreTraffic
+
+    start, end = _window(HEATMAP_WEEKS)
+    a, b = metrics.day_bounds(start, _tz(), (end - start).days)
+    tz = _tz()
+    with session_scope() as db:
+        store = get_store_for(db, user, store_id)
+        if store is None:
+            return store_not_found(user)
+        code = store.code
+        traffic = {metrics.aware(h): v for h, v in db.exec(
+            select(StoreTraffic.hour, StoreTraffic.visitors).where(
+                StoreTraffic.store_id == store_id, StoreTraffic.hour >= a,
+                StoreTraffic.hour < b))}
+        sales: dict[datetime, int] = {}
+        for at in db.exec(select(StoreSale.sold_at).where(
+                StoreSale.store_id == store_id, StoreSale.sold_at >= a, StoreSale.sold_at < b)):
+            hour = metrics.aware(at).replace(minute=0, second=0, microsecond=0)
+            sales[hour] = sales.get(hour, 0) + 1
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["门店编码", "时间", S.TRAFFIC, S.TRANSACTIONS, S.CONVERSION])
+    for hour in sorted(set(traffic) | set(sales)):
+        visitors, n = traffic.get(hour, 0), sales.get(hour, 0)
+        conv = metrics.conversion(n, visitors)
+        writer.writerow([code, hour.astimezone(tz).strftime("%Y-%m-%d %H:%M"), visitors, n,
+                         f"{conv:.4f}" if conv is not None else ""])
+    body = ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel reads it as UTF-8
+    response = Response(body, mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="store-{code}.csv"'
+    return response
+
+
+def _compare_json(user: User) -> dict[str, Any]:
+    start, end = _window(HEATMAP_WEEKS)
+    with session_scope() as db:
+        stores = visible_stores(db, user)
+        grid = metrics.compare(db, stores, start, end, _tz())
+        return {"stores": [{"id": s.id, "code": s.code, "name": s.name} for s in stores],
+                "hours": list(range(24)), "heatmap": grid,
+                "from": start.isoformat(), "to": end.isoformat()}
+
+
+@bp.get("/h5/stores/compare")
+@login_required(roles=STORE_ROLES)
+def compare(user: User) -> str:
+    return render_template("h5/store_compare.html", user=user, S=S,
+                           title=S.COMPARE_TITLE.format(weeks=HEATMAP_WEEKS))
+
+
+@bp.get("/h5/stores/compare.json")
+@login_required(roles=STORE_ROLES)
+def compare_json(user: User) -> Response:
+    return jsonify(_compare_json(user))
+
+
+# -- uploads ---------------------------------------------------------------------------------
+
+def _upload_form(user: User, *, kind: str = "traffic", error: str | None = None,
+                 issues: list[ingest.RowIssue] | None = None, done: str | None = None,
+                 status: int = 200) -> tuple[str, int]:
+    return render_template("h5/store_upload.html", user=user, S=S, kind=kind, error=error,
+                           issues=issues or [], done=done,
+                           limit=human_size(MAX_UPLOAD)), status
+
+
+def _allowed_codes(user: User) -> set[str] | None:
+    if user.role == "hq":
+        return None
+    with session_scope() as db:
+        return {s.code for s in visible_stores(db, user)}
+
+
+@bp.route("/h5/stores/upload", methods=["GET", "POST"])
+@max_body(MAX_UPLOAD + 64 * 1024)
+@login_required(roles=UPLOAD_ROLES)
+def upload(user: User) -> tuple[str, int]:
+    if request.method == "GET":
+        return _upload_form(user)
+    kind = request.form.get("kind", "")
+    if kind not in S.UPLOAD_KINDS:
+        return _upload_form(user, error=S.UPLOAD_BAD_KIND, status=422)
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        return _upload_form(user, kind=kind, error=S.UPLOAD_NO_FILE, status=422)
+    suffix = Path(file.filename).suffix.lower()
+    allowed = _allowed_codes(user)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"upload{suffix}"
+        file.save(path)
+        try:
+            with session_scope() as db:
+                rows = list(ingest.file_rows(path, kind))
+                if kind == "traffic":
+                    result = ingest.ingest_traffic(db, rows, tz=_tz(), source="upload",
+                                                   allowed=allowed, now=_now())
+                else:
+                    result = ingest.ingest_sales(db, rows, tz=_tz(), allowed=allowed,
+                                                 now=_now())
+                if not result.ok:
+                    db.rollback()
+        except ingest.BatchError as exc:
+            return _upload_form(user, kind=kind, error=exc.message, status=422)
+    if not result.ok:
+        log.info("store upload refused: %s rows with errors", len(result.errors))
+        return _upload_form(user, kind=kind, issues=result.errors, status=422,
+                            error=S.UPLOAD_REFUSED.format(n=len(result.errors)))
+    done = (S.UPLOAD_DONE_TRAFFIC.format(n=result.stored) if kind == "traffic"
+            else S.UPLOAD_DONE_SALES.format(n=result.stored, same=result.unchanged))
+    return _upload_form(user, kind=kind, done=done)
+
+
+# -- the counter endpoint --------------------------------------------------------------------
+
+def _api_error(status: int, code: str, message: str,
+               errors: list[dict[str, Any]] | None = None) -> tuple[Response, int]:
+    body: dict[str, Any] = {"ok": False, "error": code, "message": message}
+    if errors is not None:
+        body["errors"] = errors
+    return jsonify(body), status
+
+
+def counter_signature(secret: str, timestamp: str, body: bytes) -> str:
+    return hmac.new(secret.encode(), timestamp.encode() + b"." + body,
+                    hashlib.sha256).hexdigest()
+
+
+@api_bp.post("/stores/traffic")
+def counter_traffic() -> tuple[Response, int]:
+    settings = get_settings()
+    if not settings.counter_secret:
+        return _api_error(503, "not_configured", S.API_NOT_CONFIGURED)
+    if request.content_length is not None and request.content_length > MAX_COUNTER_BODY:
+        return _api_error(413, "too_large", S.API_TOO_LARGE)
+    # Also caps a chunked body that carries no Content-Length.
+    request.max_content_length = MAX_COUNTER_BODY
+    try:
+        body = request.get_data(cache=False)
+    except RequestEntityTooLarge:
+        return _api_error(413, "too_large", S.API_TOO_LARGE)
+    timestamp = request.headers.get("X-ZS-Timestamp", "")
+    signature = request.headers.get("X-ZS-Signature", "")
+    if not timestamp or not signature:
+        return _api_error(401, "missing_signature", S.API_MISSING_SIGNATURE)
+    try:
+        sent_at = int(timestamp)
+    except ValueError:
+        return _api_error(401, "stale_timestamp",
+                          S.API_STALE.format(window=settings.counter_window))
+    if abs(clock.time() - sent_at) > settings.counter_window:
+        return _api_error(401, "stale_timestamp",
+                          S.API_STALE.format(window=settings.counter_window))
+    expected = counter_signature(settings.counter_secret, timestamp, body)
+    if not hmac.compare_digest(expected.encode(), signature.strip().lower().encode()):
+        log.info("counter post with a bad signature from %s", request.remote_addr)
+        return _api_error(401, "bad_signature", S.API_BAD_SIGNATURE)
+    try:
+        fresh = get_redis().set(REPLAY_PREFIX + expected, 1, nx=True,
+                                ex=2 * settings.counter_window)
+    except RedisError:
+        fresh = True  # the timestamp window still bounds replays; upserts are idempotent
+        log.warning("counter replay check skipped: redis unavailable")
+    if not fresh:
+        return _api_error(409, "replay", S.API_REPLAY)
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return _api_error(400, "bad_json", S.API_BAD_JSON)
+    rows = payload.get("rows") if isinstance(payload, dict) else None
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        return _api_error(400, "bad_json", S.API_BAD_SHAPE)
+    try:
+        with session_scope() as db:
+            result = ingest.ingest_traffic(db, list(enumerate(rows, start=1)), tz=_tz(),
+                                           source="counter", now=_now())
+            if not result.ok:
+                db.rollback()
+    except ingest.BatchError as exc:
+        return _api_error(400, "no_rows", exc.message, [])
+    if not result.ok:
+        return _api_error(422, "rows_refused", S.API_REFUSED.format(n=len(result.errors)),
+                          [issue.to_dict() for issue in result.errors])
+    return jsonify({"ok": True, "stored": result.stored}), 200
+
+
+# -- daily report ----------------------------------------------------------------------------
+
+@bp.route("/h5/stores/<int:store_id>/report", methods=["GET", "POST"])
+@login_required(roles=("store_manager",))
+def report(store_id: int, user: User) -> tuple[str, int]:
+    tz, today = _tz(), _today()
+    day = today - timedelta(days=1)
+    error = None
+    with session_scope() as db:
+        store = get_store_for(db, user, store_id)
+        if store is None:
+            return store_not_found(user)
+        name = store.name
+        if request.method == "POST":
+            try:
+                reports.submit(db, user=user, store=store, day=day, tz=tz, today=today,
+                               notes=request.form.get("notes", ""),
+                               issues=request.form.get("issues", ""))
+            except reports.AlreadySubmitted:
+                db.rollback()
+                return message_page(S.REPORT_DONE_TITLE,
+                                    S.REPORT_ALREADY.format(store=name, day=day), status=409,
+                                    icon="info", user=user,
+                                    buttons=[(S.STORES_TITLE, f"/h5/stores/{store_id}", True)])
+            except ValueError as exc:
+                error = str(exc)
+            else:
+                return message_page(S.REPORT_DONE_TITLE,
+                                    S.REPORT_DONE_DESC.format(store=name, day=day),
+                                    status=200, icon="success", user=user,
+                                    buttons=[(S.STORES_TITLE, f"/h5/stores/{store_id}", True)])
+        done = reports.existing(db, store_id, day)
+        figures = done.figures if done else reports.prefilled(db, store, day, tz, today)
+        submitted_at = (pm.when(metrics.aware(done.submitted_at), tz) if done else None)
+        notes = done.notes if done else request.form.get("notes", "")
+        issues = done.issues if done else request.form.get("issues", "")
+    return render_template("h5/store_report.html", user=user, S=S, store_id=store_id,
+                           name=name, day=day, figures=figures, done=submitted_at,
+                           notes=notes, issues=issues, error=error,
+                           pct=_pct), 422 if error else 200
+
+
+# -- promotions ------------------------------------------------------------------------------
+
+@bp.route("/h5/promotions", methods=["GET", "POST"])
+@login_required(roles=STORE_ROLES)
+def promotions(user: User) -> tuple[str, int] | Response:
+    errors: dict[str, str] = {}
+    values = {"title": "", "starts_on": _today().isoformat(),
+              "ends_on": (_today() + timedelta(days=7)).isoformat(), "region": "",
+              "checklist": ""}
+    if request.method == "POST":
+        if not is_hq(user):
+            return forbidden(user, HQ_ROLES)
+        values = {key: request.form.get(key, "") for key in values}
+        try:
+            with session_scope() as db:
+                promotion = pm.create(db, user=user, title=values["title"],
+                                      starts_on=values["starts_on"], ends_on=values["ends_on"],
+                                      checklist_text=values["checklist"],
+                                      region=values["region"].strip() or None)
+                new_id = promotion.id
+            return redirect(url_for(".promotion", promotion_id=new_id), 303)
+        except pm.PromotionRejected as rejected:
+            errors = rejected.errors
+    with session_scope() as db:
+        rows = []
+        mine = None if is_hq(user) else visible_stores(db, user)
+        for promotion in pm.visible_promotions(db, user):
+            rows.append((promotion, pm.execution(db, promotion, mine)))
+    return render_template("h5/promotions.html", user=user, S=S, rows=rows,
+                           hq=is_hq(user), values=values, errors=errors), (
+                               422 if errors else 200)
+
+
+@bp.get("/h5/promotions/<int:promotion_id>")
+@login_required(roles=STORE_ROLES)
+def promotion(promotion_id: int, user: User) -> tuple[str, int]:
+    with session_scope() as db:
+        found = pm.get_promotion_for(db, user, promotion_id)
+        if found is None:
+            return message_page(S.PROMOTION_NOT_FOUND_TITLE, S.PROMOTION_NOT_FOUND_DESC,
+                                status=404, user=user)
+        hq = is_hq(user)
+        mine = None if hq else [s for s in visible_stores(db, user)
+                                if any(d.id == s.id for d in pm.due_stores(db, found))]
+        execution = pm.execution(db, found, mine)
+        checkins = {s.id: pm.store_checkins(db, promotion_id, s.id or 0)
+                    for s in (mine or [])}
+        return render_template("h5/promotion.html", user=user, S=S, p=found, hq=hq,
+                               execution=execution, stores=mine or [], checkins=checkins,
+                               notice=request.args.get("notice")), 200
+
+
+@bp.post("/h5/promotions/<int:promotion_id>/checkin")
+@max_body(MAX_PHOTO + 64 * 1024)
+@login_required(roles=("store_manager",))
+def promotion_checkin(promotion_id: int, user: User) -> Response | tuple[str, int]:
+    upload = request.files.get("photo")
+    data = upload.read() if upload is not None else b""
+    try:
+        store_id, item = int(request.form.get("store_id", "")), int(request.form.get("item", ""))
+    except ValueError:
+        return message_page(S.PROMOTION_NOT_FOUND_TITLE, S.PROMOTION_NOT_FOUND_DESC,
+                            status=404, user=user)
+    with session_scope() as db:
+        found = pm.get_promotion_for(db, user, promotion_id)
+        if found is None or get_store_for(db, user, store_id) is None:
+            return message_page(S.PROMOTION_NOT_FOUND_TITLE, S.PROMOTION_NOT_FOUND_DESC,
+                                status=404, user=user)
+        back = url_for(".promotion", promotion_id=promotion_id)
+        if _today() > found.ends_on:  # execution is judged on the promotion's own days
+            return message_page(S.PROMOTION_ENDED_TITLE,
+                                S.PROMOTION_ENDED.format(end=found.ends_on), status=409,
+                                user=user, buttons=[(S.PROMOTIONS_TITLE, back, True)])
+        if not data or photos.sniff_format(data) not in (photos.JPEG, photos.PNG):
+            reason = S.CHECKIN_NO_PHOTO if not data else photos.PHOTO_NOT_IMAGE
+            return message_page(S.CHECKIN_NO_PHOTO, reason, status=422, user=user,
+                                buttons=[(S.PROMOTIONS_TITLE, back, True)])
+        folder = get_settings().instance_dir / "promotions" / "originals"
+        row = pm.record_checkin(db, user=user, promotion=found, store_id=store_id, item=item,
+                                photo_path=photos.store_original(data, folder))
+        if row is None or row.id is None:
+            return message_page(S.PROMOTION_NOT_FOUND_TITLE, S.PROMOTION_NOT_FOUND_DESC,
+                                status=404, user=user)
+        enqueue_photo(db, row.id, row.at)
+        label = found.checklist[item]
+    return redirect(url_for(".promotion", promotion_id=promotion_id,
+                            notice=S.CHECKIN_DONE.format(item=label)), 303)
+
+
+@bp.get("/h5/promotions/checkins/<int:checkin_id>/photo")
+@login_required(roles=STORE_ROLES)
+def checkin_photo(checkin_id: int, user: User) -> Response | tuple[str, int]:
+    """The watermarked copy only, to whoever may see the store."""
+    with session_scope() as db:
+        row = db.get(pm.PromotionCheckin, checkin_id)
+        visible = row is not None and get_store_for(db, user, row.store_id) is not None
+        marked = row.photo_marked_path if row is not None and visible else None
+    if not marked or not Path(marked).is_file():
+        return store_not_found(user)
+    response = send_file(marked, mimetype="image/jpeg", max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# -- members ---------------------------------------------------------------------------------
+
+@bp.get("/h5/members")
+@login_required(roles=STORE_ROLES)
+def find_member(user: User) -> Response:
+    """The member-id search box on the store list: straight to the trajectory."""
+    member_id = (request.args.get("id") or "").strip()[:64]
+    if not member_id:
+        return redirect(url_for(".index"), 303)
+    return redirect(url_for(".member", member_id=member_id), 303)
+
+
+@bp.get("/h5/members/<member_id>")
+@login_required(roles=STORE_ROLES)
+def member(member_id: str, user: User) -> tuple[str, int]:
+    tz = _tz()
+    with session_scope() as db:
+        purchases = metrics.member_purchases(db, user, member_id[:64])
+    interval = metrics.repurchase_days([p.at for p in purchases], tz)
+    return render_template(
+        "h5/member.html", user=user, S=S, member=member_id[:64], purchases=purchases,
+        stores=len({p.store_code for p in purchases}), tz=tz,
+        interval=S.MEMBER_DAYS.format(days=interval) if interval is not None
+        else S.MEMBER_NO_INTERVAL), 200
+
+
+@bp.get("/h5/members/lapsed")
+@login_required(roles=STORE_ROLES)
+def lapsed(user: User) -> str:
+    settings = get_settings()
+    try:
+        days = max(1, min(365, int(request.args.get("days", settings.member_lapsed_days))))
+    except ValueError:
+        days = settings.member_lapsed_days
+    with session_scope() as db:
+        members = metrics.lapsed_members(db, user, now=_now(), days=days)
+    return render_template("h5/members_lapsed.html", user=user, S=S, members=members,
+                           days=days, tz=_tz())
+
