@@ -30,3 +30,7 @@ from models.contract import CollectionForecast, Contract, ContractEvent, Payment
 from models.rule import Rule
 
 __all__ += ["CollectionForecast", "Contract", "ContractEvent", "Payment", "Rule"]
+from models.custom_fields import FieldDef, FieldValue
+from models.team_config import ConfigChange, TeamConfig
+
+__all__ += ["ConfigChange", "FieldDef", "FieldValue", "TeamConfig"]
