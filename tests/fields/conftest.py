@@ -42,3 +42,42 @@ def rule_states() -> dict[str, bool]:
 
     with session_scope() as session:
         return {r.code: r.enabled for r in session.exec(select(Rule))}
+
+
+@pytest.fixture()
+def shop(org: None) -> int:
+    """zhangwei's customer in Hangzhou, with WGS-84 coordinates."""
+    from visitkit import HANGZHOU
+    from webkit import add_customer
+
+    return add_customer("杭州华滤环保", "13800001111", "zhangwei", latitude=HANGZHOU.lat,
+                        longitude=HANGZHOU.lng, coord="wgs84")
+
+
+@pytest.fixture()
+def check_in():  # type: ignore[no-untyped-def]
+    """Submit a visit the way the H5 form does (original stored, row committed)."""
+    from datetime import date, datetime
+
+    from sqlmodel import select
+    from visitkit import HANGZHOU
+
+    from models import photos
+    from models import visit as vm
+    from models.geo import GeoPoint
+    from models.user import User
+    from zhongshu.settings import get_settings
+
+    def submit(rep: str, customer_id: int, photo: bytes, *, at: datetime | None = None,
+               device: GeoPoint | None = HANGZHOU) -> int:
+        path = photos.store_original(photo, get_settings().instance_dir / "visits" / "originals")
+        with session_scope() as session:
+            user = session.exec(select(User).where(User.wecom_userid == rep)).one()
+            visit = vm.submit(session, user=user, customer_id=customer_id, grade="A",
+                              pain_points=["价格偏高"], question="这款滤芯多久换一次？",
+                              next_action="寄送样品", photo_path=str(path),
+                              today=date(2000, 1, 1), device=device, at=at)
+            assert visit.id is not None
+            return visit.id
+
+    return submit
