@@ -11,7 +11,7 @@ import logging
 import os
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -23,6 +23,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, select
 from werkzeug.wrappers import Response
 
+from models import custom_fields as cf
 from models import messages as M
 from models import visit as vm
 from models.base import utcnow
@@ -166,6 +167,8 @@ def timeline(db: Session, user: User, customer_id: int, limit: int) -> tuple[lis
                             .order_by(VisitFlag.id)):  # type: ignore[arg-type]
             visit_flags.setdefault(flag.visit_id, []).append(flag.reason)
     names = user_names(db, [t.user_id for t in talks] + [v.rep for v in visits])
+    visit_fields = cf.fields_of(db, cf.VISIT)
+    visit_values = cf.values_for(db, cf.VISIT, visit_ids) if visit_fields and visit_ids else {}
 
     entries: list[Entry] = []
     for order in orders:
@@ -188,12 +191,14 @@ def timeline(db: Session, user: User, customer_id: int, limit: int) -> tuple[lis
             who=names.get(talk.user_id, talk.user_id)), body=talk.summary))
     for visit in visits:
         entries.append(visit_entry(visit, names.get(visit.rep, visit.rep),
-                                   visit_flags.get(visit.id or 0, [])))
+                                   visit_flags.get(visit.id or 0, []),
+                                   cf.shown(visit_fields, visit_values.get(visit.id or 0, {}))))
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries[:limit], len(entries) > limit
 
 
-def visit_entry(visit: Visit, rep_name: str, reasons: list[str]) -> Entry:
+def visit_entry(visit: Visit, rep_name: str, reasons: list[str],
+                custom: Iterable[tuple[str, str]] = ()) -> Entry:
     state = CT.VISIT_STATES.get(visit.status, "")
     if visit.status == vm.STATUS_CHECKED:
         state = CT.VISIT_OK if visit.compliant else CT.VISIT_FLAGGED
@@ -203,6 +208,7 @@ def visit_entry(visit: Visit, rep_name: str, reasons: list[str]) -> Entry:
         lines.append(CT.VISIT_PAIN_POINTS.format(items="、".join(visit.pain_points)))
     if visit.next_action:
         lines.append(CT.VISIT_NEXT.format(action=visit.next_action))
+    lines += [texts.CUSTOM_FIELD_LINE.format(name=name, value=value) for name, value in custom]
     return Entry("visit", as_utc(visit.at),
                  CT.VISIT_TITLE.format(rep=rep_name, grade=visit.grade or "—"),
                  lines=lines, body=visit.question,
@@ -227,10 +233,12 @@ def detail(customer_id: int, user: User) -> str | tuple[str, int]:
             return customer_not_found(user)
         owner = user_names(db, [customer.owner]).get(customer.owner or "")
         entries, more = timeline(db, user, customer_id, limit)
+        custom_rows = cf.shown(cf.fields_of(db, cf.CUSTOMER),
+                               cf.values_for(db, cf.CUSTOMER, [customer_id]).get(customer_id, {}))
     tz = business_tz()
     now = utcnow()
     return render_template(
-        "h5/customer.html", user=user, customer=customer,
+        "h5/customer.html", user=user, customer=customer, custom_rows=custom_rows,
         owner=owner or customer.owner or M.NO_OWNER,
         stage=M.STAGE_LABELS.get(customer.stage, customer.stage),
         source=M.SOURCE_LABELS.get(customer.source, customer.source),
@@ -246,6 +254,7 @@ def detail(customer_id: int, user: User) -> str | tuple[str, int]:
 class Filters:
     q: str
     grade: str  # "", "A", "B", "C" or NO_GRADE_FILTER
+    custom: tuple[tuple[int, str], ...] = ()  # f_<field id>=value (C8)
 
     @classmethod
     def from_request(cls) -> Filters:
@@ -253,11 +262,15 @@ class Filters:
         grade = request.args.get("grade", "")
         if grade not in (*GRADES, NO_GRADE_FILTER):
             grade = ""
-        return cls(q=q, grade=grade)
+        return cls(q=q, grade=grade,
+                   custom=tuple(sorted(cf.field_filters(request.args).items())))
 
-    def query(self, user: User) -> Any:
-        """The user's customers matching the filters, in list order."""
+    def query(self, user: User, db: Session | None = None) -> Any:
+        """The user's customers matching the filters, in list order (custom field
+        filters need ``db`` to read the field definitions)."""
         stmt = visible_customers(user)
+        if self.custom and db is not None:
+            stmt = cf.filter_by_fields(db, stmt, Customer.id, cf.CUSTOMER, dict(self.custom))
         if self.q:
             found = [Customer.name.icontains(self.q, autoescape=True)]  # type: ignore[attr-defined]
             digits = re.sub(r"\D", "", self.q)
@@ -272,7 +285,9 @@ class Filters:
                              Customer.id.desc())  # type: ignore[union-attr]
 
     def args(self) -> dict[str, str]:
-        return {k: v for k, v in (("q", self.q), ("grade", self.grade)) if v}
+        out = {k: v for k, v in (("q", self.q), ("grade", self.grade)) if v}
+        out.update({f"{cf.FORM_PREFIX}{field_id}": value for field_id, value in self.custom})
+        return out
 
 
 @bp.get("/h5/customers")
@@ -280,8 +295,9 @@ class Filters:
 def index(user: User) -> str:
     filters = Filters.from_request()
     page = _int_arg("page", 1, 1, 100_000)
-    stmt = filters.query(user)
     with session_scope() as db:
+        stmt = filters.query(user, db)
+        filter_fields = [f for f in cf.fields_of(db, cf.CUSTOMER) if f.is_select]
         total = db.exec(select(func.count()).select_from(
             stmt.order_by(None).subquery())).one()
         rows = db.exec(stmt.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
@@ -293,20 +309,28 @@ def index(user: User) -> str:
     pages = max(1, -(-total // PAGE_SIZE))
     return render_template("h5/customers.html", user=user, items=items, total=total,
                            page=page, pages=pages, filters=filters, grades=GRADES,
+                           filter_fields=filter_fields, chosen=dict(filters.custom),
                            no_grade=NO_GRADE_FILTER, can_export=user.role in EXPORT_ROLES,
                            show_owner=user.role != "rep")
 
 
+ValuesOf = Callable[[list[int]], dict[int, dict[int, str]]]
+EXPORT_CHUNK = 500
+
+
 def write_export(path: str, customers: Iterable[Customer], owners: dict[str, str],
-                 tz: ZoneInfo) -> int:
+                 tz: ZoneInfo, fields: list[cf.FieldDef] | None = None,
+                 values_of: ValuesOf | None = None) -> int:
     """The customers as an .xlsx at ``path`` (write-only mode: rows stream to disk, so a
-    director's 100k customers never sit in memory). Returns the row count."""
+    director's 100k customers never sit in memory). Returns the row count. Each active
+    custom field is one more column; its values are read per chunk of rows."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
+    fields = fields or []
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(texts.EXPORT_SHEET)
-    ws.append(list(texts.EXPORT_HEADERS))
+    ws.append([*texts.EXPORT_HEADERS, *(f.name for f in fields)])
 
     def cell(value: Any) -> Any:
         if isinstance(value, str) and value.startswith("="):
@@ -320,13 +344,26 @@ def write_export(path: str, customers: Iterable[Customer], owners: dict[str, str
         return value
 
     count = 0
+    chunk: list[Customer] = []
+
+    def flush() -> None:
+        extra = values_of([c.id for c in chunk if c.id is not None]) \
+            if fields and values_of else {}
+        for c in chunk:
+            mine = extra.get(c.id or 0, {})
+            ws.append([cell(v) for v in (
+                c.name, c.contact, c.phone, c.industry, c.intent, c.grade,
+                M.STAGE_LABELS.get(c.stage, c.stage), c.region, c.province, c.city, c.address,
+                owners.get(c.owner or "", c.owner), c.owner, c.last_interaction_at,
+                c.last_order_at, c.created_at, *(mine.get(f.id or 0) for f in fields))])
+        chunk.clear()
+
     for c in customers:
-        ws.append([cell(v) for v in (
-            c.name, c.contact, c.phone, c.industry, c.intent, c.grade,
-            M.STAGE_LABELS.get(c.stage, c.stage), c.region, c.province, c.city, c.address,
-            owners.get(c.owner or "", c.owner), c.owner, c.last_interaction_at,
-            c.last_order_at, c.created_at)])
+        chunk.append(c)
         count += 1
+        if len(chunk) >= EXPORT_CHUNK:
+            flush()
+    flush()
     wb.save(path)
     return count
 
@@ -341,8 +378,12 @@ def export(user: User) -> Response:
     try:
         with session_scope() as db:
             owners = dict(db.exec(select(User.wecom_userid, User.name)).all())
-            rows = db.exec(filters.query(user).execution_options(yield_per=1000))
-            count = write_export(path, rows, owners, tz)
+            fields = cf.fields_of(db, cf.CUSTOMER)
+            rows = db.exec(filters.query(user, db).execution_options(yield_per=1000))
+            # A second connection reads the values while the first streams customers.
+            with session_scope() as side:
+                count = write_export(path, rows, owners, tz, fields,
+                                     lambda ids: cf.values_for(side, cf.CUSTOMER, ids))
         response = send_file(path, mimetype=XLSX_MIME, as_attachment=True,
                              download_name=texts.EXPORT_FILENAME.format(
                                  date=utcnow().astimezone(tz).strftime("%Y%m%d")))
@@ -353,4 +394,73 @@ def export(user: User) -> Response:
     # Exports leave the system: who took how many is worth a line in the log.
     log.info("customer export by %s (%s): %d rows, filters %s", user.wecom_userid, user.role,
              count, filters.args())
+    return response
+
+
+# -- the visit export (C8: each active visit field is a column) --------------------------------
+def write_visit_export(path: str, db: Session, visits: Iterable[Visit], tz: ZoneInfo,
+                       fields: list[cf.FieldDef]) -> int:
+    """Visits as an .xlsx at ``path``, streamed in chunks like the customer export."""
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(texts.VISIT_EXPORT_SHEET)
+    ws.append([*texts.VISIT_EXPORT_HEADERS, *(f.name for f in fields)])
+    count = 0
+    chunk: list[Visit] = []
+
+    def text(value: Any) -> Any:
+        # Free text never runs as a formula in the manager's spreadsheet.
+        return "'" + value if isinstance(value, str) and value.startswith("=") else value
+
+    def flush() -> None:
+        ids = [v.id for v in chunk if v.id is not None]
+        extra = cf.values_for(db, cf.VISIT, ids) if fields else {}
+        names = dict(db.exec(select(Customer.id, Customer.name).where(
+            Customer.id.in_({v.customer_id for v in chunk}))).all())  # type: ignore[union-attr]
+        reps = user_names(db, [v.rep for v in chunk])
+        for v in chunk:
+            state = CT.VISIT_STATES.get(v.status, v.status)
+            mine = extra.get(v.id or 0, {})
+            ws.append([as_utc(v.at).astimezone(tz).replace(tzinfo=None), reps.get(v.rep, v.rep),
+                       v.rep, text(names.get(v.customer_id, "")), v.grade,
+                       "、".join(v.pain_points), text(v.question), v.next_action,
+                       v.next_action_date, state,
+                       "" if v.compliant is None else ("是" if v.compliant else "否"),
+                       *(text(mine.get(f.id or 0)) for f in fields)])
+        chunk.clear()
+
+    for visit in visits:
+        chunk.append(visit)
+        count += 1
+        if len(chunk) >= EXPORT_CHUNK:
+            flush()
+    flush()
+    wb.save(path)
+    return count
+
+
+@bp.get("/h5/visits/export.xlsx")
+@login_required(roles=EXPORT_ROLES)
+def visit_export(user: User) -> Response:
+    tz = business_tz()
+    handle, path = tempfile.mkstemp(prefix="zs-visits-", suffix=".xlsx")
+    os.close(handle)
+    try:
+        with session_scope() as db:
+            fields = cf.fields_of(db, cf.VISIT)
+            stmt = scope_customer_records(select(Visit), user, Visit.customer_id).order_by(
+                Visit.at.desc(), Visit.id.desc())  # type: ignore[attr-defined,union-attr]
+            # Streamed; a second connection reads names and values per chunk.
+            with session_scope() as side:
+                count = write_visit_export(
+                    path, side, db.exec(stmt.execution_options(yield_per=1000)), tz, fields)
+        response = send_file(path, mimetype=XLSX_MIME, as_attachment=True,
+                             download_name=texts.VISIT_EXPORT_FILENAME.format(
+                                 date=utcnow().astimezone(tz).strftime("%Y%m%d")))
+    except BaseException:
+        os.unlink(path)
+        raise
+    response.call_on_close(lambda: os.unlink(path))
+    log.info("visit export by %s (%s): %d rows", user.wecom_userid, user.role, count)
     return response

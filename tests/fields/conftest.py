@@ -14,10 +14,10 @@ for folder in ("web", "visits", "edge", "handlers"):
     if str(_TESTS / folder) not in sys.path:
         sys.path.insert(0, str(_TESTS / folder))
 
-from webkit import make_org  # noqa: E402
+from webkit import make_org
 
-from models.rule import Rule  # noqa: E402
-from zhongshu.db import session_scope  # noqa: E402
+from models.rule import Rule
+from zhongshu.db import session_scope
 
 RULE_CODES = {"contract_review_72h": "合同审核超时", "contract_stamp_24h": "盖章超时",
               "plan_deadline": "计划截止", "customer_inactive": "客户未跟进",
