@@ -30,6 +30,7 @@ from models.registration import (
     DuplicateCustomer,
     ValidationError,
     register_customer,
+    validate_registration,
 )
 from models.scope import EDITOR_ROLES, get_customer_for
 from models.user import User
@@ -98,13 +99,15 @@ def _create(user: User, values: dict[str, str], custom: _Custom | None = None) -
     card is delivered after commit (a rolled-back registration never sends one)."""
     from jobs.deliver import enqueue_delivery
 
+    if custom is not None and custom.errors:
+        # Refused before anything is written; the five fields' own problems shown too.
+        validate_registration(**values)
+        raise ValidationError(custom.errors)
     with session_scope() as db:
         customer = register_customer(db, owner=user.wecom_userid, source="quick_register",
                                      **values)
         assert customer.id is not None
         if custom is not None:
-            if custom.errors:
-                raise ValidationError(custom.errors)
             cf.save_values(db, cf.CUSTOMER, customer.id,
                            cfw.store_uploads(custom.fields, custom.values, custom.uploads))
         row = queue_wecom(db, user.wecom_userid,
