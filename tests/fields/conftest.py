@@ -81,3 +81,24 @@ def check_in():  # type: ignore[no-untyped-def]
             return visit.id
 
     return submit
+
+
+@pytest.fixture()
+def say():  # type: ignore[no-untyped-def]
+    """``say(user, text)`` → the replies of one text event run through the router in its
+    own committed transaction, as jobs/inbound.py does."""
+    import itertools
+
+    from bot.event import Event
+    from handlers import router
+
+    counter = itertools.count(1)
+
+    def run(user: str, text: str):  # type: ignore[no-untyped-def]
+        event = Event(platform="wecom", kind="text", key="", user_id=user,
+                      dedupe_key=f"fields-test:{next(counter)}", created_at=0,
+                      payload={"content": text})
+        with session_scope() as session:
+            return router.dispatch(event, session)
+
+    return run
