@@ -32,6 +32,7 @@ from cards import customer as cards
 from handlers import flows, router, texts
 from handlers.customer_parse import FIELDS, clean_input, parse_registration
 from models import conversation
+from models import custom_fields as cf
 from models import user as users
 from models.conversation import Conversation
 from models.customer import Customer
@@ -97,12 +98,16 @@ def _summaries(session: Session, viewer: User, customers: list[Customer],
                platform: str) -> list[cards.CustomerSummary]:
     names = owner_names(session, (c.owner for c in customers))
     today = _today()
+    fields = cf.fields_of(session, cf.CUSTOMER)
+    values = cf.values_for(session, cf.CUSTOMER, [c.id for c in customers if c.id is not None]) \
+        if fields else {}
     return [cards.CustomerSummary(
         name=c.name, url=_link(platform, _customer_path(c.id)), grade=c.grade,
         owner_name=names.get(c.owner or "", c.owner), contact=c.contact, phone=c.phone,
         days_since_interaction=_days_since(c.last_interaction_at, today),
         days_since_order=_days_since(c.last_order_at, today),
-        mine=c.owner == viewer.wecom_userid) for c in customers]
+        mine=c.owner == viewer.wecom_userid,
+        extra=tuple(cf.shown(fields, values.get(c.id or 0, {})))) for c in customers]
 
 
 def _shown(query: str) -> str:

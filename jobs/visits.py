@@ -24,6 +24,7 @@ from bot.event import Reply
 from bot.outbound import queue_wecom
 from cards import visit as cards
 from jobs.followups import create_for_visit
+from models import custom_fields as cf
 from models import evidence as ev
 from models import photos
 from models import team_config as tc
@@ -106,7 +107,9 @@ def _notify(session: Session, visit_id: int) -> list[int]:
                 visit_id=visit_id, rep_name=rep.name if rep else visit.rep,
                 customer_name=customer_name, when=when, reasons=tuple(reasons),
                 url=wecom_oauth_url(customer_path(visit.customer_id)),
-                task_id=f"visit{visit_id}x{secrets.token_hex(6)}"))
+                task_id=f"visit{visit_id}x{secrets.token_hex(6)}",
+                extra=tuple(cf.shown(cf.fields_of(session, cf.VISIT), cf.values_for(
+                    session, cf.VISIT, [visit_id]).get(visit_id, {})))))
             queued.append(queue_wecom(session, supervisor.wecom_userid, Reply(card=card),
                                       dedupe_key=f"visit:{visit_id}:review"))
     return [row.id for row in queued if row is not None and row.id is not None]
