@@ -133,3 +133,50 @@ def test_retire_keeps_data_and_undo_restores(session: Session, org: None) -> Non
     assert cf.get_field(session, field.id).name == "付款方式"
     with pytest.raises(tc.UndoRefused):
         tc.undo(session, retired.id, actor="b")
+
+
+def test_cards_show_custom_values_under_the_title() -> None:
+    from cards.customer import CustomerSummary, customer_card
+    from cards.render import wecom_template_card
+    from cards.visit import FlaggedVisit, review_card
+
+    card = customer_card(CustomerSummary(name="甲公司", url="https://x/1",
+                                         extra=(("竞品品牌", "A牌"), ("年用量", "1200"))))
+    assert card.description == "竞品品牌：A牌\n年用量：1200"
+    assert len(card.fields) == 6  # WeCom's limit is kept: values go in the description
+    rendered = wecom_template_card(card)
+    assert rendered["sub_title_text"] == "竞品品牌：A牌\n年用量：1200"
+    assert len(rendered["horizontal_content_list"]) == 6
+    many = customer_card(CustomerSummary(name="甲公司", url="https://x/1",
+                                         extra=tuple((f"字段{i}", "值") for i in range(6))))
+    assert many.description.endswith("另有2项，见详情")
+    review = review_card(FlaggedVisit(visit_id=1, rep_name="张伟", customer_name="甲公司",
+                                      when="2026-11-27 10:00", reasons=("距离客户10公里",),
+                                      url="https://x/1", task_id="t1",
+                                      extra=(("竞品品牌", "B牌"),)))
+    assert review.description.endswith("\n竞品品牌：B牌")
+
+
+def test_contract_fields_form_fragment_and_storage(session: Session, org: None, app) -> None:
+    """What the contract pages call: the definitions, validation, storage and the macro."""
+    from flask import render_template_string
+
+    pay = cf.create_field(session, actor="admin", entity="合同", name="付款方式", kind="单选",
+                          options="月结/预付", required=True)
+    due = cf.create_field(session, actor="admin", entity="合同", name="预计回款日", kind="日期")
+    fields = cf.fields_of(session, cf.CONTRACT)
+    _, errors = cf.clean_values(fields, {due.key: "下个月"})
+    assert errors == {pay.key: "请选择“付款方式”",
+                      due.key: "“预计回款日”应为日期（如 2026-12-05），“下个月”不是日期"}
+    values, errors = cf.clean_values(fields, {pay.key: "预付", due.key: "2026-12-31"})
+    assert errors == {}
+    cf.save_values(session, cf.CONTRACT, 42, values)
+    assert cf.values_for(session, cf.CONTRACT, [42]) == {42: {pay.id: "预付",
+                                                              due.id: "2026-12-31"}}
+    with app.test_request_context():
+        html = render_template_string(
+            '{% from "h5/_custom_fields.html" import custom_fields %}'
+            "{{ custom_fields(fields, values, errors) }}",
+            fields=fields, values={pay.key: "预付"}, errors={due.key: "日期不对"})
+    assert f'name="{pay.key}" value="预付" id="{pay.key}-2" checked' in html
+    assert f'id="{due.key}-error"' in html and "日期不对" in html
