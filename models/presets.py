@@ -29,6 +29,7 @@ COLLECTION_RULES = ("contract_review_72h", "contract_stamp_24h")
 DIGEST_RULE = "supervisor_digest"
 PRESET_RULES = (*COLLECTION_RULES, DIGEST_RULE)
 STAGES = ("初步接触", "需求确认", "方案报价", "商务谈判", "成交", "搁置")
+NEXT_FIELD, STAGE_FIELD, PROOF_FIELD = "下次跟进时间", "跟进阶段", "跟进照片"
 
 UNKNOWN = "没有这个预设"
 NOTHING = "当前已是该预设的配置，没有需要修改的内容"
@@ -56,9 +57,9 @@ class Preset:
 PRESETS: dict[str, Preset] = {
     SMALL: Preset(
         SMALL, "小团队（5人以内）", "跟进看板：客户名称、联系人、下次跟进时间、跟进阶段，外加照片凭证",
-        fields=(PresetField(cf.CUSTOMER, "下次跟进时间", cf.DATE),
-                PresetField(cf.CUSTOMER, "跟进阶段", cf.SELECT, STAGES),
-                PresetField(cf.CUSTOMER, "跟进照片", cf.PHOTO)),
+        fields=(PresetField(cf.CUSTOMER, NEXT_FIELD, cf.DATE),
+                PresetField(cf.CUSTOMER, STAGE_FIELD, cf.SELECT, STAGES),
+                PresetField(cf.CUSTOMER, PROOF_FIELD, cf.PHOTO)),
         rules={code: False for code in PRESET_RULES},
         settings={tc.VISIT_VALIDATION: False, tc.HEALTH_KPIS: False,
                   tc.FOLLOWUP_BOARD: True}),

@@ -8,6 +8,7 @@
 | ``admin_import`` | ``/admin/import`` spreadsheet import with progress (C3) |
 | ``checkin`` | ``/h5/checkin`` visit check-in with photo (C4) |
 | ``admin_fields`` | ``/admin/fields``, ``/admin/presets``, ``/admin/changes`` (C8) |
+| ``board`` | ``/h5/board`` the small-team follow-up board (C8) |
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ def init_app(app: Flask) -> None:
     blueprints = [static_bp, register.bp, customers.bp, admin_import.bp, checkin.bp]
     from web import plans as plans_page  # visit plans (C5)
     blueprints.append(plans_page.bp)
-    from web import admin_fields  # custom fields, presets, change log (C8)
-    blueprints.append(admin_fields.bp)
+    from web import admin_fields, board  # custom fields, presets, change log, board (C8)
+    blueprints += [admin_fields.bp, board.bp]
     for bp in blueprints:
         app.register_blueprint(bp)
     auth.init_app(app, blueprints)

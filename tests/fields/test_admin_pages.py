@@ -4,6 +4,8 @@ changed, the retire preview, the preset preview and switch, and undo from the lo
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from conftest import rule_states
 from webkit import add_customer, login
@@ -133,3 +135,27 @@ def test_settings_switch_is_audited(client, org):
         (change,) = tc.history(session)
         assert (change.actor, change.key, change.before, change.after) == (
             "wangfang", "visit_validation", True, False)
+
+
+def test_small_preset_board(client, org, rules):
+    login(client, "zhangwei")
+    assert client.get("/h5/board").status_code == 404  # not on before the preset
+    with session_scope() as session:
+        from models import presets
+
+        presets.apply(session, presets.SMALL, actor="admin")
+    with session_scope() as session:
+        stage = cf.find_field(session, cf.CUSTOMER, "跟进阶段")
+        due = cf.find_field(session, cf.CUSTOMER, "下次跟进时间")
+        a = add_customer("甲机械有限公司", "13800000001", "zhangwei", contact="周经理")
+        b = add_customer("乙机械有限公司", "13800000002", "zhangwei")
+        add_customer("丙机械有限公司", "13800000003", "lina")
+        cf.save_values(session, cf.CUSTOMER, a, {stage.id: cf.Cleaned(texts=("方案报价",)),
+                                                 due.id: cf.Cleaned(day=date(2020, 1, 2))})
+        cf.save_values(session, cf.CUSTOMER, b, {stage.id: cf.Cleaned(texts=("初步接触",))})
+    page = client.get("/h5/board").get_data(as_text=True)
+    quote = page.split('data-stage="方案报价"')[1].split("</section>")[0]
+    assert "甲机械有限公司" in quote and "周经理" in quote and "下次跟进：2020-01-02" in quote
+    assert "zs-overdue" in quote
+    assert "乙机械有限公司" in page.split('data-stage="初步接触"')[1].split("</section>")[0]
+    assert "丙机械有限公司" not in page  # lina's: not in zhangwei's scope
