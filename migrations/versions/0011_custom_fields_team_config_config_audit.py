@@ -75,10 +75,10 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('field_value', schema=None) as batch_op:
-        batch_op.create_index('ix_field_value_date', ['field_id', 'value_date'], unique=False)
+        batch_op.create_index('ix_field_value_date', ['field_id', 'value_date', 'entity_id'], unique=False)
         batch_op.create_index('ix_field_value_entity', ['entity', 'entity_id'], unique=False)
-        batch_op.create_index('ix_field_value_num', ['field_id', 'value_num'], unique=False)
-        batch_op.create_index('ix_field_value_text', ['field_id', 'value_text'], unique=False)
+        batch_op.create_index('ix_field_value_num', ['field_id', 'value_num', 'entity_id'], unique=False)
+        batch_op.create_index('ix_field_value_text', ['field_id', 'value_text', 'entity_id'], unique=False)
 
 
 
