@@ -47,6 +47,7 @@ CONFIG_NAMES = {PRESET: "团队预设", VISIT_VALIDATION: "拜访验真", HEALTH
 
 UNDO_NOT_FOUND = "找不到这条修改记录"
 UNDO_ALREADY = "这条修改已撤销过"
+UNDO_UNSUPPORTED = "这类修改暂不支持撤销，请到对应页面手动改回"
 
 
 class UndoRefused(ValueError):
@@ -171,12 +172,27 @@ def _restore_config(session: Session, change: ConfigChange, actor: str, batch: s
     set_value(session, change.key, change.before, actor=actor, batch=batch)
 
 
+RULE_COLUMNS = ("enabled", "name", "threshold", "schedule", "recipients", "channel")
+
+
 @restorer(AREA_RULE)
 def _restore_rule(session: Session, change: ConfigChange, actor: str, batch: str) -> None:
-    before = change.before or {}
-    if "enabled" in before:
-        set_rule_enabled(session, change.key, bool(before["enabled"]), actor=actor,
-                         batch=batch)
+    """Put back whatever columns of the rule the change recorded (the preset logs
+    ``enabled``; the rule admin page may log thresholds, schedules, recipients too)."""
+    rule = rule_by_code(session, change.key)
+    before = {k: v for k, v in (change.before or {}).items() if k in RULE_COLUMNS}
+    if rule is None or not before:
+        return
+    now = {k: getattr(rule, k) for k in before}
+    if now == before:
+        return
+    for key, value in before.items():
+        setattr(rule, key, value)
+    rule.updated_at, rule.updated_by = utcnow(), actor
+    session.add(rule)
+    session.flush()
+    record_change(session, actor=actor, area=AREA_RULE, key=change.key, before=now,
+                  after=before, batch=batch)
 
 
 @restorer(AREA_PRESET)
@@ -197,6 +213,8 @@ def undo(session: Session, change_id: int, *, actor: str) -> list[ConfigChange]:
         .order_by(col(ConfigChange.id).desc())))
     if any(row.undone_by is not None for row in group):
         raise UndoRefused(UNDO_ALREADY)
+    if any(row.area not in _RESTORERS and row.area != AREA_FIELD for row in group):
+        raise UndoRefused(UNDO_UNSUPPORTED)
     # Importing here registers the field restorer (fields import this module).
     import models.custom_fields  # noqa: F401
 

@@ -3,6 +3,7 @@ warnings, the audit log shows each change, and one undo restores the previous st
 
 from __future__ import annotations
 
+import pytest
 from conftest import rule_states
 from sqlmodel import Session
 
@@ -77,3 +78,25 @@ def test_missing_rule_rows_are_skipped(session: Session, org: None) -> None:
     presets.apply(session, presets.GROWTH, actor="admin")
     session.commit()
     assert rule_states() == {}
+
+
+def test_record_change_hook_for_the_rule_admin_page(session: Session, org: None,
+                                                    rules: None) -> None:
+    """Another config page logs its change with record_change; undo puts it back."""
+    rule = tc.rule_by_code(session, "customer_inactive")
+    before = {"threshold": dict(rule.threshold), "enabled": rule.enabled}
+    rule.threshold, rule.enabled = {"A": 15, "B": 30}, True
+    session.add(rule)
+    change = tc.record_change(session, actor="admin", area="rule", key="customer_inactive",
+                              before=before, after={"threshold": rule.threshold,
+                                                    "enabled": True})
+    session.commit()
+    tc.undo(session, change.id, actor="wangfang")
+    session.commit()
+    session.refresh(rule)
+    assert (rule.threshold, rule.enabled) == ({}, False)
+    other = tc.record_change(session, actor="admin", area="dashboard", key="x", before=1,
+                             after=2)
+    with pytest.raises(tc.UndoRefused) as refused:
+        tc.undo(session, other.id, actor="admin")
+    assert refused.value.message == "这类修改暂不支持撤销，请到对应页面手动改回"
