@@ -89,7 +89,7 @@ def run(rows: int, url: str) -> dict[str, float]:
         by_field = customer_t.c.id.in_(select(value_t.c.entity_id).where(
             value_t.c.field_id == field_id, value_t.c.value_text == wanted))
         if engine.dialect.name == "postgresql":
-            by_json = customer_t.c.extra["竞品品牌"].astext == wanted
+            by_json = customer_t.c.extra["竞品品牌"].as_string() == wanted
         else:
             # The JSON column stores keys \u-escaped (json.dumps default) and SQLite's
             # path lookup compares keys as stored, so the path names the key that way.
