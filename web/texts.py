@@ -158,3 +158,4 @@ VISIT_EXPORT_FILENAME = "拜访记录_{date}.xlsx"
 VISIT_EXPORT_SHEET = "拜访"
 VISIT_EXPORT_HEADERS = ("拜访时间", "销售", "销售账号", "客户名称", "客户等级", "痛点",
                         "客户问题", "下一步行动", "下一步日期", "状态", "是否合规")
+CONFIG_LINK = "字段与预设"

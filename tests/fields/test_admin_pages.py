@@ -159,3 +159,20 @@ def test_small_preset_board(client, org, rules):
     assert "zs-overdue" in quote
     assert "乙机械有限公司" in page.split('data-stage="初步接触"')[1].split("</section>")[0]
     assert "丙机械有限公司" not in page  # lina's: not in zhangwei's scope
+
+
+def test_reorder_and_restore(client, org):
+    token = login(client, "wangfang")
+    with session_scope() as session:
+        ids = [cf.create_field(session, actor="wangfang", entity="visit", name=name,
+                               kind="text").id for name in ("甲", "乙", "丙")]
+    client.post(f"/admin/fields/{ids[2]}/move", data={"csrf_token": token, "dir": "up"})
+    with session_scope() as session:
+        assert [f.name for f in cf.fields_of(session, cf.VISIT)] == ["甲", "丙", "乙"]
+    client.post(f"/admin/fields/{ids[0]}/retire", data={"csrf_token": token})
+    page = client.get("/admin/fields?entity=visit").get_data(as_text=True)
+    assert 'id="retired-fields"' in page and "已停用字段“甲”" in page
+    client.post(f"/admin/fields/{ids[0]}/restore", data={"csrf_token": token})
+    with session_scope() as session:
+        assert [f.name for f in cf.fields_of(session, cf.VISIT)] == ["甲", "丙", "乙"]
+        assert len(tc.history(session)) == 3 + 2 + 1 + 1  # created, moved ×2, retired, restored
