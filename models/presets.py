@@ -156,3 +156,14 @@ def apply(session: Session, code: str, *, actor: str) -> str:
     for key, _, value in todo.settings:
         tc.set_value(session, key, value, actor=actor, batch=batch)
     return batch
+
+
+def load_demo(session: Session) -> None:
+    """Demo configuration (37 people: the growth preset, and one optional visit field a
+    supervisor might have added in a meeting). Idempotent: only when no preset is set."""
+    if tc.get(session, tc.PRESET) is not None:
+        return
+    apply(session, GROWTH, actor="demo")
+    if cf.find_field(session, cf.VISIT, "竞品品牌") is None:
+        cf.create_field(session, actor="demo", entity=cf.VISIT, name="竞品品牌", kind=cf.SELECT,
+                        options=["A牌", "B牌", "其他"])
