@@ -36,7 +36,7 @@ from models.scope import EDITOR_ROLES, get_customer_for
 from models.user import User
 from web import custom_fields as cfw
 from web import texts
-from web.auth import login_required
+from web.auth import login_required, max_body
 from web.customers import customer_not_found, user_names
 from web.links import wecom_oauth_url
 from zhongshu.db import on_commit, session_scope
@@ -156,6 +156,8 @@ def _options(choices: tuple[str, ...], current: str | None) -> list[str]:
 
 
 @bp.route("/h5/register", methods=["GET", "POST"])
+# A photo custom field (C8, e.g. the small-team preset's 跟进照片) makes this form an upload.
+@max_body(cfw.PHOTO_MAX + 64 * 1024)
 @login_required(roles=EDITOR_ROLES)  # finance and admins don't own customers
 def register(user: User) -> str | Response:
     if request.method == "GET":

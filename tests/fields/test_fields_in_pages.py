@@ -137,3 +137,25 @@ def test_import_maps_a_column_named_like_a_field(session: Session, org, tmp_path
     assert first.extra == {"备注": "老客户"}  # mapped columns are not kept twice
     values = cf.values_for(session, cf.CUSTOMER, [first.id, last.id])
     assert values == {first.id: {brand: "A牌", size: "1200"}, last.id: {brand: "其他"}}
+
+
+def test_registration_with_a_photo_field(client, org) -> None:
+    proof = _field("客户", "跟进照片", "照片", required=True)
+    token = login(client, "zhangwei")
+    page = client.get("/h5/register").get_data(as_text=True)
+    assert 'enctype="multipart/form-data"' in page and f'name="f_{proof}"' in page
+    form = {"csrf_token": token, "name": "宁波甬江机械有限公司", "contact": "周经理",
+            "phone": "13912340000", "industry": "制造业", "intent": "意向高·近期采购"}
+    refused = client.post("/h5/register", data={**form, f"f_{proof}": (io.BytesIO(b"not a photo"),
+                                                                       "x.jpg")},
+                          content_type="multipart/form-data")
+    assert "“跟进照片”应为照片（JPEG 或 PNG）" in refused.get_data(as_text=True)
+    photo = camera_photo(3, gps=HANGZHOU)
+    done = client.post("/h5/register", data={**form, f"f_{proof}": (io.BytesIO(photo), "p.jpg")},
+                       content_type="multipart/form-data")
+    assert done.status_code == 303
+    with session_scope() as session:
+        (customer,) = session.exec(select(Customer)).all()
+        (path,) = cf.values_for(session, cf.CUSTOMER, [customer.id])[customer.id].values()
+        assert Path(path).read_bytes() == photo
+    assert "跟进照片" in client.get(f"/h5/customers/{customer.id}").get_data(as_text=True)
