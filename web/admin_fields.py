@@ -18,6 +18,7 @@ import json
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 from werkzeug.wrappers import Response
 
@@ -80,6 +81,9 @@ def create(user: User) -> Response | tuple[str, int]:
             name = field.name
     except cf.FieldRefused as refused:
         return _fields_page(user, entity, error=refused.message, form=form, status=422)
+    except IntegrityError:  # the same name created by someone else a moment ago
+        return _fields_page(user, entity, status=422, form=form, error=cf.NAME_TAKEN.format(
+            entity=cf.ENTITY_NAMES[entity], name=form["name"].strip()))
     return _back(entity, texts.CREATED.format(name=name))
 
 

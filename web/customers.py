@@ -233,8 +233,13 @@ def detail(customer_id: int, user: User) -> str | tuple[str, int]:
             return customer_not_found(user)
         owner = user_names(db, [customer.owner]).get(customer.owner or "")
         entries, more = timeline(db, user, customer_id, limit)
-        custom_rows = cf.shown(cf.fields_of(db, cf.CUSTOMER),
-                               cf.values_for(db, cf.CUSTOMER, [customer_id]).get(customer_id, {}))
+        custom_fields = cf.fields_of(db, cf.CUSTOMER)
+        custom_values = cf.values_for(db, cf.CUSTOMER, [customer_id]).get(customer_id, {})
+        # (label, value, link): a photo field links to the photo, served below.
+        custom_rows = [(f.name, texts.PHOTO_ON_FILE if f.kind == cf.PHOTO else custom_values[f.id],
+                        f"/h5/customers/{customer_id}/fields/{f.id}/photo"
+                        if f.kind == cf.PHOTO else None)
+                       for f in custom_fields if f.id is not None and custom_values.get(f.id)]
     tz = business_tz()
     now = utcnow()
     return render_template(
@@ -463,4 +468,23 @@ def visit_export(user: User) -> Response:
         raise
     response.call_on_close(lambda: os.unlink(path))
     log.info("visit export by %s (%s): %d rows", user.wecom_userid, user.role, count)
+    return response
+
+
+@bp.get("/h5/customers/<int:customer_id>/fields/<int:field_id>/photo")
+@login_required
+def field_photo(customer_id: int, field_id: int, user: User) -> Response | tuple[str, int]:
+    """A customer's photo field (C8), for whoever may see the customer (not finance, as
+    with visit photos). The path comes from the stored value, never from the request."""
+    with session_scope() as db:
+        field = cf.get_field(db, field_id)
+        visible = (field is not None and field.kind == cf.PHOTO and field.entity == cf.CUSTOMER
+                   and user.role != "finance"
+                   and get_customer_for(db, user, customer_id) is not None)
+        path = cf.values_for(db, cf.CUSTOMER, [customer_id]).get(customer_id, {}).get(
+            field_id) if visible else None
+    if not path or not os.path.isfile(path):
+        return customer_not_found(user)
+    response = send_file(path, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -158,4 +158,11 @@ def test_registration_with_a_photo_field(client, org) -> None:
         (customer,) = session.exec(select(Customer)).all()
         (path,) = cf.values_for(session, cf.CUSTOMER, [customer.id])[customer.id].values()
         assert Path(path).read_bytes() == photo
-    assert "跟进照片" in client.get(f"/h5/customers/{customer.id}").get_data(as_text=True)
+    page = client.get(f"/h5/customers/{customer.id}").get_data(as_text=True)
+    link = f"/h5/customers/{customer.id}/fields/{proof}/photo"
+    assert "跟进照片" in page and link in page
+    assert client.get(link).data == photo
+    login(client, "lina")  # another rep: the same "not found" as for a missing customer
+    assert client.get(link).status_code == 404
+    login(client, "chenjing")
+    assert client.get(link).status_code == 404
