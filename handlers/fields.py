@@ -1,5 +1,5 @@
-"""Custom field commands in the chat (C8): a supervisor adds, renames, retires and lists
-fields from WeCom or DingTalk, e.g. ``新建字段 拜访 竞品品牌 单选 A牌/B牌/其他 必填``.
+"""Custom field commands in the chat (C8): a supervisor adds, renames, reorders, retires
+and lists fields from WeCom or DingTalk, e.g. ``新建字段 拜访 竞品品牌 单选 A牌/B牌/其他 必填``.
 The field is live for the next form, card, export and chat check-in. Reps and finance
 are refused politely and nothing changes; a bad definition gets the model's Chinese
 message and nothing changes (the transaction rolls back with the refusal)."""
@@ -124,6 +124,25 @@ def retire_field(event: Event, session: Session) -> Reply:
                 roles=CONFIG_ROLES)
 def restore_field(event: Event, session: Session) -> Reply:
     return _switch(event, session, active=True)
+
+
+@router.command("字段排序", usage=texts.ORDER_USAGE, summary=texts.ORDER_SUMMARY,
+                roles=CONFIG_ROLES)
+def order_fields(event: Event, session: Session) -> Reply:
+    sender, refusal = _manager(event, session)
+    if sender is None:
+        assert refusal is not None
+        return refusal
+    args = _args(event)
+    if len(args) < 2:
+        return Reply(text=texts.USAGE.format(usage=texts.ORDER_USAGE))
+    try:
+        ordered = cf.reorder_fields(session, args[0], args[1:], actor=sender.wecom_userid)
+        entity = cf.clean_entity(args[0])
+    except cf.FieldRefused as error:
+        return _refused(error, session)
+    return Reply(text=texts.ORDERED.format(entity=cf.ENTITY_NAMES[entity],
+                                           names="、".join(f.name for f in ordered)))
 
 
 @router.command("字段列表", usage=texts.LIST_USAGE, summary=texts.LIST_SUMMARY)

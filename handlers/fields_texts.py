@@ -22,3 +22,6 @@ NOT_FOUND = "{entity}没有名为“{name}”的字段。发送「字段列表 {
 LIST_TITLE = "{entity}自定义字段："
 LIST_EMPTY = "{entity}还没有自定义字段。"
 LIST_LINE = "{n}. {field}"
+ORDER_USAGE = "字段排序 <客户|拜访|合同> <字段名1> <字段名2> …"
+ORDER_SUMMARY = "调整字段在表单里的顺序（主管/管理员）"
+ORDERED = "{entity}字段顺序：{names}"

@@ -74,6 +74,8 @@ OPTION_IN_USE = "选项“{option}”已有{count}条记录在用，不能删除
 KIND_CHANGE_LOSES = "已有{count}条记录的值不是{kind}（例如“{example}”），改类型会丢数据，未修改"
 KIND_CHANGE_PHOTO = "照片字段不能和其他类型互相转换"
 NOT_FOUND = "找不到该字段"
+NOT_IN_ENTITY = "{entity}没有使用中的字段“{name}”"
+ORDER_DUPLICATE = "排序里有重复的字段名"
 ALREADY_RETIRED = "字段“{name}”已停用"
 ALREADY_ACTIVE = "字段“{name}”正在使用中"
 REQUIRED = "请填写“{name}”"
@@ -387,6 +389,18 @@ def set_active(session: Session, field_id: int, *, actor: str, active: bool,
     return field
 
 
+def _set_order(session: Session, order: list[FieldDef], actor: str) -> None:
+    batch = tc.new_batch()  # one reorder, one undo
+    for position, item in enumerate(order, 1):
+        if item.position != position:
+            before = item.snapshot()
+            item.position = position
+            item.updated_at = utcnow()
+            session.add(item)
+            session.flush()
+            _audit(session, actor, before, item, batch)
+
+
 def move_field(session: Session, field_id: int, *, actor: str, offset: int) -> FieldDef:
     """Move a field up (-1) or down (+1) among the active fields of its entity."""
     field = session.get(FieldDef, field_id)
@@ -395,17 +409,26 @@ def move_field(session: Session, field_id: int, *, actor: str, offset: int) -> F
     order = fields_of(session, field.entity)
     index = next(i for i, f in enumerate(order) if f.id == field.id)
     target = index + offset
-    if not 0 <= target < len(order):
-        return field
-    order.insert(target, order.pop(index))
-    for position, item in enumerate(order, 1):
-        if item.position != position:
-            before = item.snapshot()
-            item.position = position
-            session.add(item)
-            session.flush()
-            _audit(session, actor, before, item, None)
+    if 0 <= target < len(order):
+        order.insert(target, order.pop(index))
+        _set_order(session, order, actor)
     return field
+
+
+def reorder_fields(session: Session, entity: str, names: Sequence[str], *,
+                   actor: str) -> list[FieldDef]:
+    """The named active fields first, in the given order, then the others as they were."""
+    entity = clean_entity(entity)
+    order = fields_of(session, entity)
+    by_name = {f.name: f for f in order}
+    for name in names:
+        if name not in by_name:
+            raise FieldRefused(NOT_IN_ENTITY.format(entity=ENTITY_NAMES[entity], name=name))
+    if len(set(names)) != len(names):
+        raise FieldRefused(ORDER_DUPLICATE)
+    first = [by_name[n] for n in names]
+    _set_order(session, first + [f for f in order if f.name not in names], actor)
+    return fields_of(session, entity)
 
 
 def restore(session: Session, snapshot: Mapping[str, Any] | None, field_id: int, *,

@@ -171,3 +171,16 @@ def test_a_field_added_mid_flow_is_asked_before_submitting(emulator, run_jobs, s
     assert "请填写采购量（数字）" in asked
     assert "“采购量”应为数字" in rep.send("很多")
     assert "拜访已提交" in rep.send("200")
+
+
+def test_reorder_by_chat_and_undo_as_one(say, org):
+    for name in ("甲", "乙", "丙"):
+        say("wangfang", f"新建字段 拜访 {name} 文本")
+    assert say("wangfang", "字段排序 拜访 丙 甲")[0].text == "拜访字段顺序：丙、甲、乙"
+    assert say("wangfang", "字段排序 拜访 丁")[0].text == "拜访没有使用中的字段“丁”"
+    assert "抱歉" in say("zhangwei", "字段排序 拜访 乙")[0].text
+    with session_scope() as session:
+        latest = tc.history(session)[0]
+        tc.undo(session, latest.id, actor="wangfang")
+    with session_scope() as session:
+        assert [f.name for f in cf.fields_of(session, cf.VISIT)] == ["甲", "乙", "丙"]
