@@ -112,3 +112,49 @@ def test_supervisor_adds_a_required_field_and_the_next_checkin_needs_it(
         browser.close()
     # The refused submits answer 422 on purpose (Chromium logs those); nothing else.
     assert [m for m in problems if "status of 422" not in m] == [], problems
+
+
+def test_preset_switch_preview_and_undo_in_the_browser(emulator, live_service, org, rules):
+    from conftest import rule_states
+    from playwright.sync_api import expect, sync_playwright
+
+    from models import team_config as tc
+
+    problems: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
+                                      is_mobile=True, has_touch=True)
+        page = context.new_page()
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: problems.append(str(e)))
+        _open(page, emulator, "admin", "/admin/presets")
+        expect(page.locator("#current-preset")).to_have_text("当前预设：未选择")
+
+        page.click("#preset-small")
+        expect(page.locator("#pv-added")).to_contain_text("跟进阶段")
+        page.click("#apply-preset")
+        expect(page.locator(".zs-notice_ok")).to_contain_text("已切换到「小团队（5人以内）」")
+
+        page.click("text=预设")
+        page.click("#preset-growth")
+        expect(page.locator("#pv-settings [data-setting=visit_validation]")).to_contain_text(
+            "已关闭 → 已开启")
+        expect(page.locator("#pv-rules [data-rule=contract_review_72h]")).to_contain_text("开启")
+        expect(page.locator("#pv-retired")).to_contain_text("跟进阶段")
+        assert rule_states()["contract_review_72h"] is False  # the preview changed nothing
+        page.click("#apply-preset")
+        expect(page.locator("#changes [data-key=contract_review_72h]").first).to_contain_text(
+            "已关闭")
+        states = rule_states()
+        assert states["contract_review_72h"] and states["contract_stamp_24h"]
+
+        page.locator(".zs-undo").first.click()
+        expect(page.locator(".zs-notice_ok")).to_have_text("已撤销，恢复到修改前的状态。")
+        assert rule_states()["contract_review_72h"] is False
+        with session_scope() as session:
+            assert tc.get(session, tc.PRESET) == "small" and not tc.visit_validation_on(session)
+        page.click("text=预设")
+        expect(page.locator("#current-preset")).to_have_text("当前预设：小团队（5人以内）")
+        browser.close()
+    assert problems == []
