@@ -541,6 +541,32 @@ def clean_value(field: FieldDef, raw: Any) -> Cleaned:
     return Cleaned(texts=(text,))
 
 
+CHAT_BAD_NUMBER = "“{name}”没有第{number}项，请按列表里的编号回复"
+
+
+def from_chat(field: FieldDef, text: str) -> Any:
+    """A chat answer → the value to keep: for a select, numbers ("2", "1 3") are the
+    listed options. Validated; ValueError with the Chinese reason."""
+    answer: Any = text.strip()
+    if field.kind in (SELECT, MULTI) and answer not in field.options:
+        parts = [p for p in re.split(r"[\s,，、;；/]+", answer) if p]
+        chosen = []
+        for part in parts:
+            if part.isdigit() and part not in field.options:
+                number = int(part)
+                if not 1 <= number <= len(field.options):
+                    raise ValueError(CHAT_BAD_NUMBER.format(name=field.name, number=number))
+                part = field.options[number - 1]
+            chosen.append(part)
+        answer = chosen if field.kind == MULTI or len(chosen) != 1 else chosen[0]
+    clean_value(field, answer)
+    return answer
+
+
+def numbered(field: FieldDef) -> str:
+    return "\n".join(f"{n}. {option}" for n, option in enumerate(field.options, 1))
+
+
 def clean_values(fields: Iterable[FieldDef], raw: Mapping[str, Any]
                  ) -> tuple[dict[int, Cleaned], dict[str, str]]:
     """Every field's value from ``raw`` (keyed ``f_<id>``) → (values by field id, errors

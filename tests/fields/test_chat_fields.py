@@ -184,3 +184,24 @@ def test_reorder_by_chat_and_undo_as_one(say, org):
         tc.undo(session, latest.id, actor="wangfang")
     with session_scope() as session:
         assert [f.name for f in cf.fields_of(session, cf.VISIT)] == ["甲", "乙", "丙"]
+
+
+def test_chat_registration_asks_required_customer_fields(say, org):
+    say("wangfang", "新建字段 客户 客户来源 单选 展会/转介绍/网络 必填")
+    say("wangfang", "新建字段 客户 年用量 数字 必填")
+    say("wangfang", "新建字段 客户 跟进照片 照片 必填")  # can't be answered in chat: not asked
+    asked = say("zhangwei", "新客户 绍兴滤材有限公司 王经理 13912345678 制造业 想采购滤芯")
+    text = asked[-1].text
+    assert "请选择客户来源，回复编号或原文" in text and "2. 转介绍" in text
+    assert "还差2项" in text
+    assert "“客户来源”没有第7项" in say("zhangwei", "7")[-1].text
+    assert "请输入年用量（数字）" in say("zhangwei", "2")[-1].text
+    assert "“年用量”应为数字" in say("zhangwei", "不少")[-1].text
+    done = say("zhangwei", "1200")
+    assert done[-1].card is not None  # the registered card
+    with session_scope() as session:
+        from models.customer import Customer
+
+        (customer,) = session.exec(select(Customer)).all()
+        values = cf.values_for(session, cf.CUSTOMER, [customer.id])[customer.id]
+        assert sorted(values.values()) == ["1200", "转介绍"]
