@@ -160,3 +160,4 @@ VISIT_EXPORT_HEADERS = ("拜访时间", "销售", "销售账号", "客户名称"
                         "客户问题", "下一步行动", "下一步日期", "状态", "是否合规")
 CONFIG_LINK = "字段与预设"
 PHOTO_ON_FILE = "查看照片"
+IMPORT_CUSTOM_COLUMNS = "；自定义字段列：{names}"

@@ -166,3 +166,9 @@ def test_registration_with_a_photo_field(client, org) -> None:
     assert client.get(link).status_code == 404
     login(client, "chenjing")
     assert client.get(link).status_code == 404
+
+
+def test_import_page_names_the_field_columns(client, org) -> None:
+    _field("客户", "竞品品牌", "单选", "A牌/B牌")
+    login(client, "admin")
+    assert "自定义字段列：竞品品牌" in client.get("/admin/import").get_data(as_text=True)
