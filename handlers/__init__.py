@@ -6,15 +6,8 @@ from bot.router import Router
 router = Router()
 
 # Registration happens at import; the order only matters for readability.
-from handlers import (  # noqa: F401
-    checkin,
-    customers,
-    fields,
-    followups,
-    general,
-    media,
-    plans,
-    presence,
-)
+from handlers import checkin, customers, followups, general, media, plans, presence  # noqa: F401
 
 __all__ = ["router"]
+
+from handlers import fields  # noqa: F401  (custom field commands, C8)
