@@ -37,13 +37,6 @@ def rules() -> None:
             session.add(Rule(code=code, name=name, enabled=False))
 
 
-def rule_states() -> dict[str, bool]:
-    from sqlmodel import select
-
-    with session_scope() as session:
-        return {r.code: r.enabled for r in session.exec(select(Rule))}
-
-
 @pytest.fixture()
 def shop(org: None) -> int:
     """zhangwei's customer in Hangzhou, with WGS-84 coordinates."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from conftest import rule_states
+from fieldkit import rule_states
 from webkit import add_customer, login
 
 from models import custom_fields as cf

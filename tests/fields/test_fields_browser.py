@@ -115,7 +115,7 @@ def test_supervisor_adds_a_required_field_and_the_next_checkin_needs_it(
 
 
 def test_preset_switch_preview_and_undo_in_the_browser(emulator, live_service, org, rules):
-    from conftest import rule_states
+    from fieldkit import rule_states
     from playwright.sync_api import expect, sync_playwright
 
     from models import team_config as tc

@@ -4,7 +4,7 @@ warnings, the audit log shows each change, and one undo restores the previous st
 from __future__ import annotations
 
 import pytest
-from conftest import rule_states
+from fieldkit import rule_states
 from sqlmodel import Session
 
 from models import custom_fields as cf
