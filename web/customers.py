@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, render_template, request, send_file
+from flask import Blueprint, redirect, render_template, request, send_file, url_for
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 from werkzeug.wrappers import Response
@@ -31,6 +31,7 @@ from models.communication import Communication
 from models.customer import GRADES, Customer
 from models.order import OrderLine, SalesOrder
 from models.scope import (
+    EDITOR_ROLES,
     get_customer_for,
     scope_customer_records,
     scope_orders,
@@ -40,8 +41,9 @@ from models.ticket import ServiceTicket
 from models.user import User
 from models.visit import Visit, VisitFlag
 from web import checkin_texts as CT
+from web import custom_fields as cfw
 from web import texts
-from web.auth import login_required, message_page
+from web.auth import login_required, max_body, message_page
 from zhongshu.db import session_scope
 from zhongshu.settings import get_settings
 
@@ -234,6 +236,8 @@ def detail(customer_id: int, user: User) -> str | tuple[str, int]:
         owner = user_names(db, [customer.owner]).get(customer.owner or "")
         entries, more = timeline(db, user, customer_id, limit)
         custom_fields = cf.fields_of(db, cf.CUSTOMER)
+        can_edit_fields = bool(custom_fields) and get_customer_for(
+            db, user, customer_id, for_edit=True) is not None
         custom_values = cf.values_for(db, cf.CUSTOMER, [customer_id]).get(customer_id, {})
         # (label, value, link): a photo field links to the photo, served below.
         custom_rows = [(f.name, texts.PHOTO_ON_FILE if f.kind == cf.PHOTO else custom_values[f.id],
@@ -244,6 +248,7 @@ def detail(customer_id: int, user: User) -> str | tuple[str, int]:
     now = utcnow()
     return render_template(
         "h5/customer.html", user=user, customer=customer, custom_rows=custom_rows,
+        can_edit_fields=can_edit_fields,
         owner=owner or customer.owner or M.NO_OWNER,
         stage=M.STAGE_LABELS.get(customer.stage, customer.stage),
         source=M.SOURCE_LABELS.get(customer.source, customer.source),
@@ -488,3 +493,48 @@ def field_photo(customer_id: int, field_id: int, user: User) -> Response | tuple
     response = send_file(path, max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+# -- filling a customer's custom fields (C8) ---------------------------------------------------
+@bp.route("/h5/customers/<int:customer_id>/fields", methods=["GET", "POST"])
+@max_body(cfw.PHOTO_MAX + 64 * 1024)  # a photo field is an upload
+@login_required(roles=EDITOR_ROLES)
+def edit_fields(customer_id: int, user: User) -> Response | tuple[str, int]:
+    """Fill or change the supervisor's fields of one customer the user may edit — the
+    way to give existing customers a value for a field added later, and to attach a
+    photo proof. A photo already on file stays unless a new one is chosen."""
+    with session_scope() as db:
+        customer = get_customer_for(db, user, customer_id, for_edit=True)
+        if customer is None:
+            return customer_not_found(user)
+        fields = cf.fields_of(db, cf.CUSTOMER)
+        stored = cf.values_for(db, cf.CUSTOMER, [customer_id]).get(customer_id, {})
+    on_file = {f.key for f in fields if f.kind == cf.PHOTO and stored.get(f.id or 0)}
+    if request.method == "GET":
+        values = {f.key: stored.get(f.id or 0, "").split("、") if f.kind == cf.MULTI
+                  else stored.get(f.id or 0, "") for f in fields if f.kind != cf.PHOTO}
+        return _fields_form(user, customer, fields, values, {}, on_file)
+    raw, uploads, upload_errors = cfw.read_form(fields)
+    for key in on_file:  # keep the photo on file when none is chosen
+        if raw.get(key) is None:
+            raw[key] = cfw.UPLOADED
+    values, problems = cf.clean_values(fields, raw)
+    errors = {**problems, **upload_errors}  # "not a photo" says more than "required"
+    if errors:
+        return _fields_form(user, customer, fields, cfw.echo(fields, raw), errors, on_file,
+                            status=422)
+    keep = {f.id for f in fields if f.key in on_file and f.key not in uploads}
+    with session_scope() as db:
+        if get_customer_for(db, user, customer_id, for_edit=True) is None:
+            return customer_not_found(user)
+        cf.save_values(db, cf.CUSTOMER, customer_id, {
+            k: v for k, v in cfw.store_uploads(fields, values, uploads).items() if k not in keep})
+    return redirect(url_for(".detail", customer_id=customer_id), 303)
+
+
+def _fields_form(user: User, customer: Customer, fields: list[cf.FieldDef],
+                 values: dict[str, Any], errors: dict[str, str], on_file: set[str], *,
+                 status: int = 200) -> tuple[str, int]:
+    return render_template("h5/customer_fields.html", user=user, customer=customer,
+                           fields=fields, values=values, errors=errors, on_file=on_file,
+                           C=texts), status

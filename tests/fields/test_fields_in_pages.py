@@ -139,31 +139,46 @@ def test_import_maps_a_column_named_like_a_field(session: Session, org, tmp_path
     assert values == {first.id: {brand: "A牌", size: "1200"}, last.id: {brand: "其他"}}
 
 
-def test_registration_with_a_photo_field(client, org) -> None:
+def test_customer_field_page_fills_values_and_a_photo(client, org) -> None:
     proof = _field("客户", "跟进照片", "照片", required=True)
+    stage = _field("客户", "跟进阶段", "单选", "初步接触/方案报价")
+    shop = add_customer("宁波甬江机械有限公司", "13912340000", "zhangwei")
     token = login(client, "zhangwei")
+    # The quick registration stays a small plain form: photo fields are not on it.
     page = client.get("/h5/register").get_data(as_text=True)
-    assert 'enctype="multipart/form-data"' in page and f'name="f_{proof}"' in page
-    form = {"csrf_token": token, "name": "宁波甬江机械有限公司", "contact": "周经理",
-            "phone": "13912340000", "industry": "制造业", "intent": "意向高·近期采购"}
-    refused = client.post("/h5/register", data={**form, f"f_{proof}": (io.BytesIO(b"not a photo"),
-                                                                       "x.jpg")},
+    assert f'name="f_{proof}"' not in page and f'name="f_{stage}"' in page
+    assert f"/h5/customers/{shop}/fields" in client.get(f"/h5/customers/{shop}").get_data(
+        as_text=True)
+
+    url = f"/h5/customers/{shop}/fields"
+    refused = client.post(url, data={"csrf_token": token, f"f_{stage}": "方案报价",
+                                     f"f_{proof}": (io.BytesIO(b"not a photo"), "x.jpg")},
                           content_type="multipart/form-data")
+    assert refused.status_code == 422
     assert "“跟进照片”应为照片（JPEG 或 PNG）" in refused.get_data(as_text=True)
+    missing = client.post(url, data={"csrf_token": token, f"f_{stage}": "方案报价"},
+                          content_type="multipart/form-data")
+    assert "请选择“跟进照片”" in missing.get_data(as_text=True)
+
     photo = camera_photo(3, gps=HANGZHOU)
-    done = client.post("/h5/register", data={**form, f"f_{proof}": (io.BytesIO(photo), "p.jpg")},
+    done = client.post(url, data={"csrf_token": token, f"f_{stage}": "方案报价",
+                                  f"f_{proof}": (io.BytesIO(photo), "p.jpg")},
                        content_type="multipart/form-data")
     assert done.status_code == 303
+    # Saving again without choosing a photo keeps the one on file.
+    again = client.post(url, data={"csrf_token": token, f"f_{stage}": "初步接触"},
+                        content_type="multipart/form-data")
+    assert again.status_code == 303
     with session_scope() as session:
-        (customer,) = session.exec(select(Customer)).all()
-        (path,) = cf.values_for(session, cf.CUSTOMER, [customer.id])[customer.id].values()
-        assert Path(path).read_bytes() == photo
-    page = client.get(f"/h5/customers/{customer.id}").get_data(as_text=True)
-    link = f"/h5/customers/{customer.id}/fields/{proof}/photo"
+        values = cf.values_for(session, cf.CUSTOMER, [shop])[shop]
+        assert values[stage] == "初步接触" and Path(values[proof]).read_bytes() == photo
+    page = client.get(f"/h5/customers/{shop}").get_data(as_text=True)
+    link = f"/h5/customers/{shop}/fields/{proof}/photo"
     assert "跟进照片" in page and link in page
     assert client.get(link).data == photo
     login(client, "lina")  # another rep: the same "not found" as for a missing customer
     assert client.get(link).status_code == 404
+    assert client.get(url).status_code == 404
     login(client, "chenjing")
     assert client.get(link).status_code == 404
 
