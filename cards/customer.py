@@ -18,6 +18,7 @@ FIELD_VALUE_MAX = 26
 # WeCom truncates text and markdown messages beyond 2048 bytes (PLATFORMS.md §2.2); a
 # list with OAuth links (~250 bytes each) can exceed that, so it is split into messages.
 MARKDOWN_MAX_BYTES = 2048
+CUSTOM_LINES_MAX = 4
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ class CustomerSummary:
     days_since_interaction: int | None = None  # calendar days in the business time zone
     days_since_order: int | None = None
     mine: bool = True  # the viewer owns it: lists then don't repeat the owner's name
+    # The supervisor's own fields (C8) with a value, in form order: (name, value).
+    extra: tuple[tuple[str, str], ...] = ()
 
 
 def _short(value: str, limit: int = FIELD_VALUE_MAX) -> str:
@@ -91,10 +94,21 @@ def quick_register_card(url: str, usage: str) -> Card:
                 description=texts.QUICK_REGISTER_DESCRIPTION.format(usage=usage), url=url)
 
 
+def custom_lines(extra: Sequence[tuple[str, str]]) -> str:
+    """Custom field values as description lines: WeCom cards hold six rows at most and the
+    built-in facts use them, so these go under the title (a few, each shortened)."""
+    shown = [texts.CUSTOM_FIELD_LINE.format(name=name, value=_short(value))
+             for name, value in extra[:CUSTOM_LINES_MAX]]
+    if len(extra) > CUSTOM_LINES_MAX:
+        shown.append(texts.CUSTOM_FIELDS_MORE.format(count=len(extra) - CUSTOM_LINES_MAX))
+    return "\n".join(shown)
+
+
 def customer_card(customer: CustomerSummary) -> Card:
     """One customer at a glance, linking to its 360 page."""
     return Card(
         title=customer.name,
+        description=custom_lines(customer.extra),
         fields=(
             (texts.LABEL_GRADE, _grade(customer.grade)),
             (texts.LABEL_OWNER, customer.owner_name or texts.NO_OWNER),

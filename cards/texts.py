@@ -60,3 +60,7 @@ LABEL_OWNER = "负责人"
 FOLLOWUP_DONE_BUTTON = "标记完成"
 FOLLOWUP_DONE = "已完成"
 PHOTO_UNUSABLE = "照片无法使用：{reason}，请重新拍照签到（客户：{customer}，{when}）"
+
+# -- custom fields (C8) on cards ---------------------------------------------------------------
+CUSTOM_FIELD_LINE = "{name}：{value}"
+CUSTOM_FIELDS_MORE = "另有{count}项，见详情"

@@ -26,15 +26,20 @@ class FlaggedVisit:
     reasons: tuple[str, ...]  # each flag's Chinese reason
     url: str  # the customer's 360 page
     task_id: str  # unique per card (WeCom refuses a reused task_id)
+    extra: tuple[tuple[str, str], ...] = ()  # the visit's custom field values (C8)
 
 
 def review_card(visit: FlaggedVisit) -> Card:
     """The supervisor decides: 确认有效 (the visit counts) or 驳回."""
     reasons = "\n".join(texts.VISIT_REASON_LINE.format(index=i, reason=r)
                         for i, r in enumerate(visit.reasons, 1))
+    from cards.customer import custom_lines
+
+    extra = custom_lines(visit.extra)
     return Card(
         title=texts.VISIT_REVIEW_TITLE,
-        description=texts.VISIT_REVIEW_DESCRIPTION.format(reasons=reasons),
+        description=texts.VISIT_REVIEW_DESCRIPTION.format(reasons=reasons)
+        + (f"\n{extra}" if extra else ""),
         fields=((texts.LABEL_REP, visit.rep_name),
                 (texts.LABEL_CUSTOMER, visit.customer_name),
                 (texts.LABEL_VISIT_TIME, visit.when)),

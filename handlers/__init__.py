@@ -9,3 +9,5 @@ router = Router()
 from handlers import checkin, contracts, customers, followups, general, media, plans, presence  # noqa: F401
 
 __all__ = ["router"]
+
+from handlers import fields  # noqa: F401  (custom field commands, C8)

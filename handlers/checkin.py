@@ -12,7 +12,10 @@ handlers/flows.py), for the same people and under the same rules as the H5 form:
 
     state = the step being asked, first one still missing of
             photo → location → grade → pain_points → question → next_action,
-            then ``photo_wait`` (every answer given, the photo file not downloaded yet);
+            then ``cf:<id>`` for each required visit field a supervisor added (C8; a
+            single select shows numbered options, answered by number or text; a photo
+            field takes the check-in photo), then ``photo_wait`` (every answer given,
+            the photo file not downloaded yet);
     data  = customer id and name, the option lists as numbered when the flow started,
             the answers so far, and ``media_pk`` (the models.media row of the photo)
     image message   (handlers/media.py → ``take_photo``) records media_pk; a later photo
@@ -51,6 +54,7 @@ from handlers import texts as general_texts
 from handlers.customer_parse import clean_input
 from jobs.visits import DECIDED, STATUS_CONFIRMED, STATUS_REJECTED, enqueue_process, when_text
 from models import conversation, location, media, photos
+from models import custom_fields as cf
 from models import user as users
 from models import visit as vm
 from models.base import utcnow
@@ -189,7 +193,37 @@ def _labels(step: str, data: dict[str, Any]) -> list[str]:
     return list(data.get("options", {}).get(kind, [])) if kind else []
 
 
+CUSTOM_STEP = "cf:"
+
+
+def _chat_fields(session: Session) -> list[dict[str, Any]]:
+    """The required visit fields the chat asks for, as shown when the flow started (a
+    photo field is answered by the check-in photo itself)."""
+    return [{"id": f.id, "name": f.name, "kind": f.kind, "options": list(f.options)}
+            for f in cf.fields_of(session, cf.VISIT) if f.required and f.kind != cf.PHOTO]
+
+
+def _field_spec(step: str, data: dict[str, Any]) -> dict[str, Any] | None:
+    wanted = step.removeprefix(CUSTOM_STEP)
+    return next((f for f in data.get("fields", []) if str(f["id"]) == wanted), None)
+
+
+def _as_def(spec: dict[str, Any]) -> cf.FieldDef:
+    return cf.FieldDef(id=spec["id"], entity=cf.VISIT, name=spec["name"], kind=spec["kind"],
+                       options=list(spec["options"]), required=True)
+
+
+def _ask_field(step: str, data: dict[str, Any]) -> str:
+    spec = _field_spec(step, data) or {"name": "", "kind": cf.TEXT, "options": []}
+    number = len(STEPS) + 1 + next((i for i, f in enumerate(data.get("fields", []))
+                                    if f is spec), 0)
+    template = texts.CHAT_ASK_FIELD.get(spec["kind"], texts.CHAT_ASK_FIELD[cf.TEXT])
+    return template.format(n=number, name=spec["name"], options=_numbered(spec["options"]))
+
+
 def _ask(step: str, data: dict[str, Any]) -> str:
+    if step.startswith(CUSTOM_STEP):
+        return _ask_field(step, data)
     template = texts.CHAT_ASK.get(step, texts.CHAT_ASK["photo"])
     if step in ("pain_points", "next_action"):
         return template.format(options=_numbered(_labels(step, data)))
@@ -201,7 +235,42 @@ def _chat_question(row: Conversation) -> str:
 
 
 def _next_step(data: dict[str, Any]) -> str | None:
-    return next((step for step in STEPS if _KEYS[step] not in data), None)
+    step = next((step for step in STEPS if _KEYS[step] not in data), None)
+    if step is not None:
+        return step
+    answered = data.get("custom", {})
+    return next((f"{CUSTOM_STEP}{f['id']}" for f in data.get("fields", [])
+                 if str(f["id"]) not in answered), None)
+
+
+def _custom_problems(session: Session, data: dict[str, Any]) -> list[str]:
+    """Before submitting: the required visit fields as they are *now* (a supervisor may
+    have added one or changed options meanwhile). Fields missing or no longer valid are
+    put back in the flow to be asked; returns why, for the rep."""
+    current = [f for f in cf.fields_of(session, cf.VISIT) if f.kind != cf.PHOTO]
+    answers = dict(data.get("custom", {}))
+    raw = {f.key: answers.get(str(f.id)) for f in current}
+    _, errors = cf.clean_values(current, raw)
+    if not errors:
+        return []
+    data["fields"] = _chat_fields(session)
+    problems = []
+    for field in current:
+        if field.key in errors and answers.pop(str(field.id), None) is not None:
+            problems.append(errors[field.key])  # an answer no longer valid
+    data["custom"] = answers
+    return problems
+
+
+def _custom_values(session: Session, data: dict[str, Any],
+                   photo_path: str) -> dict[int, cf.Cleaned]:
+    """The values to store with the visit: the answers, and the check-in photo for every
+    photo field."""
+    fields = cf.fields_of(session, cf.VISIT)
+    answers = data.get("custom", {})
+    raw = {f.key: photo_path if f.kind == cf.PHOTO else answers.get(str(f.id)) for f in fields}
+    values, _ = cf.clean_values(fields, raw)
+    return values
 
 
 def _checker(session: Session, platform: str, user_id: str) -> User | None:
@@ -262,6 +331,9 @@ def _finish(session: Session, platform: str, user_id: str, row: Conversation,
     if sender is None:
         conversation.end(session, platform=platform, user_id=user_id)
         return [Reply(text=texts.CHECKIN_REFUSED)]
+    problems = _custom_problems(session, data)
+    if _next_step(data) is not None:
+        return _advance(session, platform, user_id, row, data, notes=notes, errors=problems)
     photo = session.get(media.Media, int(data["media_pk"]))
     if photo is None or photo.status == media.STATUS_FAILED or (
             photo.status == media.STATUS_STORED and not (photo.path and Path(photo.path).is_file())):
@@ -303,6 +375,7 @@ def _finish(session: Session, platform: str, user_id: str, row: Conversation,
     folder = get_settings().instance_dir / "visits" / "originals"
     visit.photo_path = str(photos.store_original(Path(photo.path).read_bytes(), folder))
     session.add(visit)
+    cf.save_values(session, cf.VISIT, visit.id, _custom_values(session, data, visit.photo_path))
     enqueue_process(session, visit.id)
     conversation.end(session, platform=platform, user_id=user_id)
     return [Reply(text="\n".join([*notes, texts.CHAT_SUBMITTED]))]
@@ -364,6 +437,8 @@ def _take_text(session: Session, step: str, raw: str, data: dict[str, Any],
     """Store the answer to ``step`` in ``data``; the reason when it can't be used. The
     question is kept as typed (full-width punctuation and all), like the H5 form does."""
     text = clean_input(raw)
+    if step.startswith(CUSTOM_STEP):
+        return _take_field(step, text, data)
     if step == "photo":
         return texts.CHAT_NEED_PHOTO
     if step == "location":
@@ -405,6 +480,25 @@ def _take_text(session: Session, step: str, raw: str, data: dict[str, Any],
     return None
 
 
+def _take_field(step: str, text: str, data: dict[str, Any]) -> str | None:
+    spec = _field_spec(step, data)
+    if spec is None:  # the flow's list changed under it: ask whatever is next
+        data.setdefault("custom", {})[step.removeprefix(CUSTOM_STEP)] = text
+        return None
+    answer: Any = text
+    if spec["kind"] in (cf.SELECT, cf.MULTI):
+        chosen, problem = _pick(text, list(spec["options"]), many=spec["kind"] == cf.MULTI)
+        if problem is not None:
+            return problem
+        answer = chosen if spec["kind"] == cf.MULTI else chosen[0]
+    try:
+        cf.clean_value(_as_def(spec), answer)
+    except ValueError as error:
+        return str(error)
+    data.setdefault("custom", {})[str(spec["id"])] = answer
+    return None
+
+
 @router.command(CHAT_COMMAND, usage=texts.CHAT_USAGE, summary=texts.CHAT_SUMMARY,
                 roles=EDITOR_ROLES)
 def checkin_command(event: Event, session: Session) -> Reply | list[Reply]:
@@ -426,8 +520,11 @@ def checkin_command(event: Event, session: Session) -> Reply | list[Reply]:
     previous = flows.waiting(session, event, lock=True)
     if previous is not None:
         notes.append(texts.CHAT_REPLACED.format(title=flows.FLOWS[previous.flow].title))
-    notes.append(texts.CHAT_STARTED.format(customer=customer.name))
+    fields = _chat_fields(session)
+    notes.append(texts.CHAT_STARTED_STEPS.format(customer=customer.name,
+                                                 steps=len(STEPS) + len(fields)))
     data: dict[str, Any] = {
+        "fields": fields, "custom": {},
         "customer_id": customer.id, "customer_name": customer.name,
         # Numbered as shown now, so "1 3" means what the rep read even if an admin
         # edits the lists meanwhile (submit checks against the lists in force).
@@ -442,7 +539,8 @@ def checkin_command(event: Event, session: Session) -> Reply | list[Reply]:
             restart=texts.CHAT_RESTART, commands=(CHAT_COMMAND,))
 def checkin_answer(event: Event, session: Session, row: Conversation) -> list[Reply]:
     if _checker(session, event.platform, event.user_id) is None or (
-            row.step not in STEPS and row.step != STEP_PHOTO_WAIT):
+            row.step not in STEPS and row.step != STEP_PHOTO_WAIT
+            and not row.step.startswith(CUSTOM_STEP)):
         conversation.end(session, platform=event.platform, user_id=event.user_id)
         return [Reply(text=texts.CHECKIN_REFUSED)]
     data = dict(row.data)

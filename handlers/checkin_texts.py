@@ -44,3 +44,13 @@ CHAT_NEED_ONE_ACTION = "下一步行动只能选一项。"
 CHAT_BAD_DATE = "日期「{value}」不对，请写成 12-05 或 2026-12-05。"
 CHAT_SUBMITTED = "拜访已提交，正在核验照片…"
 CHAT_PHOTO_FAILED = "照片没能接收（{reason}），请重新发送一张现场照片。"
+
+# -- the supervisor's own required visit fields (C8), asked after the six steps ----------
+CHAT_STARTED_STEPS = "开始为「{customer}」拜访签到，共{steps}步，随时回复「取消」放弃。"
+CHAT_ASK_FIELD = {
+    "select": "第{n}步：{name}？回复编号或原文：\n{options}",
+    "multi": "第{n}步：{name}？回复编号（可多选，如「1 3」）或原文：\n{options}",
+    "number": "第{n}步：请填写{name}（数字）。",
+    "date": "第{n}步：请填写{name}（日期，如 2026-12-05）。",
+    "text": "第{n}步：请填写{name}。",
+}

@@ -32,6 +32,7 @@ from cards import customer as cards
 from handlers import flows, router, texts
 from handlers.customer_parse import FIELDS, clean_input, parse_registration
 from models import conversation
+from models import custom_fields as cf
 from models import user as users
 from models.conversation import Conversation
 from models.customer import Customer
@@ -97,12 +98,16 @@ def _summaries(session: Session, viewer: User, customers: list[Customer],
                platform: str) -> list[cards.CustomerSummary]:
     names = owner_names(session, (c.owner for c in customers))
     today = _today()
+    fields = cf.fields_of(session, cf.CUSTOMER)
+    values = cf.values_for(session, cf.CUSTOMER, [c.id for c in customers if c.id is not None]) \
+        if fields else {}
     return [cards.CustomerSummary(
         name=c.name, url=_link(platform, _customer_path(c.id)), grade=c.grade,
         owner_name=names.get(c.owner or "", c.owner), contact=c.contact, phone=c.phone,
         days_since_interaction=_days_since(c.last_interaction_at, today),
         days_since_order=_days_since(c.last_order_at, today),
-        mine=c.owner == viewer.wecom_userid) for c in customers]
+        mine=c.owner == viewer.wecom_userid,
+        extra=tuple(cf.shown(fields, values.get(c.id or 0, {})))) for c in customers]
 
 
 def _shown(query: str) -> str:
@@ -112,7 +117,26 @@ def _shown(query: str) -> str:
 # -- registration: the state machine ----------------------------------------------------------
 
 def _question(row: Conversation) -> str:
+    if row.step.startswith(CUSTOM_STEP):
+        return str(row.data.get("asking", ""))
     return texts.REGISTER_ASK.get(row.step, texts.REGISTER_ASK["name"])
+
+
+# The supervisor's required customer fields (C8) are asked after the five, ``cf:<id>``;
+# answers are kept in the flow's data under ``custom`` until the customer is created.
+# A photo field can't be answered in chat: registration there leaves it for the 360 page.
+CUSTOM_STEP = "cf:"
+
+
+def _chat_fields(session: Session) -> list[cf.FieldDef]:
+    return [f for f in cf.fields_of(session, cf.CUSTOMER) if f.required and f.kind != cf.PHOTO]
+
+
+def _ask_custom(field: cf.FieldDef) -> str:
+    if field.is_select:
+        return texts.REGISTER_ASK_OPTION.format(name=field.name, options=cf.numbered(field))
+    return texts.REGISTER_ASK_FIELD.format(name=field.name,
+                                           kind=cf.KIND_NAMES.get(field.kind, ""))
 
 
 def _duplicate_reply(duplicates: list[Duplicate]) -> Reply:
@@ -129,8 +153,19 @@ def _step(event: Event, session: Session, sender: User, *, row: Conversation | N
           notes: list[str]) -> list[Reply]:
     """One transition: take the offered values, then finish, stop or ask the next field.
     ``row`` is the flow's state (None when the command starts a new flow)."""
-    data = {f: str(v) for f, v in collected.items() if f in FIELDS}
+    data: dict[str, Any] = {f: str(v) for f, v in collected.items() if f in FIELDS}
+    custom: dict[str, Any] = dict(collected.get("custom", {}))
     errors: list[str] = []
+    fields = _chat_fields(session)
+    for field in fields:
+        raw = offered.get(f"{CUSTOM_STEP}{field.id}")
+        if raw is None:
+            continue
+        try:
+            custom[str(field.id)] = cf.from_chat(field, str(raw))
+        except ValueError as error:
+            custom.pop(str(field.id), None)
+            errors.append(str(error))
     for field in FIELDS:
         raw = offered.get(field)
         if raw is None:
@@ -147,20 +182,30 @@ def _step(event: Event, session: Session, sender: User, *, row: Conversation | N
             _end(session, event)
             return [_duplicate_reply(duplicates)]
 
-    missing = [f for f in FIELDS if f not in data]
+    def still_missing() -> list[str]:
+        return [f for f in FIELDS if f not in data] + [
+            f"{CUSTOM_STEP}{f.id}" for f in fields if str(f.id) not in custom]
+
+    missing = still_missing()
     if not missing:
         try:
             customer = register_customer(session, owner=sender.wecom_userid, source="chat",
-                                         **data)
+                                         **{f: data[f] for f in FIELDS})
         except DuplicateCustomer as duplicate:  # lost a race with another registration
             _end(session, event)
             return [_duplicate_reply(duplicate.duplicates)]
         except ValidationError as error:  # cleaned values should pass; ask again if not
-            for field, message in error.errors.items():
-                data.pop(field, None)
+            for name, message in error.errors.items():
+                data.pop(name, None)
                 errors.append(message)
-            missing = [f for f in FIELDS if f not in data]
+            missing = still_missing()
         else:
+            assert customer.id is not None
+            every = [f for f in cf.fields_of(session, cf.CUSTOMER) if f.kind != cf.PHOTO]
+            values, _ = cf.clean_values(every, {f.key: custom.get(str(f.id)) for f in every
+                                                if str(f.id) in custom})
+            cf.save_values(session, cf.CUSTOMER, customer.id,
+                           {k: v for k, v in values.items() if not v.empty})
             _end(session, event)
             card = cards.registered_card(cards.RegisteredCustomer(
                 name=customer.name, contact=customer.contact or "",
@@ -170,12 +215,19 @@ def _step(event: Event, session: Session, sender: User, *, row: Conversation | N
             return [*([Reply(text="\n".join(notes))] if notes else []), Reply(card=card)]
 
     step = missing[0]
+    if custom:
+        data["custom"] = custom
+    if step.startswith(CUSTOM_STEP):
+        asked = next(f for f in fields if f"{CUSTOM_STEP}{f.id}" == step)
+        data["asking"] = question = _ask_custom(asked)
+    else:
+        question = texts.REGISTER_ASK[step]
     if row is None:
         conversation.start(session, platform=event.platform, user_id=event.user_id,
                            flow=REGISTER_FLOW, step=step, data=data)
     else:
         conversation.advance(session, row, step=step, data=data)
-    ask = texts.REGISTER_NEXT.format(question=texts.REGISTER_ASK[step], left=len(missing))
+    ask = texts.REGISTER_NEXT.format(question=question, left=len(missing))
     return [Reply(text="\n".join([*notes, *errors, ask]))]
 
 
@@ -202,7 +254,7 @@ def register_command(event: Event, session: Session) -> list[Reply]:
             restart=texts.REGISTER_RESTART, commands=(REGISTER_COMMAND,))
 def register_answer(event: Event, session: Session, row: Conversation) -> list[Reply]:
     sender, refusal = _editor(event, session)
-    if sender is None or row.step not in FIELDS:
+    if sender is None or (row.step not in FIELDS and not row.step.startswith(CUSTOM_STEP)):
         # The sender was deactivated or changed role meanwhile, or the row is unusable.
         _end(session, event)
         return [refusal or Reply(text=texts.REGISTER_RESTART)]

@@ -35,6 +35,8 @@ REGISTER_ASK = {
     "industry": "请输入客户所属行业（如：制造业、化工、零售）：",
     "intent": "请输入初步意向（如：想采购滤芯，月底前要报价）：",
 }
+REGISTER_ASK_OPTION = "请选择{name}，回复编号或原文：\n{options}"
+REGISTER_ASK_FIELD = "请输入{name}（{kind}）："
 REGISTER_DUPLICATE = "该客户已经登记过，本次报备没有保存：\n{lines}\n如需跟进该客户，请联系负责人或您的主管。"
 DUPLICATE_LINE = "· {message}"
 

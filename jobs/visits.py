@@ -2,7 +2,13 @@
 and the watermark (models.visit.evaluate_visit), then tells people in the same
 transaction: the rep's supervisor gets a review card for a flagged visit, an honest rep a
 short confirmation. Idempotent: the outbox dedupe keys are derived from the visit id, and
-a visit a supervisor already decided is never re-evaluated."""
+a visit a supervisor already decided is never re-evaluated.
+
+Visit validation can be switched off by a team preset (``team_config.visit_validation``,
+C8): the checks still run and their flags are stored and shown on the customer's page,
+but they are not enforced — the visit counts (``compliant`` True), no review card goes to
+the supervisor and the rep gets the plain confirmation (plus the unusable-photo notice,
+which is about the photo, not about trust)."""
 
 from __future__ import annotations
 
@@ -18,8 +24,10 @@ from bot.event import Reply
 from bot.outbound import queue_wecom
 from cards import visit as cards
 from jobs.followups import create_for_visit
+from models import custom_fields as cf
 from models import evidence as ev
 from models import photos
+from models import team_config as tc
 from models import visit as vm
 from models.customer import Customer
 from models.user import User
@@ -69,6 +77,12 @@ def _notify(session: Session, visit_id: int) -> list[int]:
     rep = _user(session, visit.rep)
     when = when_text(visit.at)
     queued = []
+    if visit.compliant and not tc.visit_validation_on(session):
+        bad = next((f for f in vm.flags_of(session, visit_id) if f.code == ev.BAD_PHOTO), None)
+        if bad is not None:
+            queued.append(queue_wecom(session, visit.rep,
+                                      cards.photo_unusable(customer_name, when, bad.reason),
+                                      dedupe_key=f"visit:{visit_id}:bad-photo"))
     if visit.compliant:
         queued.append(queue_wecom(session, visit.rep, cards.recorded(customer_name, when),
                                   dedupe_key=f"visit:{visit_id}:recorded"))
@@ -93,7 +107,9 @@ def _notify(session: Session, visit_id: int) -> list[int]:
                 visit_id=visit_id, rep_name=rep.name if rep else visit.rep,
                 customer_name=customer_name, when=when, reasons=tuple(reasons),
                 url=wecom_oauth_url(customer_path(visit.customer_id)),
-                task_id=f"visit{visit_id}x{secrets.token_hex(6)}"))
+                task_id=f"visit{visit_id}x{secrets.token_hex(6)}",
+                extra=tuple(cf.shown(cf.fields_of(session, cf.VISIT), cf.values_for(
+                    session, cf.VISIT, [visit_id]).get(visit_id, {})))))
             queued.append(queue_wecom(session, supervisor.wecom_userid, Reply(card=card),
                                       dedupe_key=f"visit:{visit_id}:review"))
     return [row.id for row in queued if row is not None and row.id is not None]
@@ -115,6 +131,10 @@ def process_visit(visit_id: int) -> str:
         assert evaluation is not None
         # The next action is owed whatever the evidence says: one task per visit.
         checked = session.get(vm.Visit, visit_id)
+        if checked is not None and checked.compliant is False and not tc.visit_validation_on(
+                session):
+            checked.compliant = True  # flags kept for the record, not enforced
+            session.add(checked)
         if checked is not None:
             create_for_visit(session, checked)
         outbox_ids = _notify(session, visit_id)
@@ -122,6 +142,9 @@ def process_visit(visit_id: int) -> str:
         for later in evaluation.also_flagged:
             row = session.get(vm.Visit, later)
             if row is not None and row.status not in DECIDED:
+                if row.compliant is False and not tc.visit_validation_on(session):
+                    row.compliant = True
+                    session.add(row)
                 outbox_ids += _notify(session, later)
 
     from jobs.deliver import enqueue_delivery

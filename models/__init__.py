@@ -42,3 +42,7 @@ from models.store import (
 
 __all__ += ["Promotion", "PromotionCheckin", "Store", "StoreAlert", "StoreDailyReport",
             "StoreSale", "StoreTraffic"]
+from models.custom_fields import FieldDef, FieldValue
+from models.team_config import ConfigChange, TeamConfig
+
+__all__ += ["ConfigChange", "FieldDef", "FieldValue", "TeamConfig"]

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import case, func, literal_column, select
 from sqlmodel import Session
 
+from models import custom_fields as cf
 from models import customer_fields as fields
 from models import import_core as core
 from models import messages as M
@@ -40,6 +41,9 @@ _FILL_FIELDS = ("contact", "industry", "intent", "grade", "region", "province", 
                 "address", "latitude", "longitude", "coord", "owner")
 
 
+_CUSTOM = "_custom_fields"  # a cleaned row's custom field values, written after the upsert
+
+
 def _unused(_value: Any) -> Any:
     raise AssertionError("handled in CustomerImport.clean")
 
@@ -66,6 +70,10 @@ class CustomerImport(core.Importer):
         self.seen_phones: dict[str, int] = {}
         self.table = Customer.__table__  # type: ignore[attr-defined]
         self.statement = self._statement()
+        # A column whose header is a custom field's name fills that field (C8); photos
+        # can't come from a spreadsheet cell, so photo fields stay unmapped.
+        self.custom = {f.name: f for f in cf.fields_of(session, cf.CUSTOMER)
+                       if f.kind != cf.PHOTO}
 
     def _statement(self) -> Any:
         table = self.table
@@ -105,6 +113,15 @@ class CustomerImport(core.Importer):
                     out[key] = cleaner(core.first(values, cols, key))
             except fields.FieldError as error:
                 errors.append(error.message)
+        custom: dict[int, cf.Cleaned] = {}
+        for _, header in cols.extra:
+            field = self.custom.get(header)
+            if field is None or field.id is None:
+                continue
+            try:
+                custom[field.id] = cf.clean_value(field, extra.pop(header, None))
+            except ValueError as error:
+                errors.append(str(error))
         if errors:
             raise core.RowError(errors)
 
@@ -116,6 +133,8 @@ class CustomerImport(core.Importer):
         now = utcnow()
         out.update(name_key=name_key(out["name"]), extra=extra or None, source="import",
                    stage="lead", created_at=now, updated_at=now)
+        if custom:
+            out[_CUSTOM] = custom
         return out
 
     def _phone(self, values: list[Any], cols: core.Columns, extra: dict[str, Any]) -> str:
@@ -144,11 +163,20 @@ class CustomerImport(core.Importer):
 
     def write(self, batch: list[tuple[int, Any]], result: core.ImportResult) -> list[core.Refusal]:
         records = [record for _, record in batch]
+        custom = {r["phone"]: r.pop(_CUSTOM) for r in records if _CUSTOM in r}
         existing: set[str] = set()
         for chunk in core.chunks([r["phone"] for r in records]):
             existing.update(self.session.execute(
                 select(self.table.c.phone).where(self.table.c.phone.in_(chunk))).scalars())
         self.session.execute(self.statement, records)
+        if custom:
+            ids: dict[str, int] = {}
+            for chunk in core.chunks(list(custom)):
+                ids.update((phone, id_) for phone, id_ in self.session.execute(
+                    select(self.table.c.phone, self.table.c.id)
+                    .where(self.table.c.phone.in_(chunk))))
+            cf.save_many(self.session, cf.CUSTOMER,
+                         {ids[phone]: values for phone, values in custom.items()})
         result.updated += len(existing)
         result.inserted += len(records) - len(existing)
         return []

@@ -9,6 +9,8 @@
 | ``checkin`` | ``/h5/checkin`` visit check-in with photo (C4) |
 | ``contracts`` | ``/h5/contracts`` contracts, finance review, risk list, bank import, collection reports (C6) |
 | ``stores`` | ``/h5/stores`` store figures and traffic heatmaps, ``/h5/stores/compare``, ``/h5/stores/upload``, ``/h5/stores/<id>/report`` daily report, ``/h5/promotions`` execution check-ins, ``/h5/members`` trajectories; ``POST /stores/traffic`` signed people-counter feed (C12) |
+| ``admin_fields`` | ``/admin/fields``, ``/admin/presets``, ``/admin/changes`` (C8) |
+| ``board`` | ``/h5/board`` the small-team follow-up board (C8) |
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ def init_app(app: Flask) -> None:
     from web import stores as stores_page  # retail stores (C12)
     blueprints.append(stores_page.bp)
     app.register_blueprint(stores_page.api_bp)  # signed by HMAC, not by cookie + CSRF
+    from web import admin_fields, board  # custom fields, presets, change log, board (C8)
+    blueprints += [admin_fields.bp, board.bp]
     for bp in blueprints:
         app.register_blueprint(bp)
     auth.init_app(app, blueprints)

@@ -18,10 +18,12 @@ from flask import Blueprint, jsonify, redirect, render_template, request, send_f
 from werkzeug.wrappers import Response
 
 from jobs import imports
+from models.custom_fields import CUSTOMER, PHOTO
 from models.sheets import SheetError, iter_rows
 from models.user import User
 from web import texts
 from web.auth import human_size, login_required, max_body, message_page
+from web.custom_fields import active_fields
 from zhongshu.settings import get_settings
 
 bp = Blueprint("admin_import", __name__, template_folder="templates")
@@ -41,8 +43,12 @@ def imports_dir() -> Path:
 
 def _form(user: User, *, error: str | None = None, kind: str = "customers",
           status: int = 200) -> tuple[str, int]:
+    columns = dict(texts.IMPORT_COLUMNS)
+    custom = [f.name for f in active_fields(CUSTOMER) if f.kind != PHOTO]
+    if custom:  # a column named like a custom field fills it (C8)
+        columns["customers"] += texts.IMPORT_CUSTOM_COLUMNS.format(names="、".join(custom))
     return render_template("h5/import.html", user=user, error=error, kind=kind,
-                           kinds=texts.IMPORT_KINDS, columns=texts.IMPORT_COLUMNS,
+                           kinds=texts.IMPORT_KINDS, columns=columns,
                            limit=human_size(MAX_UPLOAD)), status
 
 

@@ -28,6 +28,7 @@ from werkzeug.wrappers import Response
 
 from bot.channels import DeliveryError
 from jobs.visits import enqueue_process
+from models import custom_fields as cf
 from models import photos
 from models import visit as vm
 from models.customer import Customer
@@ -35,6 +36,7 @@ from models.geo import GeoPoint
 from models.scope import EDITOR_ROLES, get_customer_for, scope_customers
 from models.user import User
 from web import checkin_texts as texts
+from web import custom_fields as cfw
 from web.auth import human_size, login_required, max_body, message_page
 from web.customers import customer_not_found
 from zhongshu.db import session_scope
@@ -84,7 +86,9 @@ def _form(user: User, *, values: dict[str, Any], errors: dict[str, str] | None =
         customers = [(c.id, c.name) for c in _choices(db, user, query, chosen)]
         pain_points = vm.options(db, vm.PAIN_POINT)
         next_actions = vm.options(db, vm.NEXT_ACTION)
+        custom = cf.fields_of(db, cf.VISIT)
     return render_template("h5/checkin.html", user=user, values=values, errors=errors,
+                           custom=custom,
                            customers=customers, query=query, grades=GRADES,
                            pain_points=pain_points, next_actions=next_actions, C=texts,
                            photo_hint=texts.PHOTO_HINT.format(limit=human_size(MAX_PHOTO))
@@ -167,6 +171,13 @@ def checkin(user: User) -> tuple[str, int] | Response:
     data = upload.read() if upload is not None else b""
     photo_problem = _photo_problem(data)
     errors: dict[str, str] = {}
+    # The supervisor's own fields (C8), as defined right now.
+    custom = cfw.active_fields(cf.VISIT)
+    raw, uploads, upload_errors = cfw.read_form(custom)
+    custom_values, custom_errors = cf.clean_values(custom, raw)
+    errors.update(custom_errors)
+    errors.update(upload_errors)
+    values.update(cfw.echo(custom, raw))
     due: date | None = None
     if values["next_action_date"]:
         try:
@@ -195,6 +206,8 @@ def checkin(user: User) -> tuple[str, int] | Response:
             db.add(visit)
             assert visit.id is not None
             visit_id = visit.id
+            cf.save_values(db, cf.VISIT, visit_id,
+                           cfw.store_uploads(custom, custom_values, uploads))
             enqueue_process(db, visit_id)
     except _Refused as refused:
         errors = dict(refused.errors)

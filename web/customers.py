@@ -11,18 +11,19 @@ import logging
 import os
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, render_template, request, send_file
+from flask import Blueprint, redirect, render_template, request, send_file, url_for
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 from werkzeug.wrappers import Response
 
+from models import custom_fields as cf
 from models import messages as M
 from models import visit as vm
 from models.base import utcnow
@@ -30,6 +31,7 @@ from models.communication import Communication
 from models.customer import GRADES, Customer
 from models.order import OrderLine, SalesOrder
 from models.scope import (
+    EDITOR_ROLES,
     get_customer_for,
     scope_customer_records,
     scope_orders,
@@ -39,8 +41,9 @@ from models.ticket import ServiceTicket
 from models.user import User
 from models.visit import Visit, VisitFlag
 from web import checkin_texts as CT
+from web import custom_fields as cfw
 from web import texts
-from web.auth import login_required, message_page
+from web.auth import login_required, max_body, message_page
 from zhongshu.db import session_scope
 from zhongshu.settings import get_settings
 
@@ -168,6 +171,8 @@ def timeline(db: Session, user: User, customer_id: int, limit: int) -> tuple[lis
                             .order_by(VisitFlag.id)):  # type: ignore[arg-type]
             visit_flags.setdefault(flag.visit_id, []).append(flag.reason)
     names = user_names(db, [t.user_id for t in talks] + [v.rep for v in visits])
+    visit_fields = cf.fields_of(db, cf.VISIT)
+    visit_values = cf.values_for(db, cf.VISIT, visit_ids) if visit_fields and visit_ids else {}
 
     entries: list[Entry] = []
     for order in orders:
@@ -190,7 +195,8 @@ def timeline(db: Session, user: User, customer_id: int, limit: int) -> tuple[lis
             who=names.get(talk.user_id, talk.user_id)), body=talk.summary))
     for visit in visits:
         entries.append(visit_entry(visit, names.get(visit.rep, visit.rep),
-                                   visit_flags.get(visit.id or 0, [])))
+                                   visit_flags.get(visit.id or 0, []),
+                                   cf.shown(visit_fields, visit_values.get(visit.id or 0, {}))))
     from web.contracts import customer_entries  # contracts and payments (C6)
 
     entries += [Entry("contract", c.at, c.title, amount=c.amount, lines=c.lines, url=c.url)
@@ -199,7 +205,8 @@ def timeline(db: Session, user: User, customer_id: int, limit: int) -> tuple[lis
     return entries[:limit], len(entries) > limit
 
 
-def visit_entry(visit: Visit, rep_name: str, reasons: list[str]) -> Entry:
+def visit_entry(visit: Visit, rep_name: str, reasons: list[str],
+                custom: Iterable[tuple[str, str]] = ()) -> Entry:
     state = CT.VISIT_STATES.get(visit.status, "")
     if visit.status == vm.STATUS_CHECKED:
         state = CT.VISIT_OK if visit.compliant else CT.VISIT_FLAGGED
@@ -209,6 +216,7 @@ def visit_entry(visit: Visit, rep_name: str, reasons: list[str]) -> Entry:
         lines.append(CT.VISIT_PAIN_POINTS.format(items="、".join(visit.pain_points)))
     if visit.next_action:
         lines.append(CT.VISIT_NEXT.format(action=visit.next_action))
+    lines += [texts.CUSTOM_FIELD_LINE.format(name=name, value=value) for name, value in custom]
     return Entry("visit", as_utc(visit.at),
                  CT.VISIT_TITLE.format(rep=rep_name, grade=visit.grade or "—"),
                  lines=lines, body=visit.question,
@@ -233,10 +241,20 @@ def detail(customer_id: int, user: User) -> str | tuple[str, int]:
             return customer_not_found(user)
         owner = user_names(db, [customer.owner]).get(customer.owner or "")
         entries, more = timeline(db, user, customer_id, limit)
+        custom_fields = cf.fields_of(db, cf.CUSTOMER)
+        can_edit_fields = bool(custom_fields) and get_customer_for(
+            db, user, customer_id, for_edit=True) is not None
+        custom_values = cf.values_for(db, cf.CUSTOMER, [customer_id]).get(customer_id, {})
+        # (label, value, link): a photo field links to the photo, served below.
+        custom_rows = [(f.name, texts.PHOTO_ON_FILE if f.kind == cf.PHOTO else custom_values[f.id],
+                        f"/h5/customers/{customer_id}/fields/{f.id}/photo"
+                        if f.kind == cf.PHOTO else None)
+                       for f in custom_fields if f.id is not None and custom_values.get(f.id)]
     tz = business_tz()
     now = utcnow()
     return render_template(
-        "h5/customer.html", user=user, customer=customer,
+        "h5/customer.html", user=user, customer=customer, custom_rows=custom_rows,
+        can_edit_fields=can_edit_fields,
         owner=owner or customer.owner or M.NO_OWNER,
         stage=M.STAGE_LABELS.get(customer.stage, customer.stage),
         source=M.SOURCE_LABELS.get(customer.source, customer.source),
@@ -253,6 +271,7 @@ def detail(customer_id: int, user: User) -> str | tuple[str, int]:
 class Filters:
     q: str
     grade: str  # "", "A", "B", "C" or NO_GRADE_FILTER
+    custom: tuple[tuple[int, str], ...] = ()  # f_<field id>=value (C8)
 
     @classmethod
     def from_request(cls) -> Filters:
@@ -260,11 +279,15 @@ class Filters:
         grade = request.args.get("grade", "")
         if grade not in (*GRADES, NO_GRADE_FILTER):
             grade = ""
-        return cls(q=q, grade=grade)
+        return cls(q=q, grade=grade,
+                   custom=tuple(sorted(cf.field_filters(request.args).items())))
 
-    def query(self, user: User) -> Any:
-        """The user's customers matching the filters, in list order."""
+    def query(self, user: User, db: Session | None = None) -> Any:
+        """The user's customers matching the filters, in list order (custom field
+        filters need ``db`` to read the field definitions)."""
         stmt = visible_customers(user)
+        if self.custom and db is not None:
+            stmt = cf.filter_by_fields(db, stmt, Customer.id, cf.CUSTOMER, dict(self.custom))
         if self.q:
             found = [Customer.name.icontains(self.q, autoescape=True)]  # type: ignore[attr-defined]
             digits = re.sub(r"\D", "", self.q)
@@ -279,7 +302,9 @@ class Filters:
                              Customer.id.desc())  # type: ignore[union-attr]
 
     def args(self) -> dict[str, str]:
-        return {k: v for k, v in (("q", self.q), ("grade", self.grade)) if v}
+        out = {k: v for k, v in (("q", self.q), ("grade", self.grade)) if v}
+        out.update({f"{cf.FORM_PREFIX}{field_id}": value for field_id, value in self.custom})
+        return out
 
 
 @bp.get("/h5/customers")
@@ -287,8 +312,9 @@ class Filters:
 def index(user: User) -> str:
     filters = Filters.from_request()
     page = _int_arg("page", 1, 1, 100_000)
-    stmt = filters.query(user)
     with session_scope() as db:
+        stmt = filters.query(user, db)
+        filter_fields = [f for f in cf.fields_of(db, cf.CUSTOMER) if f.is_select]
         total = db.exec(select(func.count()).select_from(
             stmt.order_by(None).subquery())).one()
         rows = db.exec(stmt.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
@@ -300,20 +326,28 @@ def index(user: User) -> str:
     pages = max(1, -(-total // PAGE_SIZE))
     return render_template("h5/customers.html", user=user, items=items, total=total,
                            page=page, pages=pages, filters=filters, grades=GRADES,
+                           filter_fields=filter_fields, chosen=dict(filters.custom),
                            no_grade=NO_GRADE_FILTER, can_export=user.role in EXPORT_ROLES,
                            show_owner=user.role != "rep")
 
 
+ValuesOf = Callable[[list[int]], dict[int, dict[int, str]]]
+EXPORT_CHUNK = 500
+
+
 def write_export(path: str, customers: Iterable[Customer], owners: dict[str, str],
-                 tz: ZoneInfo) -> int:
+                 tz: ZoneInfo, fields: list[cf.FieldDef] | None = None,
+                 values_of: ValuesOf | None = None) -> int:
     """The customers as an .xlsx at ``path`` (write-only mode: rows stream to disk, so a
-    director's 100k customers never sit in memory). Returns the row count."""
+    director's 100k customers never sit in memory). Returns the row count. Each active
+    custom field is one more column; its values are read per chunk of rows."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
+    fields = fields or []
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(texts.EXPORT_SHEET)
-    ws.append(list(texts.EXPORT_HEADERS))
+    ws.append([*texts.EXPORT_HEADERS, *(f.name for f in fields)])
 
     def cell(value: Any) -> Any:
         if isinstance(value, str) and value.startswith("="):
@@ -327,13 +361,26 @@ def write_export(path: str, customers: Iterable[Customer], owners: dict[str, str
         return value
 
     count = 0
+    chunk: list[Customer] = []
+
+    def flush() -> None:
+        extra = values_of([c.id for c in chunk if c.id is not None]) \
+            if fields and values_of else {}
+        for c in chunk:
+            mine = extra.get(c.id or 0, {})
+            ws.append([cell(v) for v in (
+                c.name, c.contact, c.phone, c.industry, c.intent, c.grade,
+                M.STAGE_LABELS.get(c.stage, c.stage), c.region, c.province, c.city, c.address,
+                owners.get(c.owner or "", c.owner), c.owner, c.last_interaction_at,
+                c.last_order_at, c.created_at, *(mine.get(f.id or 0) for f in fields))])
+        chunk.clear()
+
     for c in customers:
-        ws.append([cell(v) for v in (
-            c.name, c.contact, c.phone, c.industry, c.intent, c.grade,
-            M.STAGE_LABELS.get(c.stage, c.stage), c.region, c.province, c.city, c.address,
-            owners.get(c.owner or "", c.owner), c.owner, c.last_interaction_at,
-            c.last_order_at, c.created_at)])
+        chunk.append(c)
         count += 1
+        if len(chunk) >= EXPORT_CHUNK:
+            flush()
+    flush()
     wb.save(path)
     return count
 
@@ -348,8 +395,12 @@ def export(user: User) -> Response:
     try:
         with session_scope() as db:
             owners = dict(db.exec(select(User.wecom_userid, User.name)).all())
-            rows = db.exec(filters.query(user).execution_options(yield_per=1000))
-            count = write_export(path, rows, owners, tz)
+            fields = cf.fields_of(db, cf.CUSTOMER)
+            rows = db.exec(filters.query(user, db).execution_options(yield_per=1000))
+            # A second connection reads the values while the first streams customers.
+            with session_scope() as side:
+                count = write_export(path, rows, owners, tz, fields,
+                                     lambda ids: cf.values_for(side, cf.CUSTOMER, ids))
         response = send_file(path, mimetype=XLSX_MIME, as_attachment=True,
                              download_name=texts.EXPORT_FILENAME.format(
                                  date=utcnow().astimezone(tz).strftime("%Y%m%d")))
@@ -361,3 +412,136 @@ def export(user: User) -> Response:
     log.info("customer export by %s (%s): %d rows, filters %s", user.wecom_userid, user.role,
              count, filters.args())
     return response
+
+
+# -- the visit export (C8: each active visit field is a column) --------------------------------
+def write_visit_export(path: str, db: Session, visits: Iterable[Visit], tz: ZoneInfo,
+                       fields: list[cf.FieldDef]) -> int:
+    """Visits as an .xlsx at ``path``, streamed in chunks like the customer export."""
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(texts.VISIT_EXPORT_SHEET)
+    ws.append([*texts.VISIT_EXPORT_HEADERS, *(f.name for f in fields)])
+    count = 0
+    chunk: list[Visit] = []
+
+    def text(value: Any) -> Any:
+        # Free text never runs as a formula in the manager's spreadsheet.
+        return "'" + value if isinstance(value, str) and value.startswith("=") else value
+
+    def flush() -> None:
+        ids = [v.id for v in chunk if v.id is not None]
+        extra = cf.values_for(db, cf.VISIT, ids) if fields else {}
+        names = dict(db.exec(select(Customer.id, Customer.name).where(
+            Customer.id.in_({v.customer_id for v in chunk}))).all())  # type: ignore[union-attr]
+        reps = user_names(db, [v.rep for v in chunk])
+        for v in chunk:
+            state = CT.VISIT_STATES.get(v.status, v.status)
+            mine = extra.get(v.id or 0, {})
+            ws.append([as_utc(v.at).astimezone(tz).replace(tzinfo=None), reps.get(v.rep, v.rep),
+                       v.rep, text(names.get(v.customer_id, "")), v.grade,
+                       "、".join(v.pain_points), text(v.question), v.next_action,
+                       v.next_action_date, state,
+                       "" if v.compliant is None else ("是" if v.compliant else "否"),
+                       *(text(mine.get(f.id or 0)) for f in fields)])
+        chunk.clear()
+
+    for visit in visits:
+        chunk.append(visit)
+        count += 1
+        if len(chunk) >= EXPORT_CHUNK:
+            flush()
+    flush()
+    wb.save(path)
+    return count
+
+
+@bp.get("/h5/visits/export.xlsx")
+@login_required(roles=EXPORT_ROLES)
+def visit_export(user: User) -> Response:
+    tz = business_tz()
+    handle, path = tempfile.mkstemp(prefix="zs-visits-", suffix=".xlsx")
+    os.close(handle)
+    try:
+        with session_scope() as db:
+            fields = cf.fields_of(db, cf.VISIT)
+            stmt = scope_customer_records(select(Visit), user, Visit.customer_id).order_by(
+                Visit.at.desc(), Visit.id.desc())  # type: ignore[attr-defined,union-attr]
+            # Streamed; a second connection reads names and values per chunk.
+            with session_scope() as side:
+                count = write_visit_export(
+                    path, side, db.exec(stmt.execution_options(yield_per=1000)), tz, fields)
+        response = send_file(path, mimetype=XLSX_MIME, as_attachment=True,
+                             download_name=texts.VISIT_EXPORT_FILENAME.format(
+                                 date=utcnow().astimezone(tz).strftime("%Y%m%d")))
+    except BaseException:
+        os.unlink(path)
+        raise
+    response.call_on_close(lambda: os.unlink(path))
+    log.info("visit export by %s (%s): %d rows", user.wecom_userid, user.role, count)
+    return response
+
+
+@bp.get("/h5/customers/<int:customer_id>/fields/<int:field_id>/photo")
+@login_required
+def field_photo(customer_id: int, field_id: int, user: User) -> Response | tuple[str, int]:
+    """A customer's photo field (C8), for whoever may see the customer (not finance, as
+    with visit photos). The path comes from the stored value, never from the request."""
+    with session_scope() as db:
+        field = cf.get_field(db, field_id)
+        visible = (field is not None and field.kind == cf.PHOTO and field.entity == cf.CUSTOMER
+                   and user.role != "finance"
+                   and get_customer_for(db, user, customer_id) is not None)
+        path = cf.values_for(db, cf.CUSTOMER, [customer_id]).get(customer_id, {}).get(
+            field_id) if visible else None
+    if not path or not os.path.isfile(path):
+        return customer_not_found(user)
+    response = send_file(path, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# -- filling a customer's custom fields (C8) ---------------------------------------------------
+@bp.route("/h5/customers/<int:customer_id>/fields", methods=["GET", "POST"])
+@max_body(cfw.PHOTO_MAX + 64 * 1024)  # a photo field is an upload
+@login_required(roles=EDITOR_ROLES)
+def edit_fields(customer_id: int, user: User) -> Response | tuple[str, int]:
+    """Fill or change the supervisor's fields of one customer the user may edit — the
+    way to give existing customers a value for a field added later, and to attach a
+    photo proof. A photo already on file stays unless a new one is chosen."""
+    with session_scope() as db:
+        customer = get_customer_for(db, user, customer_id, for_edit=True)
+        if customer is None:
+            return customer_not_found(user)
+        fields = cf.fields_of(db, cf.CUSTOMER)
+        stored = cf.values_for(db, cf.CUSTOMER, [customer_id]).get(customer_id, {})
+    on_file = {f.key for f in fields if f.kind == cf.PHOTO and stored.get(f.id or 0)}
+    if request.method == "GET":
+        values = {f.key: stored.get(f.id or 0, "").split("、") if f.kind == cf.MULTI
+                  else stored.get(f.id or 0, "") for f in fields if f.kind != cf.PHOTO}
+        return _fields_form(user, customer, fields, values, {}, on_file)
+    raw, uploads, upload_errors = cfw.read_form(fields)
+    for key in on_file:  # keep the photo on file when none is chosen
+        if raw.get(key) is None:
+            raw[key] = cfw.UPLOADED
+    values, problems = cf.clean_values(fields, raw)
+    errors = {**problems, **upload_errors}  # "not a photo" says more than "required"
+    if errors:
+        return _fields_form(user, customer, fields, cfw.echo(fields, raw), errors, on_file,
+                            status=422)
+    keep = {f.id for f in fields if f.key in on_file and f.key not in uploads}
+    with session_scope() as db:
+        if get_customer_for(db, user, customer_id, for_edit=True) is None:
+            return customer_not_found(user)
+        cf.save_values(db, cf.CUSTOMER, customer_id, {
+            k: v for k, v in cfw.store_uploads(fields, values, uploads).items() if k not in keep})
+    return redirect(url_for(".detail", customer_id=customer_id), 303)
+
+
+def _fields_form(user: User, customer: Customer, fields: list[cf.FieldDef],
+                 values: dict[str, Any], errors: dict[str, str], on_file: set[str], *,
+                 status: int = 200) -> tuple[str, int]:
+    return render_template("h5/customer_fields.html", user=user, customer=customer,
+                           fields=fields, values=values, errors=errors, on_file=on_file,
+                           C=texts), status

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
@@ -22,15 +23,18 @@ from werkzeug.wrappers import Response
 from bot.event import Card, Reply
 from bot.outbound import queue_wecom
 from cards.customer import RegisteredCustomer, registered_card
+from models import custom_fields as cf
 from models.customer import Customer
 from models.registration import (
     REGISTRATION_FIELDS,
     DuplicateCustomer,
     ValidationError,
     register_customer,
+    validate_registration,
 )
 from models.scope import EDITOR_ROLES, get_customer_for
 from models.user import User
+from web import custom_fields as cfw
 from web import texts
 from web.auth import login_required
 from web.customers import customer_not_found, user_names
@@ -80,15 +84,38 @@ def _remember(user: User, submit_id: str, customer_id: int) -> None:
         log.warning("could not remember submit %s", submit_id)
 
 
-def _create(user: User, values: dict[str, str]) -> int:
-    """Customer + confirmation card in one transaction; the card is delivered after
-    commit (a rolled-back registration never sends one)."""
+def _form_fields() -> list[cf.FieldDef]:
+    """The customer fields this form shows: all active ones but photos — the form stays a
+    small plain post (64 KB cap); photos are added on the customer's field page."""
+    return [f for f in cfw.active_fields(cf.CUSTOMER) if f.kind != cf.PHOTO]
+
+
+@dataclass
+class _Custom:
+    """The customer fields a supervisor added (C8), as posted."""
+
+    fields: list[cf.FieldDef]
+    values: dict[int, cf.Cleaned]
+    uploads: dict[str, bytes]
+    errors: dict[str, str]
+
+
+def _create(user: User, values: dict[str, str], custom: _Custom | None = None) -> int:
+    """Customer (+ its custom field values) + confirmation card in one transaction; the
+    card is delivered after commit (a rolled-back registration never sends one)."""
     from jobs.deliver import enqueue_delivery
 
+    if custom is not None and custom.errors:
+        # Refused before anything is written; the five fields' own problems shown too.
+        validate_registration(**values)
+        raise ValidationError(custom.errors)
     with session_scope() as db:
         customer = register_customer(db, owner=user.wecom_userid, source="quick_register",
                                      **values)
         assert customer.id is not None
+        if custom is not None:
+            cf.save_values(db, cf.CUSTOMER, customer.id,
+                           cfw.store_uploads(custom.fields, custom.values, custom.uploads))
         row = queue_wecom(db, user.wecom_userid,
                           Reply(card=confirmation_card(customer)),
                           dedupe_key=f"h5:register:{customer.id}:confirm")
@@ -110,14 +137,18 @@ def _duplicates_for(user: User, error: DuplicateCustomer) -> list[dict[str, Any]
     return out
 
 
-def _form(user: User, *, values: dict[str, str], submit_id: str,
+def _form(user: User, *, values: dict[str, Any], submit_id: str,
           errors: dict[str, str] | None = None,
           duplicates: list[dict[str, Any]] | None = None) -> str:
     errors = errors or {}
+    custom = _form_fields()
     focus = next((f for f in REGISTRATION_FIELDS if f in errors), None)
     if focus is None and not values.get("name"):
         focus = "name"
+    if focus is None:
+        focus = next((f.key for f in custom if f.key in errors), None)
     return render_template("h5/register.html", user=user, values=values, errors=errors,
+                           custom=custom, multipart=cfw.needs_multipart(custom),
                            duplicates=duplicates or [], submit_id=submit_id, focus=focus,
                            industries=_options(texts.INDUSTRIES, values.get("industry")),
                            intents=_options(texts.INTENTS, values.get("intent")))
@@ -143,16 +174,22 @@ def register(user: User) -> str | Response:
     done = _already_registered(user, submit_id)
     if done is not None:
         return redirect(url_for(".done", customer_id=done), 303)
+    fields = _form_fields()
+    raw, uploads, upload_errors = cfw.read_form(fields)
+    custom_values, custom_errors = cf.clean_values(fields, raw)
+    custom = _Custom(fields, custom_values, uploads, {**custom_errors, **upload_errors})
+    shown: dict[str, Any] = {**values, **cfw.echo(fields, raw)}
     try:
-        customer_id = _create(user, values)
+        customer_id = _create(user, values, custom)
     except ValidationError as error:
-        return _form(user, values=values, submit_id=submit_id, errors=error.errors)
+        return _form(user, values=shown, submit_id=submit_id,
+                     errors={**error.errors, **custom.errors})
     except DuplicateCustomer as error:
         # The twin of a double submit may have won the race while this one ran.
         done = _already_registered(user, submit_id)
         if done is not None:
             return redirect(url_for(".done", customer_id=done), 303)
-        return _form(user, values=values, submit_id=submit_id,
+        return _form(user, values=shown, submit_id=submit_id,
                      duplicates=_duplicates_for(user, error))
     _remember(user, submit_id, customer_id)
     log.info("h5 register: %s registered customer %s", user.wecom_userid, customer_id)

@@ -148,3 +148,20 @@ IMPORT_ANOTHER = "继续导入"
 IMPORT_NOT_FOUND = "导入记录不存在或已过期"
 IMPORT_FILE = "文件：{filename}（{kind}）"
 IMPORT_NOSCRIPT = "页面不会自动刷新，请手动刷新查看进度。"
+
+
+# -- custom fields (C8) in pages ------------------------------------------------------------
+CUSTOM_FIELD_LINE = "{name}：{value}"
+ALL_OPTIONS = "全部{name}"
+VISIT_EXPORT = "导出拜访记录"
+VISIT_EXPORT_FILENAME = "拜访记录_{date}.xlsx"
+VISIT_EXPORT_SHEET = "拜访"
+VISIT_EXPORT_HEADERS = ("拜访时间", "销售", "销售账号", "客户名称", "客户等级", "痛点",
+                        "客户问题", "下一步行动", "下一步日期", "状态", "是否合规")
+CONFIG_LINK = "字段与预设"
+PHOTO_ON_FILE = "查看照片"
+IMPORT_CUSTOM_COLUMNS = "；自定义字段列：{names}"
+FIELDS_EDIT = "填写自定义字段"
+FIELDS_EDIT_DESC = "主管添加的字段；带 * 的必填。"
+FIELDS_SAVE = "保存"
+PHOTO_KEEP = "已有照片；不选新照片则保留原照片"

@@ -25,6 +25,7 @@ import click
 from sqlalchemy import insert, select
 from sqlmodel import Session
 
+from models import presets
 from models import user as user_model
 from models.base import utcnow
 from models.communication import Communication
@@ -417,6 +418,7 @@ def load_demo_data(*, progress: bool = True, customers: int = 3000,
     counts |= load_demo_stores(progress=progress, now=now)  # retail stores (C12)
     with session_scope() as session:
         counts["users"] = _load_users(session)
+        presets.load_demo(session)  # custom fields and team preset (C8)
         sample = [c["phone"] for c in plan.customers[:50]]
         table = Customer.__table__  # type: ignore[attr-defined]
         already = session.execute(select(table.c.id).where(

@@ -1,0 +1,169 @@
+"""Custom field commands in the chat (C8): a supervisor adds, renames, reorders, retires
+and lists fields from WeCom or DingTalk, e.g. ``新建字段 拜访 竞品品牌 单选 A牌/B牌/其他 必填``.
+The field is live for the next form, card, export and chat check-in. Reps and finance
+are refused politely and nothing changes; a bad definition gets the model's Chinese
+message and nothing changes (the transaction rolls back with the refusal)."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from bot.event import Event, Reply
+from handlers import fields_texts as texts
+from handlers import router
+from handlers import texts as general_texts
+from models import custom_fields as cf
+from models import user as users
+from models.user import User
+
+CONFIG_ROLES = ("supervisor", "director", "admin")
+REQUIRED_WORDS = ("必填", "必选", "required")
+
+
+def _manager(event: Event, session: Session) -> tuple[User | None, Reply | None]:
+    sender = users.by_platform_id(session, event.platform, event.user_id)
+    if sender is None:
+        return None, Reply(text=general_texts.HELP_UNREGISTERED)
+    if sender.role not in CONFIG_ROLES:
+        return None, Reply(text=texts.REFUSED)
+    return sender, None
+
+
+def _args(event: Event) -> list[str]:
+    _, rest = router.split_command(event.text)
+    return rest.split()
+
+
+def _refused(error: cf.FieldRefused, session: Session) -> Reply:
+    # The model checks everything before its first write, so a refusal wrote nothing.
+    return Reply(text=error.message)
+
+
+@router.command("新建字段", usage=texts.CREATE_USAGE, summary=texts.CREATE_SUMMARY,
+                roles=CONFIG_ROLES)
+def create_field(event: Event, session: Session) -> Reply:
+    sender, refusal = _manager(event, session)
+    if sender is None:
+        assert refusal is not None
+        return refusal
+    args = _args(event)
+    required = bool(args) and args[-1] in REQUIRED_WORDS
+    if required:
+        args = args[:-1]
+    if len(args) not in (3, 4):
+        return Reply(text=texts.USAGE.format(usage=texts.CREATE_USAGE))
+    entity, name, kind = args[:3]
+    try:
+        field = cf.create_field(session, actor=sender.wecom_userid, entity=entity, name=name,
+                                kind=kind, options=args[3] if len(args) == 4 else None,
+                                required=required)
+    except cf.FieldRefused as error:
+        return _refused(error, session)
+    return Reply(text=texts.CREATED.format(entity=cf.ENTITY_NAMES[field.entity],
+                                           field=cf.describe(field)))
+
+
+def _find(session: Session, entity_word: str, name: str) -> tuple[cf.FieldDef | None, str]:
+    entity = cf.clean_entity(entity_word)
+    return cf.find_field(session, entity, name), entity
+
+
+@router.command("重命名字段", usage=texts.RENAME_USAGE, summary=texts.RENAME_SUMMARY,
+                roles=CONFIG_ROLES)
+def rename_field(event: Event, session: Session) -> Reply:
+    sender, refusal = _manager(event, session)
+    if sender is None:
+        assert refusal is not None
+        return refusal
+    args = _args(event)
+    if len(args) != 3:
+        return Reply(text=texts.USAGE.format(usage=texts.RENAME_USAGE))
+    try:
+        field, entity = _find(session, args[0], args[1])
+        if field is None or field.id is None:
+            return Reply(text=texts.NOT_FOUND.format(entity=cf.ENTITY_NAMES[entity],
+                                                     name=args[1]))
+        cf.update_field(session, field.id, actor=sender.wecom_userid, name=args[2])
+    except cf.FieldRefused as error:
+        return _refused(error, session)
+    return Reply(text=texts.RENAMED.format(entity=cf.ENTITY_NAMES[entity], old=args[1],
+                                           new=field.name))
+
+
+def _switch(event: Event, session: Session, *, active: bool) -> Reply:
+    sender, refusal = _manager(event, session)
+    if sender is None:
+        assert refusal is not None
+        return refusal
+    args = _args(event)
+    if len(args) != 2:
+        usage = texts.RESTORE_USAGE if active else texts.RETIRE_USAGE
+        return Reply(text=texts.USAGE.format(usage=usage))
+    try:
+        field, entity = _find(session, args[0], args[1])
+        if field is None or field.id is None:
+            return Reply(text=texts.NOT_FOUND.format(entity=cf.ENTITY_NAMES[entity],
+                                                     name=args[1]))
+        cf.set_active(session, field.id, actor=sender.wecom_userid, active=active)
+    except cf.FieldRefused as error:
+        return _refused(error, session)
+    entity_name = cf.ENTITY_NAMES[entity]
+    if active:
+        return Reply(text=texts.RESTORED.format(entity=entity_name, name=field.name))
+    return Reply(text=texts.RETIRED.format(entity=entity_name, name=field.name,
+                                           count=cf.values_count(session, field.id)))
+
+
+@router.command("停用字段", usage=texts.RETIRE_USAGE, summary=texts.RETIRE_SUMMARY,
+                roles=CONFIG_ROLES)
+def retire_field(event: Event, session: Session) -> Reply:
+    return _switch(event, session, active=False)
+
+
+@router.command("恢复字段", usage=texts.RESTORE_USAGE, summary=texts.RESTORE_SUMMARY,
+                roles=CONFIG_ROLES)
+def restore_field(event: Event, session: Session) -> Reply:
+    return _switch(event, session, active=True)
+
+
+@router.command("字段排序", usage=texts.ORDER_USAGE, summary=texts.ORDER_SUMMARY,
+                roles=CONFIG_ROLES)
+def order_fields(event: Event, session: Session) -> Reply:
+    sender, refusal = _manager(event, session)
+    if sender is None:
+        assert refusal is not None
+        return refusal
+    args = _args(event)
+    if len(args) < 2:
+        return Reply(text=texts.USAGE.format(usage=texts.ORDER_USAGE))
+    try:
+        ordered = cf.reorder_fields(session, args[0], args[1:], actor=sender.wecom_userid)
+        entity = cf.clean_entity(args[0])
+    except cf.FieldRefused as error:
+        return _refused(error, session)
+    return Reply(text=texts.ORDERED.format(entity=cf.ENTITY_NAMES[entity],
+                                           names="、".join(f.name for f in ordered)))
+
+
+@router.command("字段列表", usage=texts.LIST_USAGE, summary=texts.LIST_SUMMARY)
+def list_fields(event: Event, session: Session) -> Reply:
+    sender = users.by_platform_id(session, event.platform, event.user_id)
+    if sender is None:
+        return Reply(text=general_texts.HELP_UNREGISTERED)
+    args = _args(event)
+    try:
+        entities = [cf.clean_entity(args[0])] if args else list(cf.ENTITIES)
+    except cf.FieldRefused as error:
+        return Reply(text=error.message)
+    # Managers also see retired fields (to restore them); others see what forms show.
+    manager = sender.role in CONFIG_ROLES
+    parts: list[str] = []
+    for entity in entities:
+        fields = cf.fields_of(session, entity, include_retired=manager)
+        name = cf.ENTITY_NAMES[entity]
+        if not fields:
+            parts.append(texts.LIST_EMPTY.format(entity=name))
+            continue
+        parts.append("\n".join([texts.LIST_TITLE.format(entity=name), *(
+            texts.LIST_LINE.format(n=n, field=cf.describe(f)) for n, f in enumerate(fields, 1))]))
+    return Reply(text="\n\n".join(parts))

@@ -1,0 +1,264 @@
+"""Configuration pages for supervisors, directors and admins (C8): custom fields, team
+presets with a preview of what a switch touches, team settings, and the change log with
+undo. WeUI pages that work on the phone and on a desktop browser.
+
+``/admin/fields?entity=visit``       list, create, edit (name/type/options/required),
+                                     reorder, retire (after a preview) and restore
+``/admin/presets``                   presets, team settings, the rule switches' state
+``/admin/presets/<code>``            GET: the preview; POST: apply it
+``/admin/changes``                   the audit log; POST ``/admin/changes/<id>/undo``
+
+Every change goes through models.custom_fields / models.presets / models.team_config,
+which refuse a bad change with a Chinese message and change nothing; the message is shown
+on the page where the change was asked for. Reps and finance get the forbidden page."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+from werkzeug.wrappers import Response
+
+from models import custom_fields as cf
+from models import presets
+from models import team_config as tc
+from models.user import User
+from web import fields_texts as texts
+from web.auth import login_required
+from web.customers import business_tz, local_time, user_names
+from zhongshu.db import session_scope
+
+bp = Blueprint("admin_fields", __name__, template_folder="templates")
+
+CONFIG_ROLES = ("supervisor", "director", "admin")
+SWITCHABLE = (tc.VISIT_VALIDATION, tc.HEALTH_KPIS, tc.FOLLOWUP_BOARD)
+
+
+def _entity() -> str:
+    value = request.values.get("entity", cf.CUSTOMER)
+    return value if value in cf.ENTITIES else cf.CUSTOMER
+
+
+def _fields_page(user: User, entity: str, *, error: str | None = None,
+                 form: dict[str, Any] | None = None, status: int = 200) -> tuple[str, int]:
+    with session_scope() as db:
+        fields = cf.fields_of(db, entity, include_retired=True)
+        counts = {f.id: cf.values_count(db, f.id) for f in fields if f.id is not None}
+    return render_template(
+        "admin/fields.html", user=user, entity=entity, C=texts,
+        active=[f for f in fields if f.active], retired=[f for f in fields if not f.active],
+        counts=counts, kinds=cf.KIND_NAMES, error=error, form=form or {},
+        error_field=(form or {}).get("field_id")), status
+
+
+@bp.get("/admin/fields")
+@login_required(roles=CONFIG_ROLES)
+def fields(user: User) -> tuple[str, int]:
+    return _fields_page(user, _entity())
+
+
+def _back(entity: str, message: str) -> Response:
+    flash(message)
+    return redirect(url_for(".fields", entity=entity), 303)
+
+
+@bp.post("/admin/fields")
+@login_required(roles=CONFIG_ROLES)
+def create(user: User) -> Response | tuple[str, int]:
+    entity = _entity()
+    form = {"name": request.form.get("name", ""), "kind": request.form.get("kind", ""),
+            "options": request.form.get("options", ""),
+            "required": bool(request.form.get("required"))}
+    try:
+        with session_scope() as db:
+            field = cf.create_field(db, actor=user.wecom_userid, entity=entity,
+                                    name=form["name"], kind=form["kind"],
+                                    options=form["options"] or None,
+                                    required=form["required"])
+            name = field.name
+    except cf.FieldRefused as refused:
+        return _fields_page(user, entity, error=refused.message, form=form, status=422)
+    except IntegrityError:  # the same name created by someone else a moment ago
+        return _fields_page(user, entity, status=422, form=form, error=cf.NAME_TAKEN.format(
+            entity=cf.ENTITY_NAMES[entity], name=form["name"].strip()))
+    return _back(entity, texts.CREATED.format(name=name))
+
+
+def _field_entity(db: Session, field_id: int) -> str | None:
+    field = cf.get_field(db, field_id)
+    return field.entity if field is not None else None
+
+
+@bp.post("/admin/fields/<int:field_id>/edit")
+@login_required(roles=CONFIG_ROLES)
+def edit(field_id: int, user: User) -> Response | tuple[str, int]:
+    entity = _entity()
+    form = {"field_id": field_id, "name": request.form.get("name", ""),
+            "kind": request.form.get("kind", ""), "options": request.form.get("options", ""),
+            "required": bool(request.form.get("required"))}
+    try:
+        with session_scope() as db:
+            entity = _field_entity(db, field_id) or entity
+            field = cf.update_field(db, field_id, actor=user.wecom_userid, name=form["name"],
+                                    kind=form["kind"] or None,
+                                    options=form["options"] if form["kind"] in (
+                                        cf.SELECT, cf.MULTI) else None,
+                                    required=form["required"])
+            name = field.name
+    except cf.FieldRefused as refused:
+        return _fields_page(user, entity, error=refused.message, form=form, status=422)
+    return _back(entity, texts.UPDATED.format(name=name))
+
+
+@bp.post("/admin/fields/<int:field_id>/move")
+@login_required(roles=CONFIG_ROLES)
+def move(field_id: int, user: User) -> Response | tuple[str, int]:
+    offset = -1 if request.form.get("dir") == "up" else 1
+    try:
+        with session_scope() as db:
+            field = cf.move_field(db, field_id, actor=user.wecom_userid, offset=offset)
+            entity = field.entity
+    except cf.FieldRefused as refused:
+        return _fields_page(user, _entity(), error=refused.message, status=404)
+    return _back(entity, texts.MOVED)
+
+
+@bp.route("/admin/fields/<int:field_id>/retire", methods=["GET", "POST"])
+@login_required(roles=CONFIG_ROLES)
+def retire(field_id: int, user: User) -> Response | tuple[str, int]:
+    if request.method == "GET":
+        with session_scope() as db:
+            field = cf.get_field(db, field_id)
+            if field is None or not field.active:
+                return _fields_page(user, _entity(), error=cf.NOT_FOUND, status=404)
+            count = cf.values_count(db, field_id)
+        forms = {cf.CUSTOMER: "客户报备、客户详情", cf.VISIT: "拜访签到",
+                 cf.CONTRACT: "合同"}[field.entity]
+        return render_template("admin/field_retire.html", user=user, field=field, count=count,
+                               forms=forms, C=texts), 200
+    try:
+        with session_scope() as db:
+            field = cf.set_active(db, field_id, actor=user.wecom_userid, active=False)
+            entity, name = field.entity, field.name
+    except cf.FieldRefused as refused:
+        return _fields_page(user, _entity(), error=refused.message, status=422)
+    return _back(entity, texts.RETIRED.format(name=name))
+
+
+@bp.post("/admin/fields/<int:field_id>/restore")
+@login_required(roles=CONFIG_ROLES)
+def restore(field_id: int, user: User) -> Response | tuple[str, int]:
+    try:
+        with session_scope() as db:
+            field = cf.set_active(db, field_id, actor=user.wecom_userid, active=True)
+            entity, name = field.entity, field.name
+    except cf.FieldRefused as refused:
+        return _fields_page(user, _entity(), error=refused.message, status=422)
+    return _back(entity, texts.RESTORED.format(name=name))
+
+
+# -- presets and team settings ----------------------------------------------------------------
+@bp.get("/admin/presets")
+@login_required(roles=CONFIG_ROLES)
+def presets_page(user: User) -> tuple[str, int]:
+    with session_scope() as db:
+        settings = tc.all_settings(db)
+        rules = [(code, tc.rule_by_code(db, code)) for code in presets.PRESET_RULES]
+        rule_rows = [(code, rule.name if rule else None, rule.enabled if rule else None)
+                     for code, rule in rules]
+    current = presets.PRESETS.get(settings.get(tc.PRESET) or "")
+    return render_template("admin/presets.html", user=user, C=texts, presets=presets.PRESETS,
+                           current=current, settings=settings, switchable=SWITCHABLE,
+                           names=tc.CONFIG_NAMES, rules=rule_rows), 200
+
+
+@bp.post("/admin/settings")
+@login_required(roles=CONFIG_ROLES)
+def setting(user: User) -> Response:
+    key = request.form.get("key", "")
+    if key in SWITCHABLE:
+        value = request.form.get("value") == "on"
+        with session_scope() as db:
+            tc.set_value(db, key, value, actor=user.wecom_userid)
+        flash(texts.SETTING_CHANGED.format(state=texts.TURN_ON if value else texts.TURN_OFF,
+                                           name=tc.CONFIG_NAMES[key]))
+    return redirect(url_for(".presets_page"), 303)
+
+
+def _setting_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return texts.SETTING_ON if value else texts.SETTING_OFF
+    if value in presets.PRESETS:
+        return presets.PRESETS[value].title
+    return texts.NOTHING if value is None else str(value)
+
+
+@bp.route("/admin/presets/<code>", methods=["GET", "POST"])
+@login_required(roles=CONFIG_ROLES)
+def preset(code: str, user: User) -> Response | tuple[str, int]:
+    if code not in presets.PRESETS:
+        return redirect(url_for(".presets_page"), 303)
+    if request.method == "POST":
+        with session_scope() as db:
+            presets.apply(db, code, actor=user.wecom_userid)
+        flash(texts.APPLIED.format(name=presets.PRESETS[code].title))
+        return redirect(url_for(".changes"), 303)
+    with session_scope() as db:
+        plan = presets.plan(db, code)
+    return render_template("admin/preset_preview.html", user=user, C=texts, plan=plan,
+                           names=tc.CONFIG_NAMES, show=_setting_text,
+                           kinds=cf.KIND_NAMES, entities=cf.ENTITY_NAMES), 200
+
+
+# -- the change log ---------------------------------------------------------------------------
+def state_text(area: str, value: Any) -> str:
+    """A before/after state as people read it."""
+    if value is None:
+        return texts.NOTHING
+    if area == tc.AREA_FIELD and isinstance(value, dict):
+        parts = [f"{cf.ENTITY_NAMES.get(value['entity'], '')}·{value['name']}",
+                 cf.KIND_NAMES.get(value["kind"], value["kind"])]
+        if value.get("options"):
+            parts.append("/".join(value["options"]))
+        if value.get("required"):
+            parts.append(texts.REQUIRED_TAG)
+        parts.append(texts.SETTING_ON.replace("开启", "使用中") if value.get("active")
+                     else "已停用")
+        parts.append(f"第{value.get('position')}位")
+        return "，".join(parts)
+    if area == tc.AREA_RULE and isinstance(value, dict) and "enabled" in value:
+        return texts.SETTING_ON if value["enabled"] else texts.SETTING_OFF
+    if area in (tc.AREA_CONFIG, tc.AREA_PRESET):
+        return _setting_text(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+@bp.get("/admin/changes")
+@login_required(roles=CONFIG_ROLES)
+def changes(user: User) -> tuple[str, int]:
+    tz = business_tz()
+    with session_scope() as db:
+        rows = tc.history(db, limit=200)
+        names = user_names(db, [r.actor for r in rows])
+    items = [{"row": r, "when": local_time(r.at, tz), "who": names.get(r.actor, r.actor),
+              "area": tc.AREA_NAMES.get(r.area, r.area),
+              "key": tc.CONFIG_NAMES.get(r.key, r.key) if r.area != tc.AREA_FIELD else (
+                  (r.after or r.before or {}).get("name", r.key)),
+              "before": state_text(r.area, r.before), "after": state_text(r.area, r.after)}
+             for r in rows]
+    return render_template("admin/changes.html", user=user, C=texts, items=items), 200
+
+
+@bp.post("/admin/changes/<int:change_id>/undo")
+@login_required(roles=CONFIG_ROLES)
+def undo(change_id: int, user: User) -> Response:
+    try:
+        with session_scope() as db:
+            tc.undo(db, change_id, actor=user.wecom_userid)
+        flash(texts.UNDO_DONE)
+    except (tc.UndoRefused, cf.FieldRefused) as refused:
+        flash(refused.message)
+    return redirect(url_for(".changes"), 303)

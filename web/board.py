@@ -1,0 +1,58 @@
+"""The follow-up board of the small-team preset (C8): the customers the user may see,
+one column per 跟进阶段, each card with the four board fields — name, contact, next
+follow-up time, stage — and whether a photo proof is on file. Shown when the team
+setting ``followup_board`` is on and the preset's stage field is active; the fields are
+ordinary custom fields, so a supervisor can rename options or add more."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, render_template
+from sqlmodel import col
+
+from models import custom_fields as cf
+from models import presets
+from models import team_config as tc
+from models.customer import Customer
+from models.scope import visible_customers
+from models.user import User
+from web import fields_texts as texts
+from web.auth import login_required, message_page
+from zhongshu.db import session_scope
+from zhongshu.settings import get_settings
+
+bp = Blueprint("board", __name__, template_folder="templates")
+
+BOARD_LIMIT = 500  # a small team's whole book; larger teams use the customer list
+
+
+@bp.get("/h5/board")
+@login_required
+def board(user: User) -> tuple[str, int]:
+    with session_scope() as db:
+        stage = cf.find_field(db, cf.CUSTOMER, presets.STAGE_FIELD)
+        due = cf.find_field(db, cf.CUSTOMER, presets.NEXT_FIELD)
+        proof = cf.find_field(db, cf.CUSTOMER, presets.PROOF_FIELD)
+        if not tc.get(db, tc.FOLLOWUP_BOARD) or stage is None or not stage.active:
+            return message_page(texts.BOARD_OFF_TITLE, texts.BOARD_OFF_DESC, status=404,
+                                user=user)
+        customers = list(db.exec(visible_customers(user)
+                                 .order_by(col(Customer.id).desc()).limit(BOARD_LIMIT)))
+        values = cf.values_for(db, cf.CUSTOMER, [c.id for c in customers if c.id is not None])
+    today = datetime.now(ZoneInfo(get_settings().timezone)).date()
+    columns: dict[str, list[dict[str, Any]]] = {o: [] for o in stage.options}
+    columns[texts.BOARD_NO_STAGE] = []
+    for c in customers:
+        mine = values.get(c.id or 0, {})
+        when = mine.get(due.id or 0) if due is not None and due.active else None
+        card = {"customer": c, "next": when,
+                "overdue": bool(when) and date.fromisoformat(str(when)) < today,
+                "proof": bool(proof is not None and proof.active and mine.get(proof.id or 0))}
+        columns.setdefault(mine.get(stage.id or 0) or texts.BOARD_NO_STAGE, []).append(card)
+    for cards in columns.values():
+        cards.sort(key=lambda card: (card["next"] is None, card["next"] or ""))
+    return render_template("h5/board.html", user=user, C=texts, columns=columns,
+                           stage=stage, due=due), 200
