@@ -19,6 +19,7 @@ from bot.intake import enqueue_inbox
 from jobs.deliver import enqueue_delivery
 from jobs.followups import sweep_followup_reminders
 from jobs.plans import sweep_plan_notices
+from jobs.rules import sweep_rules
 from models import inbox, outbox
 from models.base import utcnow
 from zhongshu.db import session_scope
@@ -75,6 +76,9 @@ SCHEDULE: tuple[Periodic, ...] = (
     # Follow-up reminders: 09:00 on the due (working) day, overdue one working day later;
     # outbox keys followup:{id}:due / :overdue make re-runs no-ops.
     Periodic("followup-reminder-sweep", timedelta(seconds=60), sweep_followup_reminders),
+    # Message-center rules (C7): review reminders, risk contracts, wake-up tasks, zombies,
+    # the supervisors' digest; the rule_firing ledger makes every re-run a no-op.
+    Periodic("rules-sweep", timedelta(seconds=60), sweep_rules),
 )
 
 

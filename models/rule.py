@@ -246,7 +246,7 @@ def _check_recipients(session: Session, value: Any, errors: dict[str, str]) -> l
             continue
         userid = token.removeprefix("user:") if token.startswith("user:") else None
         known = userid and session.exec(select(User.id).where(
-            User.wecom_userid == userid, User.active == True)).first()  # noqa: E712
+            User.wecom_userid == userid, User.active == True)).first()
         if not known:
             errors["recipients"] = ERR_RECIPIENT.format(token=token)
             return []
