@@ -7,6 +7,7 @@
 | ``customers`` | ``/h5/customers`` list, 360 view and export (C3) |
 | ``admin_import`` | ``/admin/import`` spreadsheet import with progress (C3) |
 | ``checkin`` | ``/h5/checkin`` visit check-in with photo (C4) |
+| ``admin_rules`` | ``/admin/rules`` message-center rules (C7) |
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ def init_app(app: Flask) -> None:
     blueprints = [static_bp, register.bp, customers.bp, admin_import.bp, checkin.bp]
     from web import plans as plans_page  # visit plans (C5)
     blueprints.append(plans_page.bp)
+    from web import admin_rules  # message-center rules (C7)
+    blueprints.append(admin_rules.bp)
     for bp in blueprints:
         app.register_blueprint(bp)
     auth.init_app(app, blueprints)
