@@ -90,11 +90,27 @@ class Window:
     past_time: bool  # now >= today at the rule's time
 
 
+def is_workday(day: date) -> bool:
+    """Chinese working day; for a year chinese_calendar has no table for yet, Monday to
+    Friday — a rule must keep running when the package is a year behind."""
+    try:
+        return fu.is_workday(day)
+    except NotImplementedError:
+        log.warning("no Chinese holiday data for %s: counting weekdays", day.year)
+        return day.weekday() < 5
+
+
+def first_workday_on_or_after(day: date) -> date:
+    while not is_workday(day):
+        day += timedelta(days=1)
+    return day
+
+
 def window(now: datetime, tz: tzinfo, at: time) -> Window:
     local = now.astimezone(tz)
     day = local.date()
     start = datetime.combine(day, time(0), tz).astimezone(UTC)
-    return Window(day=day, workday=fu.is_workday(day), day_start=start,
+    return Window(day=day, workday=is_workday(day), day_start=start,
                   past_time=local.time() >= at)
 
 
@@ -473,7 +489,7 @@ def digest_due(now: datetime, tz: tzinfo, rule: RuleConfig) -> date | None:
     if not win.workday:
         return None
     week = win.day - timedelta(days=win.day.weekday())
-    target = fu.first_workday_on_or_after(week + timedelta(days=int(rule.schedule["weekday"])))
+    target = first_workday_on_or_after(week + timedelta(days=int(rule.schedule["weekday"])))
     if target.isocalendar()[:2] != week.isocalendar()[:2]:
         return None  # the whole rest of the week is off: no late digest next week
     if win.day > target or (win.day == target and win.past_time):
