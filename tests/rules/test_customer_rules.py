@@ -78,6 +78,7 @@ def test_completing_it_from_the_card_logs_an_interaction_and_clears_it(org):
     with mock.patch("handlers.followups.utcnow", return_value=done_at):
         button, answer = tap("zhangwei", f"followup.done:{task.id}")
     assert button.update_button == "已完成"
+    assert answer.text == "已完成跟进：唤醒客户（15天未互动）"
     assert get(fu.FollowUpTask, task.id).status == "done"
     with session_scope() as session:
         (record,) = session.exec(select(Communication)).all()
