@@ -277,20 +277,19 @@ class Outgoing:
         if not self.rows:
             return 0
         if _is_pg(session):
-            # One statement with five array parameters: a multi-row VALUES list would
-            # carry thousands of placeholders for the driver to parse.
+            # One statement with ONE parameter, the rows as a JSON document: a multi-row
+            # VALUES list would carry thousands of placeholders for the driver to parse,
+            # and text arrays are escaped element by element.
+            rows = [{"k": r["dedupe_key"], "c": r["channel"], "r": r["recipient"],
+                     "p": r["payload"], "t": r["created_at"].isoformat()} for r in self.rows]
             result = session.execute(text(
                 "INSERT INTO outbox_message (dedupe_key, channel, recipient, payload, status,"
                 " attempts, resend_check, next_attempt_at, created_at)"
-                " SELECT k, c, r, p::json, 'pending', 0, false, t, t FROM unnest("
-                "CAST(:k AS text[]), CAST(:c AS text[]), CAST(:r AS text[]),"
-                " CAST(:p AS text[]), CAST(:t AS timestamptz[])) AS u(k, c, r, p, t)"
+                " SELECT k, c, r, p, 'pending', 0, false, t, t"
+                " FROM json_to_recordset(CAST(:rows AS json))"
+                " AS u(k text, c text, r text, p json, t timestamptz)"
                 " ON CONFLICT (dedupe_key) DO NOTHING RETURNING id"),
-                {"k": [r["dedupe_key"] for r in self.rows],
-                 "c": [r["channel"] for r in self.rows],
-                 "r": [r["recipient"] for r in self.rows],
-                 "p": [json.dumps(r["payload"], ensure_ascii=False) for r in self.rows],
-                 "t": [r["created_at"] for r in self.rows]})
+                {"rows": json.dumps(rows, ensure_ascii=False)})
         else:
             result = session.execute(
                 _insert(session, OUTBOX).on_conflict_do_nothing(index_elements=["dedupe_key"])
@@ -500,16 +499,17 @@ def _insert_tasks(session: Session, rows: list[dict[str, Any]], day: date,
     """The wake-up tasks; returns (id, customer_id) of those created (the open-task
     unique index drops one a racing sweep already made)."""
     if _is_pg(session):
+        rows_json = json.dumps([{"cid": r["customer_id"], "owner": r["owner"],
+                                 "action": r["action"]} for r in rows], ensure_ascii=False)
         return list(session.execute(text(
             "INSERT INTO followup_task (visit_id, kind, customer_id, owner, action, due_date,"
             " status, reminded_at, done_at, created_at)"
             " SELECT NULL, :kind, cid, owner, action, :day, :status, :now, NULL, :now"
-            " FROM unnest(CAST(:cid AS integer[]), CAST(:owner AS text[]),"
-            " CAST(:action AS text[])) AS u(cid, owner, action)"
+            " FROM json_to_recordset(CAST(:rows AS json)) AS u(cid integer, owner text,"
+            " action text)"
             " ON CONFLICT DO NOTHING RETURNING id, customer_id"),
             {"kind": fu.KIND_WAKEUP, "status": fu.STATUS_OPEN, "day": day, "now": now,
-             "cid": [r["customer_id"] for r in rows], "owner": [r["owner"] for r in rows],
-             "action": [r["action"] for r in rows]}).all())
+             "rows": rows_json}).all())
     stmt = (_insert(session, TASKS).on_conflict_do_nothing()
             .returning(TASKS.c.id, TASKS.c.customer_id))
     return list(session.execute(stmt, rows).all())
