@@ -23,11 +23,11 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 _numbers = itertools.count(1)
 
 # wangfang supervises zhangwei and lina; sunli supervises zhaolei; chenjing is the
-# finance lead (DingTalk user ding-chenjing), qianhui plain finance; admin administers.
+# finance lead (DingTalk user dt_chenjing), qianhui plain finance; admin administers.
 ORG: list[dict[str, Any]] = [
     {"wecom_userid": "liuyang", "name": "刘洋", "role": "director", "region": "华东"},
     {"wecom_userid": "wangfang", "name": "王芳", "role": "supervisor", "region": "华东",
-     "supervisor_userid": "liuyang", "dingtalk_userid": "ding-wangfang"},
+     "supervisor_userid": "liuyang", "dingtalk_userid": "dt_wangfang"},
     {"wecom_userid": "zhangwei", "name": "张伟", "role": "rep", "region": "华东",
      "supervisor_userid": "wangfang"},
     {"wecom_userid": "lina", "name": "李娜", "role": "rep", "region": "华东",
@@ -36,7 +36,7 @@ ORG: list[dict[str, Any]] = [
     {"wecom_userid": "zhaolei", "name": "赵磊", "role": "rep", "region": "华南",
      "supervisor_userid": "sunli"},
     {"wecom_userid": "chenjing", "name": "陈静", "role": "finance",
-     "dingtalk_userid": "ding-chenjing"},
+     "dingtalk_userid": "dt_chenjing"},
     {"wecom_userid": "qianhui", "name": "钱慧", "role": "finance",
      "dingtalk_userid": "ding-qianhui"},
     {"wecom_userid": "admin", "name": "赵敏", "role": "admin"},

@@ -35,7 +35,7 @@ def test_signed_monday_reminds_the_finance_lead_in_dingtalk_at_thursday_10_once(
     assert run_rule(REVIEW, at("2026-11-26 10:00")) == 1
     (row,) = _review_rows()
     # chenjing is marked finance lead; qianhui (plain finance) is not told.
-    assert row.channel == CHANNEL_DINGTALK_WORK and row.recipient == "ding-chenjing"
+    assert row.channel == CHANNEL_DINGTALK_WORK and row.recipient == "dt_chenjing"
     text = content(row)
     assert "已签约 72 小时仍未审核" in text and "第 1 次提醒" in text and "2026-11-26" in text
     assert "张伟" in text
@@ -80,7 +80,7 @@ def test_finance_lead_defaults_to_every_finance_user(org):
         session.add(lead)
     add_contract("zhangwei", at("2026-11-23 10:00"))
     assert run_rule(REVIEW, at("2026-11-26 10:00")) == 2
-    assert sorted(r.recipient for r in _review_rows()) == ["ding-chenjing", "ding-qianhui"]
+    assert sorted(r.recipient for r in _review_rows()) == ["ding-qianhui", "dt_chenjing"]
 
 
 def test_a_re_signed_contract_starts_a_new_72_hours(org):

@@ -1,0 +1,40 @@
+"""End to end through the RQ worker and the platform emulator: the review reminders reach
+the finance lead's DingTalk (each day's text differs, so DingTalk's same-day duplicate
+filter never drops one), the wake-up card reaches the rep's WeCom with its button."""
+
+from __future__ import annotations
+
+import requests
+from rulekit import add_contract, add_customer, at
+
+from jobs.rules import run_rule
+from models import rule as rules
+
+
+def _messages(emulator: str, platform: str, user: str) -> list[dict]:
+    return requests.get(f"{emulator}/_emu/messages", params={"platform": platform, "user": user},
+                        timeout=5).json()
+
+
+def test_review_reminders_arrive_in_dingtalk_each_different(org, run_jobs, emulator):
+    add_contract("zhangwei", at("2026-11-23 10:00"), stamped_at=at("2026-11-23 12:00"))
+    assert run_rule(rules.REVIEW_72H, at("2026-11-26 10:00")) == 1
+    run_jobs()
+    assert run_rule(rules.REVIEW_72H, at("2026-11-27 09:00")) == 1
+    run_jobs()
+    received = _messages(emulator, "dingtalk", "dt_chenjing")
+    assert len(received) == 2, received
+    first, second = (str(m) for m in received)
+    assert "第 1 次提醒" in first and "第 2 次提醒" in second
+
+
+def test_wakeup_card_reaches_the_rep_with_its_button(org, run_jobs, emulator):
+    add_customer("杭州精工机械", "zhangwei", grade="A",
+                 last_interaction_at=at("2026-11-01 10:00"))
+    assert run_rule(rules.INACTIVE, at("2026-11-16 10:00")) == 2
+    run_jobs()
+    (card,) = _messages(emulator, "wecom", "zhangwei")
+    assert card["msgtype"] == "template_card"
+    assert "followup.done:" in str(card) and "客户唤醒任务" in str(card)
+    (to_boss,) = _messages(emulator, "wecom", "wangfang")
+    assert "张伟" in str(to_boss)
