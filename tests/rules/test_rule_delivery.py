@@ -38,3 +38,22 @@ def test_wakeup_card_reaches_the_rep_with_its_button(org, run_jobs, emulator):
     assert "followup.done:" in str(card) and "客户唤醒任务" in str(card)
     (to_boss,) = _messages(emulator, "wecom", "wangfang")
     assert "张伟" in str(to_boss)
+
+
+def test_rules_run_cli_enqueues_what_is_due_once(org):
+    from click.testing import CliRunner
+    from rulekit import outbox_rows
+
+    from zhongshu.cli import main
+
+    add_contract("zhangwei", at("2026-11-23 10:00"), stamped_at=at("2026-11-23 12:00"))
+    runner = CliRunner()
+    first = runner.invoke(main, ["rules", "run", "--at", "2026-11-26T10:00:00+08:00"])
+    assert first.exit_code == 0, first.output
+    assert "contract_review_72h\t1" in first.output
+    # A naive time is business time; running it again queues nothing more.
+    again = runner.invoke(main, ["rules", "run", "--at", "2026-11-26T10:05"])
+    assert again.exit_code == 0 and "contract_review_72h\t0" in again.output
+    assert len(outbox_rows("rule:contract_review_72h:")) == 1
+    bad = runner.invoke(main, ["rules", "run", "--at", "next thursday"])
+    assert bad.exit_code == 2 and "not an ISO 8601 time" in bad.output
