@@ -3,7 +3,13 @@ told and through which channel. An admin changes a row; the next sweep reads it.
 
 ``threshold``, ``schedule`` and ``recipients`` are JSON whose shape depends on the rule
 ``code`` (e.g. ``{"hours": 72}``, ``{"A": 15, "B": 30, "C": 60}``,
-``{"weekday": 0, "time": "09:00", "workdays": true}``, ``["finance_lead"]``)."""
+``{"weekday": 0, "time": "09:00"}``, ``["finance_lead"]``).
+
+Also here: ``RuleFiring`` (the exactly-once ledger the sweeps in jobs/rules.py write),
+the shipped defaults (``DEFAULTS``, seeded as rows by migration 0010; a missing row falls
+back to them) and ``update_rule`` — THE function every rule change goes through (admin
+page, presets, CLI), validating with Chinese messages and changing nothing on error, so
+an audit log can hook in there."""
 
 from __future__ import annotations
 
