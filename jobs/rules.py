@@ -120,13 +120,55 @@ def window(now: datetime, tz: tzinfo, at: time) -> Window:
                   past_time=local.time() >= at)
 
 
-def _due(column: Any, delta: timedelta, now: datetime, win: Window) -> Any:
+def _due(column: Any, delta: timedelta, now: datetime, win: Window,
+         since: datetime | None = None) -> Any:
     """``column + delta`` (the deadline) has passed and may fire now: it fell today, or
-    earlier and today's rule time has come."""
+    earlier and today's rule time has come. ``since``: only deadlines after it (the
+    incremental sweep of the customer-wide rules)."""
     passed = column <= now - delta
+    if since is not None:
+        passed = and_(passed, column > since - delta)
     if win.past_time:
         return passed
     return and_(passed, column >= win.day_start - delta)
+
+
+# Deadlines are looked for from the previous sweep minus this margin: a visit or order
+# committed a little after the time it records is still seen.
+SWEEP_MARGIN = timedelta(days=1)
+# ...and every subject is looked at again at least this often, which catches deadlines
+# that moved into the past without a sweep seeing them (a customer's grade changed).
+FULL_SWEEP_EVERY = timedelta(days=7)
+
+
+def _since(session: Session, code: str, now: datetime) -> datetime | None:
+    """Where an incremental sweep starts, or None for a full one."""
+    state = session.get(rules.RuleSweep, code)
+    if state is None or state.swept_at is None or state.full_at is None:
+        return None
+    if now - state.full_at > FULL_SWEEP_EVERY or state.swept_at > now:
+        return None
+    return state.swept_at - SWEEP_MARGIN
+
+
+def _advance(session: Session, code: str, now: datetime, win: Window,
+             since: datetime | None) -> None:
+    """Record how far this sweep looked. Before the rule's time only today's deadlines
+    fired, so the mark stays before today until a sweep after the rule's time has run."""
+    state = session.get(rules.RuleSweep, code)
+    swept_at = state.swept_at if state else None
+    full_at = state.full_at if state else None
+    if win.past_time:
+        swept_at = now if swept_at is None else max(swept_at, now)
+        if since is None:
+            full_at = now
+    elif swept_at is not None and swept_at >= win.day_start:
+        swept_at = max(swept_at, now)
+    # An upsert: a second scheduler racing this one must not fail on the primary key.
+    table = rules.RuleSweep.__table__  # type: ignore[attr-defined]
+    stmt = _insert(session, table).values(code=code, swept_at=swept_at, full_at=full_at)
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=["code"], set_={"swept_at": swept_at, "full_at": full_at}))
 
 
 # -- SQL helpers -------------------------------------------------------------------------
@@ -450,13 +492,15 @@ def inactive_wakeups(session: Session, rule: RuleConfig, now: datetime, tz: tzin
                     .values(last_interaction_at=Customer.created_at)
                     .execution_options(synchronize_session=False))
     last = col(Customer.last_interaction_at)
-    by_grade = or_(*[and_(cond, _due(last, timedelta(days=days), now, win))
+    since = _since(session, rule.code, now)
+    by_grade = or_(*[and_(cond, _due(last, timedelta(days=days), now, win, since))
                      for cond, days in _grade_threshold(rule)])
     open_task = exists().where(TASKS.c.customer_id == Customer.id,
                                TASKS.c.kind == fu.KIND_WAKEUP,
                                TASKS.c.status == fu.STATUS_OPEN)
     fired = fire(session, rule.code, rules.ONCE, now, col(Customer.id), last,
                  col(Customer.owner).is_not(None), by_grade, ~open_task)
+    _advance(session, rule.code, now, win, since)
     if not fired:
         return 0
     info: dict[int, Any] = {}
@@ -528,9 +572,11 @@ def zombies(session: Session, rule: RuleConfig, now: datetime, tz: tzinfo,
         return 0
     days = int(rule.threshold["days"])
     last = col(Customer.last_order_at)
+    since = _since(session, rule.code, now)
     fired = fire(session, rule.code, rules.ONCE, now, col(Customer.id), last,
                  col(Customer.owner).is_not(None),
-                 _due(last, timedelta(days=days), now, win))
+                 _due(last, timedelta(days=days), now, win, since))
+    _advance(session, rule.code, now, win, since)
     if not fired:
         return 0
     info: dict[int, Any] = {}

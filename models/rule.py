@@ -67,6 +67,20 @@ class RuleFiring(SQLModel, table=True):
     fired_at: datetime = Field(default_factory=utcnow, index=True)
 
 
+class RuleSweep(SQLModel, table=True):
+    """How far a customer-wide rule's sweeps have looked (an optimisation, never the
+    exactly-once guarantee — that is ``RuleFiring``): with ``swept_at`` known, a sweep
+    only looks at deadlines since then (minus a margin) instead of every overdue
+    customer; ``full_at`` is the last sweep that looked at all of them. Deleted when the
+    rule changes, so the next sweep looks at everything again."""
+
+    __tablename__ = "rule_sweep"
+
+    code: str = Field(max_length=32, primary_key=True)
+    swept_at: datetime | None = None
+    full_at: datetime | None = None
+
+
 # -- defaults, validation and the one place rules change ---------------------------------
 
 REVIEW_72H = "contract_review_72h"
@@ -316,6 +330,10 @@ def update_rule(session: Session, *, code: str, changes: dict[str, Any], actor: 
         row.channel = clean["channel"]
     row.updated_at = utcnow()
     row.updated_by = actor
+    # New thresholds move deadlines: the next sweep looks at every subject again.
+    sweep = session.get(RuleSweep, code)
+    if sweep is not None:
+        session.delete(sweep)
     session.add(row)
     session.flush()
     return row

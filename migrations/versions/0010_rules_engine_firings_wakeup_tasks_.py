@@ -1,4 +1,4 @@
-"""Message center (C7): rule_firing ledger, wake-up tasks, finance lead, sweep indexes,
+"""Message center (C7): rule_firing ledger, rule_sweep marks, wake-up tasks, finance lead, sweep indexes,
 interaction back-fill and the default rule rows.
 
 Revision ID: 0010
@@ -33,6 +33,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('rule_firing', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_rule_firing_fired_at'), ['fired_at'], unique=False)
+
+    op.create_table('rule_sweep',
+    sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('swept_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('full_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('code')
+    )
 
     with op.batch_alter_table('app_user', schema=None) as batch_op:
         batch_op.add_column(sa.Column('finance_lead', sa.Boolean(), nullable=False,
@@ -134,4 +141,5 @@ def downgrade() -> None:
     with op.batch_alter_table('rule_firing', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_rule_firing_fired_at'))
 
+    op.drop_table('rule_sweep')
     op.drop_table('rule_firing')

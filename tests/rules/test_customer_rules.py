@@ -214,3 +214,39 @@ def test_years_beyond_the_holiday_table_fall_back_to_weekdays(org):
     add_customer("杭州精工机械", "zhangwei", grade="A",
                  last_interaction_at=at("2026-12-31 10:00") + timedelta(days=30))
     assert run_rule(INACTIVE, at("2027-02-15 10:00")) == 2  # a Monday
+
+
+def test_incremental_sweeps_still_catch_a_deadline_passed_while_down(org):
+    add_customer("早已活跃", "lina", grade="A", last_interaction_at=at("2026-11-09 10:00"))
+    assert run_rule(INACTIVE, at("2026-11-10 10:00")) == 0  # a full sweep: nothing due
+    add_customer("杭州精工机械", "zhangwei", grade="A",
+                 last_interaction_at=at("2026-11-01 10:00"))  # due 11-16 10:00
+    # Down from 11-10 to 11-20: the next (incremental) sweep finds it, once.
+    assert run_rule(INACTIVE, at("2026-11-20 10:00")) == 2
+    assert run_rule(INACTIVE, at("2026-11-20 10:01")) == 0
+
+
+def test_a_lower_threshold_reaches_deadlines_already_behind_the_sweep(org):
+    with session_scope() as session:
+        rules.update_rule(session, code=INACTIVE, changes={"threshold": {"A": 30}},
+                          actor="admin")
+    add_customer("杭州精工机械", "zhangwei", grade="A",
+                 last_interaction_at=at("2026-10-20 10:00"))  # A 30: due 11-19
+    assert run_rule(INACTIVE, at("2026-11-10 10:00")) == 0
+    assert run_rule(INACTIVE, at("2026-11-12 10:00")) == 0
+    # Back to 15 days: the deadline (11-04) is long behind the last sweep — and still
+    # fires at the next one, because a rule change makes that one look at everyone.
+    with session_scope() as session:
+        rules.update_rule(session, code=INACTIVE, changes={"threshold": {"A": 15}},
+                          actor="admin")
+    assert run_rule(INACTIVE, at("2026-11-12 10:01")) == 2
+
+
+def test_a_grade_change_is_caught_by_the_weekly_full_sweep(org):
+    cid = add_customer("杭州精工机械", "zhangwei", grade="B",
+                       last_interaction_at=at("2026-10-20 10:00"))  # B 30: due 11-19
+    assert run_rule(INACTIVE, at("2026-11-10 10:00")) == 0  # full
+    change(Customer, cid, grade="A")  # A 15: due 11-04, behind the incremental window
+    assert run_rule(INACTIVE, at("2026-11-12 10:00")) == 0
+    assert run_rule(INACTIVE, at("2026-11-17 10:00")) == 0
+    assert run_rule(INACTIVE, at("2026-11-17 10:01")) == 2  # > 7 days since the full one
