@@ -16,15 +16,21 @@ deadline that fell over the weekend fires now. Steady state: what fell due befor
 was fired by earlier sweeps, so the ledger (rule_firing), the open wake-up tasks and the
 risk flags are pre-filled for those, as those sweeps would have left them.
 
-Measured, in this order, on the same state:
+Friday's sweeps also left their ``rule_sweep`` marks, so Monday's sweep of the
+customer-wide rules is incremental (deadlines since Friday's last sweep, minus a day).
+
+Measured, in this order:
 
 1. bare SQL: per rule the statements a hand-written sweep needs (INSERT … SELECT … ON
    CONFLICT DO NOTHING RETURNING into the ledger, the risk UPDATE, the wake-up task
    INSERT, the outbox INSERT with the message text built by ``format()``, the digest's
-   GROUP BYs) — run once to warm the cache, then timed, each run rolled back;
-2. ``jobs.rules.sweep_rules(now)``: the real sweep (committed).
+   GROUP BYs) with the same incremental window — warmed once, then timed, rolled back;
+2. ``jobs.rules.sweep_rules(now)``: the real sweep (committed) — the headline figure;
+3. the full variant (every overdue customer, as the weekly full sweep or the first sweep
+   after a rule change does) on the state left by 2: bare SQL, then the sweep with its
+   marks deleted. Both find everything already fired: this is the cost of looking.
 
-Prints per-rule messages and the ratio (sweep / bare)."""
+Prints per-rule messages and the ratios (sweep / bare)."""
 
 from __future__ import annotations
 
@@ -45,6 +51,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI).astimezone(UTC)
 # Saturday 00:00: what fell due before it was fired by Friday's sweeps.
 FIRED_BEFORE = datetime(2026, 11, 21, 0, 0, tzinfo=SHANGHAI).astimezone(UTC)
+FRIDAY_FULL = datetime(2026, 11, 20, 9, 0, tzinfo=SHANGHAI).astimezone(UTC)
 DAY = "2026-11-23"
 ONCE = "1970-01-01"
 
@@ -135,6 +142,11 @@ def generate(conn: Any, customers: int, contracts: int, reps: int) -> None:
         UPDATE contract SET risk_at = signed_at + interval '24 hours'
          WHERE stamped_at IS NULL AND signed_at + interval '24 hours' < :fired_before"""), p)
     log("earlier zombie and risk firings")
+    # Friday's last sweep, and the weekly full one on Friday morning.
+    conn.execute(text("""
+        INSERT INTO rule_sweep (code, swept_at, full_at)
+        VALUES ('customer_inactive', :swept, :full), ('customer_zombie', :swept, :full)"""),
+                 {"swept": FIRED_BEFORE, "full": FRIDAY_FULL})
 
 
 # -- the same work as bare SQL ---------------------------------------------------------------
@@ -207,11 +219,15 @@ BARE: list[tuple[str, str]] = [
           SELECT 'customer_inactive', c.id, c.last_interaction_at, DATE '{ONCE}', :now
             FROM customer c
            WHERE c.owner IS NOT NULL
-             AND ((c.grade = 'A' AND c.last_interaction_at <= :now - interval '15 days')
-               OR (c.grade = 'B' AND c.last_interaction_at <= :now - interval '30 days')
-               OR (c.grade = 'C' AND c.last_interaction_at <= :now - interval '60 days')
+             AND ((c.grade = 'A' AND c.last_interaction_at <= :now - interval '15 days'
+                   AND c.last_interaction_at > :since - interval '15 days')
+               OR (c.grade = 'B' AND c.last_interaction_at <= :now - interval '30 days'
+                   AND c.last_interaction_at > :since - interval '30 days')
+               OR (c.grade = 'C' AND c.last_interaction_at <= :now - interval '60 days'
+                   AND c.last_interaction_at > :since - interval '60 days')
                OR ((c.grade IS NULL OR c.grade NOT IN ('A', 'B', 'C'))
-                   AND c.last_interaction_at <= :now - interval '30 days'))
+                   AND c.last_interaction_at <= :now - interval '30 days'
+                   AND c.last_interaction_at > :since - interval '30 days'))
              AND NOT EXISTS (SELECT 1 FROM followup_task w WHERE w.customer_id = c.id
                  AND w.kind = 'wakeup' AND w.status = 'open')
              AND NOT EXISTS (SELECT 1 FROM rule_firing x WHERE x.rule_code = 'customer_inactive'
@@ -241,6 +257,7 @@ BARE: list[tuple[str, str]] = [
           INSERT INTO rule_firing (rule_code, subject_id, subject_at, occurrence, fired_at)
           SELECT 'customer_zombie', c.id, c.last_order_at, DATE '{ONCE}', :now FROM customer c
            WHERE c.owner IS NOT NULL AND c.last_order_at <= :now - interval '90 days'
+             AND c.last_order_at > :since - interval '90 days'
              AND NOT EXISTS (SELECT 1 FROM rule_firing x WHERE x.rule_code = 'customer_zombie'
                  AND x.subject_id = c.id AND x.subject_at = c.last_order_at
                  AND x.occurrence = DATE '{ONCE}')
@@ -292,13 +309,19 @@ BARE: list[tuple[str, str]] = [
 ]
 
 
-def run_bare(engine: Any) -> float:
+def run_bare(engine: Any, *, full: bool) -> float:
+    """The bare statements, timed and rolled back. ``full``: every customer (the weekly
+    full sweep); otherwise from Friday's last sweep minus the margin, like the sweep."""
     from datetime import timedelta
 
     from sqlalchemy import text
 
+    from jobs.rules import SWEEP_MARGIN
+
     week_start = datetime(2026, 11, 23, 0, 0, tzinfo=SHANGHAI).astimezone(UTC)
-    params = {"now": NOW, "week_start": week_start, "last_week": week_start - timedelta(days=7)}
+    since = (datetime(1900, 1, 1, tzinfo=UTC) if full else FIRED_BEFORE - SWEEP_MARGIN)
+    params = {"now": NOW, "week_start": week_start, "last_week": week_start - timedelta(days=7),
+              "since": since}
     started = time.perf_counter()
     with engine.connect() as conn:
         tx = conn.begin()
@@ -307,6 +330,13 @@ def run_bare(engine: Any) -> float:
         elapsed = time.perf_counter() - started
         tx.rollback()
     return elapsed
+
+
+def vacuum(engine: Any) -> None:
+    from sqlalchemy import text
+
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE"))
 
 
 def main() -> int:
@@ -340,31 +370,48 @@ def main() -> int:
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE"))
 
-    run_bare(engine)  # warm the cache
-    bare = run_bare(engine)
-    log(f"bare SQL: {bare:.2f} s")
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("VACUUM ANALYZE"))  # the rolled-back rows, so both see one state
+    run_bare(engine, full=False)  # warm the cache
+    bare = run_bare(engine, full=False)
+    log(f"bare SQL (incremental): {bare:.2f} s")
+    vacuum(engine)  # the rolled-back rows, so both see one state
 
+    from sqlalchemy import text as sql_text
+
+    import jobs.visits  # noqa: F401 - the scheduler process has these loaded already
+    import web.links  # noqa: F401
     from jobs.rules import sweep_rules
 
     started = time.perf_counter()
     results = sweep_rules(NOW)
     sweep = time.perf_counter() - started
-    log(f"sweep_rules: {sweep:.2f} s  {results}")
+    log(f"sweep_rules (incremental): {sweep:.2f} s  {results}")
     with engine.connect() as conn:
-        outbox = conn.execute(text("SELECT count(*) FROM outbox_message")).scalar()
-        tasks = conn.execute(text("SELECT count(*) FROM followup_task "
-                                  "WHERE created_at = :now"), {"now": NOW}).scalar()
+        outbox = conn.execute(sql_text("SELECT count(*) FROM outbox_message")).scalar()
+        tasks = conn.execute(sql_text("SELECT count(*) FROM followup_task "
+                                      "WHERE created_at = :now"), {"now": NOW}).scalar()
+    # The weekly full sweep (and the first after a rule change), on the state just left:
+    # it looks at every overdue customer again, and finds everything already fired.
+    vacuum(engine)
+    bare_full = run_bare(engine, full=True)
+    log(f"bare SQL (full): {bare_full:.2f} s")
+    with engine.begin() as conn:
+        conn.execute(sql_text("DELETE FROM rule_sweep"))
+    started = time.perf_counter()
+    results_full = sweep_rules(NOW)
+    sweep_full = time.perf_counter() - started
+    log(f"sweep_rules (full): {sweep_full:.2f} s  {results_full}")
     print()
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}, {platform.system()} {platform.release()}")
     print(f"data: {args.customers:,} customers, {args.contracts:,} contracts, "
           f"{args.reps} reps")
     print(f"messages queued: {outbox:,}; new wake-up tasks: {tasks:,}")
-    print(f"sweep {sweep:.2f} s | bare SQL {bare:.2f} s | ratio {sweep / bare:.2f}")
+    print(f"incremental (the Monday 09:00 peak): sweep {sweep:.2f} s | bare SQL {bare:.2f} s"
+          f" | ratio {sweep / bare:.2f}")
+    print(f"full (weekly, or after a rule change): sweep {sweep_full:.2f} s | bare SQL "
+          f"{bare_full:.2f} s | ratio {sweep_full / bare_full:.2f}")
     ok = sweep <= 10 and sweep / bare <= 2
-    print("targets (≤ 10 s, ratio ≤ 2):", "met" if ok else "NOT met")
+    print("targets for the incremental sweep (≤ 10 s, ratio ≤ 2):", "met" if ok else "NOT met")
     return 0
 
 
