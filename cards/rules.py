@@ -7,6 +7,7 @@ elapsed: no two reminders about one contract are ever the same text."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.event import Button, Card, Reply
@@ -19,10 +20,12 @@ RISK_TO_REP = ("【风险单】合同 {no}（{customer}）签约已超过 {hours
                "已标记为风险单。请尽快上传盖章页，上传后自动解除。{day}")
 RISK_TO_OTHERS = ("【风险单】{rep}的合同 {no}（{customer}）签约已超过 {hours} 小时仍未上传"
                   "盖章页，已标记为风险单。{day}")
-ZOMBIE_TO_REP = ("【僵尸客户】{customer} 已 {days} 天没有成交（最近一次下单 {last}），"
-                 "已标记为僵尸客户，请安排跟进。")
-ZOMBIE_TO_OTHERS = ("【僵尸客户】{rep}的客户 {customer} 已 {days} 天没有成交"
-                    "（最近一次下单 {last}）。")
+ZOMBIE_SUMMARY = "【僵尸客户】{count} 位客户已 {days} 天以上没有成交，已标记为僵尸客户，请安排跟进：\n{lines}"
+ZOMBIE_LINE = "· {customer}（{rep}，{days} 天，最近一次下单 {last}）"
+WAKEUP_SUMMARY = "【客户唤醒】{count} 位客户长期没有拜访、沟通或订单，已给负责的业务员派唤醒任务：\n{lines}"
+WAKEUP_LINE = "· {customer}（{grade}级，{rep}，{days} 天未互动）"
+SUMMARY_MORE = "\n……等共 {count} 位，详见客户列表"
+SUMMARY_LINES = 30
 WAKEUP_TITLE = "客户唤醒任务"
 WAKEUP_ACTION = "唤醒客户（{days}天未互动）"
 WAKEUP_DESCRIPTION = "{customer} 已 {days} 天没有拜访、沟通或订单，请联系客户；联系后点“标记完成”记录一次沟通。"
@@ -52,9 +55,30 @@ def risk_notice(*, no: str, customer: str, rep: str, hours: int, day: str,
     return Reply(text=template.format(no=no, customer=customer, rep=rep, hours=hours, day=day))
 
 
-def zombie_notice(*, customer: str, rep: str, days: int, last: str, to_owner: bool) -> Reply:
-    template = ZOMBIE_TO_REP if to_owner else ZOMBIE_TO_OTHERS
-    return Reply(text=template.format(customer=customer, rep=rep, days=days, last=last))
+def _lines(lines: Sequence[str]) -> str:
+    shown = "\n".join(lines[:SUMMARY_LINES])
+    if len(lines) > SUMMARY_LINES:
+        shown += SUMMARY_MORE.format(count=len(lines))
+    return shown
+
+
+def zombie_line(*, customer: str, rep: str, days: int, last: str) -> str:
+    return ZOMBIE_LINE.format(customer=customer, rep=rep, days=days, last=last)
+
+
+def zombie_summary(lines: Sequence[str], *, days: int) -> Reply:
+    """One sweep's new zombie customers for one person (the rep, the supervisor…)."""
+    return Reply(text=ZOMBIE_SUMMARY.format(count=len(lines), days=days, lines=_lines(lines)))
+
+
+def wakeup_line(task: Wakeup) -> str:
+    return WAKEUP_LINE.format(customer=task.customer_name, grade=task.grade or "未分",
+                              rep=task.owner_name, days=task.days)
+
+
+def wakeup_summary(lines: Sequence[str]) -> Reply:
+    """One sweep's new wake-up tasks of a team, for its supervisor (and others named)."""
+    return Reply(text=WAKEUP_SUMMARY.format(count=len(lines), lines=_lines(lines)))
 
 
 @dataclass(frozen=True)

@@ -289,19 +289,24 @@ class Outgoing:
     def __init__(self, code: str) -> None:
         self.code = code
         self.rows: list[dict[str, Any]] = []
+        self.now = utcnow()
 
     def add(self, rule: RuleConfig, person: Person, reply: Reply, *, subject_id: int,
-            subject_at: datetime, occurrence: date) -> None:
+            subject_at: datetime, occurrence: date, summary: bool = False) -> None:
         """``rule.channel``: wecom, dingtalk or both. A DingTalk recipient without a
         DingTalk account gets it in WeCom instead: a reminder nobody can read is worse
-        than one on the other app."""
-        base = f"rule:{self.code}:{subject_id}:{_epoch(subject_at)}:{occurrence.isoformat()}"
+        than one on the other app. ``summary``: one message about many occurrences, keyed
+        by the first of them (an occurrence fires in exactly one sweep, so the key is
+        still deterministic and unique)."""
+        kind = "summary:" if summary else ""
+        base = (f"rule:{self.code}:{kind}{subject_id}:{_epoch(subject_at)}:"
+                f"{occurrence.isoformat()}")
         targets: list[str] = []
         if rule.channel in ("dingtalk", "both") and person.dingtalk:
             targets.append("dingtalk")
         if rule.channel in ("wecom", "both") or not targets:
             targets.append("wecom")
-        now = utcnow()
+        now = self.now
         for target in targets:
             if target == "dingtalk":
                 channel, recipient = outbox.CHANNEL_DINGTALK_WORK, person.dingtalk
@@ -323,15 +328,15 @@ class Outgoing:
             # VALUES list would carry thousands of placeholders for the driver to parse,
             # and text arrays are escaped element by element.
             rows = [{"k": r["dedupe_key"], "c": r["channel"], "r": r["recipient"],
-                     "p": r["payload"], "t": r["created_at"].isoformat()} for r in self.rows]
+                     "p": r["payload"]} for r in self.rows]
             result = session.execute(text(
                 "INSERT INTO outbox_message (dedupe_key, channel, recipient, payload, status,"
                 " attempts, resend_check, next_attempt_at, created_at)"
-                " SELECT k, c, r, p, 'pending', 0, false, t, t"
+                " SELECT k, c, r, p, 'pending', 0, false, :t, :t"
                 " FROM json_to_recordset(CAST(:rows AS json))"
-                " AS u(k text, c text, r text, p json, t timestamptz)"
+                " AS u(k text, c text, r text, p json)"
                 " ON CONFLICT (dedupe_key) DO NOTHING RETURNING id"),
-                {"rows": json.dumps(rows, ensure_ascii=False)})
+                {"rows": json.dumps(rows, ensure_ascii=False), "t": self.now})
         else:
             result = session.execute(
                 _insert(session, OUTBOX).on_conflict_do_nothing(index_elements=["dedupe_key"])
@@ -516,10 +521,9 @@ def inactive_wakeups(session: Session, rule: RuleConfig, now: datetime, tz: tzin
                           "due_date": win.day, "status": fu.STATUS_OPEN,
                           "reminded_at": now, "done_at": None, "created_at": now})
     tasks = {int(cid): int(tid) for tid, cid in _insert_tasks(session, task_rows, win.day, now)}
-    from jobs.visits import customer_path
-    from web.links import wecom_oauth_url
-
+    link = _customer_link()
     out = Outgoing(rule.code)
+    others = _Summaries()
     for cid, at in fired:
         task_id = tasks.get(cid)
         if task_id is None:  # lost a race to another sweep's open task: it told them
@@ -531,11 +535,46 @@ def inactive_wakeups(session: Session, rule: RuleConfig, now: datetime, tz: tzin
                               days=days, last=_fmt_day(at, tz),
                               owner_name=rep.name if rep else owner,
                               card_task_id=f"wakeup{task_id}x{secrets.token_hex(6)}",
-                              url=wecom_oauth_url(customer_path(cid)))
+                              url=link(cid))
         for person in people.resolve(rule.recipients, rep=owner):
-            out.add(rule, person, cards.wakeup_card(values, to_owner=person.userid == owner),
-                    subject_id=cid, subject_at=at, occurrence=rules.ONCE)
+            if person.userid == owner:
+                out.add(rule, person, cards.wakeup_card(values, to_owner=True),
+                        subject_id=cid, subject_at=at, occurrence=rules.ONCE)
+            else:
+                others.add(person, cid, at, cards.wakeup_line(values))
+    others.queue(out, rule, cards.wakeup_summary)
     return out.write(session)
+
+
+class _Summaries:
+    """Per recipient other than the rep (supervisor, director…): the occurrences of one
+    sweep, sent as ONE message — a team's Monday morning is not 400 cards."""
+
+    def __init__(self) -> None:
+        self.by_person: dict[str, tuple[Person, list[tuple[int, datetime, str]]]] = {}
+
+    def add(self, person: Person, subject_id: int, subject_at: datetime, line: str) -> None:
+        self.by_person.setdefault(person.userid, (person, []))[1].append(
+            (subject_id, subject_at, line))
+
+    def queue(self, out: Outgoing, rule: RuleConfig,
+              build: Callable[[Sequence[str]], Reply]) -> None:
+        for person, items in self.by_person.values():
+            items.sort()
+            first_id, first_at, _ = items[0]
+            out.add(rule, person, build([line for _, _, line in items]), subject_id=first_id,
+                    subject_at=first_at, occurrence=rules.ONCE, summary=True)
+
+
+def _customer_link() -> Callable[[int], str]:
+    """The OAuth link to a customer's 360 page, built once per sweep: thousands of cards
+    differ only by the id (a digits-only placeholder survives the URL quoting)."""
+    from jobs.visits import customer_path
+    from web.links import wecom_oauth_url
+
+    placeholder = "9081726354"
+    template = wecom_oauth_url(customer_path(int(placeholder)))
+    return lambda customer_id: template.replace(placeholder, str(customer_id))
 
 
 def _insert_tasks(session: Session, rows: list[dict[str, Any]], day: date,
@@ -585,14 +624,17 @@ def zombies(session: Session, rule: RuleConfig, now: datetime, tz: tzinfo,
                                    .where(where)):
             info[row[0]] = row
     out = Outgoing(rule.code)
+    summaries = _Summaries()
     for cid, at in fired:
         _, name, owner = info[cid]
         rep = people.get(owner)
+        line = cards.zombie_line(customer=name, rep=rep.name if rep else owner,
+                                 days=(now - at).days, last=_fmt_day(at, tz))
+        # Everyone, the rep included, gets one list per sweep: a zombie is a notice, not
+        # a task with a button.
         for person in people.resolve(rule.recipients, rep=owner):
-            out.add(rule, person, cards.zombie_notice(
-                customer=name, rep=rep.name if rep else owner, days=(now - at).days,
-                last=_fmt_day(at, tz), to_owner=person.userid == owner),
-                subject_id=cid, subject_at=at, occurrence=rules.ONCE)
+            summaries.add(person, cid, at, line)
+    summaries.queue(out, rule, functools.partial(cards.zombie_summary, days=days))
     return out.write(session)
 
 

@@ -250,3 +250,18 @@ def test_a_grade_change_is_caught_by_the_weekly_full_sweep(org):
     assert run_rule(INACTIVE, at("2026-11-12 10:00")) == 0
     assert run_rule(INACTIVE, at("2026-11-17 10:00")) == 0
     assert run_rule(INACTIVE, at("2026-11-17 10:01")) == 2  # > 7 days since the full one
+
+
+def test_the_supervisor_gets_one_list_per_sweep_not_one_card_per_customer(org):
+    for name, owner in (("杭州精工机械", "zhangwei"), ("宁波海达贸易", "zhangwei"),
+                        ("温州华强电器", "lina")):
+        add_customer(name, owner, grade="A", last_interaction_at=at("2026-11-01 10:00"))
+    assert run_rule(INACTIVE, at("2026-11-16 10:00")) == 4  # 3 rep cards + 1 list
+    rows = outbox_rows(f"rule:{INACTIVE}:")
+    assert sorted(r.recipient for r in rows) == ["lina", "wangfang", "zhangwei", "zhangwei"]
+    (summary,) = [r for r in rows if r.recipient == "wangfang"]
+    text = content(summary)
+    assert "3 位客户" in text
+    for name in ("杭州精工机械", "宁波海达贸易", "温州华强电器"):
+        assert name in text
+    assert ":summary:" in summary.dedupe_key
