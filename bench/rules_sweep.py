@@ -75,10 +75,10 @@ def generate(conn: Any, customers: int, contracts: int, reps: int) -> None:
           FROM generate_series(0, 4) i
         UNION ALL
         SELECT 'sup' || i, '主管' || i, 'supervisor', 'dir' || (i % 5), '区域' || (i % 5), true,
-               :now, false, 'ding-sup' || i FROM generate_series(0, :teams - 1) i
+               :now, false, 'ding-sup' || i FROM generate_series(0, CAST(:teams AS integer) - 1) i
         UNION ALL
         SELECT 'rep' || i, '业务员' || i, 'rep', 'sup' || (i % :teams), '区域' || (i % 5), true,
-               :now, false, NULL FROM generate_series(0, :reps - 1) i
+               :now, false, NULL FROM generate_series(0, CAST(:reps AS integer) - 1) i
         UNION ALL
         SELECT 'fin' || i, '财务' || i, 'finance', NULL, NULL, true, :now, i = 0, 'ding-fin' || i
           FROM generate_series(0, 2) i"""), {**p, "teams": teams, "reps": reps})
@@ -93,7 +93,7 @@ def generate(conn: Any, customers: int, contracts: int, reps: int) -> None:
                    :now - interval '500 days', :now,
                    :now - random() * interval '120 days',
                    CASE WHEN i % 5 < 3 THEN :now - random() * interval '400 days' END
-              FROM generate_series(:start, :end) i"""),
+              FROM generate_series(CAST(:start AS integer), CAST(:end AS integer)) i"""),
                      {**p, "reps": reps, "start": start, "end": end})
         log(f"customers {end:,}/{customers:,}")
     conn.execute(text("""
@@ -108,7 +108,7 @@ def generate(conn: Any, customers: int, contracts: int, reps: int) -> None:
                0, 'import', s, s
           FROM (SELECT i, 1 + (i * 7919) % :customers AS cid,
                        :now - random() * interval '365 days' AS s
-                  FROM generate_series(1, :contracts) i) g"""),
+                  FROM generate_series(1, CAST(:contracts AS integer)) i) g"""),
                  {**p, "reps": reps, "customers": customers, "contracts": contracts})
     log(f"contracts {contracts:,}")
     # What Friday's (and earlier) sweeps left behind.
@@ -241,16 +241,26 @@ BARE: list[tuple[str, str]] = [
                  format('唤醒客户（%s天未互动）', extract(day from :now - f.subject_at)),
                  DATE '{DAY}', 'open', :now, :now
             FROM fired f JOIN customer c ON c.id = f.subject_id
-          ON CONFLICT DO NOTHING RETURNING id, customer_id)
+          ON CONFLICT DO NOTHING RETURNING id, customer_id),
+        lines AS (
+          SELECT f.subject_id, f.subject_at, k.id AS task_id, c.name, r.wecom_userid AS rep,
+                 r.name AS rep_name, r.supervisor_userid AS sup,
+                 extract(day from :now - f.subject_at) AS days
+            FROM fired f JOIN tasks k ON k.customer_id = f.subject_id
+            JOIN customer c ON c.id = f.subject_id
+            JOIN app_user r ON r.wecom_userid = c.owner)
         INSERT INTO outbox_message ({OUTBOX_COLUMNS})
-        SELECT {_key('customer_inactive', ONCE)}, 'wecom_app', t.userid,
-               {_text("format('%s 已 %s 天没有拜访、沟通或订单，请联系客户 [任务 %s]', c.name, extract(day from :now - f.subject_at), k.id)")},
+        SELECT 'rule:customer_inactive:' || l.subject_id || ':'
+                 || extract(epoch from l.subject_at)::bigint || ':' || '{ONCE}' || ':wecom:'
+                 || l.rep, 'wecom_app', l.rep,
+               {_text("format('%s 已 %s 天没有拜访、沟通或订单，请联系客户 [任务 %s]', l.name, l.days, l.task_id)")},
                'pending', 0, false, :now, :now
-          FROM fired f JOIN tasks k ON k.customer_id = f.subject_id
-          JOIN customer c ON c.id = f.subject_id
-          JOIN app_user r ON r.wecom_userid = c.owner
-          CROSS JOIN LATERAL (VALUES (r.wecom_userid), (r.supervisor_userid)) t(userid)
-         WHERE t.userid IS NOT NULL
+          FROM lines l
+        UNION ALL
+        SELECT 'rule:customer_inactive:summary:' || min(l.subject_id) || ':' || l.sup, 'wecom_app',
+               l.sup, {_text("format('【客户唤醒】%s 位客户长期没有拜访、沟通或订单：%s%s', count(*), chr(10), string_agg(format('· %s（%s，%s 天未互动）', l.name, l.rep_name, l.days), chr(10) ORDER BY l.subject_id))")},
+               'pending', 0, false, :now, :now
+          FROM lines l WHERE l.sup IS NOT NULL GROUP BY l.sup
         ON CONFLICT (dedupe_key) DO NOTHING"""),
     ("customer_zombie", f"""
         WITH fired AS (
@@ -263,13 +273,15 @@ BARE: list[tuple[str, str]] = [
                  AND x.occurrence = DATE '{ONCE}')
           ON CONFLICT DO NOTHING RETURNING subject_id, subject_at)
         INSERT INTO outbox_message ({OUTBOX_COLUMNS})
-        SELECT {_key('customer_zombie', ONCE)}, 'wecom_app', t.userid,
-               {_text("format('【僵尸客户】%s的客户 %s 已 %s 天没有成交（最近一次下单 %s）。', r.name, c.name, extract(day from :now - f.subject_at), (f.subject_at AT TIME ZONE 'Asia/Shanghai')::date)")},
+        SELECT 'rule:customer_zombie:summary:' || min(f.subject_id) || ':' || t.userid,
+               'wecom_app', t.userid,
+               {_text("format('【僵尸客户】%s 位客户已 90 天以上没有成交：%s%s', count(*), chr(10), string_agg(format('· %s（%s，%s 天，最近一次下单 %s）', c.name, r.name, extract(day from :now - f.subject_at), (f.subject_at AT TIME ZONE 'Asia/Shanghai')::date), chr(10) ORDER BY f.subject_id))")},
                'pending', 0, false, :now, :now
           FROM fired f JOIN customer c ON c.id = f.subject_id
           JOIN app_user r ON r.wecom_userid = c.owner
           CROSS JOIN LATERAL (VALUES (r.wecom_userid), (r.supervisor_userid)) t(userid)
          WHERE t.userid IS NOT NULL
+         GROUP BY t.userid
         ON CONFLICT (dedupe_key) DO NOTHING"""),
     ("supervisor_digest", f"""
         WITH fired AS (
