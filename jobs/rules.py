@@ -20,6 +20,13 @@ while the scheduler was down is therefore found and fired once when it comes bac
 72 h review reminder repeats: one occurrence per working day (``occurrence`` = the day)
 until the contract leaves ``signed``.
 
+Volume: the rep gets one message per occurrence (the wake-up card carries its task's
+button); supervisors and other recipients get ONE list per sweep and rule (keyed by the
+first occurrence in it), and zombie notices are lists for everyone. The customer-wide
+rules look only at deadlines since their previous sweep (``rule_sweep`` marks, minus a
+day's margin) and at every customer weekly and after a rule change — see
+docs/BENCHMARKS.md for what that buys at a million customers.
+
 Every sweep reads its rule row afresh (``models.rule.get_rule``), so a threshold changed
 on the admin page counts from the next sweep, without a restart."""
 
