@@ -84,9 +84,6 @@ log = logging.getLogger(__name__)
 FIRING = RuleFiring.__table__  # type: ignore[attr-defined]
 OUTBOX = outbox.OutboxMessage.__table__  # type: ignore[attr-defined]
 TASKS = fu.FollowUpTask.__table__  # type: ignore[attr-defined]
-# Above this many messages in one sweep, delivery is left to the outbox sweep (it picks up
-# due rows within a minute) instead of one RQ enqueue per row inside the sweep.
-ENQUEUE_LIMIT = 500
 CHUNK = 1000
 
 
@@ -349,24 +346,29 @@ class Outgoing:
                 _insert(session, OUTBOX).on_conflict_do_nothing(index_elements=["dedupe_key"])
                 .returning(OUTBOX.c.id), self.rows)
         ids = [int(i) for i in result.scalars().all()]
-        if ids and len(ids) <= ENQUEUE_LIMIT:
+        if ids:
             on_commit(session, functools.partial(_deliver, ids))
         return len(ids)
 
 
 def _deliver(ids: list[int]) -> None:
-    """Queue the delivery jobs in one Redis round trip (same job ids as
-    ``jobs.deliver.enqueue_delivery``, so a job queued twice is still one job)."""
+    """Queue the delivery jobs, a pipeline per thousand, on the LOWEST-priority queue:
+    workers take inbound events and chat replies first, so a Monday-morning batch of
+    thousands of notices never keeps a rep waiting for an answer. Same job ids as
+    ``jobs.deliver.enqueue_delivery``; the delivery claims its row, so a job the outbox
+    sweep queues again still sends once."""
     from redis.exceptions import RedisError
     from rq import Queue
 
     from jobs.deliver import deliver
-    from zhongshu.queues import QUEUE_OUTBOUND, get_queue
+    from zhongshu.queues import QUEUE_DEFAULT, get_queue
 
+    queue = get_queue(QUEUE_DEFAULT)
     try:
-        get_queue(QUEUE_OUTBOUND).enqueue_many([
-            Queue.prepare_data(deliver, (outbox_id,), job_id=f"outbox-{outbox_id}",
-                               failure_ttl=7 * 24 * 3600) for outbox_id in ids])
+        for chunk in _chunks(ids):
+            queue.enqueue_many([
+                Queue.prepare_data(deliver, (outbox_id,), job_id=f"outbox-{outbox_id}",
+                                   failure_ttl=7 * 24 * 3600) for outbox_id in chunk])
     except RedisError:
         # The outbox sweep re-queues due rows within a minute; nothing is lost.
         log.warning("could not queue %d rule messages; the outbox sweep will", len(ids))
