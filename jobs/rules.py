@@ -85,6 +85,8 @@ FIRING = RuleFiring.__table__  # type: ignore[attr-defined]
 OUTBOX = outbox.OutboxMessage.__table__  # type: ignore[attr-defined]
 TASKS = fu.FollowUpTask.__table__  # type: ignore[attr-defined]
 CHUNK = 1000
+# Above this many messages, one job creates the delivery jobs (see ``_deliver``).
+FAN_OUT_ABOVE = 200
 
 
 # -- the business calendar ---------------------------------------------------------------
@@ -358,20 +360,33 @@ def _deliver(ids: list[int]) -> None:
     ``jobs.deliver.enqueue_delivery``; the delivery claims its row, so a job the outbox
     sweep queues again still sends once."""
     from redis.exceptions import RedisError
+
+    from zhongshu.queues import QUEUE_DEFAULT, get_queue
+
+    try:
+        if len(ids) <= FAN_OUT_ABOVE:
+            fan_out(ids)
+        else:
+            # Thousands of jobs take seconds to create: a worker does it, not the sweep.
+            get_queue(QUEUE_DEFAULT).enqueue(fan_out, ids, job_id=f"rule-fan-out-{ids[0]}",
+                                             failure_ttl=7 * 24 * 3600)
+    except RedisError:
+        # The outbox sweep re-queues due rows within a minute; nothing is lost.
+        log.warning("could not queue %d rule messages; the outbox sweep will", len(ids))
+
+
+def fan_out(ids: list[int]) -> None:
+    """RQ job (and direct call): one delivery job per outbox row, a pipeline per thousand."""
     from rq import Queue
 
     from jobs.deliver import deliver
     from zhongshu.queues import QUEUE_DEFAULT, get_queue
 
     queue = get_queue(QUEUE_DEFAULT)
-    try:
-        for chunk in _chunks(ids):
-            queue.enqueue_many([
-                Queue.prepare_data(deliver, (outbox_id,), job_id=f"outbox-{outbox_id}",
-                                   failure_ttl=7 * 24 * 3600) for outbox_id in chunk])
-    except RedisError:
-        # The outbox sweep re-queues due rows within a minute; nothing is lost.
-        log.warning("could not queue %d rule messages; the outbox sweep will", len(ids))
+    for chunk in _chunks(ids):
+        queue.enqueue_many([
+            Queue.prepare_data(deliver, (outbox_id,), job_id=f"outbox-{outbox_id}",
+                               failure_ttl=7 * 24 * 3600) for outbox_id in chunk])
 
 
 # -- the rules ---------------------------------------------------------------------------

@@ -57,3 +57,17 @@ def test_rules_run_cli_enqueues_what_is_due_once(org):
     assert len(outbox_rows("rule:contract_review_72h:")) == 1
     bad = runner.invoke(main, ["rules", "run", "--at", "next thursday"])
     assert bad.exit_code == 2 and "not an ISO 8601 time" in bad.output
+
+
+def test_a_large_batch_is_fanned_out_by_a_worker_and_delivered(org, run_jobs, emulator):
+    from unittest import mock
+
+    add_customer("杭州精工机械", "zhangwei", grade="A",
+                 last_interaction_at=at("2026-11-01 10:00"))
+    add_customer("宁波海达贸易", "zhangwei", grade="A",
+                 last_interaction_at=at("2026-11-01 10:00"))
+    with mock.patch("jobs.rules.FAN_OUT_ABOVE", 1):
+        assert run_rule(rules.INACTIVE, at("2026-11-16 10:00")) == 3
+    run_jobs()
+    assert len(_messages(emulator, "wecom", "zhangwei")) == 2
+    assert len(_messages(emulator, "wecom", "wangfang")) == 1
