@@ -1,23 +1,27 @@
 """The 标记完成 button of a follow-up reminder card (``followup.done:<task id>``, built by
 jobs/followups.py). Only the task's owner may mark it done; anyone else is refused and
-nothing changes. Done is final: a second tap just says so."""
+nothing changes. Done is final: a second tap just says so. Completing a wake-up task (the inactivity rule's)
+also logs a communication record, so the customer is no longer inactive."""
 
 from __future__ import annotations
 
 from sqlmodel import Session, select
 
 from bot.event import Event, Reply
+from cards import rules as rule_cards
 from cards import texts as card_texts
 from cards import visit as cards
 from handlers import router
 from models import followup as fu
 from models import user as users
 from models.base import utcnow
+from models.communication import record_communication
 
 TASK_NOT_FOUND = "找不到这条跟进任务"
 NOT_YOUR_TASK = "只有该跟进任务的负责人可以标记完成"
 ALREADY_DONE = "这条跟进任务已完成"
 MARKED_DONE = "已完成跟进：{action}"
+WAKEUP_CHANNEL = "phone"
 
 
 def _task_id(key: str) -> int | None:
@@ -41,5 +45,12 @@ def mark_done(event: Event, session: Session) -> Reply | list[Reply]:
     task.status = fu.STATUS_DONE
     task.done_at = utcnow()
     session.add(task)
+    if task.kind == fu.KIND_WAKEUP:
+        # Done on a wake-up card means "I contacted them": that is an interaction, logged
+        # as a communication record, which clears the customer's inactivity.
+        record_communication(session, customer_id=task.customer_id, user_id=task.owner,
+                             channel=WAKEUP_CHANNEL,
+                             summary=rule_cards.WAKEUP_LOGGED.format(action=task.action),
+                             at=task.done_at)
     return [Reply(update_button=card_texts.FOLLOWUP_DONE),
             Reply(text=MARKED_DONE.format(action=task.action))]

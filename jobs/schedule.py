@@ -19,6 +19,7 @@ from bot.intake import enqueue_inbox
 from jobs.deliver import enqueue_delivery
 from jobs.followups import sweep_followup_reminders
 from jobs.plans import sweep_plan_notices
+from jobs.rules import sweep_rules
 from jobs.stores import sweep_store_alerts
 from models import inbox, outbox
 from models.base import utcnow
@@ -80,6 +81,9 @@ SCHEDULE: tuple[Periodic, ...] = (
     # after two flagged weeks; outbox keys store-alert:{store}:{week}:{user} make re-runs
     # no-ops, hourly is soon enough for a weekly finding.
     Periodic("store-alert-sweep", timedelta(hours=1), sweep_store_alerts),
+    # Message-center rules (C7): review reminders, risk contracts, wake-up tasks, zombies,
+    # the supervisors' digest; the rule_firing ledger makes every re-run a no-op.
+    Periodic("rules-sweep", timedelta(seconds=60), sweep_rules),
 )
 
 

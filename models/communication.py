@@ -1,7 +1,7 @@
 """Communication records (沟通记录): who talked to a customer, when, how, and about what.
 
 Recording one moves the customer's ``last_interaction_at`` forward, which the 30-day
-wake-up rule reads."""
+wake-up rule reads; visits and orders move it through ``touch_interaction`` too."""
 
 from __future__ import annotations
 
@@ -36,13 +36,19 @@ def record_communication(session: Session, *, customer_id: int, user_id: str, ch
                         summary=summary, at=at or utcnow())
     session.add(row)
     session.flush()
-    # Only ever forward: back-filling an old record must not make a customer look stale.
+    touch_interaction(session, customer_id=customer_id, at=row.at)
+    return row
+
+
+def touch_interaction(session: Session, *, customer_id: int, at: datetime) -> None:
+    """Move the customer's ``last_interaction_at`` to ``at`` — a visit, a communication
+    record or an order. Only ever forward: back-filling an old record must not make a
+    customer look stale."""
     session.exec(  # type: ignore[call-overload]
         update(Customer)
         .where(Customer.id == customer_id,  # type: ignore[arg-type]
                or_(Customer.last_interaction_at.is_(None),  # type: ignore[union-attr]
-                   Customer.last_interaction_at < row.at))  # type: ignore[operator,arg-type]
-        .values(last_interaction_at=row.at)
+                   Customer.last_interaction_at < at))  # type: ignore[operator,arg-type]
+        .values(last_interaction_at=at)
         .execution_options(synchronize_session=False)
     )
-    return row

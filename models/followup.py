@@ -1,7 +1,9 @@
 """Follow-up tasks (C4): a visit's next action with a date becomes one task for the rep,
 reminded on the due date and again when it is overdue.
 
-One task per visit (``visit_id`` unique), created by ``jobs.visits.process_visit`` so a
+Wake-up tasks (``kind="wakeup"``, no visit) are made by the inactivity rule
+(jobs/rules.py); they share the table so they show in the rep's open tasks and are done
+with the same 标记完成 button. One task per visit (``visit_id`` unique), created by ``jobs.visits.process_visit`` so a
 re-run never duplicates it. Reminders are tracked by their outbox dedupe keys
 (``followup:{id}:due`` / ``followup:{id}:overdue``); ``reminded_at`` records when the
 first reminder was queued, for people reading the table."""
@@ -11,7 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, tzinfo
 
 import chinese_calendar  # type: ignore[import-untyped]
-from sqlalchemy import Column, ForeignKey, Integer
+from sqlalchemy import Column, ForeignKey, Index, Integer, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -22,12 +24,24 @@ STATUS_DONE = "done"
 REMIND_TIME = time(9, 0)
 
 
+KIND_FOLLOWUP = "followup"  # a visit's next action (visit_id set)
+KIND_WAKEUP = "wakeup"  # the inactivity rule's "wake this customer up" (no visit)
+KINDS = (KIND_FOLLOWUP, KIND_WAKEUP)
+
+
 class FollowUpTask(SQLModel, table=True):
     __tablename__ = "followup_task"
+    __table_args__ = (
+        # At most one open wake-up task per customer, whatever races the sweep loses.
+        Index("uq_followup_task_open_wakeup", "customer_id", unique=True,
+              sqlite_where=text("kind = 'wakeup' AND status = 'open'"),
+              postgresql_where=text("kind = 'wakeup' AND status = 'open'")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    visit_id: int = Field(sa_column=Column(Integer, ForeignKey("visit.id", ondelete="CASCADE"),
-                                           nullable=False, unique=True))
+    visit_id: int | None = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("visit.id", ondelete="CASCADE"), nullable=True, unique=True))
+    kind: str = Field(default=KIND_FOLLOWUP, max_length=16)
     customer_id: int = Field(foreign_key="customer.id", index=True)
     owner: str = Field(max_length=64, index=True)  # the rep's WeCom userid
     action: str = Field(max_length=64)
@@ -86,7 +100,22 @@ def ensure_for_visit(session: Session, *, visit_id: int, customer_id: int, owner
 
 
 def open_due_by(session: Session, day: date) -> list[FollowUpTask]:
-    """Open tasks whose due date is on or before ``day`` (reminder candidates)."""
+    """Open follow-up tasks whose due date is on or before ``day`` (reminder candidates;
+    wake-up tasks are announced by their own rule, not reminded again here)."""
     return list(session.exec(select(FollowUpTask).where(
-        col(FollowUpTask.status) == STATUS_OPEN, col(FollowUpTask.due_date) <= day)
+        col(FollowUpTask.status) == STATUS_OPEN, col(FollowUpTask.due_date) <= day,
+        col(FollowUpTask.kind) == KIND_FOLLOWUP)
         .order_by(col(FollowUpTask.id))))
+
+
+def open_for(session: Session, owner: str) -> list[FollowUpTask]:
+    """The rep's open tasks of every kind, soonest first (their to-do list)."""
+    return list(session.exec(select(FollowUpTask).where(
+        col(FollowUpTask.owner) == owner, col(FollowUpTask.status) == STATUS_OPEN)
+        .order_by(col(FollowUpTask.due_date), col(FollowUpTask.id))))
+
+
+def open_wakeup(session: Session, customer_id: int) -> FollowUpTask | None:
+    return session.exec(select(FollowUpTask).where(
+        col(FollowUpTask.customer_id) == customer_id, col(FollowUpTask.kind) == KIND_WAKEUP,
+        col(FollowUpTask.status) == STATUS_OPEN)).first()

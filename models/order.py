@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, func, update
+from sqlalchemy import Column, ForeignKey, Index, Integer, func, or_, update
 from sqlmodel import Field, Session, SQLModel, select
 
 from models.base import utcnow
@@ -89,5 +89,15 @@ def refresh_last_order_at(session: Session, customer_ids: Iterable[int]) -> None
             update(Customer)
             .where(Customer.id.in_(ids[start:start + 1000]))  # type: ignore[union-attr]
             .values(last_order_at=latest)
+            .execution_options(synchronize_session=False)
+        )
+        # An order is an interaction too (the wake-up rule): move it forward only.
+        session.exec(  # type: ignore[call-overload]
+            update(Customer)
+            .where(Customer.id.in_(ids[start:start + 1000]),  # type: ignore[union-attr]
+                   Customer.last_order_at.is_not(None),  # type: ignore[union-attr]
+                   or_(Customer.last_interaction_at.is_(None),  # type: ignore[union-attr]
+                       Customer.last_interaction_at < Customer.last_order_at))  # type: ignore[operator,arg-type]
+            .values(last_interaction_at=Customer.last_order_at)
             .execution_options(synchronize_session=False)
         )

@@ -110,12 +110,12 @@ def first_workday_after(day: date) -> date:
     return nxt
 
 
-def notice_at(week: date, tz: tzinfo) -> datetime:
+def notice_at(week: date, tz: tzinfo, notice_time: time = NOTICE_TIME) -> datetime:
     """When the supervisor's morning-meeting notice about ``week`` goes out: 08:30 on the
     first working day after the lock's Friday (a make-up Saturday counts; a holiday
     Monday pushes it to the next working day)."""
     friday = lock_at(week, tz).date()
-    return datetime.combine(first_workday_after(friday), NOTICE_TIME, tz)
+    return datetime.combine(first_workday_after(friday), notice_time, tz)
 
 
 def week_bounds(week: date, tz: tzinfo) -> tuple[datetime, datetime]:
@@ -282,13 +282,15 @@ def notice_queued(session: Session, dedupe_key: str) -> bool:
                         .where(OutboxMessage.dedupe_key == dedupe_key)).first() is not None
 
 
-def due_notice_weeks(now: datetime, tz: tzinfo) -> list[date]:
+def due_notice_weeks(now: datetime, tz: tzinfo,
+                     notice_time: time = NOTICE_TIME) -> list[date]:
     """The planned weeks whose notice is due at ``now`` and still worth sending (until
-    the planned week ends): this week's and next week's."""
+    the planned week ends): this week's and next week's. ``notice_time`` is the
+    plan_deadline rule's ``schedule.time``."""
     this = current_week(now, tz)
     weeks = []
     for week in (this, this + timedelta(days=7)):
-        if notice_at(week, tz) <= now < week_bounds(week, tz)[1]:
+        if notice_at(week, tz, notice_time) <= now < week_bounds(week, tz)[1]:
             weeks.append(week)
     return weeks
 

@@ -22,7 +22,7 @@ from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from models.base import utcnow
-from models.rule import Rule
+from models.rule import Rule, update_rule
 
 AREA_FIELD = "field"
 AREA_RULE = "rule"
@@ -136,15 +136,12 @@ def rule_by_code(session: Session, code: str) -> Rule | None:
 
 def set_rule_enabled(session: Session, code: str, enabled: bool, *, actor: str,
                      batch: str | None = None) -> bool:
-    """Switch a rule on or off by code (audited). A missing code changes nothing."""
+    """Switch a rule on or off by code (audited by ``update_rule``). A missing code
+    changes nothing."""
     rule = rule_by_code(session, code)
     if rule is None or rule.enabled == enabled:
         return False
-    rule.enabled, rule.updated_at, rule.updated_by = enabled, utcnow(), actor
-    session.add(rule)
-    session.flush()
-    record_change(session, actor=actor, area=AREA_RULE, key=code,
-                  before={"enabled": not enabled}, after={"enabled": enabled}, batch=batch)
+    update_rule(session, code=code, changes={"enabled": enabled}, actor=actor, batch=batch)
     return True
 
 
@@ -172,27 +169,19 @@ def _restore_config(session: Session, change: ConfigChange, actor: str, batch: s
     set_value(session, change.key, change.before, actor=actor, batch=batch)
 
 
-RULE_COLUMNS = ("enabled", "name", "threshold", "schedule", "recipients", "channel")
+RULE_COLUMNS = ("enabled", "threshold", "schedule", "recipients", "channel")
 
 
 @restorer(AREA_RULE)
 def _restore_rule(session: Session, change: ConfigChange, actor: str, batch: str) -> None:
     """Put back whatever columns of the rule the change recorded (the preset logs
-    ``enabled``; the rule admin page may log thresholds, schedules, recipients too)."""
+    ``enabled``; the rule admin page thresholds, schedules, recipients, channel), through
+    ``update_rule`` so the undo is validated, logged and re-sweeps like any edit."""
     rule = rule_by_code(session, change.key)
     before = {k: v for k, v in (change.before or {}).items() if k in RULE_COLUMNS}
     if rule is None or not before:
         return
-    now = {k: getattr(rule, k) for k in before}
-    if now == before:
-        return
-    for key, value in before.items():
-        setattr(rule, key, value)
-    rule.updated_at, rule.updated_by = utcnow(), actor
-    session.add(rule)
-    session.flush()
-    record_change(session, actor=actor, area=AREA_RULE, key=change.key, before=now,
-                  after=before, batch=batch)
+    update_rule(session, code=change.key, changes=before, actor=actor, batch=batch)
 
 
 @restorer(AREA_PRESET)

@@ -33,6 +33,9 @@ class User(SQLModel, table=True):
     supervisor_userid: str | None = Field(default=None, max_length=64, index=True)
     region: str | None = Field(default=None, max_length=32)
     active: bool = True
+    # Finance lead (财务负责人): gets the contract-review reminders addressed to
+    # "finance_lead"; when nobody is marked, every active finance user does.
+    finance_lead: bool = False
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -297,6 +297,9 @@ def submit(session: Session, *, user: User, customer_id: int, grade: str | None,
         device_coord=device.coord if device else None)
     session.add(visit)
     session.flush()
+    from models.communication import touch_interaction  # a visit is an interaction (C7)
+
+    touch_interaction(session, customer_id=customer_id, at=visit.at)
     return visit
 
 

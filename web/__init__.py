@@ -11,6 +11,7 @@
 | ``stores`` | ``/h5/stores`` store figures and traffic heatmaps, ``/h5/stores/compare``, ``/h5/stores/upload``, ``/h5/stores/<id>/report`` daily report, ``/h5/promotions`` execution check-ins, ``/h5/members`` trajectories; ``POST /stores/traffic`` signed people-counter feed (C12) |
 | ``admin_fields`` | ``/admin/fields``, ``/admin/presets``, ``/admin/changes`` (C8) |
 | ``board`` | ``/h5/board`` the small-team follow-up board (C8) |
+| ``admin_rules`` | ``/admin/rules`` message-center rules (C7) |
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(stores_page.api_bp)  # signed by HMAC, not by cookie + CSRF
     from web import admin_fields, board  # custom fields, presets, change log, board (C8)
     blueprints += [admin_fields.bp, board.bp]
+    from web import admin_rules  # message-center rules (C7)
+    blueprints.append(admin_rules.bp)
     for bp in blueprints:
         app.register_blueprint(bp)
     auth.init_app(app, blueprints)

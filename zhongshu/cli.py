@@ -281,5 +281,34 @@ def demo(port: int, emulator_port: int, no_browser_hint: bool) -> None:
     sys.exit(run_demo(port=port, emulator_port=emulator_port))
 
 
+@main.group()
+def rules() -> None:
+    """Message-center rules (C7)."""
+
+
+@rules.command("run")
+@click.option("--at", "at", default=None,
+              help="ISO 8601 moment to run the rules as of (default: now); naive = business time")
+def rules_run(at: str | None) -> None:
+    """Run every rule as of that moment and queue what is due (exactly once)."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from jobs.rules import run_all
+    from zhongshu.settings import get_settings
+
+    if at is None:
+        now = datetime.now(UTC)
+    else:
+        try:
+            now = datetime.fromisoformat(at)
+        except ValueError:
+            raise click.BadParameter(f"not an ISO 8601 time: {at}", param_hint="--at") from None
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=ZoneInfo(get_settings().timezone))
+    for code, count in run_all(now.astimezone(UTC)).items():
+        click.echo(f"{code}\t{count}")
+
+
 if __name__ == "__main__":
     main()

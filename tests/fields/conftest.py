@@ -31,10 +31,18 @@ def org() -> None:
 
 @pytest.fixture()
 def rules() -> None:
-    """The six rule rows, all off (as a team starts before choosing a preset)."""
+    """The six rule rows as the migration seeds them, all off (as a team starts before
+    choosing a preset)."""
+    from models.rule import DEFAULTS
+
     with session_scope() as session:
         for code, name in RULE_CODES.items():
-            session.add(Rule(code=code, name=name, enabled=False))
+            default = DEFAULTS[code]
+            session.add(Rule(code=code, name=name, enabled=False,
+                             threshold=dict(default["threshold"]),
+                             schedule=dict(default["schedule"]),
+                             recipients=list(default["recipients"]),
+                             channel=default["channel"]))
 
 
 @pytest.fixture()

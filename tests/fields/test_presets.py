@@ -80,21 +80,28 @@ def test_missing_rule_rows_are_skipped(session: Session, org: None) -> None:
     assert rule_states() == {}
 
 
-def test_record_change_hook_for_the_rule_admin_page(session: Session, org: None,
-                                                    rules: None) -> None:
-    """Another config page logs its change with record_change; undo puts it back."""
-    rule = tc.rule_by_code(session, "customer_inactive")
-    before = {"threshold": dict(rule.threshold), "enabled": rule.enabled}
-    rule.threshold, rule.enabled = {"A": 15, "B": 30}, True
-    session.add(rule)
-    change = tc.record_change(session, actor="admin", area="rule", key="customer_inactive",
-                              before=before, after={"threshold": rule.threshold,
-                                                    "enabled": True})
+def test_rule_edits_are_logged_and_undone(session: Session, org: None, rules: None) -> None:
+    """The rule admin page changes rules through update_rule, which logs every change;
+    undo puts the previous values back (itself logged)."""
+    from models.rule import update_rule
+
+    update_rule(session, code="customer_inactive", changes={"enabled": True}, actor="admin")
     session.commit()
+    rule = tc.rule_by_code(session, "customer_inactive")
+    assert rule is not None
+    before = dict(rule.threshold)
+    update_rule(session, code="customer_inactive", changes={"threshold": {"A": 10}},
+                actor="admin")
+    session.commit()
+    change = tc.history(session, limit=1)[0]
+    assert (change.area, change.key, change.actor) == ("rule", "customer_inactive", "admin")
+    assert change.before == {"threshold": before}
+    assert change.after["threshold"]["A"] == 10
     tc.undo(session, change.id, actor="wangfang")
     session.commit()
     session.refresh(rule)
-    assert (rule.threshold, rule.enabled) == ({}, False)
+    assert (rule.threshold, rule.enabled) == (before, True)
+    assert tc.history(session, limit=1)[0].actor == "wangfang"
     other = tc.record_change(session, actor="admin", area="dashboard", key="x", before=1,
                              after=2)
     with pytest.raises(tc.UndoRefused) as refused:
