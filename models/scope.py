@@ -99,3 +99,23 @@ def get_customer_for(session: Session, user: User, customer_id: int, *,
 def get_order_for(session: Session, user: User, order_id: int) -> SalesOrder | None:
     return session.exec(scope_orders(select(SalesOrder).where(SalesOrder.id == order_id),
                                      user)).first()
+
+
+def owner_region_filter(user: User, owner: Any, region: Any) -> ColumnElement[bool]:
+    """``customer_filter`` over any table that carries a customer's owner and region
+    (the dashboard roll-ups), so aggregated figures follow the same rule as the rows.
+    Finance and admin get nothing here: the dashboard is not theirs (see web.dashboard)."""
+    if not user.active:
+        return false()
+    me = user.wecom_userid
+    if user.role == "supervisor":
+        team = select(User.wecom_userid).where(User.supervisor_userid == me)
+        return or_(owner == me, owner.in_(team))  # type: ignore[no-any-return]
+    if user.role == "director":
+        if user.region is None:
+            return true()
+        region_users = select(User.wecom_userid).where(User.region == user.region)
+        return or_(region == user.region, owner.in_(region_users))  # type: ignore[no-any-return]
+    if user.role == "rep":
+        return owner == me  # type: ignore[no-any-return]
+    return false()

@@ -1,0 +1,352 @@
+"""The sales health metrics (C9) for what a user may see, per team, rep and week.
+
+Definitions (each is a ratio of sums, so a team's figure is never an average of rates):
+
+| metric | numerator / denominator | source |
+|---|---|---|
+| visit coverage | planned customers with a countable visit that week / plan items | dash_week |
+| process compliance | visits with record, need and next action filled / visits | dash_week |
+| fake-visit rate | evaluated visits with a flag / evaluated visits | dash_week |
+| lead conversion cycle | median days from customer creation to first order, over the customers whose first order fell in the period | dash_customer |
+| collection rate | payments booked (paid_on) this month on receivable contracts / what was receivable this month: the amount of every contract in a receivable status (approved, partly_collected, collected) reviewed before the month's end, less what was paid on it before the month began | contract, payment (live) |
+| zombie ratio | customers created ≥ 90 days ago with no order in the last 90 days / customers created ≥ 90 days ago | customer (live) |
+| approval time | mean days from signed_at to reviewed_at, contracts reviewed in the period | contract (live) |
+| forecast accuracy | per month: F = forecasts expected that month, A = payments that month on the forecast contracts; accuracy = max(0, 1 − abs(A − F) / F) | collection_forecast, payment (live) |
+
+Scope: ``models.scope`` — the roll-ups through ``owner_region_filter``, contracts and
+customers through ``customer_filter``. A team is a supervisor and the reps reporting to
+it; ``team``/``rep`` arguments only narrow the user's scope, never widen it."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, true
+from sqlmodel import Session, col, select
+
+from models import scope
+from models.contract import RECEIVABLE_STATUSES, CollectionForecast, Contract, Payment
+from models.customer import Customer
+from models.dashboard import DashCustomer, DashWeek
+from models.plan import week_of
+from models.user import User
+
+TREND_WEEKS = 12
+ZOMBIE_DAYS = 90
+DASHBOARD_ROLES = ("supervisor", "director")
+WEEK_SUMS = ("visits", "complete_visits", "evaluated_visits", "flagged_visits", "planned",
+             "covered", "orders", "order_amount", "repeat_orders", "repeat_amount",
+             "ordering_customers", "repeat_customers", "new_customers")
+
+
+def ratio(num: float | Decimal, den: float | Decimal) -> float | None:
+    return float(num) / float(den) if den else None
+
+
+@dataclass(frozen=True)
+class WeekSums:
+    week: date | None
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values.get(name, 0)
+
+    @property
+    def coverage(self) -> float | None:
+        return ratio(self["covered"], self["planned"])
+
+    @property
+    def compliance(self) -> float | None:
+        return ratio(self["complete_visits"], self["visits"])
+
+    @property
+    def fake_rate(self) -> float | None:
+        return ratio(self["flagged_visits"], self["evaluated_visits"])
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the figures are about: the user's scope, optionally one team or one rep."""
+
+    user: User
+    team: str | None = None
+    rep: str | None = None
+
+    def week_filter(self) -> ColumnElement[bool]:
+        clause = scope.owner_region_filter(self.user, DashWeek.owner, DashWeek.region)
+        return and_(clause, self._narrow(DashWeek.owner))
+
+    def customer_filter(self) -> ColumnElement[bool]:
+        clause = scope.owner_region_filter(self.user, DashCustomer.owner, DashCustomer.region)
+        return and_(clause, self._narrow(DashCustomer.owner))
+
+    def live_customer_filter(self) -> ColumnElement[bool]:
+        return and_(scope.customer_filter(self.user), self._narrow(Customer.owner))
+
+    def _narrow(self, owner: Any) -> ColumnElement[bool]:
+        if self.rep is not None:
+            return owner == self.rep  # type: ignore[no-any-return]
+        if self.team is not None:
+            team = select(User.wecom_userid).where(User.supervisor_userid == self.team)
+            return or_(owner == self.team, owner.in_(team))  # type: ignore[no-any-return]
+        return true()
+
+
+def may_view(user: User) -> bool:
+    """Directors and supervisors. Finance is refused on purpose: its money views are the
+    receivables/aging pages of C6, and a half dashboard would mislead."""
+    return user.active and user.role in DASHBOARD_ROLES
+
+
+def teams(session: Session, user: User) -> list[User]:
+    """The supervisors whose team the user may look at."""
+    if not may_view(user):
+        return []
+    if user.role == "supervisor":
+        return [user]
+    stmt = select(User).where(User.role == "supervisor", User.active == True)
+    if user.region is not None:
+        stmt = stmt.where(User.region == user.region)
+    return list(session.exec(stmt.order_by(col(User.name), col(User.wecom_userid))).all())
+
+
+def reps(session: Session, user: User, team: str | None = None) -> list[User]:
+    """The reps the user may look at (of one of its teams when ``team`` is given)."""
+    if not may_view(user):
+        return []
+    stmt = select(User).where(User.role == "rep", User.active == True)
+    if user.role == "supervisor":
+        stmt = stmt.where(User.supervisor_userid == user.wecom_userid)
+    elif user.region is not None:
+        stmt = stmt.where(User.region == user.region)
+    if team is not None:
+        stmt = stmt.where(User.supervisor_userid == team)
+    return list(session.exec(stmt.order_by(col(User.name), col(User.wecom_userid))).all())
+
+
+def selection(session: Session, user: User, *, team: str | None = None,
+              rep: str | None = None) -> Selection | None:
+    """The user's view narrowed to ``team``/``rep``; None when either is outside its scope
+    (the page answers 404, so nobody learns whether that team or rep exists)."""
+    if not may_view(user):
+        return None
+    if team is not None and team not in {t.wecom_userid for t in teams(session, user)}:
+        return None
+    if rep is not None and rep not in {r.wecom_userid for r in reps(session, user, team)}:
+        return None
+    return Selection(user, team, rep)
+
+
+def _sums(*names: str) -> list[Any]:
+    return [func.coalesce(func.sum(getattr(DashWeek, n)), 0).label(n) for n in names]
+
+
+def week_trend(session: Session, sel: Selection, last_week: date,
+               weeks: int = TREND_WEEKS, extra: ColumnElement[bool] | None = None
+               ) -> list[WeekSums]:
+    """One ``WeekSums`` per week, oldest first, ending with ``last_week`` (zeros included)."""
+    first = last_week - timedelta(weeks=weeks - 1)
+    stmt = (select(DashWeek.week, *_sums(*WEEK_SUMS))
+            .where(col(DashWeek.week) >= first, col(DashWeek.week) <= last_week,
+                   sel.week_filter(), extra if extra is not None else true())
+            .group_by(DashWeek.week))
+    found = {row[0]: dict(zip(WEEK_SUMS, row[1:], strict=True))
+             for row in session.exec(stmt)}  # type: ignore[call-overload]
+    return [WeekSums(first + timedelta(weeks=n), found.get(first + timedelta(weeks=n), {}))
+            for n in range(weeks)]
+
+
+def period_sums(session: Session, sel: Selection, first: date, last: date) -> WeekSums:
+    stmt = (select(*_sums(*WEEK_SUMS))
+            .where(col(DashWeek.week) >= first, col(DashWeek.week) <= last, sel.week_filter()))
+    row = session.exec(stmt).one()  # type: ignore[call-overload]
+    return WeekSums(None, dict(zip(WEEK_SUMS, row, strict=True)))
+
+
+def by_owner(session: Session, sel: Selection, week: date) -> dict[str, WeekSums]:
+    """The week's sums per customer owner (rep or supervisor)."""
+    stmt = (select(DashWeek.owner, *_sums(*WEEK_SUMS))
+            .where(DashWeek.week == week, sel.week_filter(), col(DashWeek.owner).is_not(None))
+            .group_by(DashWeek.owner))
+    return {row[0]: WeekSums(week, dict(zip(WEEK_SUMS, row[1:], strict=True)))
+            for row in session.exec(stmt)}  # type: ignore[call-overload]
+
+
+def add(a: WeekSums, b: WeekSums) -> WeekSums:
+    return WeekSums(a.week, {n: a[n] + b[n] for n in WEEK_SUMS})
+
+
+# -- the live, money and customer metrics -------------------------------------------------
+
+def bounds(first: date, last_inclusive: date, tz: tzinfo) -> tuple[datetime, datetime]:
+    start = datetime.combine(first, time(0), tz).astimezone(UTC)
+    end = datetime.combine(last_inclusive + timedelta(days=1), time(0), tz).astimezone(UTC)
+    return start, end
+
+
+def conversion_days(session: Session, sel: Selection, start: datetime,
+                    end: datetime) -> float | None:
+    """Median days from creation to first order, for customers first ordering in
+    [start, end)."""
+    rows = session.exec(select(DashCustomer.created_at, DashCustomer.first_order_at)
+                        .where(col(DashCustomer.first_order_at) >= start,
+                               col(DashCustomer.first_order_at) < end,
+                               sel.customer_filter())).all()
+    days = [max(0.0, (first - created).total_seconds() / 86400) for created, first in rows
+            if first is not None]
+    return round(statistics.median(days), 1) if days else None
+
+
+def month_of(day: date) -> tuple[date, date]:
+    first = day.replace(day=1)
+    nxt = (first + timedelta(days=32)).replace(day=1)
+    return first, nxt
+
+
+def _contracts_in_scope(sel: Selection) -> Any:
+    return select(Customer.id).where(sel.live_customer_filter())
+
+
+def collection_rate(session: Session, sel: Selection, month: date,
+                    tz: tzinfo) -> tuple[Decimal, Decimal, float | None]:
+    """(collected, receivable, rate) of the month containing ``month``."""
+    first, nxt = month_of(month)
+    _, month_end = bounds(first, nxt - timedelta(days=1), tz)
+    receivable_ids = (select(Contract.id)
+                      .where(col(Contract.status).in_(RECEIVABLE_STATUSES),
+                             col(Contract.reviewed_at) < month_end,
+                             col(Contract.customer_id).in_(_contracts_in_scope(sel))))
+    amount = session.exec(select(func.coalesce(func.sum(Contract.amount), 0))
+                          .where(col(Contract.id).in_(receivable_ids))).one()
+    paid_before = session.exec(select(func.coalesce(func.sum(Payment.amount), 0))
+                               .where(col(Payment.contract_id).in_(receivable_ids),
+                                      col(Payment.paid_on) < first)).one()
+    collected = session.exec(select(func.coalesce(func.sum(Payment.amount), 0))
+                             .where(col(Payment.contract_id).in_(receivable_ids),
+                                    col(Payment.paid_on) >= first,
+                                    col(Payment.paid_on) < nxt)).one()
+    receivable = Decimal(amount) - Decimal(paid_before)
+    return Decimal(collected), receivable, ratio(Decimal(collected), receivable)
+
+
+def zombie_ratio(session: Session, sel: Selection, now: datetime) -> tuple[int, int,
+                                                                           float | None]:
+    """(zombies, customers, ratio) — customers old enough to have ordered in 90 days."""
+    cutoff = now - timedelta(days=ZOMBIE_DAYS)
+    old = and_(sel.live_customer_filter(), col(Customer.created_at) <= cutoff)
+    total = session.exec(select(func.count()).select_from(Customer).where(old)).one()
+    zombies = session.exec(select(func.count()).select_from(Customer).where(
+        old, or_(col(Customer.last_order_at).is_(None),
+                 col(Customer.last_order_at) < cutoff))).one()
+    return int(zombies), int(total), ratio(zombies, total)
+
+
+def approval_days(session: Session, sel: Selection, start: datetime,
+                  end: datetime) -> float | None:
+    """Mean calendar days from signing to finance review, contracts reviewed in range."""
+    rows = session.exec(select(Contract.signed_at, Contract.reviewed_at).where(
+        col(Contract.reviewed_at) >= start, col(Contract.reviewed_at) < end,
+        col(Contract.signed_at).is_not(None),
+        col(Contract.customer_id).in_(_contracts_in_scope(sel)))).all()
+    days = [(r - s).total_seconds() / 86400 for s, r in rows if s and r]
+    return round(sum(days) / len(days), 2) if days else None
+
+
+def forecast_accuracy(session: Session, sel: Selection, month: date) -> tuple[
+        Decimal, Decimal, float | None]:
+    """(forecast, actual, accuracy) of the month containing ``month``."""
+    first, nxt = month_of(month)
+    in_month = and_(col(CollectionForecast.expected_on) >= first,
+                    col(CollectionForecast.expected_on) < nxt)
+    contracts = (select(Contract.id).where(
+        col(Contract.customer_id).in_(_contracts_in_scope(sel))))
+    forecast = Decimal(session.exec(select(func.coalesce(func.sum(CollectionForecast.amount), 0))
+                                    .where(in_month, col(CollectionForecast.contract_id)
+                                           .in_(contracts))).one())
+    forecast_contracts = (select(CollectionForecast.contract_id)
+                          .where(in_month, col(CollectionForecast.contract_id).in_(contracts)))
+    actual = Decimal(session.exec(select(func.coalesce(func.sum(Payment.amount), 0)).where(
+        col(Payment.contract_id).in_(forecast_contracts), col(Payment.paid_on) >= first,
+        col(Payment.paid_on) < nxt)).one())
+    if not forecast:
+        return forecast, actual, None
+    return forecast, actual, max(0.0, 1 - float(abs(actual - forecast) / forecast))
+
+
+# -- the whole dashboard ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Health:
+    week: date
+    sums: WeekSums
+    conversion_days: float | None
+    collected: Decimal
+    receivable: Decimal
+    collection_rate: float | None
+    zombies: int
+    customers: int
+    zombie_ratio: float | None
+    approval_days: float | None
+    forecast: Decimal
+    actual: Decimal
+    forecast_accuracy: float | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"week": self.week.isoformat(), "coverage": self.sums.coverage,
+                "compliance": self.sums.compliance, "fake_rate": self.sums.fake_rate,
+                "conversion_days": self.conversion_days,
+                "collection_rate": self.collection_rate, "collected": str(self.collected),
+                "receivable": str(self.receivable), "zombie_ratio": self.zombie_ratio,
+                "zombies": self.zombies, "customers": self.customers,
+                "approval_days": self.approval_days,
+                "forecast_accuracy": self.forecast_accuracy,
+                "visits": self.sums["visits"], "planned": self.sums["planned"],
+                "covered": self.sums["covered"],
+                "complete_visits": self.sums["complete_visits"]}
+
+
+def health(session: Session, sel: Selection, week: date, *, now: datetime,
+           tz: tzinfo) -> Health:
+    """Every metric for ``week`` (weekly ones) and its month (money ones); the conversion
+    cycle and approval time over the trend window ending with the week."""
+    week = week_of(week)
+    sums = period_sums(session, sel, week, week)
+    start, end = bounds(week - timedelta(weeks=TREND_WEEKS - 1), week + timedelta(days=6), tz)
+    collected, receivable, rate = collection_rate(session, sel, week, tz)
+    zombies, customers, zratio = zombie_ratio(session, sel, now)
+    forecast, actual, accuracy = forecast_accuracy(session, sel, week)
+    return Health(week=week, sums=sums, conversion_days=conversion_days(session, sel, start, end),
+                  collected=collected, receivable=receivable, collection_rate=rate,
+                  zombies=zombies, customers=customers, zombie_ratio=zratio,
+                  approval_days=approval_days(session, sel, start, end), forecast=forecast,
+                  actual=actual, forecast_accuracy=accuracy)
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str
+    name: str
+    sums: WeekSums
+
+
+def breakdown(session: Session, sel: Selection, week: date) -> tuple[list[Row], list[Row]]:
+    """(per team, per rep) rows for the week, inside the selection."""
+    owners = by_owner(session, sel, week)
+    empty = WeekSums(week, {})
+    rep_rows = [Row(r.wecom_userid, r.name, owners.get(r.wecom_userid, empty))
+                for r in reps(session, sel.user, sel.team)
+                if sel.rep is None or r.wecom_userid == sel.rep]
+    team_rows = []
+    if sel.rep is None:
+        for sup in teams(session, sel.user):
+            if sel.team is not None and sup.wecom_userid != sel.team:
+                continue
+            total = owners.get(sup.wecom_userid, empty)
+            for r in reps(session, sel.user, sup.wecom_userid):
+                total = add(total, owners.get(r.wecom_userid, empty))
+            team_rows.append(Row(sup.wecom_userid, sup.name, total))
+    return team_rows, rep_rows
