@@ -25,6 +25,8 @@ def init_app(app: Flask) -> None:
     blueprints = [static_bp, register.bp, customers.bp, admin_import.bp, checkin.bp]
     from web import plans as plans_page  # visit plans (C5)
     blueprints.append(plans_page.bp)
+    from web import dashboard  # sales health dashboard and drill-down (C9, C10)
+    blueprints.append(dashboard.bp)
     for bp in blueprints:
         app.register_blueprint(bp)
     auth.init_app(app, blueprints)
