@@ -6,6 +6,15 @@ from bot.router import Router
 router = Router()
 
 # Registration happens at import; the order only matters for readability.
-from handlers import checkin, customers, followups, general, media, plans, presence  # noqa: F401
+from handlers import (  # noqa: F401
+    checkin,
+    customers,
+    dashboard,
+    followups,
+    general,
+    media,
+    plans,
+    presence,
+)
 
 __all__ = ["router"]

@@ -102,7 +102,7 @@ def _selection(db: Session, user: User) -> metrics.Selection | None:
                              rep=request.args.get("rep") or None)
 
 
-def _freshness(db: Session) -> str:
+def freshness(db: Session) -> str:
     at = rollup.refreshed_at(db)
     if at is None:
         return NEVER_REFRESHED
@@ -151,7 +151,7 @@ def dashboard_data(db: Session, sel: metrics.Selection, week: date,
                  for r in rep_rows],
         "coach": [{"team": c.team_name, "name": c.name, "visits": c.visits,
                    "rate": c.rate_text} for c in coach],
-        "freshness": _freshness(db),
+        "freshness": freshness(db),
     }
 
 
@@ -341,7 +341,7 @@ def drill_page(user: User) -> Any:
         view = drill_view(db, sel, week, *args) if sel and args else None
         if view is None:
             return _not_found(user)
-        fresh = _freshness(db)
+        fresh = freshness(db)
     return render_template("h5/drill.html", user=user, P=PAGE, view=view,
                            data=view.as_json(), freshness=fresh)
 

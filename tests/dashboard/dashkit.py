@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from analytics import rollup
 from models import user as users
-from models.contract import Contract, CollectionForecast, Payment
+from models.contract import CollectionForecast, Contract, Payment
 from models.customer import Customer, name_key
 from models.order import Line, add_order
 from models.plan import VisitPlan, VisitPlanItem

@@ -11,8 +11,8 @@ from dashkit import NOW, WEEK, build
 from openpyxl import load_workbook
 from PIL import Image
 
-from web.dashboard import chart_path
 from web.auth import SESSION_CSRF, SESSION_USER
+from web.dashboard import chart_path
 
 
 @pytest.fixture()
