@@ -15,7 +15,9 @@ from datetime import datetime, timedelta
 
 from sqlmodel import select
 
+from analytics.rollup import REFRESH_EVERY as ROLLUP_EVERY
 from bot.intake import enqueue_inbox
+from jobs.dashboard import sweep_coaching, sweep_dashboard_rollup
 from jobs.deliver import enqueue_delivery
 from jobs.followups import sweep_followup_reminders
 from jobs.plans import sweep_plan_notices
@@ -75,6 +77,10 @@ SCHEDULE: tuple[Periodic, ...] = (
     # Follow-up reminders: 09:00 on the due (working) day, overdue one working day later;
     # outbox keys followup:{id}:due / :overdue make re-runs no-ops.
     Periodic("followup-reminder-sweep", timedelta(seconds=60), sweep_followup_reminders),
+    # Dashboard roll-ups (C9/C10): the recent weeks rebuilt; the page shows their age.
+    Periodic("dashboard-rollup-sweep", ROLLUP_EVERY, sweep_dashboard_rollup),
+    # Monday 09:00 (first working day) coaching card; key coaching:{supervisor}:{week}.
+    Periodic("coaching-sweep", timedelta(seconds=60), sweep_coaching),
 )
 
 
