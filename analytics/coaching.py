@@ -20,7 +20,7 @@ from openpyxl.styles import Font
 from PIL import Image, ImageDraw, ImageFont
 from sqlmodel import Session
 
-from analytics.metrics import Selection, by_owner, reps, teams
+from analytics.metrics import Selection, WeekSums, by_owner, reps, teams
 from models.plan import is_workday
 from models.user import User
 
@@ -51,12 +51,19 @@ class CoachLine:
         return f"{self.rate:.0%}" if self.rate is not None else NO_VISITS
 
 
-def team_lines(session: Session, sel: Selection, supervisor: User, week: date) -> list[
-        CoachLine]:
-    """Every rep of the supervisor's team with the week's compliance, ranked."""
-    owners = by_owner(session, sel, week)
+def team_lines(session: Session, sel: Selection, supervisor: User, week: date,
+               owners: dict[str, WeekSums] | None = None,
+               members: list[User] | None = None) -> list[CoachLine]:
+    """Every rep of the supervisor's team with the week's compliance, ranked (``owners``,
+    ``members``: the week's ``by_owner`` sums and the visible reps, when the caller
+    already has them)."""
+    owners = by_owner(session, sel, week) if owners is None else owners
+    if members is None:
+        members = reps(session, sel.user, supervisor.wecom_userid)
     lines = []
-    for rep in reps(session, sel.user, supervisor.wecom_userid):
+    for rep in members:
+        if rep.supervisor_userid != supervisor.wecom_userid:
+            continue
         sums = owners.get(rep.wecom_userid)
         lines.append(CoachLine(supervisor.wecom_userid, supervisor.name, rep.wecom_userid,
                                rep.name, int(sums["visits"]) if sums else 0,
@@ -72,10 +79,12 @@ def lowest(lines: list[CoachLine]) -> list[CoachLine]:
 def coaching_list(session: Session, sel: Selection, week: date) -> list[CoachLine]:
     """The 3 lowest of every team the selection covers (the export)."""
     found: list[CoachLine] = []
+    owners = by_owner(session, sel, week)
+    members = reps(session, sel.user, sel.team)
     for supervisor in teams(session, sel.user):
         if sel.team is not None and supervisor.wecom_userid != sel.team:
             continue
-        found.extend(lowest(team_lines(session, sel, supervisor, week)))
+        found.extend(lowest(team_lines(session, sel, supervisor, week, owners, members)))
     return found
 
 

@@ -337,16 +337,17 @@ def breakdown(session: Session, sel: Selection, week: date) -> tuple[list[Row], 
     """(per team, per rep) rows for the week, inside the selection."""
     owners = by_owner(session, sel, week)
     empty = WeekSums(week, {})
+    all_reps = reps(session, sel.user, sel.team)
     rep_rows = [Row(r.wecom_userid, r.name, owners.get(r.wecom_userid, empty))
-                for r in reps(session, sel.user, sel.team)
-                if sel.rep is None or r.wecom_userid == sel.rep]
+                for r in all_reps if sel.rep is None or r.wecom_userid == sel.rep]
     team_rows = []
     if sel.rep is None:
         for sup in teams(session, sel.user):
             if sel.team is not None and sup.wecom_userid != sel.team:
                 continue
             total = owners.get(sup.wecom_userid, empty)
-            for r in reps(session, sel.user, sup.wecom_userid):
-                total = add(total, owners.get(r.wecom_userid, empty))
+            for r in all_reps:
+                if r.supervisor_userid == sup.wecom_userid:
+                    total = add(total, owners.get(r.wecom_userid, empty))
             team_rows.append(Row(sup.wecom_userid, sup.name, total))
     return team_rows, rep_rows

@@ -135,10 +135,7 @@ def dashboard_data(db: Session, sel: metrics.Selection, week: date,
     trend = metrics.week_trend(db, sel, week)
     team_rows, rep_rows = metrics.breakdown(db, sel, week)
     base = {"week": week.isoformat()}
-    coach = []
-    for sup in metrics.teams(db, sel.user):
-        if sel.team in (None, sup.wecom_userid) and sel.rep is None:
-            coach.extend(coaching.lowest(coaching.team_lines(db, sel, sup, week)))
+    coach = coaching.coaching_list(db, sel, week) if sel.rep is None else []
     return {
         "week": week.isoformat(), "tiles": tiles(h), "health": h.as_json(),
         "trend": {"weeks": [w.week.isoformat() for w in trend if w.week],

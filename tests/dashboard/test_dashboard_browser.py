@@ -149,7 +149,7 @@ def test_supervisor_cannot_reach_another_team(emulator, live_service) -> None:
     ids = build()
     problems: list[str] = []
     with sync_playwright() as p:
-        browser, context, page = _browser(p, problems)
+        browser, _context, page = _browser(p, problems)
         _open(page, emulator, "wangfang", "/h5/drill")
         expect(page).to_have_url(f"{live_service}/h5/drill")
         expect(page.locator("#drill-table")).to_contain_text("华东")
