@@ -21,7 +21,6 @@ from sqlmodel import Session, col, select
 
 from analytics.metrics import Selection, approval_days, bounds, period_sums, ratio
 from models.contract import RETURNED, CollectionForecast, Contract, Payment
-from models.customer import Customer
 from models.plan import week_of
 
 REVIEW_SLA = timedelta(hours=72)
@@ -37,14 +36,10 @@ class Period:
     forecast_accuracy: float | None
 
 
-def _scoped_contracts(sel: Selection) -> object:
-    return col(Contract.customer_id).in_(select(Customer.id).where(sel.live_customer_filter()))
-
-
 def period(session: Session, sel: Selection, first: date, last: date, tz: tzinfo) -> Period:
     sums = period_sums(session, sel, week_of(first), week_of(last))
     start, end = bounds(first, last, tz)
-    scoped = _scoped_contracts(sel)
+    scoped = sel.customer_ids(Contract.customer_id)
     signed = session.exec(select(func.count()).select_from(Contract).where(
         scoped, col(Contract.signed_at) >= start, col(Contract.signed_at) < end)).one()
     signed_rows = session.exec(select(Contract.status, Contract.risk_at, Contract.signed_at,

@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, true
+from sqlalchemy import ColumnElement, and_, case, func, or_, true
 from sqlmodel import Session, col, select
 
 from models import scope
@@ -86,6 +86,19 @@ class Selection:
 
     def live_customer_filter(self) -> ColumnElement[bool]:
         return and_(scope.customer_filter(self.user), self._narrow(Customer.owner))
+
+    @property
+    def sees_all(self) -> bool:
+        """A company-wide director with no narrowing: every customer is in scope."""
+        return (self.user.active and self.user.role == "director" and self.user.region is None
+                and self.team is None and self.rep is None)
+
+    def customer_ids(self, column: Any) -> ColumnElement[bool]:
+        """``column`` (a customer id) is in scope — a constant TRUE when everything is, so
+        company-wide money figures don't drag 100k customer ids through a subquery."""
+        if self.sees_all:
+            return true()
+        return column.in_(select(Customer.id).where(self.live_customer_filter()))  # type: ignore[no-any-return]
 
     def _narrow(self, owner: Any) -> ColumnElement[bool]:
         if self.rep is not None:
@@ -207,10 +220,6 @@ def month_of(day: date) -> tuple[date, date]:
     return first, nxt
 
 
-def _contracts_in_scope(sel: Selection) -> Any:
-    return select(Customer.id).where(sel.live_customer_filter())
-
-
 def collection_rate(session: Session, sel: Selection, month: date,
                     tz: tzinfo) -> tuple[Decimal, Decimal, float | None]:
     """(collected, receivable, rate) of the month containing ``month``."""
@@ -219,16 +228,14 @@ def collection_rate(session: Session, sel: Selection, month: date,
     receivable_ids = (select(Contract.id)
                       .where(col(Contract.status).in_(RECEIVABLE_STATUSES),
                              col(Contract.reviewed_at) < month_end,
-                             col(Contract.customer_id).in_(_contracts_in_scope(sel))))
+                             sel.customer_ids(Contract.customer_id)))
     amount = session.exec(select(func.coalesce(func.sum(Contract.amount), 0))
                           .where(col(Contract.id).in_(receivable_ids))).one()
-    paid_before = session.exec(select(func.coalesce(func.sum(Payment.amount), 0))
-                               .where(col(Payment.contract_id).in_(receivable_ids),
-                                      col(Payment.paid_on) < first)).one()
-    collected = session.exec(select(func.coalesce(func.sum(Payment.amount), 0))
-                             .where(col(Payment.contract_id).in_(receivable_ids),
-                                    col(Payment.paid_on) >= first,
-                                    col(Payment.paid_on) < nxt)).one()
+    before = case((col(Payment.paid_on) < first, Payment.amount), else_=0)
+    during = case((col(Payment.paid_on) >= first, Payment.amount), else_=0)
+    paid_before, collected = session.exec(
+        select(func.coalesce(func.sum(before), 0), func.coalesce(func.sum(during), 0))
+        .where(col(Payment.contract_id).in_(receivable_ids), col(Payment.paid_on) < nxt)).one()
     receivable = Decimal(amount) - Decimal(paid_before)
     return Decimal(collected), receivable, ratio(Decimal(collected), receivable)
 
@@ -237,11 +244,11 @@ def zombie_ratio(session: Session, sel: Selection, now: datetime) -> tuple[int, 
                                                                            float | None]:
     """(zombies, customers, ratio) — customers old enough to have ordered in 90 days."""
     cutoff = now - timedelta(days=ZOMBIE_DAYS)
-    old = and_(sel.live_customer_filter(), col(Customer.created_at) <= cutoff)
-    total = session.exec(select(func.count()).select_from(Customer).where(old)).one()
-    zombies = session.exec(select(func.count()).select_from(Customer).where(
-        old, or_(col(Customer.last_order_at).is_(None),
-                 col(Customer.last_order_at) < cutoff))).one()
+    zombie = or_(col(Customer.last_order_at).is_(None), col(Customer.last_order_at) < cutoff)
+    total, zombies = session.exec(
+        select(func.count(), func.coalesce(func.sum(case((zombie, 1), else_=0)), 0))
+        .select_from(Customer)
+        .where(sel.live_customer_filter(), col(Customer.created_at) <= cutoff)).one()
     return int(zombies), int(total), ratio(zombies, total)
 
 
@@ -251,7 +258,7 @@ def approval_days(session: Session, sel: Selection, start: datetime,
     rows = session.exec(select(Contract.signed_at, Contract.reviewed_at).where(
         col(Contract.reviewed_at) >= start, col(Contract.reviewed_at) < end,
         col(Contract.signed_at).is_not(None),
-        col(Contract.customer_id).in_(_contracts_in_scope(sel)))).all()
+        sel.customer_ids(Contract.customer_id))).all()
     days = [(r - s).total_seconds() / 86400 for s, r in rows if s and r]
     return round(sum(days) / len(days), 2) if days else None
 
@@ -262,13 +269,13 @@ def forecast_accuracy(session: Session, sel: Selection, month: date) -> tuple[
     first, nxt = month_of(month)
     in_month = and_(col(CollectionForecast.expected_on) >= first,
                     col(CollectionForecast.expected_on) < nxt)
-    contracts = (select(Contract.id).where(
-        col(Contract.customer_id).in_(_contracts_in_scope(sel))))
+    scoped: Any = true()
+    if not sel.sees_all:
+        scoped = col(CollectionForecast.contract_id).in_(
+            select(Contract.id).where(sel.customer_ids(Contract.customer_id)))
     forecast = Decimal(session.exec(select(func.coalesce(func.sum(CollectionForecast.amount), 0))
-                                    .where(in_month, col(CollectionForecast.contract_id)
-                                           .in_(contracts))).one())
-    forecast_contracts = (select(CollectionForecast.contract_id)
-                          .where(in_month, col(CollectionForecast.contract_id).in_(contracts)))
+                                    .where(in_month, scoped)).one())
+    forecast_contracts = select(CollectionForecast.contract_id).where(in_month, scoped)
     actual = Decimal(session.exec(select(func.coalesce(func.sum(Payment.amount), 0)).where(
         col(Payment.contract_id).in_(forecast_contracts), col(Payment.paid_on) >= first,
         col(Payment.paid_on) < nxt)).one())
