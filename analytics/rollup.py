@@ -13,6 +13,7 @@ only at their own customers, so the customer's owner is the visiting rep."""
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -59,6 +60,17 @@ def _rows() -> dict[Key, dict[str, Any]]:
     return defaultdict(lambda: dict.fromkeys(COUNTS, 0))
 
 
+@functools.lru_cache(maxsize=65536)
+def _complete(grade: str | None, pains: tuple[str, ...], question: str | None,
+              action: str | None, has_photo: bool) -> bool:
+    """``models.plan.visit_is_complete`` on a visit's plain values (no ORM object per row;
+    cached, since many visits share their answers)."""
+    probe = Visit(rep="", customer_id=0, at=datetime.now(UTC), grade=grade,
+                  pain_points=list(pains), question=question, next_action=action,
+                  photo_path="x" if has_photo else None)
+    return visit_is_complete(probe)
+
+
 def _visits(session: Session, start: datetime, tz: tzinfo, rows: dict[Key, dict[str, Any]],
             progress: Callable[[str], None] | None) -> None:
     stmt = (select(Visit.at, Visit.grade, Visit.pain_points, Visit.question,
@@ -67,14 +79,12 @@ def _visits(session: Session, start: datetime, tz: tzinfo, rows: dict[Key, dict[
             .join(Customer, col(Customer.id) == col(Visit.customer_id))
             .where(col(Visit.at) >= start)
             .execution_options(yield_per=20000))
-    probe = Visit(rep="", customer_id=0, at=start)
     for done, (at, grade, pains, question, action, photo, photo_error, compliant, owner, region,
          cgrade) in enumerate(session.exec(stmt), 1):  # type: ignore[call-overload]
-        probe.grade, probe.pain_points, probe.question = grade, pains, question
-        probe.next_action, probe.photo_path, probe.photo_error = action, photo, photo_error
         row = rows[(week_of(at.astimezone(tz).date()), owner, region, cgrade)]
         row["visits"] += 1
-        row["complete_visits"] += visit_is_complete(probe)
+        row["complete_visits"] += _complete(grade, tuple(pains or ()), question, action,
+                                            bool(photo or photo_error))
         if compliant is not None:
             row["evaluated_visits"] += 1
             row["flagged_visits"] += not compliant
