@@ -1,9 +1,12 @@
 """Refreshing the dashboard roll-ups (``models.dashboard``).
 
-``refresh(session, now=…)`` rebuilds the last ``RECENT_WEEKS`` weeks of ``dash_week`` and
-all of ``dash_customer``; the scheduler runs it every ``REFRESH_EVERY`` (so the page is at
-most that old, and says so), ``zhongshu dashboard refresh --all`` rebuilds every week
-(after an import of history). Rebuilding a week is a DELETE + INSERT of its rows in one
+``refresh(session, now=…)`` rebuilds this week and last of ``dash_week`` (what check-ins,
+orders and plans change) and the ``dash_customer`` rows of customers with an order in
+those weeks or changed since the last refresh; the scheduler queues it every
+``REFRESH_EVERY`` (so the page is at most that old, and says so). ``refresh(…,
+all_weeks=True)`` rebuilds everything; the scheduler queues it every ``FULL_EVERY`` (it
+catches back-dated or deleted rows), and ``zhongshu dashboard refresh --all`` runs it by
+hand after importing history. Rebuilding a week is a DELETE + INSERT of its rows in one
 transaction, so readers never see a half-built week.
 
 Visit completeness is ``models.plan.visit_is_complete`` itself, evaluated in Python over
@@ -20,7 +23,19 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, and_, case, cast, delete, distinct, exists, func, insert, literal
+from sqlalchemy import (
+    Date,
+    and_,
+    case,
+    cast,
+    delete,
+    distinct,
+    exists,
+    func,
+    insert,
+    literal,
+    union,
+)
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -30,8 +45,10 @@ from models.order import SalesOrder
 from models.plan import VisitPlan, VisitPlanItem, visit_is_complete, week_bounds, week_of
 from models.visit import Visit
 
-RECENT_WEEKS = 13  # the trend charts show 12 weeks; one more for "last week" comparisons
+RECENT_WEEKS = 2  # this week and last: what live check-ins and orders change
 REFRESH_EVERY = timedelta(minutes=5)
+FULL_EVERY = timedelta(hours=24)
+CHANGE_MARGIN = timedelta(minutes=10)  # overlap between incremental refreshes
 WEEK_STATE = "dash_week"
 CUSTOMER_STATE = "dash_customer"
 Key = tuple[date, str | None, str | None, str | None]
@@ -177,23 +194,46 @@ def refresh_weeks(session: Session, *, since: date, tz: tzinfo, now: datetime,
     return len(values)
 
 
-def refresh_customers(session: Session, *, now: datetime) -> int:
-    """Rebuild ``dash_customer`` (one set-based INSERT … SELECT)."""
-    session.exec(delete(DashCustomer))  # type: ignore[call-overload]
-    agg = (select(SalesOrder.customer_id.label("cid"), func.count().label("n"),  # type: ignore[attr-defined]
-                  func.sum(SalesOrder.amount).label("amount"),
-                  func.min(SalesOrder.ordered_at).label("first"),
-                  func.max(SalesOrder.ordered_at).label("last"))
-           .group_by(SalesOrder.customer_id).subquery())
+def refresh_customers(session: Session, *, now: datetime,
+                      ordered_since: datetime | None = None) -> int:
+    """Rebuild ``dash_customer`` (one set-based INSERT … SELECT): all of it, or with
+    ``ordered_since`` only the customers with an order since then or changed since the
+    last refresh."""
+    touched: Any = None
+    state = session.get(DashState, CUSTOMER_STATE)
+    if ordered_since is not None and state is not None:
+        changed_since = state.refreshed_at - CHANGE_MARGIN
+        touched = union(
+            select(SalesOrder.customer_id).where(col(SalesOrder.ordered_at) >= ordered_since),
+            select(Customer.id).where(col(Customer.updated_at) >= changed_since))
+        ids = [row[0] for row in session.execute(touched)]
+        for chunk in range(0, len(ids), 5000):
+            part = ids[chunk:chunk + 5000]
+            session.exec(delete(DashCustomer)  # type: ignore[call-overload]
+                         .where(col(DashCustomer.customer_id).in_(part)))
+            _insert_customers(session, part)
+    else:
+        session.exec(delete(DashCustomer))  # type: ignore[call-overload]
+        _insert_customers(session, None)
+    count = session.exec(select(func.count()).select_from(DashCustomer)).one()
+    _stamp(session, CUSTOMER_STATE, now, int(count))
+    return int(count)
+
+
+def _insert_customers(session: Session, ids: list[int] | None) -> None:
+    orders = select(SalesOrder.customer_id.label("cid"), func.count().label("n"),  # type: ignore[attr-defined]
+                    func.sum(SalesOrder.amount).label("amount"),
+                    func.min(SalesOrder.ordered_at).label("first"),
+                    func.max(SalesOrder.ordered_at).label("last"))
+    if ids is not None:
+        orders = orders.where(col(SalesOrder.customer_id).in_(ids))
+    agg = orders.group_by(SalesOrder.customer_id).subquery()
     source = (select(Customer.id, Customer.owner, Customer.region, Customer.grade,
                      Customer.created_at, agg.c.n, agg.c.amount, agg.c.first, agg.c.last)
               .join(agg, and_(agg.c.cid == Customer.id, literal(True))))
     session.execute(insert(DashCustomer).from_select(
         ["customer_id", "owner", "region", "grade", "created_at", "order_count",
          "order_amount", "first_order_at", "last_order_at"], source))
-    count = session.exec(select(func.count()).select_from(DashCustomer)).one()
-    _stamp(session, CUSTOMER_STATE, now, int(count))
-    return int(count)
 
 
 def refresh(session: Session, *, now: datetime, tz: tzinfo, all_weeks: bool = False,
@@ -204,10 +244,12 @@ def refresh(session: Session, *, now: datetime, tz: tzinfo, all_weeks: bool = Fa
         first_customer = session.exec(select(func.min(Customer.created_at))).one()
         candidates = [t for t in (first, first_order, first_customer) if t is not None]
         since = min(candidates).astimezone(tz).date() if candidates else now.date()
-    else:
-        since = now.astimezone(tz).date() - timedelta(weeks=RECENT_WEEKS - 1)
+        weeks = refresh_weeks(session, since=since, tz=tz, now=now, progress=progress)
+        return {"weeks": weeks, "customers": refresh_customers(session, now=now)}
+    since = week_of(now.astimezone(tz).date()) - timedelta(weeks=RECENT_WEEKS - 1)
     weeks = refresh_weeks(session, since=since, tz=tz, now=now, progress=progress)
-    customers = refresh_customers(session, now=now)
+    customers = refresh_customers(session, now=now,
+                                  ordered_since=week_bounds(since, tz)[0])
     return {"weeks": weeks, "customers": customers}
 
 

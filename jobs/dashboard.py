@@ -1,7 +1,9 @@
 """Dashboard sweeps (C9): keep the roll-ups fresh, and the Monday coaching card.
 
-``sweep_dashboard_rollup`` rebuilds the recent weeks of the roll-ups (the scheduler runs it
-every ``analytics.rollup.REFRESH_EVERY``; the page shows when it last ran).
+``sweep_dashboard_rollup`` and ``sweep_dashboard_rollup_full`` queue the roll-up refresh
+(recent weeks every ``analytics.rollup.REFRESH_EVERY``, everything every ``FULL_EVERY``) as
+an RQ job with a fixed id, so a slow rebuild never holds up the scheduler's other sweeps
+and never runs twice at once; the page shows when it last finished.
 
 ``sweep_coaching`` sends every supervisor, at 09:00 business time on the week's first
 Chinese working day (Monday, or the first working day after a holiday Monday), a card
@@ -16,27 +18,59 @@ from __future__ import annotations
 import functools
 from datetime import datetime, timedelta
 
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 from sqlmodel import select
 
 from analytics import coaching, metrics, rollup
 from bot.outbound import queue_wecom
 from cards import dashboard as cards
 from models import plan as plans
+from models.base import utcnow
 from models.user import User
 from web.dashboard import chart_path
 from web.links import page_url
 from zhongshu.db import on_commit, session_scope
+from zhongshu.queues import get_queue
 from zhongshu.settings import get_settings
+
+ROLLUP_JOB_RECENT = "dashboard-rollup-recent"
+ROLLUP_JOB_FULL = "dashboard-rollup-full"
+PENDING = (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED)
 
 
 def coaching_key(supervisor: str, week: object) -> str:
     return f"coaching:{supervisor}:{week}"
 
 
-def sweep_dashboard_rollup(now: datetime) -> dict[str, int]:
+def rebuild_rollups(all_weeks: bool) -> dict[str, int]:
+    """The RQ job: refresh the roll-ups as of now."""
     tz = plans.business_tz(get_settings().timezone)
     with session_scope() as session:
-        return rollup.refresh(session, now=now, tz=tz)
+        return rollup.refresh(session, now=utcnow(), tz=tz, all_weeks=all_weeks)
+
+
+def _queue_rollup(all_weeks: bool) -> dict[str, int]:
+    job_id = ROLLUP_JOB_FULL if all_weeks else ROLLUP_JOB_RECENT
+    queue = get_queue()
+    try:
+        job = Job.fetch(job_id, connection=queue.connection)
+        if job.get_status(refresh=True) in PENDING:
+            return {"queued": 0}
+        job.delete()
+    except NoSuchJobError:
+        pass
+    queue.enqueue(rebuild_rollups, all_weeks, job_id=job_id, job_timeout=3600,
+                  result_ttl=600, failure_ttl=24 * 3600)
+    return {"queued": 1}
+
+
+def sweep_dashboard_rollup(now: datetime) -> dict[str, int]:
+    return _queue_rollup(False)
+
+
+def sweep_dashboard_rollup_full(now: datetime) -> dict[str, int]:
+    return _queue_rollup(True)
 
 
 def sweep_coaching(now: datetime) -> dict[str, int]:

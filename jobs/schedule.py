@@ -15,9 +15,10 @@ from datetime import datetime, timedelta
 
 from sqlmodel import select
 
+from analytics.rollup import FULL_EVERY as ROLLUP_FULL_EVERY
 from analytics.rollup import REFRESH_EVERY as ROLLUP_EVERY
 from bot.intake import enqueue_inbox
-from jobs.dashboard import sweep_coaching, sweep_dashboard_rollup
+from jobs.dashboard import sweep_coaching, sweep_dashboard_rollup, sweep_dashboard_rollup_full
 from jobs.deliver import enqueue_delivery
 from jobs.followups import sweep_followup_reminders
 from jobs.plans import sweep_plan_notices
@@ -77,8 +78,9 @@ SCHEDULE: tuple[Periodic, ...] = (
     # Follow-up reminders: 09:00 on the due (working) day, overdue one working day later;
     # outbox keys followup:{id}:due / :overdue make re-runs no-ops.
     Periodic("followup-reminder-sweep", timedelta(seconds=60), sweep_followup_reminders),
-    # Dashboard roll-ups (C9/C10): the recent weeks rebuilt; the page shows their age.
+    # Dashboard roll-ups (C9/C10), queued as RQ jobs: recent weeks often, everything daily.
     Periodic("dashboard-rollup-sweep", ROLLUP_EVERY, sweep_dashboard_rollup),
+    Periodic("dashboard-rollup-full-sweep", ROLLUP_FULL_EVERY, sweep_dashboard_rollup_full),
     # Monday 09:00 (first working day) coaching card; key coaching:{supervisor}:{week}.
     Periodic("coaching-sweep", timedelta(seconds=60), sweep_coaching),
 )

@@ -132,7 +132,7 @@ def build() -> dict[str, int]:
         _contract(s, "HT-4", ids["c4"], "zhaolei", 6000, "collected", "2026-09-01 10:00",
                   "2026-09-02 10:00", [("2026-11-03", 6000)], [("2026-11-05", 4000)])
     with session_scope() as s:
-        rollup.refresh(s, now=NOW, tz=TZ)
+        rollup.refresh(s, now=NOW, tz=TZ, all_weeks=True)
     return ids
 
 

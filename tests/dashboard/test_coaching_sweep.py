@@ -57,3 +57,34 @@ def test_holiday_monday_waits_for_the_first_working_day() -> None:
     build()
     assert sweep_coaching(datetime(2026, 10, 5, 9, 30, tzinfo=TZ))["queued"] == 0
     assert sweep_coaching(datetime(2026, 10, 8, 9, 0, tzinfo=TZ))["queued"] == 2
+
+
+def test_rollup_sweeps_queue_one_job_each_and_refresh_incrementally(run_jobs) -> None:
+    from decimal import Decimal
+    from unittest import mock
+
+    from dashkit import NOW, WEEK, t, user
+
+    from analytics import metrics
+    from jobs.dashboard import sweep_dashboard_rollup, sweep_dashboard_rollup_full
+    from models.customer import Customer
+    from models.order import Line, add_order
+
+    ids = build()
+    with session_scope() as s:  # c6, a zombie, orders this week
+        add_order(s, order_no="SO-NEW", customer_id=ids["c6"], ordered_at=t("2026-11-20 09:00"),
+                  owner="lina", lines=[Line("N-1", Decimal(1), Decimal(250))])
+        assert s.get(Customer, ids["c6"]) is not None
+    assert sweep_dashboard_rollup(NOW) == {"queued": 1}
+    assert sweep_dashboard_rollup(NOW) == {"queued": 0}  # already waiting
+    assert sweep_dashboard_rollup_full(NOW) == {"queued": 1}
+    with mock.patch("jobs.dashboard.utcnow", return_value=NOW):
+        assert run_jobs() == 2
+    with session_scope() as s:
+        sel = metrics.selection(s, user("boss"))
+        assert sel is not None
+        week = metrics.period_sums(s, sel, WEEK, WEEK)
+        assert week["order_amount"] == Decimal(4250) and week["ordering_customers"] == 5
+        h = metrics.health(s, sel, WEEK, now=NOW, tz=TZ)
+        assert h.conversion_days == 132.0  # c2 16, c3 132, c6 292 days
+    assert sweep_dashboard_rollup(NOW) == {"queued": 1}  # the finished job is replaced
