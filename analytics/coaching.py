@@ -76,11 +76,13 @@ def lowest(lines: list[CoachLine]) -> list[CoachLine]:
     return lines[:COACH_COUNT]
 
 
-def coaching_list(session: Session, sel: Selection, week: date) -> list[CoachLine]:
+def coaching_list(session: Session, sel: Selection, week: date, *,
+                  owners: dict[str, WeekSums] | None = None,
+                  members: list[User] | None = None) -> list[CoachLine]:
     """The 3 lowest of every team the selection covers (the export)."""
     found: list[CoachLine] = []
-    owners = by_owner(session, sel, week)
-    members = reps(session, sel.user, sel.team)
+    owners = by_owner(session, sel, week) if owners is None else owners
+    members = reps(session, sel.user, sel.team) if members is None else members
     for supervisor in teams(session, sel.user):
         if sel.team is not None and supervisor.wecom_userid != sel.team:
             continue

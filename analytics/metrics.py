@@ -205,12 +205,17 @@ def conversion_days(session: Session, sel: Selection, start: datetime,
                     end: datetime) -> float | None:
     """Median days from creation to first order, for customers first ordering in
     [start, end)."""
-    rows = session.exec(select(DashCustomer.created_at, DashCustomer.first_order_at)
-                        .where(col(DashCustomer.first_order_at) >= start,
-                               col(DashCustomer.first_order_at) < end,
-                               sel.customer_filter())).all()
-    days = [max(0.0, (first - created).total_seconds() / 86400) for created, first in rows
-            if first is not None]
+    where = (col(DashCustomer.first_order_at) >= start, col(DashCustomer.first_order_at) < end,
+             sel.customer_filter())
+    if session.get_bind().dialect.name == "postgresql":
+        seconds = func.extract("epoch", DashCustomer.first_order_at - DashCustomer.created_at)
+        median = session.exec(select(func.percentile_cont(0.5).within_group(
+            func.greatest(seconds, 0))).where(*where)).one()
+        return None if median is None else round(float(median) / 86400, 1)
+    # SQLite: the day differences as plain floats (julianday), the median in Python.
+    diff = func.julianday(DashCustomer.first_order_at) - func.julianday(DashCustomer.created_at)
+    days = [max(0.0, float(d)) for d in session.exec(select(diff).where(*where)).all()
+            if d is not None]
     return round(statistics.median(days), 1) if days else None
 
 
@@ -340,21 +345,33 @@ class Row:
     sums: WeekSums
 
 
-def breakdown(session: Session, sel: Selection, week: date) -> tuple[list[Row], list[Row]]:
-    """(per team, per rep) rows for the week, inside the selection."""
-    owners = by_owner(session, sel, week)
+def breakdown(session: Session, sel: Selection, week: date, *,
+              owners: dict[str, WeekSums] | None = None,
+              all_reps: list[User] | None = None) -> tuple[list[Row], list[Row]]:
+    """(per team, per rep) rows for the week, inside the selection. Reps are listed when
+    the view is one team (a supervisor's, or narrowed to one); a company or a region is
+    listed by team, and a click on a team lists its reps."""
+    owners = by_owner(session, sel, week) if owners is None else owners
+    all_reps = reps(session, sel.user, sel.team) if all_reps is None else all_reps
     empty = WeekSums(week, {})
-    all_reps = reps(session, sel.user, sel.team)
+    one_team = sel.team is not None or sel.rep is not None or sel.user.role == "supervisor"
     rep_rows = [Row(r.wecom_userid, r.name, owners.get(r.wecom_userid, empty))
-                for r in all_reps if sel.rep is None or r.wecom_userid == sel.rep]
-    team_rows = []
+                for r in all_reps if one_team and (sel.rep is None or r.wecom_userid == sel.rep)]
+    team_rows: list[Row] = []
     if sel.rep is None:
+        totals: dict[str, dict[str, Any]] = {}
+        for r in all_reps:
+            sums = owners.get(r.wecom_userid)
+            if sums is None or r.supervisor_userid is None:
+                continue
+            total = totals.setdefault(r.supervisor_userid, dict.fromkeys(WEEK_SUMS, 0))
+            for name in WEEK_SUMS:
+                total[name] += sums[name]
         for sup in teams(session, sel.user):
             if sel.team is not None and sup.wecom_userid != sel.team:
                 continue
-            total = owners.get(sup.wecom_userid, empty)
-            for r in all_reps:
-                if r.supervisor_userid == sup.wecom_userid:
-                    total = add(total, owners.get(r.wecom_userid, empty))
-            team_rows.append(Row(sup.wecom_userid, sup.name, total))
+            own = owners.get(sup.wecom_userid, empty)
+            team = totals.get(sup.wecom_userid, {})
+            team_rows.append(Row(sup.wecom_userid, sup.name, WeekSums(week, {
+                n: own[n] + team.get(n, 0) for n in WEEK_SUMS})))
     return team_rows, rep_rows

@@ -133,9 +133,12 @@ def dashboard_data(db: Session, sel: metrics.Selection, week: date,
     tz = business_tz(get_settings().timezone)
     h = metrics.health(db, sel, week, now=now, tz=tz)
     trend = metrics.week_trend(db, sel, week)
-    team_rows, rep_rows = metrics.breakdown(db, sel, week)
+    owners = metrics.by_owner(db, sel, week)
+    all_reps = metrics.reps(db, sel.user, sel.team)
+    team_rows, rep_rows = metrics.breakdown(db, sel, week, owners=owners, all_reps=all_reps)
     base = {"week": week.isoformat()}
-    coach = coaching.coaching_list(db, sel, week) if sel.rep is None else []
+    coach = (coaching.coaching_list(db, sel, week, owners=owners, members=all_reps)
+             if sel.rep is None else [])
     return {
         "week": week.isoformat(), "tiles": tiles(h), "health": h.as_json(),
         "trend": {"weeks": [w.week.isoformat() for w in trend if w.week],

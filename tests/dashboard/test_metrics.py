@@ -81,7 +81,15 @@ def test_breakdown_per_team_and_rep(ids: dict[str, int]) -> None:
         teams, reps = metrics.breakdown(s, sel, WEEK)
     assert {r.name: (r.sums["visits"], r.sums["complete_visits"]) for r in teams} == {
         "王芳": (3, 2), "孙丽": (1, 1)}
-    assert {r.name: r.sums.coverage for r in reps} == {"张伟": 0.5, "李娜": 0.0, "赵磊": 1.0}
+    assert reps == []  # a company is listed by team; a team lists its reps
+    with session_scope() as s:
+        team = metrics.selection(s, user("boss"), team="wangfang")
+        own = metrics.selection(s, user("sunli"))
+        assert team is not None and own is not None
+        _, team_reps = metrics.breakdown(s, team, WEEK)
+        _, own_reps = metrics.breakdown(s, own, WEEK)
+    assert {r.name: r.sums.coverage for r in team_reps} == {"张伟": 0.5, "李娜": 0.0}
+    assert {r.name: r.sums.coverage for r in own_reps} == {"赵磊": 1.0}
 
 
 def test_drill_down_levels(ids: dict[str, int]) -> None:
