@@ -19,7 +19,14 @@ from decimal import Decimal
 from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
-from analytics.metrics import Selection, approval_days, bounds, period_sums, ratio
+from analytics.metrics import (
+    Selection,
+    approval_days,
+    bounds,
+    contract_clause,
+    period_sums,
+    ratio,
+)
 from models.contract import RETURNED, CollectionForecast, Contract, Payment
 from models.plan import week_of
 
@@ -39,7 +46,7 @@ class Period:
 def period(session: Session, sel: Selection, first: date, last: date, tz: tzinfo) -> Period:
     sums = period_sums(session, sel, week_of(first), week_of(last))
     start, end = bounds(first, last, tz)
-    scoped = sel.customer_ids(Contract.customer_id)
+    scoped = contract_clause(session, sel, Contract.id)
     signed = session.exec(select(func.count()).select_from(Contract).where(
         scoped, col(Contract.signed_at) >= start, col(Contract.signed_at) < end)).one()
     signed_rows = session.exec(select(Contract.status, Contract.risk_at, Contract.signed_at,

@@ -93,13 +93,6 @@ class Selection:
         return (self.user.active and self.user.role == "director" and self.user.region is None
                 and self.team is None and self.rep is None)
 
-    def customer_ids(self, column: Any) -> ColumnElement[bool]:
-        """``column`` (a customer id) is in scope — a constant TRUE when everything is, so
-        company-wide money figures don't drag 100k customer ids through a subquery."""
-        if self.sees_all:
-            return true()
-        return column.in_(select(Customer.id).where(self.live_customer_filter()))  # type: ignore[no-any-return]
-
     def _narrow(self, owner: Any) -> ColumnElement[bool]:
         if self.rep is not None:
             return owner == self.rep  # type: ignore[no-any-return]
@@ -219,6 +212,22 @@ def conversion_days(session: Session, sel: Selection, start: datetime,
     return round(statistics.median(days), 1) if days else None
 
 
+def contract_clause(session: Session, sel: Selection, column: Any) -> ColumnElement[bool]:
+    """``column`` (a contract id) belongs to a customer in scope. The scoped contract ids
+    are read once per session and selection (one indexed join) and reused by every money
+    figure of the request, instead of a customer subquery in each statement."""
+    if sel.sees_all:
+        return true()
+    key = ("dash-contracts", sel.user.wecom_userid, sel.team, sel.rep)
+    ids = session.info.get(key)
+    if ids is None:
+        ids = list(session.exec(select(Contract.id)
+                                .join(Customer, col(Customer.id) == col(Contract.customer_id))
+                                .where(sel.live_customer_filter())).all())
+        session.info[key] = ids
+    return col(column).in_(ids)  # type: ignore[no-any-return]
+
+
 def month_of(day: date) -> tuple[date, date]:
     first = day.replace(day=1)
     nxt = (first + timedelta(days=32)).replace(day=1)
@@ -233,7 +242,7 @@ def collection_rate(session: Session, sel: Selection, month: date,
     receivable_ids = (select(Contract.id)
                       .where(col(Contract.status).in_(RECEIVABLE_STATUSES),
                              col(Contract.reviewed_at) < month_end,
-                             sel.customer_ids(Contract.customer_id)))
+                             contract_clause(session, sel, Contract.id)))
     amount = session.exec(select(func.coalesce(func.sum(Contract.amount), 0))
                           .where(col(Contract.id).in_(receivable_ids))).one()
     before = case((col(Payment.paid_on) < first, Payment.amount), else_=0)
@@ -263,7 +272,7 @@ def approval_days(session: Session, sel: Selection, start: datetime,
     rows = session.exec(select(Contract.signed_at, Contract.reviewed_at).where(
         col(Contract.reviewed_at) >= start, col(Contract.reviewed_at) < end,
         col(Contract.signed_at).is_not(None),
-        sel.customer_ids(Contract.customer_id))).all()
+        contract_clause(session, sel, Contract.id))).all()
     days = [(r - s).total_seconds() / 86400 for s, r in rows if s and r]
     return round(sum(days) / len(days), 2) if days else None
 
@@ -274,10 +283,7 @@ def forecast_accuracy(session: Session, sel: Selection, month: date) -> tuple[
     first, nxt = month_of(month)
     in_month = and_(col(CollectionForecast.expected_on) >= first,
                     col(CollectionForecast.expected_on) < nxt)
-    scoped: Any = true()
-    if not sel.sees_all:
-        scoped = col(CollectionForecast.contract_id).in_(
-            select(Contract.id).where(sel.customer_ids(Contract.customer_id)))
+    scoped = contract_clause(session, sel, CollectionForecast.contract_id)
     forecast = Decimal(session.exec(select(func.coalesce(func.sum(CollectionForecast.amount), 0))
                                     .where(in_month, scoped)).one())
     forecast_contracts = select(CollectionForecast.contract_id).where(in_month, scoped)
