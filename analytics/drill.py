@@ -15,12 +15,13 @@ from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, func
+from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
 from analytics.metrics import TREND_WEEKS, Selection, WeekSums, week_trend
+from models import scope
 from models.customer import GRADES, Customer
-from models.dashboard import DashCustomer, DashWeek
+from models.dashboard import DashCustomer, DashSegment, DashWeek
 from models.order import OrderLine, SalesOrder
 from models.plan import week_of
 from models.regions import REGIONS
@@ -80,12 +81,12 @@ def _window(last_week: date) -> date:
 
 def _buckets(session: Session, sel: Selection, column: str, last_week: date,
              where: list[Any]) -> dict[str | None, tuple[int, int, Decimal]]:
-    dim_c = getattr(DashCustomer, column)
+    dim_c = getattr(DashSegment, column)
+    seg_filter = and_(scope.owner_region_filter(sel.user, DashSegment.owner, DashSegment.region),
+                      sel.narrow(DashSegment.owner))
     counts = session.exec(
-        select(dim_c, func.count(),
-               func.sum(case((col(DashCustomer.order_count) >= REPURCHASE_MIN_ORDERS, 1),
-                             else_=0)))
-        .where(sel.customer_filter(), *[w(DashCustomer) for w in where])
+        select(dim_c, func.sum(DashSegment.buying), func.sum(DashSegment.repurchasing))
+        .where(seg_filter, *[w(DashSegment) for w in where])
         .group_by(dim_c)).all()
     dim_w = getattr(DashWeek, column)
     amounts = dict(session.exec(
@@ -94,7 +95,7 @@ def _buckets(session: Session, sel: Selection, column: str, last_week: date,
                col(DashWeek.week) <= last_week, *[w(DashWeek) for w in where])
         .group_by(dim_w)).all())
     keys = {k for k, *_ in counts} | set(amounts)
-    found = {k: (n, int(r or 0)) for k, n, r in counts}
+    found = {k: (int(n or 0), int(r or 0)) for k, n, r in counts}
     return {k: (*found.get(k, (0, 0)), Decimal(amounts.get(k, 0))) for k in keys}
 
 

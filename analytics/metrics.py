@@ -78,14 +78,14 @@ class Selection:
 
     def week_filter(self) -> ColumnElement[bool]:
         clause = scope.owner_region_filter(self.user, DashWeek.owner, DashWeek.region)
-        return and_(clause, self._narrow(DashWeek.owner))
+        return and_(clause, self.narrow(DashWeek.owner))
 
     def customer_filter(self) -> ColumnElement[bool]:
         clause = scope.owner_region_filter(self.user, DashCustomer.owner, DashCustomer.region)
-        return and_(clause, self._narrow(DashCustomer.owner))
+        return and_(clause, self.narrow(DashCustomer.owner))
 
     def live_customer_filter(self) -> ColumnElement[bool]:
-        return and_(scope.customer_filter(self.user), self._narrow(Customer.owner))
+        return and_(scope.customer_filter(self.user), self.narrow(Customer.owner))
 
     @property
     def sees_all(self) -> bool:
@@ -93,7 +93,7 @@ class Selection:
         return (self.user.active and self.user.role == "director" and self.user.region is None
                 and self.team is None and self.rep is None)
 
-    def _narrow(self, owner: Any) -> ColumnElement[bool]:
+    def narrow(self, owner: Any) -> ColumnElement[bool]:
         if self.rep is not None:
             return owner == self.rep  # type: ignore[no-any-return]
         if self.team is not None:

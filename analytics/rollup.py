@@ -40,7 +40,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from models.customer import Customer
-from models.dashboard import DashCustomer, DashState, DashWeek
+from models.dashboard import DashCustomer, DashSegment, DashState, DashWeek
 from models.order import SalesOrder
 from models.plan import VisitPlan, VisitPlanItem, visit_is_complete, week_bounds, week_of
 from models.visit import Visit
@@ -215,9 +215,21 @@ def refresh_customers(session: Session, *, now: datetime,
     else:
         session.exec(delete(DashCustomer))  # type: ignore[call-overload]
         _insert_customers(session, None)
+    _refresh_segments(session)
     count = session.exec(select(func.count()).select_from(DashCustomer)).one()
     _stamp(session, CUSTOMER_STATE, now, int(count))
     return int(count)
+
+
+def _refresh_segments(session: Session) -> None:
+    """Recount ``dash_segment`` from ``dash_customer`` (a group-by over one narrow table)."""
+    session.exec(delete(DashSegment))  # type: ignore[call-overload]
+    repeat = func.sum(case((col(DashCustomer.order_count) >= 2, 1), else_=0))
+    source = (select(DashCustomer.owner, DashCustomer.region, DashCustomer.grade, func.count(),
+                     repeat)
+              .group_by(DashCustomer.owner, DashCustomer.region, DashCustomer.grade))
+    session.execute(insert(DashSegment).from_select(
+        ["owner", "region", "grade", "buying", "repurchasing"], source))
 
 
 def _insert_customers(session: Session, ids: list[int] | None) -> None:

@@ -45,7 +45,8 @@ DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/zs_d"
 REGIONS = ("华东", "华南", "华北", "华中", "西南", "西北", "东北")
 REGION_ARRAY = "ARRAY[" + ",".join(f"'{r}'" for r in REGIONS) + "]"
 COPY_TABLES = ("app_user", "customer", "sales_order", "sales_order_line", "contract",
-               "payment", "collection_forecast", "dash_week", "dash_customer", "dash_state")
+               "payment", "collection_forecast", "dash_week", "dash_customer", "dash_segment",
+               "dash_state")
 
 
 def log(message: str) -> None:

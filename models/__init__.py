@@ -30,6 +30,6 @@ from models.contract import CollectionForecast, Contract, ContractEvent, Payment
 from models.rule import Rule
 
 __all__ += ["CollectionForecast", "Contract", "ContractEvent", "Payment", "Rule"]
-from models.dashboard import DashCustomer, DashState, DashWeek
+from models.dashboard import DashCustomer, DashSegment, DashState, DashWeek
 
-__all__ += ["DashCustomer", "DashState", "DashWeek"]
+__all__ += ["DashCustomer", "DashSegment", "DashState", "DashWeek"]

@@ -1,4 +1,4 @@
-"""Dashboard roll-ups (dash_week, dash_customer, dash_state) and an index on visit.at
+"""Dashboard roll-ups (dash_week, dash_customer, dash_segment, dash_state) and an index on visit.at
 
 Revision ID: 0012
 Revises: 0008
@@ -34,6 +34,19 @@ def upgrade() -> None:
         batch_op.create_index('ix_dash_customer_first_order', ['first_order_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_dash_customer_owner'), ['owner'], unique=False)
         batch_op.create_index('ix_dash_customer_region_grade_orders', ['region', 'grade', 'order_count'], unique=False)
+
+    op.create_table('dash_segment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('owner', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('region', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
+    sa.Column('grade', sqlmodel.sql.sqltypes.AutoString(length=1), nullable=True),
+    sa.Column('buying', sa.Integer(), nullable=False),
+    sa.Column('repurchasing', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('dash_segment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_dash_segment_owner'), ['owner'], unique=False)
+        batch_op.create_index('ix_dash_segment_region_grade', ['region', 'grade'], unique=False)
 
     op.create_table('dash_state',
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
@@ -81,6 +94,11 @@ def downgrade() -> None:
 
     op.drop_table('dash_week')
     op.drop_table('dash_state')
+    with op.batch_alter_table('dash_segment', schema=None) as batch_op:
+        batch_op.drop_index('ix_dash_segment_region_grade')
+        batch_op.drop_index(batch_op.f('ix_dash_segment_owner'))
+
+    op.drop_table('dash_segment')
     with op.batch_alter_table('dash_customer', schema=None) as batch_op:
         batch_op.drop_index('ix_dash_customer_region_grade_orders')
         batch_op.drop_index(batch_op.f('ix_dash_customer_owner'))
