@@ -10,4 +10,7 @@ from handlers import checkin, contracts, customers, followups, general, media, p
 
 __all__ = ["router"]
 
-from handlers import fields  # noqa: F401  (custom field commands, C8)
+from handlers import (
+    dashboard,  # noqa: F401  (健康度, C9)
+    fields,  # noqa: F401  (custom field commands, C8)
+)

@@ -15,7 +15,10 @@ from datetime import datetime, timedelta
 
 from sqlmodel import select
 
+from analytics.rollup import FULL_EVERY as ROLLUP_FULL_EVERY
+from analytics.rollup import REFRESH_EVERY as ROLLUP_EVERY
 from bot.intake import enqueue_inbox
+from jobs.dashboard import sweep_coaching, sweep_dashboard_rollup, sweep_dashboard_rollup_full
 from jobs.deliver import enqueue_delivery
 from jobs.followups import sweep_followup_reminders
 from jobs.plans import sweep_plan_notices
@@ -84,6 +87,11 @@ SCHEDULE: tuple[Periodic, ...] = (
     # Message-center rules (C7): review reminders, risk contracts, wake-up tasks, zombies,
     # the supervisors' digest; the rule_firing ledger makes every re-run a no-op.
     Periodic("rules-sweep", timedelta(seconds=60), sweep_rules),
+    # Dashboard roll-ups (C9/C10), queued as RQ jobs: recent weeks often, everything daily.
+    Periodic("dashboard-rollup-sweep", ROLLUP_EVERY, sweep_dashboard_rollup),
+    Periodic("dashboard-rollup-full-sweep", ROLLUP_FULL_EVERY, sweep_dashboard_rollup_full),
+    # Monday 09:00 (first working day) coaching card; key coaching:{supervisor}:{week}.
+    Periodic("coaching-sweep", timedelta(seconds=60), sweep_coaching),
 )
 
 

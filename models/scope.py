@@ -143,5 +143,27 @@ def get_contract_for(session: Session, user: User, contract_id: int) -> Contract
     """The contract if ``user`` may see it, else None (missing and "not yours" look alike)."""
     return session.exec(scope_contracts(select(Contract).where(Contract.id == contract_id),
                                         user)).first()
+
+
 # -- retail stores (C12): the rules live in models.store_scope, re-exported here ----------
 from models.store_scope import get_store_for, scope_stores, store_filter  # noqa: F401
+
+
+def owner_region_filter(user: User, owner: Any, region: Any) -> ColumnElement[bool]:
+    """``customer_filter`` over any table that carries a customer's owner and region
+    (the dashboard roll-ups), so aggregated figures follow the same rule as the rows.
+    Finance and admin get nothing here: the dashboard is not theirs (see web.dashboard)."""
+    if not user.active:
+        return false()
+    me = user.wecom_userid
+    if user.role == "supervisor":
+        team = select(User.wecom_userid).where(User.supervisor_userid == me)
+        return or_(owner == me, owner.in_(team))  # type: ignore[no-any-return]
+    if user.role == "director":
+        if user.region is None:
+            return true()
+        region_users = select(User.wecom_userid).where(User.region == user.region)
+        return or_(region == user.region, owner.in_(region_users))  # type: ignore[no-any-return]
+    if user.role == "rep":
+        return owner == me  # type: ignore[no-any-return]
+    return false()

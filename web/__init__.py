@@ -39,6 +39,8 @@ def init_app(app: Flask) -> None:
     blueprints += [admin_fields.bp, board.bp]
     from web import admin_rules  # message-center rules (C7)
     blueprints.append(admin_rules.bp)
+    from web import dashboard  # sales health dashboard and drill-down (C9, C10)
+    blueprints.append(dashboard.bp)
     for bp in blueprints:
         app.register_blueprint(bp)
     auth.init_app(app, blueprints)

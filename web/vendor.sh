@@ -7,7 +7,7 @@ tmp=$(mktemp -d)
 cp "$tmp/node_modules/weui/dist/style/weui.min.css" static/vendor/weui.min.css
 cp "$tmp/node_modules/@wecom/jssdk/dist/wecom.global.prod.js" static/vendor/wecom-jssdk.min.js
 echo "vendored weui 2.6.26, @wecom/jssdk 2.4.4"
-# ECharts for the store heatmaps (C12): the prebuilt bundle from the npm tarball.
+# ECharts for the dashboard (C9, C10) and the store heatmaps (C12): the prebuilt bundle from the npm tarball.
 ( cd "$tmp" && npm pack --silent echarts@6.1.0 >/dev/null && tar xzf echarts-6.1.0.tgz )
 mkdir -p static/vendor/echarts
 cp "$tmp/package/dist/echarts.min.js" static/vendor/echarts/echarts.min.js

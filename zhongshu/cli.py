@@ -211,6 +211,30 @@ def visits_audit(file: str, out_path: str | None) -> None:
     sys.exit(1 if summary.errors else 0)
 
 
+
+@main.group()
+def dashboard() -> None:
+    """Sales health dashboard (C9, C10)."""
+
+
+@dashboard.command("refresh")
+@click.option("--all", "all_weeks", is_flag=True,
+              help="rebuild every week (after importing history), not only the recent ones")
+def dashboard_refresh(all_weeks: bool) -> None:
+    """Rebuild the dashboard roll-ups now (the scheduler does the recent weeks itself)."""
+    from zoneinfo import ZoneInfo
+
+    from analytics import rollup
+    from models.base import utcnow
+    from zhongshu.db import session_scope
+    from zhongshu.settings import get_settings
+
+    tz = ZoneInfo(get_settings().timezone)
+    with session_scope() as session:
+        counts = rollup.refresh(session, now=utcnow(), tz=tz, all_weeks=all_weeks,
+                                progress=lambda m: click.echo(m, err=True))
+    click.echo(f"dash_week {counts['weeks']} rows, dash_customer {counts['customers']} rows")
+
 @main.command()
 @click.option("--burst", is_flag=True, help="exit once the queues are empty")
 def worker(burst: bool) -> None:

@@ -1,0 +1,383 @@
+"""The sales health metrics (C9) for what a user may see, per team, rep and week.
+
+Definitions (each is a ratio of sums, so a team's figure is never an average of rates):
+
+| metric | numerator / denominator | source |
+|---|---|---|
+| visit coverage | planned customers with a countable visit that week / plan items | dash_week |
+| process compliance | visits with record, need and next action filled / visits | dash_week |
+| fake-visit rate | evaluated visits with a flag / evaluated visits | dash_week |
+| lead conversion cycle | median days from customer creation to first order, over the customers whose first order fell in the period | dash_customer |
+| collection rate | payments booked (paid_on) this month on receivable contracts / what was receivable this month: the amount of every contract in a receivable status (approved, partly_collected, collected) reviewed before the month's end, less what was paid on it before the month began | contract, payment (live) |
+| zombie ratio | customers created ≥ 90 days ago with no order in the last 90 days / customers created ≥ 90 days ago | customer (live) |
+| approval time | mean days from signed_at to reviewed_at, contracts reviewed in the period | contract (live) |
+| forecast accuracy | per month: F = forecasts expected that month, A = payments that month on the forecast contracts; accuracy = max(0, 1 − abs(A − F) / F) | collection_forecast, payment (live) |
+
+Scope: ``models.scope`` — the roll-ups through ``owner_region_filter``, contracts and
+customers through ``customer_filter``. A team is a supervisor and the reps reporting to
+it; ``team``/``rep`` arguments only narrow the user's scope, never widen it."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, func, or_, true
+from sqlmodel import Session, col, select
+
+from models import scope
+from models.contract import RECEIVABLE_STATUSES, CollectionForecast, Contract, Payment
+from models.customer import Customer
+from models.dashboard import DashCustomer, DashWeek
+from models.plan import week_of
+from models.user import User
+
+TREND_WEEKS = 12
+ZOMBIE_DAYS = 90
+DASHBOARD_ROLES = ("supervisor", "director")
+WEEK_SUMS = ("visits", "complete_visits", "evaluated_visits", "flagged_visits", "planned",
+             "covered", "orders", "order_amount", "repeat_orders", "repeat_amount",
+             "ordering_customers", "repeat_customers", "new_customers")
+
+
+def ratio(num: float | Decimal, den: float | Decimal) -> float | None:
+    return float(num) / float(den) if den else None
+
+
+@dataclass(frozen=True)
+class WeekSums:
+    week: date | None
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values.get(name, 0)
+
+    @property
+    def coverage(self) -> float | None:
+        return ratio(self["covered"], self["planned"])
+
+    @property
+    def compliance(self) -> float | None:
+        return ratio(self["complete_visits"], self["visits"])
+
+    @property
+    def fake_rate(self) -> float | None:
+        return ratio(self["flagged_visits"], self["evaluated_visits"])
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the figures are about: the user's scope, optionally one team or one rep."""
+
+    user: User
+    team: str | None = None
+    rep: str | None = None
+
+    def week_filter(self) -> ColumnElement[bool]:
+        clause = scope.owner_region_filter(self.user, DashWeek.owner, DashWeek.region)
+        return and_(clause, self.narrow(DashWeek.owner))
+
+    def customer_filter(self) -> ColumnElement[bool]:
+        clause = scope.owner_region_filter(self.user, DashCustomer.owner, DashCustomer.region)
+        return and_(clause, self.narrow(DashCustomer.owner))
+
+    def live_customer_filter(self) -> ColumnElement[bool]:
+        return and_(scope.customer_filter(self.user), self.narrow(Customer.owner))
+
+    @property
+    def sees_all(self) -> bool:
+        """A company-wide director with no narrowing: every customer is in scope."""
+        return (self.user.active and self.user.role == "director" and self.user.region is None
+                and self.team is None and self.rep is None)
+
+    def narrow(self, owner: Any) -> ColumnElement[bool]:
+        if self.rep is not None:
+            return owner == self.rep  # type: ignore[no-any-return]
+        if self.team is not None:
+            team = select(User.wecom_userid).where(User.supervisor_userid == self.team)
+            return or_(owner == self.team, owner.in_(team))  # type: ignore[no-any-return]
+        return true()
+
+
+def may_view(user: User) -> bool:
+    """Directors and supervisors. Finance is refused on purpose: its money views are the
+    receivables/aging pages of C6, and a half dashboard would mislead."""
+    return user.active and user.role in DASHBOARD_ROLES
+
+
+def teams(session: Session, user: User) -> list[User]:
+    """The supervisors whose team the user may look at."""
+    if not may_view(user):
+        return []
+    if user.role == "supervisor":
+        return [user]
+    stmt = select(User).where(User.role == "supervisor", User.active == True)
+    if user.region is not None:
+        stmt = stmt.where(User.region == user.region)
+    return list(session.exec(stmt.order_by(col(User.name), col(User.wecom_userid))).all())
+
+
+def reps(session: Session, user: User, team: str | None = None) -> list[User]:
+    """The reps the user may look at (of one of its teams when ``team`` is given)."""
+    if not may_view(user):
+        return []
+    stmt = select(User).where(User.role == "rep", User.active == True)
+    if user.role == "supervisor":
+        stmt = stmt.where(User.supervisor_userid == user.wecom_userid)
+    elif user.region is not None:
+        stmt = stmt.where(User.region == user.region)
+    if team is not None:
+        stmt = stmt.where(User.supervisor_userid == team)
+    return list(session.exec(stmt.order_by(col(User.name), col(User.wecom_userid))).all())
+
+
+def selection(session: Session, user: User, *, team: str | None = None,
+              rep: str | None = None) -> Selection | None:
+    """The user's view narrowed to ``team``/``rep``; None when either is outside its scope
+    (the page answers 404, so nobody learns whether that team or rep exists)."""
+    if not may_view(user):
+        return None
+    if team is not None and team not in {t.wecom_userid for t in teams(session, user)}:
+        return None
+    if rep is not None and rep not in {r.wecom_userid for r in reps(session, user, team)}:
+        return None
+    return Selection(user, team, rep)
+
+
+def _sums(*names: str) -> list[Any]:
+    return [func.coalesce(func.sum(getattr(DashWeek, n)), 0).label(n) for n in names]
+
+
+def week_trend(session: Session, sel: Selection, last_week: date,
+               weeks: int = TREND_WEEKS, extra: ColumnElement[bool] | None = None
+               ) -> list[WeekSums]:
+    """One ``WeekSums`` per week, oldest first, ending with ``last_week`` (zeros included)."""
+    first = last_week - timedelta(weeks=weeks - 1)
+    stmt = (select(DashWeek.week, *_sums(*WEEK_SUMS))
+            .where(col(DashWeek.week) >= first, col(DashWeek.week) <= last_week,
+                   sel.week_filter(), extra if extra is not None else true())
+            .group_by(DashWeek.week))
+    found = {row[0]: dict(zip(WEEK_SUMS, row[1:], strict=True))
+             for row in session.exec(stmt)}  # type: ignore[call-overload]
+    return [WeekSums(first + timedelta(weeks=n), found.get(first + timedelta(weeks=n), {}))
+            for n in range(weeks)]
+
+
+def period_sums(session: Session, sel: Selection, first: date, last: date) -> WeekSums:
+    stmt = (select(*_sums(*WEEK_SUMS))
+            .where(col(DashWeek.week) >= first, col(DashWeek.week) <= last, sel.week_filter()))
+    row = session.exec(stmt).one()  # type: ignore[call-overload]
+    return WeekSums(None, dict(zip(WEEK_SUMS, row, strict=True)))
+
+
+def by_owner(session: Session, sel: Selection, week: date) -> dict[str, WeekSums]:
+    """The week's sums per customer owner (rep or supervisor)."""
+    stmt = (select(DashWeek.owner, *_sums(*WEEK_SUMS))
+            .where(DashWeek.week == week, sel.week_filter(), col(DashWeek.owner).is_not(None))
+            .group_by(DashWeek.owner))
+    return {row[0]: WeekSums(week, dict(zip(WEEK_SUMS, row[1:], strict=True)))
+            for row in session.exec(stmt)}  # type: ignore[call-overload]
+
+
+def add(a: WeekSums, b: WeekSums) -> WeekSums:
+    return WeekSums(a.week, {n: a[n] + b[n] for n in WEEK_SUMS})
+
+
+# -- the live, money and customer metrics -------------------------------------------------
+
+def bounds(first: date, last_inclusive: date, tz: tzinfo) -> tuple[datetime, datetime]:
+    start = datetime.combine(first, time(0), tz).astimezone(UTC)
+    end = datetime.combine(last_inclusive + timedelta(days=1), time(0), tz).astimezone(UTC)
+    return start, end
+
+
+def conversion_days(session: Session, sel: Selection, start: datetime,
+                    end: datetime) -> float | None:
+    """Median days from creation to first order, for customers first ordering in
+    [start, end)."""
+    where = (col(DashCustomer.first_order_at) >= start, col(DashCustomer.first_order_at) < end,
+             sel.customer_filter())
+    if session.get_bind().dialect.name == "postgresql":
+        seconds = func.extract("epoch", DashCustomer.first_order_at - DashCustomer.created_at)
+        median = session.exec(select(func.percentile_cont(0.5).within_group(
+            func.greatest(seconds, 0))).where(*where)).one()
+        return None if median is None else round(float(median) / 86400, 1)
+    # SQLite: the day differences as plain floats (julianday), the median in Python.
+    diff = func.julianday(DashCustomer.first_order_at) - func.julianday(DashCustomer.created_at)
+    days = [max(0.0, float(d)) for d in session.exec(select(diff).where(*where)).all()
+            if d is not None]
+    return round(statistics.median(days), 1) if days else None
+
+
+def contract_clause(session: Session, sel: Selection, column: Any) -> ColumnElement[bool]:
+    """``column`` (a contract id) belongs to a customer in scope. The scoped contract ids
+    are read once per session and selection (one indexed join) and reused by every money
+    figure of the request, instead of a customer subquery in each statement."""
+    if sel.sees_all:
+        return true()
+    key = ("dash-contracts", sel.user.wecom_userid, sel.team, sel.rep)
+    ids = session.info.get(key)
+    if ids is None:
+        ids = list(session.exec(select(Contract.id)
+                                .join(Customer, col(Customer.id) == col(Contract.customer_id))
+                                .where(sel.live_customer_filter())).all())
+        session.info[key] = ids
+    return col(column).in_(ids)  # type: ignore[no-any-return]
+
+
+def month_of(day: date) -> tuple[date, date]:
+    first = day.replace(day=1)
+    nxt = (first + timedelta(days=32)).replace(day=1)
+    return first, nxt
+
+
+def collection_rate(session: Session, sel: Selection, month: date,
+                    tz: tzinfo) -> tuple[Decimal, Decimal, float | None]:
+    """(collected, receivable, rate) of the month containing ``month``."""
+    first, nxt = month_of(month)
+    _, month_end = bounds(first, nxt - timedelta(days=1), tz)
+    receivable_ids = (select(Contract.id)
+                      .where(col(Contract.status).in_(RECEIVABLE_STATUSES),
+                             col(Contract.reviewed_at) < month_end,
+                             contract_clause(session, sel, Contract.id)))
+    amount = session.exec(select(func.coalesce(func.sum(Contract.amount), 0))
+                          .where(col(Contract.id).in_(receivable_ids))).one()
+    before = case((col(Payment.paid_on) < first, Payment.amount), else_=0)
+    during = case((col(Payment.paid_on) >= first, Payment.amount), else_=0)
+    paid_before, collected = session.exec(
+        select(func.coalesce(func.sum(before), 0), func.coalesce(func.sum(during), 0))
+        .where(col(Payment.contract_id).in_(receivable_ids), col(Payment.paid_on) < nxt)).one()
+    receivable = Decimal(amount) - Decimal(paid_before)
+    return Decimal(collected), receivable, ratio(Decimal(collected), receivable)
+
+
+def zombie_ratio(session: Session, sel: Selection, now: datetime) -> tuple[int, int,
+                                                                           float | None]:
+    """(zombies, customers, ratio) — customers old enough to have ordered in 90 days."""
+    cutoff = now - timedelta(days=ZOMBIE_DAYS)
+    zombie = or_(col(Customer.last_order_at).is_(None), col(Customer.last_order_at) < cutoff)
+    total, zombies = session.exec(
+        select(func.count(), func.coalesce(func.sum(case((zombie, 1), else_=0)), 0))
+        .select_from(Customer)
+        .where(sel.live_customer_filter(), col(Customer.created_at) <= cutoff)).one()
+    return int(zombies), int(total), ratio(zombies, total)
+
+
+def approval_days(session: Session, sel: Selection, start: datetime,
+                  end: datetime) -> float | None:
+    """Mean calendar days from signing to finance review, contracts reviewed in range."""
+    rows = session.exec(select(Contract.signed_at, Contract.reviewed_at).where(
+        col(Contract.reviewed_at) >= start, col(Contract.reviewed_at) < end,
+        col(Contract.signed_at).is_not(None),
+        contract_clause(session, sel, Contract.id))).all()
+    days = [(r - s).total_seconds() / 86400 for s, r in rows if s and r]
+    return round(sum(days) / len(days), 2) if days else None
+
+
+def forecast_accuracy(session: Session, sel: Selection, month: date) -> tuple[
+        Decimal, Decimal, float | None]:
+    """(forecast, actual, accuracy) of the month containing ``month``."""
+    first, nxt = month_of(month)
+    in_month = and_(col(CollectionForecast.expected_on) >= first,
+                    col(CollectionForecast.expected_on) < nxt)
+    scoped = contract_clause(session, sel, CollectionForecast.contract_id)
+    forecast = Decimal(session.exec(select(func.coalesce(func.sum(CollectionForecast.amount), 0))
+                                    .where(in_month, scoped)).one())
+    forecast_contracts = select(CollectionForecast.contract_id).where(in_month, scoped)
+    actual = Decimal(session.exec(select(func.coalesce(func.sum(Payment.amount), 0)).where(
+        col(Payment.contract_id).in_(forecast_contracts), col(Payment.paid_on) >= first,
+        col(Payment.paid_on) < nxt)).one())
+    if not forecast:
+        return forecast, actual, None
+    return forecast, actual, max(0.0, 1 - float(abs(actual - forecast) / forecast))
+
+
+# -- the whole dashboard ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Health:
+    week: date
+    sums: WeekSums
+    conversion_days: float | None
+    collected: Decimal
+    receivable: Decimal
+    collection_rate: float | None
+    zombies: int
+    customers: int
+    zombie_ratio: float | None
+    approval_days: float | None
+    forecast: Decimal
+    actual: Decimal
+    forecast_accuracy: float | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"week": self.week.isoformat(), "coverage": self.sums.coverage,
+                "compliance": self.sums.compliance, "fake_rate": self.sums.fake_rate,
+                "conversion_days": self.conversion_days,
+                "collection_rate": self.collection_rate, "collected": str(self.collected),
+                "receivable": str(self.receivable), "zombie_ratio": self.zombie_ratio,
+                "zombies": self.zombies, "customers": self.customers,
+                "approval_days": self.approval_days,
+                "forecast_accuracy": self.forecast_accuracy,
+                "visits": self.sums["visits"], "planned": self.sums["planned"],
+                "covered": self.sums["covered"],
+                "complete_visits": self.sums["complete_visits"]}
+
+
+def health(session: Session, sel: Selection, week: date, *, now: datetime,
+           tz: tzinfo) -> Health:
+    """Every metric for ``week`` (weekly ones) and its month (money ones); the conversion
+    cycle and approval time over the trend window ending with the week."""
+    week = week_of(week)
+    sums = period_sums(session, sel, week, week)
+    start, end = bounds(week - timedelta(weeks=TREND_WEEKS - 1), week + timedelta(days=6), tz)
+    collected, receivable, rate = collection_rate(session, sel, week, tz)
+    zombies, customers, zratio = zombie_ratio(session, sel, now)
+    forecast, actual, accuracy = forecast_accuracy(session, sel, week)
+    return Health(week=week, sums=sums, conversion_days=conversion_days(session, sel, start, end),
+                  collected=collected, receivable=receivable, collection_rate=rate,
+                  zombies=zombies, customers=customers, zombie_ratio=zratio,
+                  approval_days=approval_days(session, sel, start, end), forecast=forecast,
+                  actual=actual, forecast_accuracy=accuracy)
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str
+    name: str
+    sums: WeekSums
+
+
+def breakdown(session: Session, sel: Selection, week: date, *,
+              owners: dict[str, WeekSums] | None = None,
+              all_reps: list[User] | None = None) -> tuple[list[Row], list[Row]]:
+    """(per team, per rep) rows for the week, inside the selection. Reps are listed when
+    the view is one team (a supervisor's, or narrowed to one); a company or a region is
+    listed by team, and a click on a team lists its reps."""
+    owners = by_owner(session, sel, week) if owners is None else owners
+    all_reps = reps(session, sel.user, sel.team) if all_reps is None else all_reps
+    empty = WeekSums(week, {})
+    one_team = sel.team is not None or sel.rep is not None or sel.user.role == "supervisor"
+    rep_rows = [Row(r.wecom_userid, r.name, owners.get(r.wecom_userid, empty))
+                for r in all_reps if one_team and (sel.rep is None or r.wecom_userid == sel.rep)]
+    team_rows: list[Row] = []
+    if sel.rep is None:
+        totals: dict[str, dict[str, Any]] = {}
+        for r in all_reps:
+            sums = owners.get(r.wecom_userid)
+            if sums is None or r.supervisor_userid is None:
+                continue
+            total = totals.setdefault(r.supervisor_userid, dict.fromkeys(WEEK_SUMS, 0))
+            for name in WEEK_SUMS:
+                total[name] += sums[name]
+        for sup in teams(session, sel.user):
+            if sel.team is not None and sup.wecom_userid != sel.team:
+                continue
+            own = owners.get(sup.wecom_userid, empty)
+            team = totals.get(sup.wecom_userid, {})
+            team_rows.append(Row(sup.wecom_userid, sup.name, WeekSums(week, {
+                n: own[n] + team.get(n, 0) for n in WEEK_SUMS})))
+    return team_rows, rep_rows

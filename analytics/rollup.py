@@ -1,0 +1,270 @@
+"""Refreshing the dashboard roll-ups (``models.dashboard``).
+
+``refresh(session, now=…)`` rebuilds this week and last of ``dash_week`` (what check-ins,
+orders and plans change) and the ``dash_customer`` rows of customers with an order in
+those weeks or changed since the last refresh; the scheduler queues it every
+``REFRESH_EVERY`` (so the page is at most that old, and says so). ``refresh(…,
+all_weeks=True)`` rebuilds everything; the scheduler queues it every ``FULL_EVERY`` (it
+catches back-dated or deleted rows), and ``zhongshu dashboard refresh --all`` runs it by
+hand after importing history. Rebuilding a week is a DELETE + INSERT of its rows in one
+transaction, so readers never see a half-built week.
+
+Visit completeness is ``models.plan.visit_is_complete`` itself, evaluated in Python over
+the window's visits (its question check is not expressible in SQL); everything else is
+grouped in SQL. Rows are keyed by the *customer's* owner, region and grade: reps check in
+only at their own customers, so the customer's owner is the visiting rep."""
+
+from __future__ import annotations
+
+import functools
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    Date,
+    and_,
+    case,
+    cast,
+    delete,
+    distinct,
+    exists,
+    func,
+    insert,
+    literal,
+    union,
+)
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from models.customer import Customer
+from models.dashboard import DashCustomer, DashSegment, DashState, DashWeek
+from models.order import SalesOrder
+from models.plan import VisitPlan, VisitPlanItem, visit_is_complete, week_bounds, week_of
+from models.visit import Visit
+
+RECENT_WEEKS = 2  # this week and last: what live check-ins and orders change
+REFRESH_EVERY = timedelta(minutes=5)
+FULL_EVERY = timedelta(hours=24)
+CHANGE_MARGIN = timedelta(minutes=10)  # overlap between incremental refreshes
+WEEK_STATE = "dash_week"
+CUSTOMER_STATE = "dash_customer"
+Key = tuple[date, str | None, str | None, str | None]
+COUNTS = ("visits", "complete_visits", "evaluated_visits", "flagged_visits", "planned",
+          "covered", "orders", "order_amount", "repeat_orders", "repeat_amount",
+          "ordering_customers", "repeat_customers", "new_customers")
+
+
+def week_expr(session: Session, column: Any, tz: tzinfo) -> Any:
+    """The business-week Monday of a timestamp column, in SQL."""
+    if session.get_bind().dialect.name == "postgresql":
+        name = getattr(tz, "key", "UTC")
+        return cast(func.date_trunc("week", func.timezone(name, column)), Date)
+    # SQLite stores UTC text; the business zone (Asia/Shanghai) has had no DST since 1991,
+    # so a fixed offset is exact for the data this product holds.
+    offset = tz.utcoffset(datetime.now(UTC)) or timedelta(0)
+    hours = int(offset.total_seconds() // 3600)
+    return func.date(column, f"{hours:+d} hours", "weekday 0", "-6 days")
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _rows() -> dict[Key, dict[str, Any]]:
+    return defaultdict(lambda: dict.fromkeys(COUNTS, 0))
+
+
+@functools.lru_cache(maxsize=65536)
+def _complete(grade: str | None, pains: tuple[str, ...], question: str | None,
+              action: str | None, has_photo: bool) -> bool:
+    """``models.plan.visit_is_complete`` on a visit's plain values (no ORM object per row;
+    cached, since many visits share their answers)."""
+    probe = Visit(rep="", customer_id=0, at=datetime.now(UTC), grade=grade,
+                  pain_points=list(pains), question=question, next_action=action,
+                  photo_path="x" if has_photo else None)
+    return visit_is_complete(probe)
+
+
+def _visits(session: Session, start: datetime, tz: tzinfo, rows: dict[Key, dict[str, Any]],
+            progress: Callable[[str], None] | None) -> None:
+    stmt = (select(Visit.at, Visit.grade, Visit.pain_points, Visit.question,
+                   Visit.next_action, Visit.photo_path, Visit.photo_error, Visit.compliant,
+                   Customer.owner, Customer.region, Customer.grade)
+            .join(Customer, col(Customer.id) == col(Visit.customer_id))
+            .where(col(Visit.at) >= start)
+            .execution_options(yield_per=20000))
+    for done, (at, grade, pains, question, action, photo, photo_error, compliant, owner, region,
+         cgrade) in enumerate(session.exec(stmt), 1):  # type: ignore[call-overload]
+        row = rows[(week_of(at.astimezone(tz).date()), owner, region, cgrade)]
+        row["visits"] += 1
+        row["complete_visits"] += _complete(grade, tuple(pains or ()), question, action,
+                                            bool(photo or photo_error))
+        if compliant is not None:
+            row["evaluated_visits"] += 1
+            row["flagged_visits"] += not compliant
+        if progress and done % 200000 == 0:
+            progress(f"visits {done:,}")
+
+
+def _orders(session: Session, start: datetime, tz: tzinfo,
+            rows: dict[Key, dict[str, Any]]) -> None:
+    earlier = aliased(SalesOrder)
+    repeat = exists().where(earlier.customer_id == SalesOrder.customer_id,
+                            col(earlier.ordered_at) < col(SalesOrder.ordered_at))
+    is_repeat = case((repeat, 1), else_=0)
+    week = week_expr(session, SalesOrder.ordered_at, tz)
+    inner = (select(week.label("week"), SalesOrder.customer_id, SalesOrder.amount,
+                    is_repeat.label("rep"), Customer.owner, Customer.region, Customer.grade)
+             .join(Customer, col(Customer.id) == col(SalesOrder.customer_id))
+             .where(col(SalesOrder.ordered_at) >= start).subquery())
+    stmt = select(inner.c.week, inner.c.owner, inner.c.region, inner.c.grade,
+                  func.count(), func.sum(inner.c.amount), func.sum(inner.c.rep),
+                  func.sum(case((inner.c.rep == 1, inner.c.amount), else_=0)),
+                  func.count(distinct(inner.c.customer_id)),
+                  func.count(distinct(case((inner.c.rep == 1, inner.c.customer_id)))),
+                  ).group_by(inner.c.week, inner.c.owner, inner.c.region, inner.c.grade)
+    for wk, owner, region, grade, n, amount, reps, rep_amount, custs, rep_custs in \
+            session.exec(stmt):  # type: ignore[call-overload]
+        row = rows[(_as_date(wk), owner, region, grade)]
+        row.update(orders=n, order_amount=Decimal(amount or 0), repeat_orders=int(reps or 0),
+                   repeat_amount=Decimal(rep_amount or 0), ordering_customers=custs,
+                   repeat_customers=rep_custs)
+
+
+def _plans(session: Session, since: date, tz: tzinfo, rows: dict[Key, dict[str, Any]]) -> None:
+    items = (select(VisitPlan.week, VisitPlan.rep, VisitPlanItem.customer_id, Customer.owner,
+                    Customer.region, Customer.grade)
+             .join(VisitPlanItem, col(VisitPlanItem.plan_id) == col(VisitPlan.id))
+             .join(Customer, col(Customer.id) == col(VisitPlanItem.customer_id))
+             .where(col(VisitPlan.week) >= since))
+    found = session.exec(items).all()  # type: ignore[call-overload]
+    if not found:
+        return
+    start, _ = week_bounds(since, tz)
+    # (rep, customer, week) of countable visits since the first planned week.
+    visited = {(rep, cid, week_of(at.astimezone(tz).date())) for rep, cid, at in session.exec(
+        select(Visit.rep, Visit.customer_id, Visit.at)
+        .where(col(Visit.compliant).is_(True), col(Visit.at) >= start))}
+    for wk, rep, cid, owner, region, grade in found:
+        row = rows[(_as_date(wk), owner, region, grade)]
+        row["planned"] += 1
+        row["covered"] += (rep, cid, _as_date(wk)) in visited
+
+
+def _new_customers(session: Session, start: datetime, tz: tzinfo,
+                   rows: dict[Key, dict[str, Any]]) -> None:
+    week = week_expr(session, Customer.created_at, tz)
+    stmt = (select(week, Customer.owner, Customer.region, Customer.grade, func.count())
+            .where(col(Customer.created_at) >= start)
+            .group_by(week, Customer.owner, Customer.region, Customer.grade))
+    for wk, owner, region, grade, n in session.exec(stmt):  # type: ignore[call-overload]
+        rows[(_as_date(wk), owner, region, grade)]["new_customers"] = n
+
+
+def _stamp(session: Session, name: str, now: datetime, count: int) -> None:
+    state = session.get(DashState, name)
+    if state is None:
+        session.add(DashState(name=name, refreshed_at=now, rows=count))
+    else:
+        state.refreshed_at, state.rows = now, count
+        session.add(state)
+
+
+def refresh_weeks(session: Session, *, since: date, tz: tzinfo, now: datetime,
+                  progress: Callable[[str], None] | None = None) -> int:
+    """Rebuild ``dash_week`` from the week of ``since`` on; returns the rows written."""
+    since = week_of(since)
+    start, _ = week_bounds(since, tz)
+    rows = _rows()
+    _visits(session, start, tz, rows, progress)
+    _orders(session, start, tz, rows)
+    _plans(session, since, tz, rows)
+    _new_customers(session, start, tz, rows)
+    session.exec(delete(DashWeek).where(col(DashWeek.week) >= since))  # type: ignore[call-overload]
+    values = [{"week": wk, "owner": owner, "region": region, "grade": grade, **counts}
+              for (wk, owner, region, grade), counts in rows.items() if wk >= since]
+    for chunk in range(0, len(values), 5000):
+        session.execute(insert(DashWeek), values[chunk:chunk + 5000])
+    _stamp(session, WEEK_STATE, now, len(values))
+    if progress:
+        progress(f"dash_week: {len(values):,} rows from {since}")
+    return len(values)
+
+
+def refresh_customers(session: Session, *, now: datetime,
+                      ordered_since: datetime | None = None) -> int:
+    """Rebuild ``dash_customer`` (one set-based INSERT … SELECT): all of it, or with
+    ``ordered_since`` only the customers with an order since then or changed since the
+    last refresh."""
+    touched: Any = None
+    state = session.get(DashState, CUSTOMER_STATE)
+    if ordered_since is not None and state is not None:
+        changed_since = state.refreshed_at - CHANGE_MARGIN
+        touched = union(
+            select(SalesOrder.customer_id).where(col(SalesOrder.ordered_at) >= ordered_since),
+            select(Customer.id).where(col(Customer.updated_at) >= changed_since))
+        ids = [row[0] for row in session.execute(touched)]
+        for chunk in range(0, len(ids), 5000):
+            part = ids[chunk:chunk + 5000]
+            session.exec(delete(DashCustomer)  # type: ignore[call-overload]
+                         .where(col(DashCustomer.customer_id).in_(part)))
+            _insert_customers(session, part)
+    else:
+        session.exec(delete(DashCustomer))  # type: ignore[call-overload]
+        _insert_customers(session, None)
+    _refresh_segments(session)
+    count = session.exec(select(func.count()).select_from(DashCustomer)).one()
+    _stamp(session, CUSTOMER_STATE, now, int(count))
+    return int(count)
+
+
+def _refresh_segments(session: Session) -> None:
+    """Recount ``dash_segment`` from ``dash_customer`` (a group-by over one narrow table)."""
+    session.exec(delete(DashSegment))  # type: ignore[call-overload]
+    repeat = func.sum(case((col(DashCustomer.order_count) >= 2, 1), else_=0))
+    source = (select(DashCustomer.owner, DashCustomer.region, DashCustomer.grade, func.count(),
+                     repeat)
+              .group_by(DashCustomer.owner, DashCustomer.region, DashCustomer.grade))
+    session.execute(insert(DashSegment).from_select(
+        ["owner", "region", "grade", "buying", "repurchasing"], source))
+
+
+def _insert_customers(session: Session, ids: list[int] | None) -> None:
+    orders = select(SalesOrder.customer_id.label("cid"), func.count().label("n"),  # type: ignore[attr-defined]
+                    func.sum(SalesOrder.amount).label("amount"),
+                    func.min(SalesOrder.ordered_at).label("first"),
+                    func.max(SalesOrder.ordered_at).label("last"))
+    if ids is not None:
+        orders = orders.where(col(SalesOrder.customer_id).in_(ids))
+    agg = orders.group_by(SalesOrder.customer_id).subquery()
+    source = (select(Customer.id, Customer.owner, Customer.region, Customer.grade,
+                     Customer.created_at, agg.c.n, agg.c.amount, agg.c.first, agg.c.last)
+              .join(agg, and_(agg.c.cid == Customer.id, literal(True))))
+    session.execute(insert(DashCustomer).from_select(
+        ["customer_id", "owner", "region", "grade", "created_at", "order_count",
+         "order_amount", "first_order_at", "last_order_at"], source))
+
+
+def refresh(session: Session, *, now: datetime, tz: tzinfo, all_weeks: bool = False,
+            progress: Callable[[str], None] | None = None) -> dict[str, int]:
+    if all_weeks:
+        first = session.exec(select(func.min(Visit.at))).one()
+        first_order = session.exec(select(func.min(SalesOrder.ordered_at))).one()
+        first_customer = session.exec(select(func.min(Customer.created_at))).one()
+        candidates = [t for t in (first, first_order, first_customer) if t is not None]
+        since = min(candidates).astimezone(tz).date() if candidates else now.date()
+        weeks = refresh_weeks(session, since=since, tz=tz, now=now, progress=progress)
+        return {"weeks": weeks, "customers": refresh_customers(session, now=now)}
+    since = week_of(now.astimezone(tz).date()) - timedelta(weeks=RECENT_WEEKS - 1)
+    weeks = refresh_weeks(session, since=since, tz=tz, now=now, progress=progress)
+    customers = refresh_customers(session, now=now,
+                                  ordered_since=week_bounds(since, tz)[0])
+    return {"weeks": weeks, "customers": customers}
+
+
+def refreshed_at(session: Session) -> datetime | None:
+    state = session.get(DashState, WEEK_STATE)
+    return state.refreshed_at if state else None

@@ -1,0 +1,51 @@
+"""``健康度`` in the chat (C9): the sender's scope's four health metrics for this week as a
+card linking to the dashboard. Supervisors and directors only; anyone else gets a polite
+refusal (the figures follow ``analytics.metrics.Selection``, i.e. ``models.scope``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from analytics import metrics
+from bot.event import PLATFORM_WECOM, Event, Reply
+from cards import dashboard as cards
+from handlers import router, texts
+from models import user as users
+from models.base import utcnow
+from models.plan import business_tz, current_week
+from web import dashboard as page
+from web.links import page_url, wecom_oauth_url
+from zhongshu.settings import get_settings
+
+COMMAND = "健康度"
+PATH = "/h5/dashboard"
+
+
+def _now() -> datetime:
+    """The clock of this module (tests patch it to freeze time)."""
+    return utcnow()
+
+
+@router.command(COMMAND, usage=cards.HEALTH_USAGE, summary=cards.HEALTH_SUMMARY,
+                roles=metrics.DASHBOARD_ROLES)
+def health(event: Event, session: Session) -> Reply:
+    sender = users.by_platform_id(session, event.platform, event.user_id)
+    if sender is None:
+        return Reply(text=texts.HELP_UNREGISTERED)
+    sel = metrics.selection(session, sender)
+    if sel is None:
+        return Reply(text=cards.HEALTH_REFUSED)
+    now = _now()
+    tz = business_tz(get_settings().timezone)
+    week = current_week(now, tz)
+    h = metrics.health(session, sel, week, now=now, tz=tz)
+    scope = (sender.region if sender.role == "director" and sender.region
+             else page.WHOLE_SCOPE[sender.role])
+    figures = cards.HealthFigures(
+        scope=scope, week=week, coverage=page.pct(h.sums.coverage),
+        conversion=page.days(h.conversion_days), collection=page.pct(h.collection_rate),
+        compliance=page.pct(h.sums.compliance), freshness=page.freshness(session))
+    url = wecom_oauth_url(PATH) if event.platform == PLATFORM_WECOM else page_url(PATH)
+    return cards.health_card(figures, url=url)

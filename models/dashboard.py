@@ -1,0 +1,101 @@
+"""Roll-up tables behind the sales health dashboard and the drill-down (C9, C10).
+
+The dashboard reads these instead of scanning a million visits and orders per click:
+
+- ``dash_week``: one row per (business week, customer owner, customer region, customer
+  grade) with visit, plan, order and new-customer counts. Owner and region are the
+  *customer's*, so the permission rule of ``models.scope`` (owner in the team, region or
+  owner's region for a director) applies to the roll-up exactly as to the customers.
+  Every count is additive across rows — a customer belongs to one row per week, so
+  distinct-customer counts add up too.
+- ``dash_customer``: one row per customer with at least one order (order count, amount,
+  first and last order), with the customer's owner, region and grade copied in so the
+  drill-down "region → grade → repurchasing customers" is one index range.
+- ``dash_segment``: ``dash_customer`` counted per owner, region and grade.
+- ``dash_state``: when each roll-up was last refreshed (shown on the page).
+
+``analytics.rollup`` refreshes them (the scheduler's sweep, and ``zhongshu dashboard
+refresh``)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Index
+from sqlmodel import Field, SQLModel
+
+from models.visit import Visit
+
+
+class DashWeek(SQLModel, table=True):
+    __tablename__ = "dash_week"
+    __table_args__ = (
+        Index("ix_dash_week_week_region_grade", "week", "region", "grade"),
+        Index("ix_dash_week_owner_week", "owner", "week"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    week: date  # Monday, business time zone
+    owner: str | None = Field(default=None, max_length=64)
+    region: str | None = Field(default=None, max_length=16)
+    grade: str | None = Field(default=None, max_length=1)
+    visits: int = 0
+    complete_visits: int = 0  # record, customer need and next action all filled
+    evaluated_visits: int = 0  # evidence checks done (compliant is not NULL)
+    flagged_visits: int = 0  # evaluated and flagged: the fake-visit numerator
+    planned: int = 0  # plan items of the week
+    covered: int = 0  # plan items whose customer got a countable visit that week
+    orders: int = 0
+    order_amount: Decimal = Field(default=Decimal(0), max_digits=16, decimal_places=2)
+    repeat_orders: int = 0  # orders of a customer who had ordered before
+    repeat_amount: Decimal = Field(default=Decimal(0), max_digits=16, decimal_places=2)
+    ordering_customers: int = 0
+    repeat_customers: int = 0  # customers with a repeat order that week
+    new_customers: int = 0
+
+
+class DashCustomer(SQLModel, table=True):
+    __tablename__ = "dash_customer"
+    __table_args__ = (
+        Index("ix_dash_customer_region_grade_orders", "region", "grade", "order_count"),
+        Index("ix_dash_customer_first_order", "first_order_at"),
+    )
+
+    customer_id: int = Field(primary_key=True)
+    owner: str | None = Field(default=None, max_length=64, index=True)
+    region: str | None = Field(default=None, max_length=16)
+    grade: str | None = Field(default=None, max_length=1)
+    created_at: datetime
+    order_count: int = 0
+    order_amount: Decimal = Field(default=Decimal(0), max_digits=16, decimal_places=2)
+    first_order_at: datetime | None = None
+    last_order_at: datetime | None = None
+
+
+class DashSegment(SQLModel, table=True):
+    """``dash_customer`` counted per (owner, region, grade): the first two drill levels
+    sum a few hundred of these rows instead of counting 100k customers per click."""
+
+    __tablename__ = "dash_segment"
+    __table_args__ = (Index("ix_dash_segment_region_grade", "region", "grade"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    owner: str | None = Field(default=None, max_length=64, index=True)
+    region: str | None = Field(default=None, max_length=16)
+    grade: str | None = Field(default=None, max_length=1)
+    buying: int = 0  # customers with at least one order
+    repurchasing: int = 0  # customers with at least two
+
+
+class DashState(SQLModel, table=True):
+    __tablename__ = "dash_state"
+
+    name: str = Field(primary_key=True, max_length=32)
+    refreshed_at: datetime
+    rows: int = 0
+
+
+# The weekly refresh reads the last weeks of visits by time across all reps; the visit
+# table's own indexes all lead with rep or customer.
+Index("ix_visit_at", Visit.at)  # type: ignore[arg-type]
