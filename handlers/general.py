@@ -14,12 +14,17 @@ def help_command(event: Event, session: Session) -> Reply:
     sender = users.by_platform_id(session, event.platform, event.user_id)
     if sender is None:
         return Reply(text=texts.HELP_UNREGISTERED)
+    return Reply(text=help_text(sender.role))
+
+
+def help_text(role: str) -> str:
+    """The commands ``role`` may use, one per line."""
     lines = [texts.HELP_TITLE]
-    for command in router.commands_for(sender.role):
+    for command in router.commands_for(role):
         usage = command.usage if command.usage != command.word else command.word
         lines.append(f"· {usage} — {command.summary}" if command.summary else f"· {usage}")
     lines.append(texts.HELP_FOOTER)
-    return Reply(text="\n".join(lines))
+    return "\n".join(lines)
 
 
 @router.click("help")
