@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
     blueprints = [static_bp, register.bp, customers.bp, admin_import.bp, checkin.bp]
     from web import plans as plans_page  # visit plans (C5)
     blueprints.append(plans_page.bp)
+    blueprints.append(auth.bp)  # /h5/login: OAuth sign-in bound to the browser (state)
     for bp in blueprints:
         app.register_blueprint(bp)
     auth.init_app(app, blueprints)

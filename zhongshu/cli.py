@@ -201,8 +201,10 @@ def worker(burst: bool) -> None:
     from bot import channels  # noqa: F401
     from bot.dingtalk import client as _dingtalk_client  # noqa: F401
     from bot.wecom import client as _wecom_client  # noqa: F401
+    from zhongshu import logging_conf
     from zhongshu.queues import ALL_QUEUES, get_queue, get_redis
 
+    logging_conf.configure()  # JSON lines with the job id when ZS_LOG_JSON is set
     # Import every job's code once here: each job runs in a forked child, which then
     # starts warm instead of spending ~2 s importing SQLAlchemy and the handlers.
     for module in pkgutil.iter_modules(jobs.__path__):
@@ -216,7 +218,9 @@ def worker(burst: bool) -> None:
 def scheduler() -> None:
     """Periodic sweeps (run exactly one)."""
     from jobs.schedule import run_forever
+    from zhongshu import logging_conf
 
+    logging_conf.configure()
     run_forever()
 
 

@@ -147,8 +147,7 @@ def test_full_command_over_wecom_creates_and_confirms(wecom):
         {"keyname": "电话", "value": "13800001234"}, {"keyname": "行业", "value": "制造业"},
         {"keyname": "意向", "value": "想采购滤芯"}]
     url = tc["card_action"]["url"]
-    assert "/connect/oauth2/authorize?" in url
-    assert f"%2Fh5%2Fcustomers%2F{customer.id}&" in url
+    assert url.endswith(f"/h5/login?next=/h5/customers/{customer.id}")
 
 
 def test_full_command_over_dingtalk_robot_answers_in_the_conversation(dingtalk):
