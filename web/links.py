@@ -22,7 +22,7 @@ def wecom_oauth_url(path: str) -> str:
     """The link sent to WeCom users for one of our pages: our sign-in entry, which binds a
     fresh OAuth ``state`` to the browser (a cookie) and then goes through WeCom's OAuth
     page — a code obtained by someone else can never sign this browser in."""
-    return page_url(f"{LOGIN_PATH}?next={quote(path, safe='/')}")
+    return page_url(f"{LOGIN_PATH}?next={quote(path, safe='')}")
 
 
 def wecom_authorize_url(path: str, *, state: str) -> str:

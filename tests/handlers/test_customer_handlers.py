@@ -28,7 +28,7 @@ FULL = "新客户 绍兴滤材 王经理 13800001234 制造业 想采购滤芯"
 
 def _oauth(path: str) -> str:
     # Our sign-in entry: it binds an OAuth state to the browser, then goes to WeCom.
-    return f"{get_settings().base_url}/h5/login?next={quote(path, safe='/')}"
+    return f"{get_settings().base_url}/h5/login?next={quote(path, safe='')}"
 
 
 def _add(session: Session, *, owner: str | None, name: str, phone: str, **extra: Any) -> int:

@@ -10,3 +10,12 @@ _TESTS = Path(__file__).resolve().parent.parent
 for folder in ("reliability", "web", "edge"):
     if str(_TESTS / folder) not in sys.path:
         sys.path.insert(0, str(_TESTS / folder))
+
+import pytest  # noqa: E402
+from webkit import make_org  # noqa: E402
+
+
+@pytest.fixture()
+def org() -> None:
+    """The fixed organisation of tests/web/webkit.ORG (roles, two teams, an inactive rep)."""
+    make_org()

@@ -56,8 +56,7 @@ def test_a_bad_code_shows_open_from_the_workbench(client, emulator, org):
     assert "请从企业微信工作台打开" in res.text
     # The button starts a new sign-in (state, then WeCom's OAuth) back to this page,
     # without the bad code.
-    assert "/h5/login?next=/h5/register&#34;" in res.text or \
-        "/h5/login?next=/h5/register\"" in res.text
+    assert "/h5/login?next=%2Fh5%2Fregister" in res.text
     assert "made-up-code" not in res.text
     with client.session_transaction() as sess:
         assert SESSION_USER not in sess
