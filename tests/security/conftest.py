@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 _TESTS = Path(__file__).resolve().parent.parent
-for folder in ("reliability", "web", "edge"):
+for folder in ("reliability", "web", "edge", "visits"):
     if str(_TESTS / folder) not in sys.path:
         sys.path.insert(0, str(_TESTS / folder))
 
