@@ -112,7 +112,7 @@ def _tell_too_fast(event: Event) -> None:
             row = queue_reply(session, event, Reply(text=TOO_FAST_TEXT),
                               dedupe_key=f"throttle:{event.platform}:{event.dedupe_key}")
             outbox_id = row.id if row is not None else None
-    except Exception:  # noqa: BLE001 - the drop stands; the notice is a courtesy
+    except Exception:
         log.exception("could not queue the too-fast notice for %s", event.user_id)
         return
     if outbox_id is not None:

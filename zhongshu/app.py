@@ -11,7 +11,6 @@ from werkzeug.wrappers import Response
 from zhongshu import db, logging_conf, queues
 from zhongshu.settings import get_settings
 
-
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 

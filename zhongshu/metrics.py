@@ -57,7 +57,7 @@ class SystemCollector(Collector):
                         oldest = max(0.0, now - job.enqueued_at.timestamp())
                 age.add_metric([name], oldest)
             up.add_metric([], 1)
-        except Exception:  # noqa: BLE001 - a scrape reports Redis as down, never fails
+        except Exception:
             log.exception("metrics: redis unavailable")
             up.add_metric([], 0)
             yield up
@@ -92,7 +92,7 @@ class SystemCollector(Collector):
                                                   .group_by(InboxEvent.status)).all():
                     inbound.add_metric([status], count)
             up.add_metric([], 1)
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("metrics: database unavailable")
             up.add_metric([], 0)
             yield up

@@ -19,7 +19,7 @@ from zhongshu.db import session_scope
 # The edge tests' signing helpers live next to them, outside any package.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "edge"))
 
-from edgekit import wecom_encrypt, wecom_envelope, wecom_query  # noqa: E402
+from edgekit import wecom_encrypt, wecom_envelope, wecom_query
 
 _msgids = itertools.count(int(time.time() * 1000) % 10**12 * 1000)
 

@@ -11,8 +11,8 @@ for folder in ("reliability", "web", "edge", "visits"):
     if str(_TESTS / folder) not in sys.path:
         sys.path.insert(0, str(_TESTS / folder))
 
-import pytest  # noqa: E402
-from webkit import make_org  # noqa: E402
+import pytest
+from webkit import make_org
 
 
 @pytest.fixture()

@@ -6,9 +6,8 @@ Set ZS_SCREENSHOT_DIR (e.g. docs/img) to keep screenshots of the pages."""
 
 from __future__ import annotations
 
-import re
-
 import os
+import re
 import shutil
 from pathlib import Path
 from urllib.parse import quote
