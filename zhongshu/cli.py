@@ -192,8 +192,12 @@ def visits_audit(file: str, out_path: str | None) -> None:
 def worker(burst: bool) -> None:
     """RQ worker on all of the service's queues."""
     import importlib
+    import logging
     import pkgutil
+    import time
 
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
     from rq import Worker
 
     import handlers  # noqa: F401
@@ -211,7 +215,15 @@ def worker(burst: bool) -> None:
         importlib.import_module(f"jobs.{module.name}")
 
     queues = [get_queue(name) for name in ALL_QUEUES]
-    Worker(queues, connection=get_redis()).work(burst=burst, with_scheduler=True)
+    while True:
+        try:
+            Worker(queues, connection=get_redis()).work(burst=burst, with_scheduler=True)
+            return
+        except (RedisConnectionError, RedisTimeoutError):
+            # RQ retries a lost Redis while idle but not while it watches a running job:
+            # start a fresh worker rather than exit (the job's outbox lease covers it).
+            logging.getLogger(__name__).exception("worker lost Redis; restarting in 2 s")
+            time.sleep(2)
 
 
 @main.command()
