@@ -87,7 +87,10 @@ def deliver(outbox_id: int) -> str:
             log.error("outbox %s failed for good after %s attempts: %s", outbox_id, attempt,
                       message)
             return "failed"
-        retry_after = getattr(exc, "retry_after", None) or backoff_seconds(attempt)
+        # The platform's hint is a floor, never the whole schedule: a flat "retry in 5 s"
+        # for -1 would spend every attempt within a minute of a platform hiccup (a retry
+        # storm, then a permanent failure); the exponential backoff keeps growing past it.
+        retry_after = max(getattr(exc, "retry_after", None) or 0.0, backoff_seconds(attempt))
         with session_scope() as session:
             # A timed-out answer may hide a delivered message: the retry asks the platform
             # to drop the copy where the channel can.

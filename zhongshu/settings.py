@@ -74,7 +74,9 @@ class Settings(BaseSettings):
     wecom_per_user_per_minute: int = Field(default=30, alias="ZS_WECOM_PER_USER_PER_MINUTE")
     wecom_per_user_per_hour: int = Field(default=1000, alias="ZS_WECOM_PER_USER_PER_HOUR")
     dingtalk_robot_per_minute: int = Field(default=20, alias="ZS_DINGTALK_ROBOT_PER_MINUTE")
-    outbox_max_attempts: int = Field(default=8, alias="ZS_OUTBOX_MAX_ATTEMPTS")
+    # 12 tries with backoff 2 s … 10 min span ~35 minutes of platform trouble before a
+    # row is marked failed (visible, counted by /metrics); 8 gave up after ~4 minutes.
+    outbox_max_attempts: int = Field(default=12, alias="ZS_OUTBOX_MAX_ATTEMPTS")
     outbox_lease_seconds: int = Field(default=120, alias="ZS_OUTBOX_LEASE_SECONDS")
     scheduler_tick_seconds: int = Field(default=30, alias="ZS_SCHEDULER_TICK_SECONDS")
     # Inbound flood guard: events per user per minute before they are dropped (0 = off).

@@ -14,6 +14,7 @@ from jobs.schedule import sweep_outbox
 from models import outbox
 from models.base import utcnow
 from zhongshu.db import session_scope
+from zhongshu.settings import get_settings
 
 
 def _queue(key: str = "k1", channel: str = outbox.CHANNEL_WECOM_APP) -> int:
@@ -106,12 +107,13 @@ def test_gives_up_after_max_attempts(monkeypatch: pytest.MonkeyPatch):
     oid = _queue()
     with session_scope() as session:
         row = session.get(outbox.OutboxMessage, oid)
-        row.attempts = 7  # type: ignore[union-attr]
+        row.attempts = get_settings().outbox_max_attempts - 1  # type: ignore[union-attr]
         session.add(row)
     with mock.patch.object(channels, "send", side_effect=channels.RetryLater(None, "HTTP 503")):
         assert deliver_mod.deliver(oid) == "failed"
     row = _row(oid)
-    assert row.status == "failed" and "gave up after 8 attempts" in (row.last_error or "")
+    assert row.status == "failed" and (
+        f"gave up after {get_settings().outbox_max_attempts} attempts" in (row.last_error or ""))
 
 
 def test_expired_session_reply_fails_instead_of_sending():

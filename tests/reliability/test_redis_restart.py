@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 import requests
+from workers import Workers, wait_for
 
 from jobs.deliver import enqueue_delivery
 from jobs.schedule import sweep_outbox
@@ -18,8 +19,6 @@ from models.base import utcnow
 from zhongshu.db import session_scope
 from zhongshu.queues import QUEUE_OUTBOUND, get_queue
 from zhongshu.settings import get_settings
-
-from workers import Workers, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
