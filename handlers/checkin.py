@@ -53,7 +53,7 @@ from jobs.visits import DECIDED, STATUS_CONFIRMED, STATUS_REJECTED, enqueue_proc
 from models import conversation, location, media, photos
 from models import user as users
 from models import visit as vm
-from models.base import utcnow
+from models.base import parse_id, utcnow
 from models.conversation import Conversation
 from models.customer import Customer
 from models.customer_lookup import search_customers
@@ -79,7 +79,7 @@ def may_decide(decider: User, rep: User | None) -> bool:
 
 def _visit_id(key: str) -> int | None:
     _, _, arg = key.partition(":")
-    return int(arg) if arg.isdigit() else None
+    return parse_id(arg)
 
 
 def _learn_location(customer: Customer, visit: vm.Visit) -> None:

@@ -12,7 +12,7 @@ from cards import visit as cards
 from handlers import router
 from models import followup as fu
 from models import user as users
-from models.base import utcnow
+from models.base import parse_id, utcnow
 
 TASK_NOT_FOUND = "找不到这条跟进任务"
 NOT_YOUR_TASK = "只有该跟进任务的负责人可以标记完成"
@@ -22,7 +22,7 @@ MARKED_DONE = "已完成跟进：{action}"
 
 def _task_id(key: str) -> int | None:
     _, _, arg = key.partition(":")
-    return int(arg) if arg.isdigit() else None
+    return parse_id(arg)
 
 
 # No passive replace_name: the button changes only once the owner is recognised.

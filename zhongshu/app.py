@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import Any
 
 from flask import Flask, g, jsonify, request
+from werkzeug.routing import IntegerConverter, Map
 from werkzeug.wrappers import Response
 
+from models.base import MAX_ID
 from zhongshu import db, logging_conf, queues
 from zhongshu.settings import get_settings
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+class _IdConverter(IntegerConverter):
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def create_app() -> Flask:
@@ -24,6 +33,9 @@ def create_app() -> Flask:
         JSON_AS_ASCII=False,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    # <int:id> in URLs stops at the database's integer range: a 30-digit id is a 404,
+    # not an overflow error (a 500) in the driver.
+    app.url_map.converters["int"] = _IdConverter
     logging_conf.configure()
 
     import handlers  # noqa: F401 - registers every handler on the router
