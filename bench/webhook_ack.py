@@ -91,6 +91,11 @@ def bench_env(db: str, tmp: Path) -> dict[str, str]:
     return env
 
 
+def _use_redis(url: str) -> None:
+    global REDIS_URL
+    REDIS_URL = url
+
+
 def _use_pg_database(name: str) -> None:
     global PG_DB, PG_URL
     PG_DB, PG_URL = name, PG_URL.rsplit("/", 1)[0] + "/" + name
@@ -777,7 +782,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="seconds to wait for other load on the machine to stop (default 0)")
     ap.add_argument("--json", type=Path, help="also write the figures to this file")
     ap.add_argument("--keep-logs", action="store_true", help="keep the gunicorn logs")
+    ap.add_argument("--redis-url", default=REDIS_URL,
+                    help=f"a Redis db this bench may flush (default {REDIS_URL})")
     args = ap.parse_args(argv)
+    _use_redis(args.redis_url)
     if args.pg_db in ("test", "postgres", "template0", "template1"):
         ap.error(f"refusing to wipe database {args.pg_db!r}")
     _use_pg_database(args.pg_db)

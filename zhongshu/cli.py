@@ -198,7 +198,7 @@ def worker(burst: bool) -> None:
 
     from redis.exceptions import ConnectionError as RedisConnectionError
     from redis.exceptions import TimeoutError as RedisTimeoutError
-    from rq import Worker
+    from rq import SimpleWorker, Worker
 
     import handlers  # noqa: F401
     import jobs
@@ -214,10 +214,13 @@ def worker(burst: bool) -> None:
     for module in pkgutil.iter_modules(jobs.__path__):
         importlib.import_module(f"jobs.{module.name}")
 
+    from zhongshu.settings import get_settings
+
     queues = [get_queue(name) for name in ALL_QUEUES]
+    worker_class = SimpleWorker if get_settings().worker_class == "simple" else Worker
     while True:
         try:
-            Worker(queues, connection=get_redis()).work(burst=burst, with_scheduler=True)
+            worker_class(queues, connection=get_redis()).work(burst=burst, with_scheduler=True)
             return
         except (RedisConnectionError, RedisTimeoutError):
             # RQ retries a lost Redis while idle but not while it watches a running job:

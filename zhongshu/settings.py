@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     # JSON-lines logs (one object per line, with request/job ids) for production.
     log_json: bool = Field(default=False, alias="ZS_LOG_JSON")
     log_level: str = Field(default="INFO", alias="ZS_LOG_LEVEL")
+    # "fork": RQ forks a child per job (isolation; ~0.3-0.7 s a job on a 2-core VM);
+    # "simple": jobs run in the worker process (no fork; see docs/BENCHMARKS.md, outbox burst).
+    worker_class: str = Field(default="fork", alias="ZS_WORKER_CLASS")
 
     @model_validator(mode="after")
     def _no_dev_secret_in_production(self) -> Settings:
