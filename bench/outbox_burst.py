@@ -151,7 +151,9 @@ def _check_emulator(base: str, count: int, per_minute: int) -> dict[str, Any]:
     by_user: dict[str, list[float]] = defaultdict(list)
     for m in out:
         if m["delivered"]:
-            by_user[m["user"]].append(datetime.fromisoformat(m["at"]).timestamp())
+            at = m["at"]
+            by_user[m["user"]].append(float(at) if isinstance(at, (int, float))
+                                      else datetime.fromisoformat(at).timestamp())
     worst = 0
     for times in by_user.values():
         times.sort()

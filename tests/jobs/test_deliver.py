@@ -62,8 +62,13 @@ def test_transient_error_schedules_a_backoff_retry():
     assert row.status == "pending" and row.last_errcode == -1 and row.attempts == 1
     assert row.next_attempt_at > utcnow()
     assert enqueue.call_args.kwargs["delay"] > 0
-    # Not due yet: a second delivery attempt right now does nothing.
-    assert deliver_mod.deliver(oid) == "skipped"
+    # Not due yet: a second delivery attempt right now sends nothing; it only schedules
+    # itself for when the row is due.
+    with mock.patch.object(channels, "send") as send, \
+         mock.patch.object(deliver_mod, "enqueue_delivery") as again:
+        assert deliver_mod.deliver(oid) == "early"
+    assert not send.called and again.call_args.kwargs["delay"] > 0
+    assert _row(oid).attempts == 1
 
 
 def test_timed_out_answer_retries_with_resend_check():
