@@ -807,7 +807,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"==> WARNING: {background:.2f} cores already busy before the run; "
               f"the figures will be disturbed")
 
-    print(f"==> fresh {args.db} database, Redis db 14 flushed")
+    print(f"==> fresh {args.db} database, Redis {REDIS_URL} flushed")
     prepare_database(args.db)
     flush_redis()
 
