@@ -27,11 +27,24 @@ need_chromium() {
   fi
 }
 
+need_redis_server() {
+  # The fault tests stop and restart their own redis-server (with AOF) mid-run.
+  if ! command -v redis-server >/dev/null; then
+    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+      echo "==> installing redis-server (apt)"
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+    else
+      echo "!! redis-server missing: the Redis restart tests will be skipped (run as root to install)"
+    fi
+  fi
+}
+
 cmd=${1:-}
 shift || true
 case "$cmd" in
   test)
     need_chromium
+    need_redis_server
     set +e
     .venv/bin/python -m pytest "$@"
     rc=$?

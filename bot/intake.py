@@ -2,6 +2,10 @@
 
 Dedupe is two-layered: a Redis ``SET NX EX`` turns away concurrent and retried copies
 cheaply, and the UNIQUE (platform, dedupe_key) inbox row holds even if Redis lost its keys.
+
+A sender flooding the bot (a script, a stuck key) is throttled per user with the same
+sliding-window limiter the outbox uses: past the limit, one polite "too fast" reply per
+window, then silent drops (logged) — other users are not affected.
 """
 
 from __future__ import annotations
@@ -24,6 +28,11 @@ log = logging.getLogger(__name__)
 class Accepted:
     inbox_id: int | None
     duplicate: bool
+    throttled: bool = False
+
+
+INBOUND_RATE_PREFIX = "zs:inrate"
+TOO_FAST_TEXT = "您发送得太快了，请稍等一分钟再试。"
 
 
 def _dedupe_key(event: Event) -> str:
@@ -43,6 +52,9 @@ def accept(event: Event) -> Accepted:
         log.info("duplicate %s event %s turned away by redis", event.platform, event.dedupe_key)
         return Accepted(None, True)
 
+    if _throttled(event):
+        return Accepted(None, False, throttled=True)
+
     try:
         with get_engine().connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             inbox_id = inbox.record(conn, platform=event.platform,
@@ -59,6 +71,52 @@ def accept(event: Event) -> Accepted:
 
     enqueue_inbox(inbox_id)
     return Accepted(inbox_id, False)
+
+
+def _throttled(event: Event) -> bool:
+    """True when ``event.user_id`` is past its per-minute inbound limit (nothing recorded).
+
+    Only the first refusal of a window gets an answer: a flood must not turn into a flood
+    of replies (which the platform would count against our own sending limits)."""
+    limit = get_settings().inbound_per_user_per_minute
+    if not event.user_id or limit <= 0:
+        return False
+    from bot import pacing
+
+    base = f"{INBOUND_RATE_PREFIX}:{event.platform}:{event.user_id}"
+    try:
+        wait = pacing.reserve([pacing.Window(f"{base}:m", limit, 60.0)])
+        if wait <= 0:
+            return False
+        tell = bool(get_redis().set(f"{base}:told", "1", nx=True, px=max(1, int(wait * 1000))))
+    except RedisError:
+        # Without Redis there is no shared counter: let the event through (the inbox
+        # UNIQUE key still dedupes it) rather than drop real work.
+        log.exception("redis unavailable for the inbound rate limit")
+        return False
+    log.warning("inbound rate limit: %s %s dropped (%s), %s", event.platform, event.user_id,
+                event.kind, "told once" if tell else "silently")
+    if tell:
+        _tell_too_fast(event)
+    return True
+
+
+def _tell_too_fast(event: Event) -> None:
+    from bot.event import Reply
+    from bot.outbound import queue_reply
+    from jobs.deliver import enqueue_delivery
+    from zhongshu.db import session_scope
+
+    try:
+        with session_scope() as session:
+            row = queue_reply(session, event, Reply(text=TOO_FAST_TEXT),
+                              dedupe_key=f"throttle:{event.platform}:{event.dedupe_key}")
+            outbox_id = row.id if row is not None else None
+    except Exception:
+        log.exception("could not queue the too-fast notice for %s", event.user_id)
+        return
+    if outbox_id is not None:
+        enqueue_delivery(outbox_id)
 
 
 def enqueue_inbox(inbox_id: int) -> None:

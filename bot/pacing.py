@@ -150,13 +150,23 @@ def blocked_for(key: str) -> float:
 ROBOT_BLOCK_SECONDS = 600.0  # DingTalk throttles a robot 10 minutes after 130101 (§4.1)
 
 
+def arrival_margin() -> float:
+    """Seconds a send may take between its reservation and its arrival at the platform
+    (at most the HTTP timeout). The platform counts arrivals, so each window is held that
+    much longer: otherwise a slow send reserved early and a fast one reserved a minute
+    later can land within the platform's minute — bench/outbox_burst.py saw 17 of 10,000
+    dropped as ``rate_limit`` before this margin."""
+    return float(get_settings().http_timeout)
+
+
 def wecom_user_windows(userid: str, *, agent_id: int | None = None) -> list[Window]:
     """Per app, per user: 30 a minute and 1000 an hour (excess is silently dropped)."""
     settings = get_settings()
     agent = settings.wecom_agent_id if agent_id is None else agent_id
     base = f"{KEY_PREFIX}:wecom:{agent}:{userid}"
-    return [Window(f"{base}:m", settings.wecom_per_user_per_minute, 60.0),
-            Window(f"{base}:h", settings.wecom_per_user_per_hour, 3600.0)]
+    margin = arrival_margin()
+    return [Window(f"{base}:m", settings.wecom_per_user_per_minute, 60.0 + margin),
+            Window(f"{base}:h", settings.wecom_per_user_per_hour, 3600.0 + margin)]
 
 
 def robot_id(webhook_url: str) -> str:
@@ -167,7 +177,7 @@ def robot_id(webhook_url: str) -> str:
 def robot_windows(webhook_url: str) -> list[Window]:
     settings = get_settings()
     return [Window(f"{KEY_PREFIX}:dtrobot:{robot_id(webhook_url)}:m",
-                   settings.dingtalk_robot_per_minute, 60.0)]
+                   settings.dingtalk_robot_per_minute, 60.0 + arrival_margin())]
 
 
 def robot_block_key(webhook_url: str) -> str:

@@ -57,7 +57,7 @@ from models import conversation, location, media, photos
 from models import custom_fields as cf
 from models import user as users
 from models import visit as vm
-from models.base import utcnow
+from models.base import parse_id, utcnow
 from models.conversation import Conversation
 from models.customer import Customer
 from models.customer_lookup import search_customers
@@ -83,7 +83,7 @@ def may_decide(decider: User, rep: User | None) -> bool:
 
 def _visit_id(key: str) -> int | None:
     _, _, arg = key.partition(":")
-    return int(arg) if arg.isdigit() else None
+    return parse_id(arg)
 
 
 def _learn_location(customer: Customer, visit: vm.Visit) -> None:

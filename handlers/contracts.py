@@ -29,6 +29,7 @@ from models import contract_messages as CM
 from models import contracts_ops as ops
 from models import conversation
 from models import user as users
+from models.base import parse_id
 from models.contract import Contract
 from models.contracts_ops import ContractError
 from models.conversation import Conversation
@@ -248,7 +249,8 @@ def _card_contract(event: Event, session: Session) -> tuple[User | None, Contrac
     if sender is None:
         return None, None, refusal
     _, _, arg = event.key.partition(":")
-    contract = get_contract_for(session, sender, int(arg)) if arg.isdigit() else None
+    contract_id = parse_id(arg)
+    contract = get_contract_for(session, sender, contract_id) if contract_id else None
     if contract is None:
         return None, None, Reply(text=CM.NOT_FOUND_PLAIN)
     return sender, contract, None

@@ -14,7 +14,7 @@ from cards import visit as cards
 from handlers import router
 from models import followup as fu
 from models import user as users
-from models.base import utcnow
+from models.base import parse_id, utcnow
 from models.communication import record_communication
 
 TASK_NOT_FOUND = "找不到这条跟进任务"
@@ -26,7 +26,7 @@ WAKEUP_CHANNEL = "phone"
 
 def _task_id(key: str) -> int | None:
     _, _, arg = key.partition(":")
-    return int(arg) if arg.isdigit() else None
+    return parse_id(arg)
 
 
 # No passive replace_name: the button changes only once the owner is recognised.

@@ -8,10 +8,12 @@ to drop the copy if the first attempt did go out."""
 from __future__ import annotations
 
 import logging
+import math
 import random
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from redis.exceptions import RedisError
+from sqlmodel import Session
 
 from bot import channels
 from models import outbox
@@ -30,6 +32,11 @@ def backoff_seconds(attempt: int) -> float:
 
 
 def enqueue_delivery(outbox_id: int, *, delay: float = 0.0) -> None:
+    if delay > 0:
+        # RQ's scheduler keeps whole seconds (the score is truncated): without rounding up,
+        # the job may run just before the row is due, find nothing to claim, and the
+        # message would wait for the sweep instead of being sent on time.
+        delay = math.ceil(delay) + 1
     try:
         queue = get_queue(QUEUE_OUTBOUND)
         if delay <= 0:
@@ -43,12 +50,27 @@ def enqueue_delivery(outbox_id: int, *, delay: float = 0.0) -> None:
         log.exception("could not enqueue outbox %s; the sweep will pick it up", outbox_id)
 
 
+def _seconds_until_due(session: Session, outbox_id: int, now: datetime) -> float | None:
+    row = session.get(outbox.OutboxMessage, outbox_id)
+    if row is None or row.status != outbox.STATUS_PENDING:
+        return None  # sent, failed, or being sent by another worker: nothing to do
+    due = row.next_attempt_at if row.next_attempt_at.tzinfo else row.next_attempt_at.replace(
+        tzinfo=UTC)
+    return max(0.0, (due - now).total_seconds())
+
+
 def deliver(outbox_id: int) -> str:
     settings = get_settings()
     now = utcnow()
     with session_scope() as session:
         if not outbox.claim(session, outbox_id, now=now):
-            return "skipped"
+            wait = _seconds_until_due(session, outbox_id, now)
+            if wait is None:
+                return "skipped"
+            # A job that runs early (clock skew between hosts, second-granular scheduling)
+            # must not strand a pending row until the sweep finds it: try again when due.
+            enqueue_delivery(outbox_id, delay=max(wait, 0.001))
+            return "early"
         row = session.get(outbox.OutboxMessage, outbox_id)
         assert row is not None
         channel, recipient, payload = row.channel, row.recipient, dict(row.payload)
@@ -87,7 +109,10 @@ def deliver(outbox_id: int) -> str:
             log.error("outbox %s failed for good after %s attempts: %s", outbox_id, attempt,
                       message)
             return "failed"
-        retry_after = getattr(exc, "retry_after", None) or backoff_seconds(attempt)
+        # The platform's hint is a floor, never the whole schedule: a flat "retry in 5 s"
+        # for -1 would spend every attempt within a minute of a platform hiccup (a retry
+        # storm, then a permanent failure); the exponential backoff keeps growing past it.
+        retry_after = max(getattr(exc, "retry_after", None) or 0.0, backoff_seconds(attempt))
         with session_scope() as session:
             # A timed-out answer may hide a delivered message: the retry asks the platform
             # to drop the copy where the channel can.

@@ -413,7 +413,8 @@ class Report:
                            [M.IMPORT_REPORT_ROW_HEADER, M.IMPORT_REPORT_REASON_HEADER])
         values = list(values)
         values += [None] * (len(self.header) - len(values))
-        self.ws.append([self._cell(v) for v in values] + [row, reason])
+        # The reason quotes the bad value, which may hold characters a worksheet refuses.
+        self.ws.append([self._cell(v) for v in values] + [row, self._cell(reason)])
 
     def _cell(self, value: Any) -> Any:
         from openpyxl.cell import WriteOnlyCell

@@ -37,6 +37,7 @@ SERVICE_URL = f"http://127.0.0.1:{SERVICE_PORT}"
 os.environ["WECOM_API_BASE"] = EMULATOR_URL
 os.environ["DINGTALK_API_BASE"] = EMULATOR_URL
 os.environ["ZS_BASE_URL"] = SERVICE_URL
+os.environ.setdefault("ZS_WECOM_OAUTH_BASE", EMULATOR_URL)  # /h5/login sends browsers there
 os.environ.setdefault("DINGTALK_ROBOT_WEBHOOK",
                       f"{EMULATOR_URL}/robot/send?access_token=zs-emulator-robot-token")
 os.environ.setdefault("DINGTALK_ROBOT_SECRET",

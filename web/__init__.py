@@ -41,6 +41,7 @@ def init_app(app: Flask) -> None:
     blueprints.append(admin_rules.bp)
     from web import dashboard  # sales health dashboard and drill-down (C9, C10)
     blueprints.append(dashboard.bp)
+    blueprints.append(auth.bp)  # /h5/login: OAuth sign-in bound to the browser (state)
     for bp in blueprints:
         app.register_blueprint(bp)
     auth.init_app(app, blueprints)

@@ -7,6 +7,11 @@ User, keeps only the userid (and a CSRF token) in Flask's signed session cookie,
 redirects to the same URL without the code — so the code never stays in the address bar,
 the history or a Referer. Later pages read the cookie; nothing else identifies a user.
 
+Login CSRF: a code is only accepted together with the ``state`` this browser was given
+when it started the sign-in (``/h5/login`` sets it in a short-lived cookie) — otherwise
+someone could send a link carrying a code for *their* account and have the victim work
+(and register customers) under it.
+
 Every POST to a web blueprint is size-capped before its body is read and must carry the
 session's CSRF token; every web response gets the security headers below."""
 
@@ -30,7 +35,7 @@ from models import messages
 from models import user as users
 from models.user import User
 from web import texts
-from web.links import wecom_oauth_url
+from web.links import LOGIN_PATH, wecom_authorize_url, wecom_oauth_url
 from zhongshu.db import session_scope
 from zhongshu.settings import get_settings
 
@@ -43,6 +48,10 @@ CSRF_HEADER = "X-CSRF-Token"
 OAUTH_PARAMS = ("code", "state")  # what WeCom's authorize page appends
 SESSION_HOURS = 12  # a working day; after that the page goes through OAuth again
 DEFAULT_MAX_BODY = 64 * 1024  # a form of a few fields; uploads declare their own cap
+OAUTH_STATE_COOKIE = "zs_oauth_state"
+OAUTH_STATE_SECONDS = 600  # WeCom's codes live 5 minutes; the round trip takes seconds
+
+bp = Blueprint("auth", __name__)
 
 # Only our own origin: no CDN, no inline script or style (the templates have none).
 # WeUI's icons are data: SVG masks, hence img-src data:.
@@ -70,10 +79,7 @@ def init_app(app: Flask, blueprints: Iterable[Blueprint]) -> None:
         SESSION_COOKIE_SECURE=settings.base_url.lower().startswith("https://"),
         PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
     )
-    if (settings.secret_key == type(settings).model_fields["secret_key"].default
-            and settings.base_url.lower().startswith("https://")):
-        # The session cookie *is* the identity: with the published key anyone can forge it.
-        log.warning("ZS_SECRET_KEY is the development default; set a random secret")
+    # (A development ZS_SECRET_KEY with an https ZS_BASE_URL refuses to start: Settings.)
     names = {bp.name for bp in blueprints}
 
     @app.before_request
@@ -138,8 +144,45 @@ def _session_user() -> tuple[str | None, User | None]:
         return userid, users.by_platform_id(db, "wecom", userid)
 
 
+def _safe_next(raw: str | None) -> str:
+    """A local path only: ``next`` must never send the browser to another site."""
+    if not raw or not raw.startswith("/") or raw.startswith("//") or "\\" in raw:
+        return "/h5/customers"
+    return raw
+
+
+@bp.get(LOGIN_PATH)
+def login() -> Response:
+    """Start a WeCom sign-in bound to this browser: a fresh ``state`` in a cookie, then
+    WeCom's OAuth page, which comes back to ``next`` with ``code`` and the same state."""
+    target = _safe_next(request.args.get("next"))
+    if _session_user()[1] is not None:
+        return redirect(target)
+    state = secrets.token_urlsafe(24)
+    response = redirect(wecom_authorize_url(target, state=state))
+    response.set_cookie(OAUTH_STATE_COOKIE, state, max_age=OAUTH_STATE_SECONDS, httponly=True,
+                        samesite="Lax", path="/",
+                        secure=get_settings().base_url.lower().startswith("https://"))
+    return response
+
+
+def _state_matches() -> bool:
+    expected = request.cookies.get(OAUTH_STATE_COOKIE) or ""
+    given = request.args.get("state") or ""
+    return bool(expected) and hmac.compare_digest(expected.encode("utf-8"),
+                                                  given.encode("utf-8"))
+
+
 def _sign_in(code: str) -> Response | tuple[str, int]:
     from bot.wecom.client import get_client
+
+    if not _state_matches():
+        # Not a sign-in this browser started (a planted link, or a stale one): the code
+        # is not even exchanged.
+        if _session_user()[1] is not None:
+            return redirect(_clean_path())
+        log.info("oauth callback refused: state does not match this browser's")
+        return open_from_workbench()
 
     try:
         userid = get_client().oauth_userid(code)
@@ -164,7 +207,9 @@ def _sign_in(code: str) -> Response | tuple[str, int]:
     session.permanent = True
     session[SESSION_USER] = userid
     session[SESSION_CSRF] = secrets.token_urlsafe(32)
-    return redirect(_clean_path())
+    response = redirect(_clean_path())
+    response.delete_cookie(OAUTH_STATE_COOKIE, path="/")  # one state, one sign-in
+    return response
 
 
 def login_required(view: F | None = None, *, roles: tuple[str, ...] | None = None,

@@ -31,6 +31,7 @@ from jobs.visits import enqueue_process
 from models import custom_fields as cf
 from models import photos
 from models import visit as vm
+from models.base import parse_id
 from models.customer import Customer
 from models.geo import GeoPoint
 from models.scope import EDITOR_ROLES, get_customer_for, scope_customers
@@ -148,8 +149,9 @@ def checkin(user: User) -> tuple[str, int] | Response:
         values: dict[str, Any] = {"pain_points": [], "submit_id": secrets.token_urlsafe(18)}
         if raw:
             with session_scope() as db:
-                if not raw.isdigit() or get_customer_for(db, user, int(raw),
-                                                         for_edit=True) is None:
+                customer_id = parse_id(raw)
+                if customer_id is None or get_customer_for(db, user, customer_id,
+                                                           for_edit=True) is None:
                     return customer_not_found(user)
             values["customer"] = raw
         return _form(user, values=values)
@@ -184,7 +186,7 @@ def checkin(user: User) -> tuple[str, int] | Response:
             due = date.fromisoformat(values["next_action_date"])
         except ValueError:
             errors["next_action_date"] = texts.BAD_DATE
-    if not values["customer"].isdigit():
+    if parse_id(values["customer"]) is None:
         errors["customer"] = texts.CUSTOMER_MISSING
         values["customer"] = ""
     try:

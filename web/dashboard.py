@@ -23,7 +23,7 @@ from flask import Blueprint, Response, abort, jsonify, render_template, request,
 from sqlmodel import Session, select
 
 from analytics import coaching, compare, drill, metrics, rollup
-from models.base import utcnow
+from models.base import parse_id, utcnow
 from models.plan import business_tz, week_of
 from models.user import User
 from web.auth import login_required, message_page
@@ -324,9 +324,8 @@ def _drill_args() -> tuple[str | None, str | None, int | None] | None:
     region = request.args.get("region") or None
     grade = request.args.get("grade") or None
     raw = request.args.get("customer")
-    try:
-        customer = int(raw) if raw else None
-    except ValueError:
+    customer = parse_id(raw) if raw else None
+    if raw and customer is None:
         return None
     return region, grade, customer
 

@@ -15,8 +15,18 @@ def page_url(path: str) -> str:
     return urljoin(get_settings().base_url.rstrip("/") + "/", path.lstrip("/"))
 
 
-def wecom_oauth_url(path: str, *, state: str = "zs") -> str:
-    """The page's URL wrapped in WeCom's OAuth redirect, for links sent to WeCom users."""
+LOGIN_PATH = "/h5/login"
+
+
+def wecom_oauth_url(path: str) -> str:
+    """The link sent to WeCom users for one of our pages: our sign-in entry, which binds a
+    fresh OAuth ``state`` to the browser (a cookie) and then goes through WeCom's OAuth
+    page — a code obtained by someone else can never sign this browser in."""
+    return page_url(f"{LOGIN_PATH}?next={quote(path, safe='')}")
+
+
+def wecom_authorize_url(path: str, *, state: str) -> str:
+    """WeCom's OAuth authorize URL that comes back to ``path`` with ``code`` and ``state``."""
     settings = get_settings()
     return (f"{settings.wecom_oauth_base.rstrip('/')}/connect/oauth2/authorize"
             f"?appid={settings.wecom_corp_id}&redirect_uri={quote(page_url(path), safe='')}"

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from cards import plan as cards
 from models import plan as plans
-from models.base import utcnow
+from models.base import parse_id, utcnow
 from models.customer_lookup import owner_names
 from models.user import User
 from web.auth import login_required
@@ -85,9 +85,8 @@ def change(user: User) -> Response:
     tz = plans.business_tz(get_settings().timezone)
     week = plans.next_week(now, tz)
     action = request.form.get("action", "")
-    try:
-        customer_id = int(request.form.get("customer_id", ""))
-    except ValueError:
+    customer_id = parse_id(request.form.get("customer_id", ""))
+    if customer_id is None:
         return redirect(url_for(".show"), 303)
     with session_scope() as db:
         try:

@@ -49,7 +49,7 @@ from models import promotion as pm
 from models import store_ingest as ingest
 from models import store_metrics as metrics
 from models import store_report as reports
-from models.base import utcnow
+from models.base import parse_id, utcnow
 from models.store_scope import (
     HQ_ROLES,
     STORE_ROLES,
@@ -425,6 +425,7 @@ def promotions(user: User) -> tuple[str, int] | Response:
 @bp.get("/h5/promotions/<int:promotion_id>")
 @login_required(roles=STORE_ROLES)
 def promotion(promotion_id: int, user: User) -> tuple[str, int]:
+    item = int(item_text)
     with session_scope() as db:
         found = pm.get_promotion_for(db, user, promotion_id)
         if found is None:
@@ -447,9 +448,10 @@ def promotion(promotion_id: int, user: User) -> tuple[str, int]:
 def promotion_checkin(promotion_id: int, user: User) -> Response | tuple[str, int]:
     upload = request.files.get("photo")
     data = upload.read() if upload is not None else b""
-    try:
-        store_id, item = int(request.form.get("store_id", "")), int(request.form.get("item", ""))
-    except ValueError:
+    store_id = parse_id(request.form.get("store_id"))
+    item_text = request.form.get("item", "")
+    if store_id is None or not (item_text.isascii() and item_text.isdigit()
+                                and len(item_text) <= 3):
         return message_page(S.PROMOTION_NOT_FOUND_TITLE, S.PROMOTION_NOT_FOUND_DESC,
                             status=404, user=user)
     with session_scope() as db:

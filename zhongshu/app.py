@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
-import logging
+import re
+import uuid
+from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, g, jsonify, request
+from werkzeug.routing import IntegerConverter, Map
+from werkzeug.wrappers import Response
 
-from zhongshu import db, queues
+from models.base import MAX_ID
+from zhongshu import db, logging_conf, queues
 from zhongshu.settings import get_settings
+
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+class _IdConverter(IntegerConverter):
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def create_app() -> Flask:
@@ -20,8 +33,10 @@ def create_app() -> Flask:
         JSON_AS_ASCII=False,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # <int:id> in URLs stops at the database's integer range: a 30-digit id is a 404,
+    # not an overflow error (a 500) in the driver.
+    app.url_map.converters["int"] = _IdConverter
+    logging_conf.configure()
 
     import handlers  # noqa: F401 - registers every handler on the router
     from bot.dingtalk.views import bp as dingtalk_bp
@@ -31,6 +46,30 @@ def create_app() -> Flask:
     app.register_blueprint(dingtalk_bp)
     from web import init_app as init_web  # H5 pages: register, customers, admin import
     init_web(app)
+
+    from zhongshu.metrics import bp as metrics_bp
+
+    app.register_blueprint(metrics_bp)
+
+    @app.before_request
+    def _request_id() -> None:
+        # A proxy's id is kept (one id from the load balancer to the push); else a new one.
+        given = request.headers.get("X-Request-ID", "")
+        rid = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex[:16]
+        g.request_id_token = logging_conf.request_id.set(rid)
+
+    @app.after_request
+    def _request_id_header(response: Response) -> Response:
+        rid = logging_conf.request_id.get()
+        if rid:
+            response.headers["X-Request-ID"] = rid
+        return response
+
+    @app.teardown_request
+    def _request_id_reset(_exc: BaseException | None) -> None:
+        token = g.pop("request_id_token", None)
+        if token is not None:
+            logging_conf.request_id.reset(token)
 
     @app.get("/healthz")
     def healthz():

@@ -240,31 +240,50 @@ def dashboard_refresh(all_weeks: bool) -> None:
 def worker(burst: bool) -> None:
     """RQ worker on all of the service's queues."""
     import importlib
+    import logging
     import pkgutil
+    import time
 
-    from rq import Worker
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+    from rq import SimpleWorker, Worker
 
     import handlers  # noqa: F401
     import jobs
     from bot import channels  # noqa: F401
     from bot.dingtalk import client as _dingtalk_client  # noqa: F401
     from bot.wecom import client as _wecom_client  # noqa: F401
+    from zhongshu import logging_conf
     from zhongshu.queues import ALL_QUEUES, get_queue, get_redis
 
+    logging_conf.configure()  # JSON lines with the job id when ZS_LOG_JSON is set
     # Import every job's code once here: each job runs in a forked child, which then
     # starts warm instead of spending ~2 s importing SQLAlchemy and the handlers.
     for module in pkgutil.iter_modules(jobs.__path__):
         importlib.import_module(f"jobs.{module.name}")
 
+    from zhongshu.settings import get_settings
+
     queues = [get_queue(name) for name in ALL_QUEUES]
-    Worker(queues, connection=get_redis()).work(burst=burst, with_scheduler=True)
+    worker_class = SimpleWorker if get_settings().worker_class == "simple" else Worker
+    while True:
+        try:
+            worker_class(queues, connection=get_redis()).work(burst=burst, with_scheduler=True)
+            return
+        except (RedisConnectionError, RedisTimeoutError):
+            # RQ retries a lost Redis while idle but not while it watches a running job:
+            # start a fresh worker rather than exit (the job's outbox lease covers it).
+            logging.getLogger(__name__).exception("worker lost Redis; restarting in 2 s")
+            time.sleep(2)
 
 
 @main.command()
 def scheduler() -> None:
     """Periodic sweeps (run exactly one)."""
     from jobs.schedule import run_forever
+    from zhongshu import logging_conf
 
+    logging_conf.configure()
     run_forever()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Emulator defaults: the demo and the tests run against the local emulator with these.
@@ -26,6 +26,8 @@ EMULATOR_DINGTALK = {
     "robot_secret": "SECzhongshuemulatorrobotsecret000000000000000000000000000000001",
 }
 
+DEV_SECRET_KEY = "zhongshu-dev-secret-change-me"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
@@ -35,7 +37,7 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(default=None, alias="REDIS_URL")
     base_url: str = Field(default="http://127.0.0.1:5000", alias="ZS_BASE_URL")
     timezone: str = Field(default="Asia/Shanghai", alias="ZS_TIMEZONE")
-    secret_key: str = Field(default="zhongshu-dev-secret-change-me", alias="ZS_SECRET_KEY")
+    secret_key: str = Field(default=DEV_SECRET_KEY, alias="ZS_SECRET_KEY")
 
     wecom_corp_id: str = Field(default=EMULATOR_WECOM["corp_id"], alias="WECOM_CORP_ID")
     wecom_agent_id: int = Field(default=EMULATOR_WECOM["agent_id"], alias="WECOM_AGENT_ID")
@@ -72,9 +74,29 @@ class Settings(BaseSettings):
     wecom_per_user_per_minute: int = Field(default=30, alias="ZS_WECOM_PER_USER_PER_MINUTE")
     wecom_per_user_per_hour: int = Field(default=1000, alias="ZS_WECOM_PER_USER_PER_HOUR")
     dingtalk_robot_per_minute: int = Field(default=20, alias="ZS_DINGTALK_ROBOT_PER_MINUTE")
-    outbox_max_attempts: int = Field(default=8, alias="ZS_OUTBOX_MAX_ATTEMPTS")
+    # 12 tries with backoff 2 s … 10 min span ~35 minutes of platform trouble before a
+    # row is marked failed (visible, counted by /metrics); 8 gave up after ~4 minutes.
+    outbox_max_attempts: int = Field(default=12, alias="ZS_OUTBOX_MAX_ATTEMPTS")
     outbox_lease_seconds: int = Field(default=120, alias="ZS_OUTBOX_LEASE_SECONDS")
     scheduler_tick_seconds: int = Field(default=30, alias="ZS_SCHEDULER_TICK_SECONDS")
+    # Inbound flood guard: events per user per minute before they are dropped (0 = off).
+    inbound_per_user_per_minute: int = Field(default=40, alias="ZS_INBOUND_PER_USER_PER_MINUTE")
+    # JSON-lines logs (one object per line, with request/job ids) for production.
+    log_json: bool = Field(default=False, alias="ZS_LOG_JSON")
+    log_level: str = Field(default="INFO", alias="ZS_LOG_LEVEL")
+    # "fork": RQ forks a child per job (isolation; ~0.3-0.7 s a job on a 2-core VM);
+    # "simple": jobs run in the worker process (no fork; see docs/BENCHMARKS.md, outbox burst).
+    worker_class: str = Field(default="fork", alias="ZS_WORKER_CLASS")
+
+    @model_validator(mode="after")
+    def _no_dev_secret_in_production(self) -> Settings:
+        # The session cookie *is* the H5 identity: with the published development key
+        # anyone could forge one. Served over https means production: refuse to start.
+        if (self.base_url.lower().startswith("https://")
+                and self.secret_key == DEV_SECRET_KEY):
+            raise ValueError("ZS_SECRET_KEY is the development default while ZS_BASE_URL is "
+                             "https: set ZS_SECRET_KEY to a long random value")
+        return self
 
     # Retail stores (C12). People counters sign their posts with this shared secret
     # (HMAC-SHA256 over "timestamp.body"); unset, the counter endpoint refuses everything.

@@ -147,8 +147,7 @@ def test_full_command_over_wecom_creates_and_confirms(wecom):
         {"keyname": "电话", "value": "13800001234"}, {"keyname": "行业", "value": "制造业"},
         {"keyname": "意向", "value": "想采购滤芯"}]
     url = tc["card_action"]["url"]
-    assert "/connect/oauth2/authorize?" in url
-    assert f"%2Fh5%2Fcustomers%2F{customer.id}&" in url
+    assert url.endswith(f"/h5/login?next=%2Fh5%2Fcustomers%2F{customer.id}")
 
 
 def test_full_command_over_dingtalk_robot_answers_in_the_conversation(dingtalk):
@@ -247,7 +246,7 @@ def test_workbench_buttons(wecom):
     (link,) = chat.click("quick_register")
     assert link["msgtype"] == "textcard"
     assert link["content"]["textcard"]["title"] == "报备新客户"
-    assert "%2Fh5%2Fregister&" in link["content"]["textcard"]["url"]
+    assert link["content"]["textcard"]["url"].endswith("/h5/login?next=%2Fh5%2Fregister")
     assert "新客户 <客户名称>" in link["content"]["textcard"]["description"]
     assert said(chat.click("my_customers")).startswith("您还没有客户，点击「报备客户」开始")
     chat.send("新客户 绍兴滤材 王经理 13800001234 制造业 有意向")

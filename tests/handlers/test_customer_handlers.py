@@ -27,10 +27,8 @@ FULL = "新客户 绍兴滤材 王经理 13800001234 制造业 想采购滤芯"
 
 
 def _oauth(path: str) -> str:
-    s = get_settings()
-    return (f"{s.wecom_oauth_base}/connect/oauth2/authorize?appid={s.wecom_corp_id}"
-            f"&redirect_uri={quote(s.base_url + path, safe='')}&response_type=code"
-            f"&scope=snsapi_base&state=zs&agentid={s.wecom_agent_id}#wechat_redirect")
+    # Our sign-in entry: it binds an OAuth state to the browser, then goes to WeCom.
+    return f"{get_settings().base_url}/h5/login?next={quote(path, safe='')}"
 
 
 def _add(session: Session, *, owner: str | None, name: str, phone: str, **extra: Any) -> int:

@@ -14,6 +14,7 @@ from jobs.schedule import sweep_outbox
 from models import outbox
 from models.base import utcnow
 from zhongshu.db import session_scope
+from zhongshu.settings import get_settings
 
 
 def _queue(key: str = "k1", channel: str = outbox.CHANNEL_WECOM_APP) -> int:
@@ -61,8 +62,13 @@ def test_transient_error_schedules_a_backoff_retry():
     assert row.status == "pending" and row.last_errcode == -1 and row.attempts == 1
     assert row.next_attempt_at > utcnow()
     assert enqueue.call_args.kwargs["delay"] > 0
-    # Not due yet: a second delivery attempt right now does nothing.
-    assert deliver_mod.deliver(oid) == "skipped"
+    # Not due yet: a second delivery attempt right now sends nothing; it only schedules
+    # itself for when the row is due.
+    with mock.patch.object(channels, "send") as send, \
+         mock.patch.object(deliver_mod, "enqueue_delivery") as again:
+        assert deliver_mod.deliver(oid) == "early"
+    assert not send.called and again.call_args.kwargs["delay"] > 0
+    assert _row(oid).attempts == 1
 
 
 def test_timed_out_answer_retries_with_resend_check():
@@ -106,12 +112,13 @@ def test_gives_up_after_max_attempts(monkeypatch: pytest.MonkeyPatch):
     oid = _queue()
     with session_scope() as session:
         row = session.get(outbox.OutboxMessage, oid)
-        row.attempts = 7  # type: ignore[union-attr]
+        row.attempts = get_settings().outbox_max_attempts - 1  # type: ignore[union-attr]
         session.add(row)
     with mock.patch.object(channels, "send", side_effect=channels.RetryLater(None, "HTTP 503")):
         assert deliver_mod.deliver(oid) == "failed"
     row = _row(oid)
-    assert row.status == "failed" and "gave up after 8 attempts" in (row.last_error or "")
+    assert row.status == "failed" and (
+        f"gave up after {get_settings().outbox_max_attempts} attempts" in (row.last_error or ""))
 
 
 def test_expired_session_reply_fails_instead_of_sending():

@@ -8,6 +8,7 @@ import time
 from bot import pacing
 from bot.pacing import Window
 from zhongshu.queues import get_redis
+from zhongshu.settings import get_settings
 
 T0 = 1_700_000_000.0
 
@@ -64,8 +65,10 @@ def test_a_block_refuses_until_it_expires():
 
 def test_wecom_limits_come_from_settings():
     windows = pacing.wecom_user_windows("zhangwei", agent_id=1000002)
-    assert windows == [Window("zs:pace:wecom:1000002:zhangwei:m", 30, 60.0),
-                       Window("zs:pace:wecom:1000002:zhangwei:h", 1000, 3600.0)]
+    # Held for the platform's window plus the longest a send can take to arrive.
+    margin = get_settings().http_timeout
+    assert windows == [Window("zs:pace:wecom:1000002:zhangwei:m", 30, 60.0 + margin),
+                       Window("zs:pace:wecom:1000002:zhangwei:h", 1000, 3600.0 + margin)]
     assert [w.limit for w in pacing.robot_windows("http://x/robot/send?access_token=t")] == [20]
 
 

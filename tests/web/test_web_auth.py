@@ -9,12 +9,20 @@ import pytest
 import requests
 from webkit import customers, login
 
-from web.auth import CSP, SESSION_CSRF, SESSION_USER
+from web.auth import CSP, OAUTH_STATE_COOKIE, SESSION_CSRF, SESSION_USER
+
+# The state /h5/login would have put in this browser's cookie before sending it to WeCom.
+STATE = "st-0123456789abcdef"
+
+
+@pytest.fixture(autouse=True)
+def _started_sign_in(client):
+    client.set_cookie(OAUTH_STATE_COOKIE, STATE)
 
 
 def _code(emulator: str, userid: str, redirect: str = "http://localhost/h5/register") -> str:
     answer = requests.post(f"{emulator}/_emu/wecom/users/{userid}/oauth",
-                           json={"redirect": redirect, "state": "zs"}, timeout=5)
+                           json={"redirect": redirect, "state": STATE}, timeout=5)
     answer.raise_for_status()
     url = answer.json()["url"]
     assert url.startswith(redirect + "?")
@@ -23,14 +31,14 @@ def _code(emulator: str, userid: str, redirect: str = "http://localhost/h5/regis
 
 def test_code_is_exchanged_for_a_session_and_removed_from_the_url(client, emulator, org):
     code = _code(emulator, "zhangwei")
-    res = client.get(f"/h5/customers?q=abc&code={code}&state=zs")
+    res = client.get(f"/h5/customers?q=abc&code={code}&state={STATE}")
     assert res.status_code == 302
     # Back to the same page, other parameters kept, WeCom's code and state gone.
     assert res.headers["Location"] == "/h5/customers?q=abc"
     with client.session_transaction() as sess:
         assert sess[SESSION_USER] == "zhangwei"
         assert len(sess[SESSION_CSRF]) >= 32
-    cookie = res.headers["Set-Cookie"]
+    (cookie,) = [c for c in res.headers.getlist("Set-Cookie") if c.startswith("zs_session=")]
     assert cookie.startswith("zs_session=") and "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
     assert "Secure" not in cookie  # ZS_BASE_URL is http in the tests
@@ -43,35 +51,36 @@ def test_code_is_exchanged_for_a_session_and_removed_from_the_url(client, emulat
 
 
 def test_a_bad_code_shows_open_from_the_workbench(client, emulator, org):
-    res = client.get("/h5/register?code=made-up-code&state=zs")
+    res = client.get(f"/h5/register?code=made-up-code&state={STATE}")
     assert res.status_code == 401
     assert "请从企业微信工作台打开" in res.text
-    # The button goes through WeCom's OAuth back to this page, without the bad code.
-    assert "/connect/oauth2/authorize?appid=" in res.text
-    assert "redirect_uri=http%3A%2F%2F127.0.0.1%3A" in res.text
-    assert "%2Fh5%2Fregister&amp;" in res.text and "made-up-code" not in res.text
+    # The button starts a new sign-in (state, then WeCom's OAuth) back to this page,
+    # without the bad code.
+    assert "/h5/login?next=%2Fh5%2Fregister" in res.text
+    assert "made-up-code" not in res.text
     with client.session_transaction() as sess:
         assert SESSION_USER not in sess
 
 
 def test_a_used_code_is_refused(client, emulator, org):
     code = _code(emulator, "zhangwei")
-    assert client.get(f"/h5/register?code={code}").status_code == 302
+    assert client.get(f"/h5/register?state={STATE}&code={code}").status_code == 302
     other = client.application.test_client()
-    assert other.get(f"/h5/register?code={code}").status_code == 401
+    other.set_cookie(OAUTH_STATE_COOKIE, STATE)
+    assert other.get(f"/h5/register?state={STATE}&code={code}").status_code == 401
 
 
 def test_a_signed_in_user_reloading_an_old_code_url_just_continues(client, emulator, org):
     code = _code(emulator, "zhangwei")
-    client.get(f"/h5/register?code={code}")
-    again = client.get(f"/h5/register?code={code}")
+    client.get(f"/h5/register?state={STATE}&code={code}")
+    again = client.get(f"/h5/register?state={STATE}&code={code}")
     assert again.status_code == 302 and again.headers["Location"] == "/h5/register"
 
 
 def test_a_wecom_member_not_registered_in_zhongshu_gets_403(client, emulator):
     # lina is in the emulator's WeCom directory, but nobody added her to Zhongshu.
     code = _code(emulator, "lina")
-    res = client.get(f"/h5/register?code={code}")
+    res = client.get(f"/h5/register?state={STATE}&code={code}")
     assert res.status_code == 403
     assert "您还没有在中枢登记" in res.text
     with client.session_transaction() as sess:
@@ -87,7 +96,7 @@ def test_an_inactive_user_signing_in_gets_403(client, emulator, org):
         assert user is not None
         user.active = False
         session.add(user)
-    res = client.get(f"/h5/register?code={_code(emulator, 'wangfang')}")
+    res = client.get(f"/h5/register?state={STATE}&code={_code(emulator, 'wangfang')}")
     assert res.status_code == 403 and "您还没有在中枢登记" in res.text
 
 
@@ -169,5 +178,5 @@ def test_wecom_being_down_is_a_try_again_page_not_a_500(client, emulator, org):
     requests.post(f"{emulator}/_emu/faults", json={"platform": "wecom", "api": "auth/getuserinfo",
                                                    "errcode": -1, "times": 5},
                   timeout=5).raise_for_status()
-    res = client.get(f"/h5/register?code={_code(emulator, 'zhangwei')}")
+    res = client.get(f"/h5/register?state={STATE}&code={_code(emulator, 'zhangwei')}")
     assert res.status_code == 503 and "暂时无法确认身份" in res.text

@@ -74,7 +74,7 @@ def test_success_creates_one_customer_owned_by_the_rep_and_one_card(client, org,
     card = row.payload["template_card"]
     assert card["main_title"]["title"] == REGISTERED_TITLE  # the chat command's card
     assert {"keyname": "电话", "value": "13912345678"} in card["horizontal_content_list"]
-    assert f"%2Fh5%2Fcustomers%2F{customer.id}&" in card["card_action"]["url"]
+    assert card["card_action"]["url"].endswith(f"/h5/login?next=%2Fh5%2Fcustomers%2F{customer.id}")
 
     done = client.get(res.headers["Location"])
     assert done.status_code == 200 and "报备成功" in done.text

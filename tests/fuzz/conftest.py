@@ -1,0 +1,23 @@
+"""Hypothesis profiles for the fuzz tests: modest example counts so the suite stays fast,
+no per-example deadline (the machine is shared), and a derandomized profile for CI
+(``HYPOTHESIS_PROFILE=ci``) so a red build reproduces."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from hypothesis import HealthCheck, settings
+
+_TESTS = Path(__file__).resolve().parent.parent
+for folder in ("reliability", "web", "edge"):
+    if str(_TESTS / folder) not in sys.path:
+        sys.path.insert(0, str(_TESTS / folder))
+
+_common = {"deadline": None, "suppress_health_check": [HealthCheck.function_scoped_fixture,
+                                                       HealthCheck.too_slow]}
+settings.register_profile("dev", max_examples=60, **_common)
+settings.register_profile("ci", max_examples=60, derandomize=True, **_common)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE",
+                                     "ci" if os.environ.get("CI") else "dev"))
