@@ -425,7 +425,6 @@ def promotions(user: User) -> tuple[str, int] | Response:
 @bp.get("/h5/promotions/<int:promotion_id>")
 @login_required(roles=STORE_ROLES)
 def promotion(promotion_id: int, user: User) -> tuple[str, int]:
-    item = int(item_text)
     with session_scope() as db:
         found = pm.get_promotion_for(db, user, promotion_id)
         if found is None:
@@ -454,6 +453,7 @@ def promotion_checkin(promotion_id: int, user: User) -> Response | tuple[str, in
                                 and len(item_text) <= 3):
         return message_page(S.PROMOTION_NOT_FOUND_TITLE, S.PROMOTION_NOT_FOUND_DESC,
                             status=404, user=user)
+    item = int(item_text)
     with session_scope() as db:
         found = pm.get_promotion_for(db, user, promotion_id)
         if found is None or get_store_for(db, user, store_id) is None:
