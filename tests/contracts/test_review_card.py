@@ -77,7 +77,8 @@ def test_signing_pushes_exactly_the_expected_outbox_rows(draft):
     assert re.fullmatch(rf"contract{cid}-{stamp}-[0-9a-f]{{10}}", tc["task_id"])
     assert tc["task_id"] != rows[2].payload["template_card"]["task_id"]
     assert tc["card_action"]["type"] == 1
-    assert "connect/oauth2/authorize" in tc["card_action"]["url"]
+    # Through our sign-in entry, which binds the OAuth state to the browser.
+    assert "/h5/login?next=%2Fh5%2Fcontracts%2F" in tc["card_action"]["url"]
     assert f"%2Fh5%2Fcontracts%2F{cid}" in tc["card_action"]["url"]
     ding = rows[1].payload
     assert ding["msgtype"] == "action_card"

@@ -18,8 +18,10 @@ from web.auth import CSRF_FIELD, SECURITY_HEADERS
 from zhongshu.db import session_scope
 
 # POST routes that are not forms: the platforms' callbacks, verified by signature,
-# timestamp window and decryption instead (tests/edge).
-SIGNED_CALLBACKS = {"wecom.callback", "dingtalk.callback", "dingtalk.robot"}
+# timestamp window and decryption instead (tests/edge), and the people counters' feed,
+# verified by HMAC and timestamp (tests/stores/test_store_ingest.py).
+SIGNED_CALLBACKS = {"wecom.callback", "dingtalk.callback", "dingtalk.robot",
+                    "store_api.counter_traffic"}
 # GET routes outside the H5 pages: machine endpoints, the platforms' URL check.
 NOT_PAGES = {"wecom.verify_url", "healthz", "metrics.metrics", "static"}
 
