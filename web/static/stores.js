@@ -30,7 +30,7 @@
     var chart = window.echarts.init(el, null, { renderer: "canvas" });
     chart.setOption({
       animation: false,
-      grid: { left: 84, right: 12, top: 10, bottom: 70 },
+      grid: { left: 84, right: 12, top: 10, bottom: 100 },
       xAxis: { type: "category", data: o.xs, splitArea: { show: true } },
       yAxis: { type: "category", data: o.ys, inverse: true, splitArea: { show: true } },
       visualMap: { min: 0, max: o.max, calculable: true, orient: "horizontal",
