@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from bot.event import Button, Card, Reply
 from cards import contract_texts as texts
+from cards.render import markdown_text
 
 APPROVE_PREFIX = "contract.approve"
 RETURN_PREFIX = "contract.return"
@@ -67,8 +68,9 @@ def contract_card(view: ContractView) -> Card:
 
 def contract_list(views: Sequence[ContractView], *, more: bool) -> Reply:
     lines = [f"**{texts.LIST_TITLE.format(count=len(views))}**"]
-    lines += [texts.LIST_LINE.format(index=i, no=v.contract_no, url=v.url,
-                                     customer=v.customer_name, amount=v.amount,
+    lines += [texts.LIST_LINE.format(index=i, no=markdown_text(v.contract_no), url=v.url,
+                                     customer=markdown_text(v.customer_name),
+                                     amount=v.amount,
                                      status=v.status)
               for i, v in enumerate(views, 1)]
     if more:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from bot.event import Card, Reply
 from cards import texts
+from cards.render import markdown_text
 
 # WeCom shows a horizontal_content_list value in one line; it suggests at most 26
 # characters, longer values are cut by the client mid-word, so we cut them ourselves.
@@ -67,8 +68,8 @@ def _grade(grade: str | None) -> str:
 
 
 def _link_text(name: str) -> str:
-    # Brackets in a name would end the markdown link text early.
-    return name.replace("[", "［").replace("]", "］")
+    # Brackets in a name would end the markdown link text early (and worse).
+    return markdown_text(name)
 
 
 def registered_card(customer: RegisteredCustomer) -> Card:
@@ -124,7 +125,7 @@ def customer_card(customer: CustomerSummary) -> Card:
 def _line(index: int, customer: CustomerSummary) -> str:
     values = {"index": index, "name": _link_text(customer.name), "url": customer.url,
               "grade": _grade(customer.grade),
-              "owner": customer.owner_name or texts.NO_OWNER,
+              "owner": markdown_text(customer.owner_name or texts.NO_OWNER),
               "interaction": _days(customer.days_since_interaction)}
     template = texts.LIST_LINE if customer.mine else texts.LIST_LINE_OWNER
     return template.format(**values)

@@ -109,11 +109,23 @@ def _wecom_rows(card: Card) -> list[dict[str, str]]:
     return [{"keyname": name, "value": value} for name, value in card.fields]
 
 
+# Plain text placed into markdown: the characters that would start a link, an HTML tag,
+# emphasis or code become their full-width look-alikes, and line breaks become spaces, so
+# a customer named "[点我](http://…)" is shown as typed and never becomes a link.
+_MARKDOWN_NEUTRAL = str.maketrans({"[": "［", "]": "］", "<": "＜", ">": "＞", "*": "＊",
+                                   "`": "｀", "#": "＃", "\r": " ", "\n": " "})
+
+
+def markdown_text(text: str) -> str:
+    """``text`` made safe to place inside WeCom / DingTalk markdown as plain text."""
+    return text.translate(_MARKDOWN_NEUTRAL)
+
+
 def _wecom_card_markdown(card: Card) -> str:
-    lines = [f"**{card.title}**"]
+    lines = [f"**{markdown_text(card.title)}**"]
     if card.description:
-        lines.append(card.description)
-    lines += [f"> {name}：{value}" for name, value in card.fields]
+        lines.append(markdown_text(card.description))
+    lines += [f"> {markdown_text(name)}：{markdown_text(value)}" for name, value in card.fields]
     return "\n".join(lines)
 
 
@@ -194,11 +206,12 @@ def _dingtalk_links(card: Card) -> list[tuple[str, str]]:
 
 def _dingtalk_card_markdown(card: Card) -> str:
     # DingTalk markdown needs a blank line between paragraphs; list items may be adjacent.
-    parts = [f"### {card.title}"]
+    parts = [f"### {markdown_text(card.title)}"]
     if card.description:
-        parts.append(card.description)
+        parts.append(markdown_text(card.description))
     if card.fields:
-        parts.append("\n".join(f"- {name}：{value}" for name, value in card.fields))
+        parts.append("\n".join(f"- {markdown_text(name)}：{markdown_text(value)}"
+                               for name, value in card.fields))
     return "\n\n".join(parts)
 
 

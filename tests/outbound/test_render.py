@@ -176,3 +176,30 @@ def test_dingtalk_work_message_is_snake_case():
         "msgtype": "text", "text": {"content": "提醒"}}
     assert render.dingtalk_work_message(Reply(markdown="**提醒**")) == {
         "msgtype": "markdown", "markdown": {"title": "提醒", "text": "**提醒**"}}
+
+
+# -- user text inside markdown ---------------------------------------------------------------
+
+EVIL = "[点我领奖](http://evil.example/x) <font color=\"red\">**急**</font>\n# 标题"
+
+
+def _no_markup_from(text: str, rendered: str) -> None:
+    assert "](http://evil.example" not in rendered
+    assert "<font" not in rendered and "**急**" not in rendered
+    assert "\n# 标题" not in rendered
+    assert "点我领奖" in rendered and "evil.example" in rendered  # shown, as text
+
+
+def test_a_customer_name_in_a_card_markdown_fallback_stays_text() -> None:
+    card = Card(title=f"客户 {EVIL}", description=EVIL, fields=(("客户", EVIL),))
+    wecom = render.wecom_message(Reply(card=card))["markdown"]["content"]
+    ding_work = render.dingtalk_work_message(Reply(card=card))["markdown"]["text"]
+    ding_robot = render.dingtalk_robot_message(Reply(card=card))["markdown"]["text"]
+    for rendered in (wecom, ding_work, ding_robot):
+        _no_markup_from(EVIL, rendered)
+    assert wecom.startswith("**客户 ［点我领奖］")
+
+
+def test_markdown_text_keeps_ordinary_names_unchanged() -> None:
+    assert render.markdown_text("杭州华滤环保科技有限公司（二期）· A 级") == \
+        "杭州华滤环保科技有限公司（二期）· A 级"
