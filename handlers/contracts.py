@@ -77,6 +77,23 @@ def _not_found(number: str) -> Reply:
     return Reply(text=CM.NOT_FOUND.format(no=number[:40]))
 
 
+def _named_contract(event: Event, session: Session, roles: tuple[str, ...], *,
+                    min_args: int, ask: str) -> tuple[User, Contract, list[str]] | Reply:
+    """The sender, the contract its first argument names (within the sender's scope) and
+    all the arguments — or the reply that refuses: not allowed, too few arguments, or a
+    contract that is not found (also when it is someone else's)."""
+    sender, refusal = _sender(event, session, roles)
+    if sender is None:
+        return refusal  # type: ignore[return-value]
+    args = _args(event)
+    if len(args) < min_args:
+        return Reply(text=ask)
+    contract = _find(session, sender, args[0])
+    if contract is None or contract.id is None:
+        return _not_found(args[0])
+    return sender, contract, args
+
+
 # -- commands -----------------------------------------------------------------------------
 @router.command("合同", usage=texts.SHOW_USAGE, summary=texts.SHOW_SUMMARY, roles=VIEWERS)
 def show(event: Event, session: Session) -> Reply:
@@ -142,15 +159,11 @@ def new_contract(event: Event, session: Session) -> Reply:
 
 @router.command("签约", usage=texts.SIGN_USAGE, summary=texts.SIGN_SUMMARY, roles=EDITOR_ROLES)
 def sign(event: Event, session: Session) -> Reply:
-    sender, refusal = _sender(event, session, EDITOR_ROLES)
-    if sender is None:
-        return refusal  # type: ignore[return-value]
-    args = _args(event)
-    if not args:
-        return Reply(text=texts.SIGN_ASK)
-    contract = _find(session, sender, args[0])
-    if contract is None or contract.id is None:
-        return _not_found(args[0])
+    named = _named_contract(event, session, EDITOR_ROLES, min_args=1, ask=texts.SIGN_ASK)
+    if isinstance(named, Reply):
+        return named
+    sender, contract, _ = named
+    assert contract.id is not None
     try:
         contract = ops.sign(session, user=sender, contract_id=contract.id)
     except ContractError as error:
@@ -164,15 +177,12 @@ def sign(event: Event, session: Session) -> Reply:
 @router.command("回款预测", usage=texts.FORECAST_USAGE, summary=texts.FORECAST_SUMMARY,
                 roles=EDITOR_ROLES)
 def forecast(event: Event, session: Session) -> Reply:
-    sender, refusal = _sender(event, session, EDITOR_ROLES)
-    if sender is None:
-        return refusal  # type: ignore[return-value]
-    args = _args(event)
-    if len(args) < 3:
-        return Reply(text=texts.FORECAST_ASK)
-    contract = _find(session, sender, args[0])
-    if contract is None or contract.id is None:
-        return _not_found(args[0])
+    named = _named_contract(event, session, EDITOR_ROLES, min_args=3,
+                            ask=texts.FORECAST_ASK)
+    if isinstance(named, Reply):
+        return named
+    sender, contract, args = named
+    assert contract.id is not None
     try:
         day = ops.parse_day(args[2])
         row = ops.add_forecast(session, user=sender, contract_id=contract.id,
@@ -186,16 +196,13 @@ def forecast(event: Event, session: Session) -> Reply:
 
 @router.command("审核", usage=texts.REVIEW_USAGE, summary=texts.REVIEW_SUMMARY, roles=FINANCE)
 def review(event: Event, session: Session) -> Reply:
-    sender, refusal = _sender(event, session, FINANCE)
-    if sender is None:
-        return refusal  # type: ignore[return-value]
-    args = _args(event)
-    if len(args) < 2 or args[1] not in (*texts.REVIEW_APPROVE_WORDS,
-                                        *texts.REVIEW_RETURN_WORDS):
+    named = _named_contract(event, session, FINANCE, min_args=2, ask=texts.REVIEW_ASK)
+    if isinstance(named, Reply):
+        return named
+    sender, contract, args = named
+    assert contract.id is not None
+    if args[1] not in (*texts.REVIEW_APPROVE_WORDS, *texts.REVIEW_RETURN_WORDS):
         return Reply(text=texts.REVIEW_ASK)
-    contract = _find(session, sender, args[0])
-    if contract is None or contract.id is None:
-        return _not_found(args[0])
     approve = args[1] in texts.REVIEW_APPROVE_WORDS
     reason = " ".join(args[2:])
     return _review(session, sender, contract.id, approve=approve, reason=reason)[0]
@@ -220,15 +227,11 @@ def _review(session: Session, sender: User, contract_id: int, *, approve: bool,
 
 @router.command("回款", usage=texts.PAYMENT_USAGE, summary=texts.PAYMENT_SUMMARY, roles=FINANCE)
 def payment(event: Event, session: Session) -> Reply:
-    sender, refusal = _sender(event, session, FINANCE)
-    if sender is None:
-        return refusal  # type: ignore[return-value]
-    args = _args(event)
-    if len(args) < 2:
-        return Reply(text=texts.PAYMENT_ASK)
-    contract = _find(session, sender, args[0])
-    if contract is None or contract.id is None:
-        return _not_found(args[0])
+    named = _named_contract(event, session, FINANCE, min_args=2, ask=texts.PAYMENT_ASK)
+    if isinstance(named, Reply):
+        return named
+    sender, contract, args = named
+    assert contract.id is not None
     try:
         day = ops.parse_day(args[2]) if len(args) > 2 else ops.today()
         row = ops.book_payment(session, user=sender, contract_id=contract.id,
