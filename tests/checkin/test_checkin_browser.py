@@ -4,21 +4,14 @@ JPEG, submitted, the job runs, and the customer's 360 page shows the watermarked
 
 from __future__ import annotations
 
-import shutil
 from urllib.parse import quote
 
-import pytest
+from browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium
 from visitkit import HANGZHOU, camera_photo
 
 from web.links import wecom_oauth_url
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
-
-pytestmark = pytest.mark.skipif(not shutil.which(CHROMIUM),
-                                reason="Debian chromium not installed")
+pytestmark = needs_chromium
 
 
 def test_a_rep_checks_in_from_the_phone(emulator, live_service, shop, run_jobs, tmp_path):

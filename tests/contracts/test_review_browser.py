@@ -6,23 +6,16 @@ No script error or CSP violation on the way."""
 from __future__ import annotations
 
 import re
-import shutil
 from datetime import timedelta
 from urllib.parse import quote
 
-import pytest
+from browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium
 from contractkit import contract, sign
 
 from models.base import utcnow
 from web.links import wecom_oauth_url
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
-
-pytestmark = pytest.mark.skipif(not shutil.which(CHROMIUM),
-                                reason="Debian chromium not installed")
+pytestmark = needs_chromium
 
 
 def test_finance_works_the_review_queue(emulator, live_service, draft):

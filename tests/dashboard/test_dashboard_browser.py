@@ -7,14 +7,12 @@ Set ZS_SCREENSHOT_DIR (e.g. docs/img) to keep screenshots."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from decimal import Decimal
-from pathlib import Path
 from urllib.parse import quote
 
-import pytest
+from browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium
+from browserkit import shot as _shot
 from dashkit import build
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -24,20 +22,9 @@ from models.order import OrderLine, SalesOrder
 from web.links import wecom_oauth_url
 from zhongshu.db import session_scope
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
-
-pytestmark = pytest.mark.skipif(not shutil.which(CHROMIUM),
-                                reason="Debian chromium not installed")
+pytestmark = needs_chromium
 
 
-def _shot(page, name: str) -> None:
-    folder = os.environ.get("ZS_SCREENSHOT_DIR")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / name), full_page=True)
 
 
 def _repurchasers(region: str, grade: str) -> list[tuple[str, int, Decimal]]:

@@ -6,7 +6,6 @@ The phone page is driven in Debian's chromium through Playwright, as a person wo
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -17,11 +16,7 @@ from pathlib import Path
 
 import pytest
 import requests
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
+from browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium
 
 
 def _port() -> int:
@@ -72,7 +67,7 @@ def test_demo_is_healthy_and_prints_its_urls(demo: dict[str, str]):
     assert f"{demo['emulator']}/phone/wecom/zhangwei" in printed
 
 
-@pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Debian chromium not installed")
+@needs_chromium
 def test_user_types_help_on_the_phone_and_reads_the_answer(demo: dict[str, str],
                                                            tmp_path: Path):
     from playwright.sync_api import expect, sync_playwright

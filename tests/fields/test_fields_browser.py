@@ -7,24 +7,17 @@ column. A bad definition is refused on the page and changes nothing."""
 from __future__ import annotations
 
 import io
-import shutil
 from urllib.parse import quote
 
 import openpyxl
-import pytest
+from browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium
 from visitkit import HANGZHOU, camera_photo
 
 from models import custom_fields as cf
 from web.links import wecom_oauth_url
 from zhongshu.db import session_scope
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
-
-pytestmark = pytest.mark.skipif(not shutil.which(CHROMIUM),
-                                reason="Debian chromium not installed")
+pytestmark = needs_chromium
 
 
 def _open(page, emulator: str, user: str, path: str) -> None:

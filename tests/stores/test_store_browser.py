@@ -7,12 +7,11 @@ Set ZS_SCREENSHOT_DIR (e.g. docs/img) to keep screenshots of the pages."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
+from browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium
+from browserkit import shot as _shot
 from sqlmodel import select
 from storekit import SHANGHAI, add_sale, add_traffic
 from visitkit import camera_photo
@@ -22,20 +21,9 @@ from models.store import Promotion
 from web.auth import SESSION_CSRF, SESSION_USER
 from zhongshu.db import session_scope
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
-
-pytestmark = pytest.mark.skipif(not shutil.which(CHROMIUM),
-                                reason="Debian chromium not installed")
+pytestmark = needs_chromium
 
 
-def _shot(page, name: str) -> None:
-    folder = os.environ.get("ZS_SCREENSHOT_DIR")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / name), full_page=True)
 
 
 def _sign_in(context, app, live_service: str, userid: str) -> None:

@@ -6,31 +6,18 @@ Set ZS_SCREENSHOT_DIR (e.g. docs/img) to keep screenshots of the pages."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-from pathlib import Path
 from urllib.parse import quote
 
-import pytest
+from browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium
+from browserkit import shot as _shot
 from webkit import customers
 
 from web.links import wecom_oauth_url
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
-
-pytestmark = pytest.mark.skipif(not shutil.which(CHROMIUM),
-                                reason="Debian chromium not installed")
+pytestmark = needs_chromium
 
 
-def _shot(page, name: str) -> None:
-    folder = os.environ.get("ZS_SCREENSHOT_DIR")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / name), full_page=True)
 
 
 def _fill(page, *, name: str, phone: str) -> None:
