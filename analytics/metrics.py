@@ -29,7 +29,8 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, true
 from sqlmodel import Session, col, select
 
 from models import scope
-from models.contract import RECEIVABLE_STATUSES, CollectionForecast, Contract, Payment
+from models.collections import forecast_accuracy_within
+from models.contract import RECEIVABLE_STATUSES, Contract, Payment
 from models.customer import Customer
 from models.dashboard import DashCustomer, DashWeek
 from models.plan import week_of
@@ -279,20 +280,12 @@ def approval_days(session: Session, sel: Selection, start: datetime,
 
 def forecast_accuracy(session: Session, sel: Selection, month: date) -> tuple[
         Decimal, Decimal, float | None]:
-    """(forecast, actual, accuracy) of the month containing ``month``."""
-    first, nxt = month_of(month)
-    in_month = and_(col(CollectionForecast.expected_on) >= first,
-                    col(CollectionForecast.expected_on) < nxt)
-    scoped = contract_clause(session, sel, CollectionForecast.contract_id)
-    forecast = Decimal(session.exec(select(func.coalesce(func.sum(CollectionForecast.amount), 0))
-                                    .where(in_month, scoped)).one())
-    forecast_contracts = select(CollectionForecast.contract_id).where(in_month, scoped)
-    actual = Decimal(session.exec(select(func.coalesce(func.sum(Payment.amount), 0)).where(
-        col(Payment.contract_id).in_(forecast_contracts), col(Payment.paid_on) >= first,
-        col(Payment.paid_on) < nxt)).one())
-    if not forecast:
-        return forecast, actual, None
-    return forecast, actual, max(0.0, 1 - float(abs(actual - forecast) / forecast))
+    """(forecast, actual, accuracy) of the month containing ``month``, by the finance
+    report's definition (``models.collections``) over the selection's contracts."""
+    first, _ = month_of(month)
+    row = forecast_accuracy_within(
+        session, lambda column: contract_clause(session, sel, column), [first])[0]
+    return row.forecast, row.actual, row.accuracy
 
 
 # -- the whole dashboard ------------------------------------------------------------------

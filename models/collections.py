@@ -25,6 +25,7 @@ Definitions
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -154,22 +155,31 @@ def _month_case(column: Any, months: list[date]) -> Any:
 
 
 def forecast_accuracy(session: Session, user: User, months: list[date]) -> list[MonthAccuracy]:
-    """F and A (see the module docstring) for each month in ``months`` (first days)."""
+    """F and A (see the module docstring) for each month in ``months`` (first days), over
+    the contracts ``user`` may see."""
+    scoped = select(Contract.id).where(contract_filter(user))
+    return forecast_accuracy_within(
+        session, lambda column: column.in_(scoped), months)
+
+
+def forecast_accuracy_within(session: Session, in_scope: Callable[[Any], Any],
+                             months: list[date]) -> list[MonthAccuracy]:
+    """F and A per month for the contracts ``in_scope(contract_id_column)`` admits — the
+    one definition the finance report and the dashboard share."""
     if not months:
         return []
     start, end = months[0], next_month(months[-1])
-    scoped = select(Contract.id).where(contract_filter(user))
     f_month = _month_case(CollectionForecast.expected_on, months).label("m")
     forecast_rows = session.exec(
         select(f_month, func.sum(CollectionForecast.amount))  # type: ignore[call-overload]
         .where(CollectionForecast.expected_on >= start, CollectionForecast.expected_on < end,
-               CollectionForecast.contract_id.in_(scoped))  # type: ignore[attr-defined]
+               in_scope(CollectionForecast.contract_id))
         .group_by(f_month)).all()
     promised = (select(CollectionForecast.contract_id,
                        _month_case(CollectionForecast.expected_on, months).label("m"))
                 .where(CollectionForecast.expected_on >= start,
                        CollectionForecast.expected_on < end,
-                       CollectionForecast.contract_id.in_(scoped))  # type: ignore[attr-defined]
+                       in_scope(CollectionForecast.contract_id))
                 .distinct().subquery())
     p_month = _month_case(Payment.paid_on, months)
     actual_rows = session.exec(
