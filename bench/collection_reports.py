@@ -56,6 +56,7 @@ def main() -> None:
     import models  # noqa: F401 - registers tables
     from migrations import upgrade
     from models import collections as col
+    from models.base import as_utc
     from models.contract import CollectionForecast, Contract, Payment
     from models.customer import Customer
     from models.user import User
@@ -127,7 +128,7 @@ def main() -> None:
             out: dict[str, list[Decimal]] = {}
             for c in session.scalars(select(Contract).where(
                     Contract.status.in_(("approved", "partly_collected")))):  # type: ignore[attr-defined]
-                age = (today - col._aware(c.reviewed_at or c.signed_at).astimezone(tz).date()).days
+                age = (today - as_utc(c.reviewed_at or c.signed_at).astimezone(tz).date()).days
                 index = 0 if age <= 30 else 1 if age <= 60 else 2 if age <= 90 else 3
                 row = out.setdefault(c.owner, [Decimal(0)] * 4)
                 row[index] += c.amount - c.collected_amount

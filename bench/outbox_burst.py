@@ -29,7 +29,7 @@ import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -133,10 +133,9 @@ def _latencies() -> list[float]:
         rows = conn.execute(select(OutboxMessage.created_at, OutboxMessage.sent_at)
                             .where(OutboxMessage.sent_at.is_not(None))).all()  # type: ignore[union-attr]
 
-    def aware(t: datetime) -> datetime:
-        return t if t.tzinfo else t.replace(tzinfo=UTC)
+    from models.base import as_utc
 
-    return sorted((aware(s) - aware(c)).total_seconds() for c, s in rows)
+    return sorted((as_utc(s) - as_utc(c)).total_seconds() for c, s in rows)
 
 
 def _check_emulator(base: str, count: int, per_minute: int) -> dict[str, Any]:

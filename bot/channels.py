@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from bot import pacing
+from models.base import as_utc
 from models.outbox import (
     CHANNEL_DINGTALK_ROBOT,
     CHANNEL_DINGTALK_SESSION,
@@ -202,8 +203,7 @@ def _send_dingtalk_session(recipient: str, payload: dict[str, Any], *, resend_ch
         log.warning("outbox %s: resending into a conversation may post a duplicate",
                     outbox_id)
     if expires_at is not None:
-        aware = expires_at if expires_at.tzinfo else expires_at.replace(tzinfo=UTC)
-        expires_ms: int | None = int(aware.timestamp() * 1000)
+        expires_ms: int | None = int(as_utc(expires_at).timestamp() * 1000)
     else:
         expires_ms = None
     robot_send.check_size(payload)

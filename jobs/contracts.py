@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from datetime import UTC, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
@@ -23,6 +23,7 @@ from bot.event import Reply
 from bot.outbound import queue_dingtalk_work, queue_wecom
 from cards import contract as cards
 from cards import contract_texts as card_texts
+from models.base import as_utc
 from models.contract import RETURNED, Contract, ContractEvent
 from models.contracts_ops import is_risk, status_label
 from models.customer import Customer
@@ -42,8 +43,7 @@ def contract_path(contract_id: int) -> str:
 def local_time(moment: datetime | None) -> str:
     if moment is None:
         return ""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(ZoneInfo(get_settings().timezone)).strftime("%Y-%m-%d %H:%M")
+    return as_utc(moment).astimezone(ZoneInfo(get_settings().timezone)).strftime("%Y-%m-%d %H:%M")
 
 
 def contract_view(session: Session, contract: Contract, *, wecom: bool) -> cards.ContractView:
@@ -67,9 +67,7 @@ def contract_view(session: Session, contract: Contract, *, wecom: bool) -> cards
 
 def signed_stamp(contract: Contract) -> str:
     assert contract.signed_at is not None
-    aware = contract.signed_at if contract.signed_at.tzinfo else \
-        contract.signed_at.replace(tzinfo=UTC)
-    return str(int(aware.timestamp() * 1000))
+    return str(int(as_utc(contract.signed_at).timestamp() * 1000))
 
 
 def _task_id(contract: Contract, userid: str) -> str:

@@ -10,14 +10,14 @@ from __future__ import annotations
 import logging
 import math
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from redis.exceptions import RedisError
 from sqlmodel import Session
 
 from bot import channels
 from models import outbox
-from models.base import utcnow
+from models.base import as_utc, utcnow
 from zhongshu.db import session_scope
 from zhongshu.queues import QUEUE_OUTBOUND, get_queue
 from zhongshu.settings import get_settings
@@ -54,9 +54,7 @@ def _seconds_until_due(session: Session, outbox_id: int, now: datetime) -> float
     row = session.get(outbox.OutboxMessage, outbox_id)
     if row is None or row.status != outbox.STATUS_PENDING:
         return None  # sent, failed, or being sent by another worker: nothing to do
-    due = row.next_attempt_at if row.next_attempt_at.tzinfo else row.next_attempt_at.replace(
-        tzinfo=UTC)
-    return max(0.0, (due - now).total_seconds())
+    return max(0.0, (as_utc(row.next_attempt_at) - now).total_seconds())
 
 
 def deliver(outbox_id: int) -> str:

@@ -71,7 +71,7 @@ from models import contract as contracts
 from models import followup as fu
 from models import outbox
 from models import rule as rules
-from models.base import utcnow
+from models.base import as_utc, utcnow
 from models.customer import Customer
 from models.rule import RuleConfig, RuleFiring
 from models.user import User
@@ -228,7 +228,7 @@ def _by_ids(session: Session, column: Any, ids: Iterable[int]) -> Iterable[Any]:
 
 
 def _epoch(at: datetime) -> int:
-    return int((at if at.tzinfo else at.replace(tzinfo=UTC)).timestamp())
+    return int(as_utc(at).timestamp())
 
 
 # -- recipients and channels -------------------------------------------------------------

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import UTC, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from rq import Retry
@@ -29,6 +29,7 @@ from models import evidence as ev
 from models import photos
 from models import team_config as tc
 from models import visit as vm
+from models.base import as_utc
 from models.customer import Customer
 from models.user import User
 from web.links import wecom_oauth_url
@@ -53,8 +54,7 @@ def enqueue_process(session: Session, visit_id: int) -> None:
 
 def when_text(moment: datetime) -> str:
     """A server time in the business time zone, as people read it."""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(ZoneInfo(get_settings().timezone)).strftime("%Y-%m-%d %H:%M")
+    return as_utc(moment).astimezone(ZoneInfo(get_settings().timezone)).strftime("%Y-%m-%d %H:%M")
 
 
 def customer_path(customer_id: int) -> str:

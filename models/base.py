@@ -9,6 +9,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """A column value as an aware UTC datetime. Columns are timezone-aware; a naive value
+    can only be UTC (SQLite hands some back without an offset)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 # Ids come from URLs, card button keys and form fields: anything longer or non-ASCII is
 # no id at all (int('٣') works, and a 30-digit number overflows the database driver).
 MAX_ID = 2**31 - 1

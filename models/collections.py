@@ -36,7 +36,7 @@ import chinese_calendar  # type: ignore[import-untyped]
 from sqlalchemy import and_, case, func, literal
 from sqlmodel import Session, select
 
-from models.base import utcnow
+from models.base import as_utc, utcnow
 from models.contract import (
     APPROVED,
     PARTLY_COLLECTED,
@@ -307,12 +307,9 @@ def approval_time(session: Session, user: User, months: list[date]) -> list[Mont
 
 def _local(moment: datetime, tz: ZoneInfo) -> datetime:
     """A column value as naive wall-clock time in ``tz``."""
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return aware.astimezone(tz).replace(tzinfo=None)
+    return as_utc(moment).astimezone(tz).replace(tzinfo=None)
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 # -- headline numbers ---------------------------------------------------------------------------

@@ -298,9 +298,9 @@ def _day(moment: datetime, tz: ZoneInfo) -> date:
 def _differs(a: datetime | None, b: datetime | None) -> bool:
     if a is None or b is None:
         return a is not b
-    from models.collections import _aware
+    from models.base import as_utc
 
-    return _aware(a) != _aware(b)
+    return as_utc(a) != as_utc(b)
 
 
 

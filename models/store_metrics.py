@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from models.base import as_utc
 from models.store import PromotionCheckin, Store, StoreSale, StoreTraffic
 from models.store_scope import visible_store_ids
 from models.user import User
@@ -122,15 +123,13 @@ def _slots(tz: tzinfo) -> Callable[[datetime], tuple[int, int]]:
     def slot(moment: datetime) -> tuple[int, int]:
         found = cache.get(moment)
         if found is None:
-            local = aware(moment).astimezone(tz)
+            local = as_utc(moment).astimezone(tz)
             found = cache[moment] = (local.weekday(), local.hour)
         return found
 
     return slot
 
 
-def aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 # -- the weekly "busy but not selling" finding --------------------------------------------
@@ -205,13 +204,13 @@ def member_purchases(session: Session, user: User, member_id: str) -> list[Purch
         .where(StoreSale.member_id == member_id,
                col(StoreSale.store_id).in_(visible_store_ids(user)))
         .order_by(col(StoreSale.sold_at)))
-    return [Purchase(sale.receipt_no, code, name, aware(sale.sold_at), sale.amount)
+    return [Purchase(sale.receipt_no, code, name, as_utc(sale.sold_at), sale.amount)
             for sale, code, name in rows]
 
 
 def repurchase_days(moments: Iterable[datetime], tz: tzinfo) -> float | None:
     """Median days between purchase days (several receipts on one day are one visit)."""
-    days = sorted({aware(m).astimezone(tz).date() for m in moments})
+    days = sorted({as_utc(m).astimezone(tz).date() for m in moments})
     gaps = [(b - a).days for a, b in itertools.pairwise(days)]
     return float(statistics.median(gaps)) if gaps else None
 
@@ -235,7 +234,7 @@ def lapsed_members(session: Session, user: User, *, now: datetime, days: int,
         .where(col(StoreSale.member_id).is_not(None),
                col(StoreSale.store_id).in_(visible_store_ids(user)))
         .group_by(StoreSale.member_id).having(last < cutoff).order_by(last).limit(limit))
-    return [LapsedMember(str(mid), aware(at), int(n), (now - aware(at)).days)
+    return [LapsedMember(str(mid), as_utc(at), int(n), (now - as_utc(at)).days)
             for mid, at, n in rows]
 
 

@@ -29,7 +29,7 @@ from models import contract_messages as CM
 from models import contracts_ops as ops
 from models import import_core
 from models import import_payments as ip
-from models.base import utcnow
+from models.base import as_utc, utcnow
 from models.contract import (
     SIGNED,
     STATUSES,
@@ -73,7 +73,7 @@ def money(amount: Decimal | None) -> str:
 def when(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if moment is None:
         return ""
-    return col._aware(moment).astimezone(ops.business_tz()).strftime(fmt)
+    return as_utc(moment).astimezone(ops.business_tz()).strftime(fmt)
 
 
 def _render(name: str, **context: Any) -> str:
@@ -258,7 +258,7 @@ def review_queue(user: User) -> str:
                                  .limit(200)))
         rows = _rows(db, contracts)
     now = utcnow()
-    waited = {r.contract.id: int((now - col._aware(r.contract.signed_at)).total_seconds()
+    waited = {r.contract.id: int((now - as_utc(r.contract.signed_at)).total_seconds()
                                  // 3600) if r.contract.signed_at else 0 for r in rows}
     return _render("h5/contract_review.html", user=user, rows=rows, waited=waited,
                    done=C.DONE.get(request.args.get("done", "")))
@@ -374,7 +374,7 @@ def customer_entries(db: Session, user: User, customer_id: int,
                              .order_by(Contract.created_at.desc(), Contract.id.desc())  # type: ignore[attr-defined]
                              .limit(limit)))
     by_id = {c.id: c for c in contracts}
-    out = [ContractEntry(col._aware(c.signed_at or c.created_at),
+    out = [ContractEntry(as_utc(c.signed_at or c.created_at),
                          C.CUSTOMER_CONTRACT_TITLE.format(no=c.contract_no,
                                                           status=ops.status_label(c.status)),
                          C.CUSTOMER_CONTRACT_AMOUNT.format(amount=money(c.amount)),

@@ -13,7 +13,7 @@ import re
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,7 +26,7 @@ from werkzeug.wrappers import Response
 from models import custom_fields as cf
 from models import messages as M
 from models import visit as vm
-from models.base import utcnow
+from models.base import as_utc, utcnow
 from models.communication import Communication
 from models.customer import GRADES, Customer
 from models.order import OrderLine, SalesOrder
@@ -72,9 +72,6 @@ def business_tz() -> ZoneInfo:
     return ZoneInfo(get_settings().timezone)
 
 
-def as_utc(moment: datetime) -> datetime:
-    # Columns are timezone-aware; a naive value can only be UTC written by an old path.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def days_since(moment: datetime | None, now: datetime, tz: ZoneInfo) -> int | None:

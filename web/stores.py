@@ -49,7 +49,7 @@ from models import promotion as pm
 from models import store_ingest as ingest
 from models import store_metrics as metrics
 from models import store_report as reports
-from models.base import parse_id, utcnow
+from models.base import as_utc, parse_id, utcnow
 from models.store_scope import (
     HQ_ROLES,
     STORE_ROLES,
@@ -172,14 +172,14 @@ def export(store_id: int, user: User) -> Response | tuple[str, int]:
         if store is None:
             return store_not_found(user)
         code = store.code
-        traffic = {metrics.aware(h): v for h, v in db.exec(
+        traffic = {as_utc(h): v for h, v in db.exec(
             select(StoreTraffic.hour, StoreTraffic.visitors).where(
                 StoreTraffic.store_id == store_id, StoreTraffic.hour >= a,
                 StoreTraffic.hour < b))}
         sales: dict[datetime, int] = {}
         for at in db.exec(select(StoreSale.sold_at).where(
                 StoreSale.store_id == store_id, StoreSale.sold_at >= a, StoreSale.sold_at < b)):
-            hour = metrics.aware(at).replace(minute=0, second=0, microsecond=0)
+            hour = as_utc(at).replace(minute=0, second=0, microsecond=0)
             sales[hour] = sales.get(hour, 0) + 1
     out = io.StringIO()
     writer = csv.writer(out)
@@ -380,7 +380,7 @@ def report(store_id: int, user: User) -> tuple[str, int]:
                                     buttons=[(S.STORES_TITLE, f"/h5/stores/{store_id}", True)])
         done = reports.existing(db, store_id, day)
         figures = done.figures if done else reports.prefilled(db, store, day, tz, today)
-        submitted_at = (pm.when(metrics.aware(done.submitted_at), tz) if done else None)
+        submitted_at = (pm.when(as_utc(done.submitted_at), tz) if done else None)
         notes = done.notes if done else request.form.get("notes", "")
         issues = done.issues if done else request.form.get("issues", "")
     return render_template("h5/store_report.html", user=user, S=S, store_id=store_id,

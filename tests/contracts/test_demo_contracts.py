@@ -11,7 +11,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from models import collections as col
-from models.base import utcnow
+from models.base import as_utc, utcnow
 from models.contract import STATUSES, CollectionForecast, Contract, Payment
 from models.user import User
 from zhongshu.db import session_scope
@@ -35,8 +35,8 @@ def test_demo_contracts_cover_every_case():
             if c.status == "collected":
                 assert c.collected_amount == c.amount
         signed = [c for c in rows if c.status == "signed"]
-        assert any(now - col._aware(c.signed_at) < timedelta(hours=48) for c in signed)
-        assert any(now - col._aware(c.signed_at) > timedelta(hours=72) for c in signed)
+        assert any(now - as_utc(c.signed_at) < timedelta(hours=48) for c in signed)
+        assert any(now - as_utc(c.signed_at) > timedelta(hours=72) for c in signed)
         assert sum(1 for c in rows if c.risk_at is not None and c.stamped_at is None) >= 10
         assert session.exec(select(func.count()).select_from(CollectionForecast)).one() > 0
         finance = session.exec(select(User).where(User.role == "finance")).first()
