@@ -266,15 +266,23 @@ def worker(burst: bool) -> None:
 
     queues = [get_queue(name) for name in ALL_QUEUES]
     worker_class = SimpleWorker if get_settings().worker_class == "simple" else Worker
+    log = logging.getLogger(__name__)
     while True:
+        rq_worker = worker_class(queues, connection=get_redis())
         try:
-            worker_class(queues, connection=get_redis()).work(burst=burst, with_scheduler=True)
-            return
+            rq_worker.work(burst=burst, with_scheduler=True)
         except (RedisConnectionError, RedisTimeoutError):
             # RQ retries a lost Redis while idle but not while it watches a running job:
             # start a fresh worker rather than exit (the job's outbox lease covers it).
-            logging.getLogger(__name__).exception("worker lost Redis; restarting in 2 s")
-            time.sleep(2)
+            log.exception("worker lost Redis; restarting in 2 s")
+        else:
+            # RQ also leaves its loop, logging but not raising, on a Redis timeout or any
+            # unhandled error (e.g. Redis restarting mid-dequeue). Only a requested stop
+            # (SIGTERM) or a burst ends the command; anything else starts a fresh worker.
+            if burst or rq_worker._stop_requested:
+                return
+            log.warning("worker left its loop without a stop request; restarting in 2 s")
+        time.sleep(2)
 
 
 @main.command()
