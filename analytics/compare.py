@@ -15,19 +15,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta, tzinfo
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import and_, func
+from sqlalchemy import and_, case, func, or_, true
 from sqlmodel import Session, col, select
 
-from analytics.metrics import (
-    Selection,
-    approval_days,
-    bounds,
-    contract_clause,
-    period_sums,
-    ratio,
-)
+from analytics.metrics import Selection, bounds, period_sums, ratio
+from models import collections
+from models.collections import MonthAccuracy
 from models.contract import RETURNED, CollectionForecast, Contract, Payment
+from models.customer import Customer
 from models.plan import week_of
 
 REVIEW_SLA = timedelta(hours=72)
@@ -43,31 +40,37 @@ class Period:
     forecast_accuracy: float | None
 
 
+def _scoped(sel: Selection) -> Any:
+    """Contracts of the customers the selection sees (no filter for the whole company)."""
+    if sel.sees_all:
+        return true()
+    return col(Contract.customer_id).in_(select(Customer.id).where(sel.live_customer_filter()))
+
+
 def period(session: Session, sel: Selection, first: date, last: date, tz: tzinfo) -> Period:
+    """One column of the table; every figure is one aggregate statement."""
     sums = period_sums(session, sel, week_of(first), week_of(last))
     start, end = bounds(first, last, tz)
-    scoped = contract_clause(session, sel, Contract.id)
-    signed = session.exec(select(func.count()).select_from(Contract).where(
-        scoped, col(Contract.signed_at) >= start, col(Contract.signed_at) < end)).one()
-    signed_rows = session.exec(select(Contract.status, Contract.risk_at, Contract.signed_at,
-                                      Contract.reviewed_at).where(
-        scoped, col(Contract.signed_at) >= start, col(Contract.signed_at) < end)).all()
-    exceptions = sum(1 for status, risk, s, r in signed_rows
-                     if status == RETURNED or risk is not None
-                     or (s is not None and r is not None and r - s > REVIEW_SLA))
-    chores = ratio(int(sums["flagged_visits"]) + exceptions,
+    scoped = _scoped(sel)
+    days = collections.days_between(session)
+    late = and_(col(Contract.reviewed_at).is_not(None), days > REVIEW_SLA.total_seconds() / 86400)
+    exception = or_(Contract.status == RETURNED, col(Contract.risk_at).is_not(None), late)
+    signed, exceptions = session.exec(select(  # type: ignore[call-overload]
+        func.count(), func.coalesce(func.sum(case((exception, 1), else_=0)), 0))
+        .where(scoped, col(Contract.signed_at) >= start, col(Contract.signed_at) < end)).one()
+    chores = ratio(int(sums["flagged_visits"]) + int(exceptions),
                    int(sums["evaluated_visits"]) + int(signed))
+    approval = session.exec(select(func.avg(days)).where(  # type: ignore[call-overload]
+        collections.approved(), scoped, col(Contract.reviewed_at) >= start,
+        col(Contract.reviewed_at) < end)).one()
     in_range = and_(col(CollectionForecast.expected_on) >= first,
-                    col(CollectionForecast.expected_on) <= last)
-    forecast = Decimal(session.exec(select(func.coalesce(func.sum(CollectionForecast.amount), 0))
-                                    .where(in_range, col(CollectionForecast.contract_id).in_(
-                                        select(Contract.id).where(scoped)))).one())
-    forecast_ids = select(CollectionForecast.contract_id).where(
-        in_range, col(CollectionForecast.contract_id).in_(select(Contract.id).where(scoped)))
-    actual = Decimal(session.exec(select(func.coalesce(func.sum(Payment.amount), 0)).where(
-        col(Payment.contract_id).in_(forecast_ids), col(Payment.paid_on) >= first,
-        col(Payment.paid_on) <= last)).one())
-    accuracy = (max(0.0, 1 - float(abs(actual - forecast) / forecast)) if forecast else None)
+                    col(CollectionForecast.expected_on) <= last,
+                    col(CollectionForecast.contract_id).in_(select(Contract.id).where(scoped)))
+    forecast = session.exec(select(func.coalesce(  # type: ignore[call-overload]
+        func.sum(CollectionForecast.amount), 0)).where(in_range)).one()
+    actual = session.exec(select(func.coalesce(func.sum(Payment.amount), 0)).where(  # type: ignore[call-overload]
+        col(Payment.contract_id).in_(select(CollectionForecast.contract_id).where(in_range)),
+        col(Payment.paid_on) >= first, col(Payment.paid_on) <= last)).one()
+    accuracy = MonthAccuracy(first, Decimal(forecast), Decimal(actual)).accuracy
     return Period(first, last, chores, sums.compliance,
-                  approval_days(session, sel, start, end), accuracy)
-
+                  None if approval is None else round(float(approval), 2), accuracy)

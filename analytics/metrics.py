@@ -8,14 +8,16 @@ Definitions (each is a ratio of sums, so a team's figure is never an average of 
 | process compliance | visits with record, need and next action filled / visits | dash_week |
 | fake-visit rate | evaluated visits with a flag / evaluated visits | dash_week |
 | lead conversion cycle | median days from customer creation to first order, over the customers whose first order fell in the period | dash_customer |
-| collection rate | payments booked (paid_on) this month on receivable contracts / what was receivable this month: the amount of every contract in a receivable status (approved, partly_collected, collected) reviewed before the month's end, less what was paid on it before the month began | contract, payment (live) |
-| zombie ratio | customers created ≥ 90 days ago with no order in the last 90 days / customers created ≥ 90 days ago | customer (live) |
-| approval time | mean days from signed_at to reviewed_at, contracts reviewed in the period | contract (live) |
-| forecast accuracy | per month: F = forecasts expected that month, A = payments that month on the forecast contracts; accuracy = max(0, 1 − abs(A − F) / F) | collection_forecast, payment (live) |
+| collection rate | payments booked (paid_on) this month on receivable contracts / what was receivable this month: the amount of every contract in a receivable status (approved, partly_collected, collected) reviewed before the month's end, less what was paid on it before the month began | dash_month |
+| zombie ratio | customers created ≥ 90 days ago with no order in the last 90 days / customers created ≥ 90 days ago, as of the last refresh | dash_segment |
+| approval time | mean days from signed_at to reviewed_at, contracts approved in the period (``models.collections.approved``) | dash_week |
+| forecast accuracy | per month: F = forecasts expected that month, A = payments that month on the forecast contracts; accuracy = max(0, 1 − abs(A − F) / F) (``models.collections``) | dash_month |
 
-Scope: ``models.scope`` — the roll-ups through ``owner_region_filter``, contracts and
-customers through ``customer_filter``. A team is a supervisor and the reps reporting to
-it; ``team``/``rep`` arguments only narrow the user's scope, never widen it."""
+Scope: ``models.scope`` — the roll-ups through ``owner_region_filter``, the drill-down's
+last level (one customer's orders) through ``customer_filter``. A team is a supervisor and
+the reps reporting to it; ``team``/``rep`` arguments only narrow the user's scope, never
+widen it. Every figure of a page is a sum over roll-up rows: nothing scans the customers,
+contracts or payments per click."""
 
 from __future__ import annotations
 
@@ -25,23 +27,22 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, true
+from sqlalchemy import ColumnElement, and_, func, or_, true
 from sqlmodel import Session, col, select
 
 from models import scope
-from models.collections import forecast_accuracy_within
-from models.contract import RECEIVABLE_STATUSES, Contract, Payment
+from models.collections import MonthAccuracy
 from models.customer import Customer
-from models.dashboard import DashCustomer, DashWeek
+from models.dashboard import DashCustomer, DashMonth, DashSegment, DashWeek
 from models.plan import week_of
 from models.user import User
 
 TREND_WEEKS = 12
-ZOMBIE_DAYS = 90
 DASHBOARD_ROLES = ("supervisor", "director")
 WEEK_SUMS = ("visits", "complete_visits", "evaluated_visits", "flagged_visits", "planned",
              "covered", "orders", "order_amount", "repeat_orders", "repeat_amount",
-             "ordering_customers", "repeat_customers", "new_customers")
+             "ordering_customers", "repeat_customers", "new_customers", "approvals",
+             "approval_days")
 
 
 def ratio(num: float | Decimal, den: float | Decimal) -> float | None:
@@ -68,6 +69,11 @@ class WeekSums:
     def fake_rate(self) -> float | None:
         return ratio(self["flagged_visits"], self["evaluated_visits"])
 
+    @property
+    def approval_days(self) -> float | None:
+        mean = ratio(self["approval_days"], self["approvals"])
+        return None if mean is None else round(mean, 2)
+
 
 @dataclass(frozen=True)
 class Selection:
@@ -78,12 +84,15 @@ class Selection:
     rep: str | None = None
 
     def week_filter(self) -> ColumnElement[bool]:
-        clause = scope.owner_region_filter(self.user, DashWeek.owner, DashWeek.region)
-        return and_(clause, self.narrow(DashWeek.owner))
+        return self.rollup_filter(DashWeek)
 
     def customer_filter(self) -> ColumnElement[bool]:
-        clause = scope.owner_region_filter(self.user, DashCustomer.owner, DashCustomer.region)
-        return and_(clause, self.narrow(DashCustomer.owner))
+        return self.rollup_filter(DashCustomer)
+
+    def rollup_filter(self, table: Any) -> ColumnElement[bool]:
+        """The selection over a roll-up table carrying the customer's owner and region."""
+        clause = scope.owner_region_filter(self.user, table.owner, table.region)
+        return and_(clause, self.narrow(table.owner))
 
     def live_customer_filter(self) -> ColumnElement[bool]:
         return and_(scope.customer_filter(self.user), self.narrow(Customer.owner))
@@ -213,79 +222,43 @@ def conversion_days(session: Session, sel: Selection, start: datetime,
     return round(statistics.median(days), 1) if days else None
 
 
-def contract_clause(session: Session, sel: Selection, column: Any) -> ColumnElement[bool]:
-    """``column`` (a contract id) belongs to a customer in scope. The scoped contract ids
-    are read once per session and selection (one indexed join) and reused by every money
-    figure of the request, instead of a customer subquery in each statement."""
-    if sel.sees_all:
-        return true()
-    key = ("dash-contracts", sel.user.wecom_userid, sel.team, sel.rep)
-    ids = session.info.get(key)
-    if ids is None:
-        ids = list(session.exec(select(Contract.id)
-                                .join(Customer, col(Customer.id) == col(Contract.customer_id))
-                                .where(sel.live_customer_filter())).all())
-        session.info[key] = ids
-    return col(column).in_(ids)  # type: ignore[no-any-return]
+def month_of(day: date) -> date:
+    return day.replace(day=1)
 
 
-def month_of(day: date) -> tuple[date, date]:
-    first = day.replace(day=1)
-    nxt = (first + timedelta(days=32)).replace(day=1)
-    return first, nxt
+@dataclass(frozen=True)
+class MonthMoney:
+    collected: Decimal
+    receivable: Decimal
+    forecast: Decimal
+    actual: Decimal
+
+    @property
+    def collection_rate(self) -> float | None:
+        return ratio(self.collected, self.receivable)
+
+    @property
+    def forecast_accuracy(self) -> float | None:
+        return MonthAccuracy(date.min, self.forecast, self.actual).accuracy
 
 
-def collection_rate(session: Session, sel: Selection, month: date,
-                    tz: tzinfo) -> tuple[Decimal, Decimal, float | None]:
-    """(collected, receivable, rate) of the month containing ``month``."""
-    first, nxt = month_of(month)
-    _, month_end = bounds(first, nxt - timedelta(days=1), tz)
-    receivable_ids = (select(Contract.id)
-                      .where(col(Contract.status).in_(RECEIVABLE_STATUSES),
-                             col(Contract.reviewed_at) < month_end,
-                             contract_clause(session, sel, Contract.id)))
-    amount = session.exec(select(func.coalesce(func.sum(Contract.amount), 0))
-                          .where(col(Contract.id).in_(receivable_ids))).one()
-    before = case((col(Payment.paid_on) < first, Payment.amount), else_=0)
-    during = case((col(Payment.paid_on) >= first, Payment.amount), else_=0)
-    paid_before, collected = session.exec(
-        select(func.coalesce(func.sum(before), 0), func.coalesce(func.sum(during), 0))
-        .where(col(Payment.contract_id).in_(receivable_ids), col(Payment.paid_on) < nxt)).one()
-    receivable = Decimal(amount) - Decimal(paid_before)
-    return Decimal(collected), receivable, ratio(Decimal(collected), receivable)
+def month_money(session: Session, sel: Selection, month: date) -> MonthMoney:
+    """Collected, receivable, forecast and actual of the month containing ``month``."""
+    sums = [func.coalesce(func.sum(getattr(DashMonth, n)), 0)
+            for n in ("collected", "receivable", "forecast", "forecast_actual")]
+    row = session.exec(select(*sums).where(  # type: ignore[call-overload]
+        DashMonth.month == month_of(month), sel.rollup_filter(DashMonth))).one()
+    return MonthMoney(*(Decimal(v) for v in row))
 
 
-def zombie_ratio(session: Session, sel: Selection, now: datetime) -> tuple[int, int,
-                                                                           float | None]:
-    """(zombies, customers, ratio) — customers old enough to have ordered in 90 days."""
-    cutoff = now - timedelta(days=ZOMBIE_DAYS)
-    zombie = or_(col(Customer.last_order_at).is_(None), col(Customer.last_order_at) < cutoff)
-    total, zombies = session.exec(
-        select(func.count(), func.coalesce(func.sum(case((zombie, 1), else_=0)), 0))
-        .select_from(Customer)
-        .where(sel.live_customer_filter(), col(Customer.created_at) <= cutoff)).one()
-    return int(zombies), int(total), ratio(zombies, total)
-
-
-def approval_days(session: Session, sel: Selection, start: datetime,
-                  end: datetime) -> float | None:
-    """Mean calendar days from signing to finance review, contracts reviewed in range."""
-    rows = session.exec(select(Contract.signed_at, Contract.reviewed_at).where(
-        col(Contract.reviewed_at) >= start, col(Contract.reviewed_at) < end,
-        col(Contract.signed_at).is_not(None),
-        contract_clause(session, sel, Contract.id))).all()
-    days = [(r - s).total_seconds() / 86400 for s, r in rows if s and r]
-    return round(sum(days) / len(days), 2) if days else None
-
-
-def forecast_accuracy(session: Session, sel: Selection, month: date) -> tuple[
-        Decimal, Decimal, float | None]:
-    """(forecast, actual, accuracy) of the month containing ``month``, by the finance
-    report's definition (``models.collections``) over the selection's contracts."""
-    first, _ = month_of(month)
-    row = forecast_accuracy_within(
-        session, lambda column: contract_clause(session, sel, column), [first])[0]
-    return row.forecast, row.actual, row.accuracy
+def zombie_ratio(session: Session, sel: Selection) -> tuple[int, int, float | None]:
+    """(zombies, customers, ratio) — customers old enough to have ordered in 90 days, as
+    of the last refresh."""
+    aged, zombies = session.exec(select(  # type: ignore[call-overload]
+        func.coalesce(func.sum(DashSegment.aged), 0),
+        func.coalesce(func.sum(DashSegment.zombies), 0)).where(
+        sel.rollup_filter(DashSegment))).one()
+    return int(zombies), int(aged), ratio(zombies, aged)
 
 
 # -- the whole dashboard ------------------------------------------------------------------
@@ -320,21 +293,25 @@ class Health:
                 "complete_visits": self.sums["complete_visits"]}
 
 
-def health(session: Session, sel: Selection, week: date, *, now: datetime,
-           tz: tzinfo) -> Health:
+def health(session: Session, sel: Selection, week: date, *, tz: tzinfo,
+           trend: list[WeekSums] | None = None) -> Health:
     """Every metric for ``week`` (weekly ones) and its month (money ones); the conversion
-    cycle and approval time over the trend window ending with the week."""
+    cycle and approval time over the trend window ending with the week (``trend``, when
+    the caller has read it already)."""
     week = week_of(week)
-    sums = period_sums(session, sel, week, week)
+    if trend is None or trend[-1].week != week:
+        trend = week_trend(session, sel, week)
+    window = WeekSums(None, {n: sum(w[n] for w in trend) for n in WEEK_SUMS})
     start, end = bounds(week - timedelta(weeks=TREND_WEEKS - 1), week + timedelta(days=6), tz)
-    collected, receivable, rate = collection_rate(session, sel, week, tz)
-    zombies, customers, zratio = zombie_ratio(session, sel, now)
-    forecast, actual, accuracy = forecast_accuracy(session, sel, week)
-    return Health(week=week, sums=sums, conversion_days=conversion_days(session, sel, start, end),
-                  collected=collected, receivable=receivable, collection_rate=rate,
-                  zombies=zombies, customers=customers, zombie_ratio=zratio,
-                  approval_days=approval_days(session, sel, start, end), forecast=forecast,
-                  actual=actual, forecast_accuracy=accuracy)
+    money = month_money(session, sel, week)
+    zombies, customers, zratio = zombie_ratio(session, sel)
+    return Health(week=week, sums=trend[-1],
+                  conversion_days=conversion_days(session, sel, start, end),
+                  collected=money.collected, receivable=money.receivable,
+                  collection_rate=money.collection_rate, zombies=zombies, customers=customers,
+                  zombie_ratio=zratio, approval_days=window.approval_days,
+                  forecast=money.forecast, actual=money.actual,
+                  forecast_accuracy=money.forecast_accuracy)
 
 
 @dataclass(frozen=True)

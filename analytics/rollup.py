@@ -1,14 +1,18 @@
 """Refreshing the dashboard roll-ups (``models.dashboard``).
 
 ``refresh(session, now=…)`` rebuilds this week and last of ``dash_week`` (what check-ins,
-orders and plans change) and the ``dash_customer`` rows of customers with an order in
-those weeks or changed since the last refresh; the scheduler queues it every
+orders, plans and approvals change), the ``dash_customer`` rows of customers with an order
+in those weeks or changed since the last refresh, ``dash_segment`` (customer counts and
+zombies, as of ``now``) and ``dash_month`` for last, this and next month (payments and
+forecasts); the scheduler queues it every
 ``REFRESH_EVERY`` (so the page is at most that old, and says so). ``refresh(…,
 all_weeks=True)`` rebuilds everything; the scheduler queues it every ``FULL_EVERY`` (it
 catches back-dated or deleted rows), and ``zhongshu dashboard refresh --all`` runs it by
 hand after importing history. Rebuilding a week is a DELETE + INSERT of its rows in one
 transaction, so readers never see a half-built week.
 
+Money follows the finance report's definitions (``models.collections``: which contracts
+count as approved, days between signing and approval, forecast F and actual A).
 Visit completeness is ``models.plan.visit_is_complete`` itself, evaluated in Python over
 the window's visits (its question check is not expressible in SQL); everything else is
 grouped in SQL. Rows are keyed by the *customer's* owner, region and grade: reps check in
@@ -19,7 +23,7 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -34,13 +38,16 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    or_,
     union,
 )
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from models import collections
+from models.contract import RECEIVABLE_STATUSES, CollectionForecast, Contract, Payment
 from models.customer import Customer
-from models.dashboard import DashCustomer, DashSegment, DashState, DashWeek
+from models.dashboard import ZOMBIE_DAYS, DashCustomer, DashMonth, DashSegment, DashState, DashWeek
 from models.order import SalesOrder
 from models.plan import VisitPlan, VisitPlanItem, visit_is_complete, week_bounds, week_of
 from models.visit import Visit
@@ -51,10 +58,14 @@ FULL_EVERY = timedelta(hours=24)
 CHANGE_MARGIN = timedelta(minutes=10)  # overlap between incremental refreshes
 WEEK_STATE = "dash_week"
 CUSTOMER_STATE = "dash_customer"
+MONTH_STATE = "dash_month"
 Key = tuple[date, str | None, str | None, str | None]
 COUNTS = ("visits", "complete_visits", "evaluated_visits", "flagged_visits", "planned",
           "covered", "orders", "order_amount", "repeat_orders", "repeat_amount",
-          "ordering_customers", "repeat_customers", "new_customers")
+          "ordering_customers", "repeat_customers", "new_customers", "approvals",
+          "approval_days")
+MONEY = ("receivable", "collected", "forecast", "forecast_actual")
+SEGMENT = (Customer.owner, Customer.region, Customer.grade)
 
 
 def week_expr(session: Session, column: Any, tz: tzinfo) -> Any:
@@ -164,6 +175,18 @@ def _new_customers(session: Session, start: datetime, tz: tzinfo,
         rows[(_as_date(wk), owner, region, grade)]["new_customers"] = n
 
 
+def _approvals(session: Session, start: datetime, tz: tzinfo,
+               rows: dict[Key, dict[str, Any]]) -> None:
+    week = week_expr(session, Contract.reviewed_at, tz)
+    stmt = (select(week, *SEGMENT, func.count(), func.sum(collections.days_between(session)))
+            .join(Customer, col(Customer.id) == col(Contract.customer_id))
+            .where(collections.approved(), col(Contract.reviewed_at) >= start)
+            .group_by(week, *SEGMENT))
+    for wk, owner, region, grade, n, days in session.exec(stmt):  # type: ignore[call-overload]
+        row = rows[(_as_date(wk), owner, region, grade)]
+        row.update(approvals=n, approval_days=float(days or 0))
+
+
 def _stamp(session: Session, name: str, now: datetime, count: int) -> None:
     state = session.get(DashState, name)
     if state is None:
@@ -183,6 +206,7 @@ def refresh_weeks(session: Session, *, since: date, tz: tzinfo, now: datetime,
     _orders(session, start, tz, rows)
     _plans(session, since, tz, rows)
     _new_customers(session, start, tz, rows)
+    _approvals(session, start, tz, rows)
     session.exec(delete(DashWeek).where(col(DashWeek.week) >= since))  # type: ignore[call-overload]
     values = [{"week": wk, "owner": owner, "region": region, "grade": grade, **counts}
               for (wk, owner, region, grade), counts in rows.items() if wk >= since]
@@ -215,21 +239,86 @@ def refresh_customers(session: Session, *, now: datetime,
     else:
         session.exec(delete(DashCustomer))  # type: ignore[call-overload]
         _insert_customers(session, None)
-    _refresh_segments(session)
+    refresh_segments(session, now=now)
     count = session.exec(select(func.count()).select_from(DashCustomer)).one()
     _stamp(session, CUSTOMER_STATE, now, int(count))
     return int(count)
 
 
-def _refresh_segments(session: Session) -> None:
-    """Recount ``dash_segment`` from ``dash_customer`` (a group-by over one narrow table)."""
+def refresh_segments(session: Session, *, now: datetime) -> int:
+    """Recount ``dash_segment``: every customer per (owner, region, grade), the buying and
+    repurchasing ones (``dash_customer``) and the zombies as of ``now`` — one group-by."""
     session.exec(delete(DashSegment))  # type: ignore[call-overload]
-    repeat = func.sum(case((col(DashCustomer.order_count) >= 2, 1), else_=0))
-    source = (select(DashCustomer.owner, DashCustomer.region, DashCustomer.grade, func.count(),
-                     repeat)
-              .group_by(DashCustomer.owner, DashCustomer.region, DashCustomer.grade))
-    session.execute(insert(DashSegment).from_select(
-        ["owner", "region", "grade", "buying", "repurchasing"], source))
+    cutoff = now - timedelta(days=ZOMBIE_DAYS)
+    aged = col(Customer.created_at) <= cutoff
+    zombie = and_(aged, or_(col(Customer.last_order_at).is_(None),
+                            col(Customer.last_order_at) < cutoff))
+    source = (select(*SEGMENT, func.count(col(DashCustomer.customer_id)),
+                     func.coalesce(func.sum(case((col(DashCustomer.order_count) >= 2, 1),
+                                                 else_=0)), 0),
+                     func.count(), func.sum(case((aged, 1), else_=0)),
+                     func.sum(case((zombie, 1), else_=0)))
+              .select_from(Customer)
+              .outerjoin(DashCustomer, col(DashCustomer.customer_id) == col(Customer.id))
+              .group_by(*SEGMENT))
+    result = session.execute(insert(DashSegment).from_select(
+        ["owner", "region", "grade", "buying", "repurchasing", "customers", "aged", "zombies"],
+        source))
+    return int(result.rowcount or 0)
+
+
+def refresh_months(session: Session, months: list[date], *, tz: tzinfo, now: datetime) -> int:
+    """Rebuild ``dash_month`` for ``months`` (first days, ascending)."""
+    out: dict[Key, dict[str, Decimal]] = defaultdict(lambda: dict.fromkeys(MONEY, Decimal(0)))
+    for first in months:
+        _collections(session, first, tz, out)
+    found = collections.forecast_and_actual(session, lambda _c: literal(True), months,
+                                            by=SEGMENT)
+    by_label = {m.strftime("%Y-%m"): m for m in months}
+    for (label, owner, region, grade), (forecast, actual) in found.items():
+        if label in by_label:
+            row = out[(by_label[label], owner, region, grade)]
+            row.update(forecast=forecast, forecast_actual=actual)
+    session.exec(delete(DashMonth)  # type: ignore[call-overload]
+                 .where(col(DashMonth.month).in_(months)))
+    values = [{"month": m, "owner": owner, "region": region, "grade": grade, **money}
+              for (m, owner, region, grade), money in out.items()]
+    for chunk in range(0, len(values), 5000):
+        session.execute(insert(DashMonth), values[chunk:chunk + 5000])
+    _stamp(session, MONTH_STATE, now, len(values))
+    return len(values)
+
+
+def _collections(session: Session, first: date, tz: tzinfo,
+                 out: dict[Key, dict[str, Decimal]]) -> None:
+    """Receivable and collected of the month starting ``first``, per segment."""
+    nxt = collections.next_month(first)
+    receivable = and_(col(Contract.status).in_(RECEIVABLE_STATUSES),
+                      col(Contract.reviewed_at) < datetime.combine(nxt, time(0), tz).astimezone(UTC))
+    amounts = (select(*SEGMENT, func.sum(Contract.amount))
+               .join(Customer, col(Customer.id) == col(Contract.customer_id))
+               .where(receivable).group_by(*SEGMENT))
+    for owner, region, grade, amount in session.exec(amounts):  # type: ignore[call-overload]
+        out[(first, owner, region, grade)]["receivable"] += Decimal(amount or 0)
+    before = func.sum(case((col(Payment.paid_on) < first, Payment.amount), else_=0))
+    during = func.sum(case((col(Payment.paid_on) >= first, Payment.amount), else_=0))
+    paid = (select(*SEGMENT, before, during)
+            .join(Contract, col(Contract.id) == col(Payment.contract_id))
+            .join(Customer, col(Customer.id) == col(Contract.customer_id))
+            .where(receivable, col(Payment.paid_on) < nxt).group_by(*SEGMENT))
+    for owner, region, grade, paid_before, paid_during in \
+            session.exec(paid):  # type: ignore[call-overload]
+        row = out[(first, owner, region, grade)]
+        row["receivable"] -= Decimal(paid_before or 0)
+        row["collected"] += Decimal(paid_during or 0)
+
+
+def _months_between(first: date, last: date) -> list[date]:
+    months, month = [], first.replace(day=1)
+    while month <= last:
+        months.append(month)
+        month = collections.next_month(month)
+    return months
 
 
 def _insert_customers(session: Session, ids: list[int] | None) -> None:
@@ -250,19 +339,29 @@ def _insert_customers(session: Session, ids: list[int] | None) -> None:
 
 def refresh(session: Session, *, now: datetime, tz: tzinfo, all_weeks: bool = False,
             progress: Callable[[str], None] | None = None) -> dict[str, int]:
+    this_month = now.astimezone(tz).date().replace(day=1)
     if all_weeks:
         first = session.exec(select(func.min(Visit.at))).one()
         first_order = session.exec(select(func.min(SalesOrder.ordered_at))).one()
         first_customer = session.exec(select(func.min(Customer.created_at))).one()
-        candidates = [t for t in (first, first_order, first_customer) if t is not None]
+        first_review = session.exec(select(func.min(Contract.reviewed_at))).one()
+        candidates = [t for t in (first, first_order, first_customer, first_review)
+                      if t is not None]
         since = min(candidates).astimezone(tz).date() if candidates else now.date()
         weeks = refresh_weeks(session, since=since, tz=tz, now=now, progress=progress)
-        return {"weeks": weeks, "customers": refresh_customers(session, now=now)}
+        customers = refresh_customers(session, now=now)
+        last_forecast = session.exec(select(func.max(CollectionForecast.expected_on))).one()
+        last = max(collections.next_month(this_month), last_forecast or this_month)
+        months = refresh_months(session, _months_between(since, last), tz=tz, now=now)
+        return {"weeks": weeks, "customers": customers, "months": months}
     since = week_of(now.astimezone(tz).date()) - timedelta(weeks=RECENT_WEEKS - 1)
     weeks = refresh_weeks(session, since=since, tz=tz, now=now, progress=progress)
     customers = refresh_customers(session, now=now,
                                   ordered_since=week_bounds(since, tz)[0])
-    return {"weeks": weeks, "customers": customers}
+    recent = _months_between(this_month - timedelta(days=1),
+                             collections.next_month(this_month))
+    months = refresh_months(session, recent, tz=tz, now=now)
+    return {"weeks": weeks, "customers": customers, "months": months}
 
 
 def refreshed_at(session: Session) -> datetime | None:

@@ -40,7 +40,7 @@ def health(event: Event, session: Session) -> Reply:
     now = _now()
     tz = business_tz(get_settings().timezone)
     week = current_week(now, tz)
-    h = metrics.health(session, sel, week, now=now, tz=tz)
+    h = metrics.health(session, sel, week, tz=tz)
     scope = (sender.region if sender.role == "director" and sender.region
              else page.WHOLE_SCOPE[sender.role])
     figures = cards.HealthFigures(

@@ -46,6 +46,6 @@ from models.custom_fields import FieldDef, FieldValue
 from models.team_config import ConfigChange, TeamConfig
 
 __all__ += ["ConfigChange", "FieldDef", "FieldValue", "TeamConfig"]
-from models.dashboard import DashCustomer, DashSegment, DashState, DashWeek
+from models.dashboard import DashCustomer, DashMonth, DashSegment, DashState, DashWeek
 
-__all__ += ["DashCustomer", "DashSegment", "DashState", "DashWeek"]
+__all__ += ["DashCustomer", "DashMonth", "DashSegment", "DashState", "DashWeek"]

@@ -45,6 +45,7 @@ from models.contract import (
     Contract,
     Payment,
 )
+from models.customer import Customer
 from models.scope import contract_filter
 from models.user import User
 from zhongshu.settings import get_settings
@@ -165,32 +166,50 @@ def forecast_accuracy(session: Session, user: User, months: list[date]) -> list[
 def forecast_accuracy_within(session: Session, in_scope: Callable[[Any], Any],
                              months: list[date]) -> list[MonthAccuracy]:
     """F and A per month for the contracts ``in_scope(contract_id_column)`` admits — the
-    one definition the finance report and the dashboard share."""
+    one definition the finance report and the dashboard's roll-up share."""
+    found = forecast_and_actual(session, in_scope, months)
+    return [MonthAccuracy(m, *found.get((m.strftime("%Y-%m"),), (ZERO, ZERO))) for m in months]
+
+
+def forecast_and_actual(session: Session, in_scope: Callable[[Any], Any], months: list[date],
+                        by: tuple[Any, ...] = ()) -> dict[tuple[Any, ...],
+                                                         tuple[Decimal, Decimal]]:
+    """(F, A) keyed by (month label "2026-11", *``by``), where ``by`` are columns of the
+    forecast contract's customer (the dashboard groups by owner, region and grade)."""
     if not months:
-        return []
+        return {}
     start, end = months[0], next_month(months[-1])
+
+    def customer_of(stmt: Any) -> Any:
+        if not by:
+            return stmt
+        return (stmt.join(Contract, Contract.id == CollectionForecast.contract_id)
+                .join(Customer, Customer.id == Contract.customer_id))
+
     f_month = _month_case(CollectionForecast.expected_on, months).label("m")
-    forecast_rows = session.exec(
-        select(f_month, func.sum(CollectionForecast.amount))  # type: ignore[call-overload]
+    forecast_rows = session.exec(customer_of(
+        select(f_month, *by, func.sum(CollectionForecast.amount))  # type: ignore[call-overload]
         .where(CollectionForecast.expected_on >= start, CollectionForecast.expected_on < end,
-               in_scope(CollectionForecast.contract_id))
-        .group_by(f_month)).all()
-    promised = (select(CollectionForecast.contract_id,
-                       _month_case(CollectionForecast.expected_on, months).label("m"))
-                .where(CollectionForecast.expected_on >= start,
-                       CollectionForecast.expected_on < end,
-                       in_scope(CollectionForecast.contract_id))
-                .distinct().subquery())
+               in_scope(CollectionForecast.contract_id))).group_by(f_month, *by)).all()
+    promised = customer_of(
+        select(CollectionForecast.contract_id,
+               _month_case(CollectionForecast.expected_on, months).label("m"),
+               *[c.label(f"by{n}") for n, c in enumerate(by)])
+        .where(CollectionForecast.expected_on >= start, CollectionForecast.expected_on < end,
+               in_scope(CollectionForecast.contract_id))).distinct().subquery()
     p_month = _month_case(Payment.paid_on, months)
+    groups = [promised.c[f"by{n}"] for n in range(len(by))]
     actual_rows = session.exec(
-        select(promised.c.m, func.sum(Payment.amount))  # type: ignore[call-overload]
+        select(promised.c.m, *groups, func.sum(Payment.amount))  # type: ignore[call-overload]
         .join(Payment, and_(Payment.contract_id == promised.c.contract_id,
                             p_month == promised.c.m))
-        .group_by(promised.c.m)).all()
-    forecast = {m: _money(v) for m, v in forecast_rows}
-    actual = {m: _money(v) for m, v in actual_rows}
-    return [MonthAccuracy(m, forecast.get(m.strftime("%Y-%m"), ZERO),
-                          actual.get(m.strftime("%Y-%m"), ZERO)) for m in months]
+        .group_by(promised.c.m, *groups)).all()
+    out: dict[tuple[Any, ...], tuple[Decimal, Decimal]] = {}
+    for *key, value in forecast_rows:
+        out[tuple(key)] = (_money(value), ZERO)
+    for *key, value in actual_rows:
+        out[tuple(key)] = (out.get(tuple(key), (ZERO, ZERO))[0], _money(value))
+    return out
 
 
 # -- approval time -----------------------------------------------------------------------------
@@ -202,7 +221,8 @@ class MonthApproval:
     avg_working_days: float | None
 
 
-def _days_between(session: Session) -> Any:
+def days_between(session: Session) -> Any:
+    """Calendar days from signing to approval, as SQL."""
     if session.get_bind().dialect.name == "postgresql":
         return func.extract("epoch", Contract.reviewed_at - Contract.signed_at) / 86400.0
     return func.julianday(Contract.reviewed_at) - func.julianday(Contract.signed_at)
@@ -264,6 +284,13 @@ def working_days(start: datetime, end: datetime, tz: ZoneInfo) -> float:
     return (_work_seconds(end) - _work_seconds(start)) / 86400
 
 
+def approved() -> Any:
+    """The contracts whose approval time counts: signed, then approved by finance (a
+    receivable since); ``reviewed_at`` is the approval."""
+    return and_(Contract.status.in_(RECEIVABLE_STATUSES),  # type: ignore[attr-defined]
+                Contract.signed_at.is_not(None))  # type: ignore[union-attr]
+
+
 def approval_time(session: Session, user: User, months: list[date]) -> list[MonthApproval]:
     """Per month of approval (oldest first), then one row for all of ``months``."""
     if not months:
@@ -273,11 +300,9 @@ def approval_time(session: Session, user: User, months: list[date]) -> list[Mont
     bounds = [(m, local_midnight(m, tz), local_midnight(next_month(m), tz)) for m in months]
     label = case(*[(and_(Contract.reviewed_at >= lo, Contract.reviewed_at < hi),
                     literal(m.strftime("%Y-%m"))) for m, lo, hi in bounds], else_=None)
-    window = and_(Contract.status.in_(RECEIVABLE_STATUSES),  # type: ignore[attr-defined]
-                  Contract.signed_at.is_not(None),  # type: ignore[union-attr]
-                  Contract.reviewed_at >= start, Contract.reviewed_at < end,  # type: ignore[operator]
-                  contract_filter(user))
-    days = _days_between(session)
+    window = and_(approved(), Contract.reviewed_at >= start,  # type: ignore[operator]
+                  Contract.reviewed_at < end, contract_filter(user))  # type: ignore[operator]
+    days = days_between(session)
     grouped = {m: (int(n), float(avg) if avg is not None else None)
                for m, n, avg in session.exec(
                    select(label.label("m"), func.count(), func.avg(days))  # type: ignore[call-overload]

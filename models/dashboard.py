@@ -11,7 +11,12 @@ The dashboard reads these instead of scanning a million visits and orders per cl
 - ``dash_customer``: one row per customer with at least one order (order count, amount,
   first and last order), with the customer's owner, region and grade copied in so the
   drill-down "region → grade → repurchasing customers" is one index range.
-- ``dash_segment``: ``dash_customer`` counted per owner, region and grade.
+- ``dash_segment``: customers counted per owner, region and grade — buying and
+  repurchasing (from ``dash_customer``), and how many are old enough to judge and how many
+  of those are zombies (no order in 90 days), as of the refresh.
+- ``dash_month``: the money figures per (month, owner, region, grade): what was
+  receivable and what was collected that month, and the month's collection forecast with
+  the payments on the forecast contracts. Keyed by the contract's customer, like the rest.
 - ``dash_state``: when each roll-up was last refreshed (shown on the page).
 
 ``analytics.rollup`` refreshes them (the scheduler's sweep, and ``zhongshu dashboard
@@ -26,6 +31,8 @@ from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from models.visit import Visit
+
+ZOMBIE_DAYS = 90  # no order for this long: a zombie customer (the article's 90 days)
 
 
 class DashWeek(SQLModel, table=True):
@@ -53,6 +60,8 @@ class DashWeek(SQLModel, table=True):
     ordering_customers: int = 0
     repeat_customers: int = 0  # customers with a repeat order that week
     new_customers: int = 0
+    approvals: int = 0  # contracts approved by finance that week (signed before)
+    approval_days: float = 0.0  # their days from signing to approval, summed
 
 
 class DashCustomer(SQLModel, table=True):
@@ -74,8 +83,8 @@ class DashCustomer(SQLModel, table=True):
 
 
 class DashSegment(SQLModel, table=True):
-    """``dash_customer`` counted per (owner, region, grade): the first two drill levels
-    sum a few hundred of these rows instead of counting 100k customers per click."""
+    """Customers counted per (owner, region, grade): the first two drill levels and the
+    zombie ratio sum a few hundred of these rows instead of counting 100k customers."""
 
     __tablename__ = "dash_segment"
     __table_args__ = (Index("ix_dash_segment_region_grade", "region", "grade"),)
@@ -86,6 +95,33 @@ class DashSegment(SQLModel, table=True):
     grade: str | None = Field(default=None, max_length=1)
     buying: int = 0  # customers with at least one order
     repurchasing: int = 0  # customers with at least two
+    customers: int = 0  # every customer of the segment
+    aged: int = 0  # created at least ZOMBIE_DAYS before the refresh
+    zombies: int = 0  # aged, and no order in the ZOMBIE_DAYS before the refresh
+
+
+class DashMonth(SQLModel, table=True):
+    """The month's money per (owner, region, grade); every figure adds up across rows."""
+
+    __tablename__ = "dash_month"
+    __table_args__ = (
+        Index("ix_dash_month_month_region", "month", "region"),
+        Index("ix_dash_month_owner_month", "owner", "month"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    month: date  # first day
+    owner: str | None = Field(default=None, max_length=64)
+    region: str | None = Field(default=None, max_length=16)
+    grade: str | None = Field(default=None, max_length=1)
+    # receivable: the amount of every contract approved before the month's end, less what
+    # was paid on it before the month began; collected: paid on those during the month.
+    receivable: Decimal = Field(default=Decimal(0), max_digits=16, decimal_places=2)
+    collected: Decimal = Field(default=Decimal(0), max_digits=16, decimal_places=2)
+    # forecast: collection forecasts expected in the month; forecast_actual: payments in
+    # the month on the contracts with such a forecast (models.collections' definition).
+    forecast: Decimal = Field(default=Decimal(0), max_digits=16, decimal_places=2)
+    forecast_actual: Decimal = Field(default=Decimal(0), max_digits=16, decimal_places=2)
 
 
 class DashState(SQLModel, table=True):

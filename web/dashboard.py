@@ -128,11 +128,10 @@ def _row_json(row: metrics.Row, param: str, extra: dict[str, str]) -> dict[str, 
             "href": url_for(".show", **extra, **{param: row.key})}
 
 
-def dashboard_data(db: Session, sel: metrics.Selection, week: date,
-                   now: datetime) -> dict[str, Any]:
+def dashboard_data(db: Session, sel: metrics.Selection, week: date) -> dict[str, Any]:
     tz = business_tz(get_settings().timezone)
-    h = metrics.health(db, sel, week, now=now, tz=tz)
     trend = metrics.week_trend(db, sel, week)
+    h = metrics.health(db, sel, week, tz=tz, trend=trend)
     owners = metrics.by_owner(db, sel, week)
     all_reps = metrics.reps(db, sel.user, sel.team)
     team_rows, rep_rows = metrics.breakdown(db, sel, week, owners=owners, all_reps=all_reps)
@@ -171,13 +170,12 @@ def _scope_label(db: Session, sel: metrics.Selection) -> str:
 @bp.get("/h5/dashboard")
 @login_required(roles=ROLES)
 def show(user: User) -> Any:
-    now = _now()
-    week = _week_arg(now)
+    week = _week_arg(_now())
     with session_scope() as db:
         sel = _selection(db, user)
         if sel is None:
             return _not_found(user)
-        data = dashboard_data(db, sel, week, now)
+        data = dashboard_data(db, sel, week)
         label = _scope_label(db, sel)
     args = {k: v for k, v in (("team", sel.team), ("rep", sel.rep)) if v}
     nav = {"prev": url_for(".show", week=(week - timedelta(weeks=1)).isoformat(), **args),
@@ -192,13 +190,12 @@ def show(user: User) -> Any:
 @bp.get("/h5/dashboard/data")
 @login_required(roles=ROLES, api=True)
 def data(user: User) -> Any:
-    now = _now()
-    week = _week_arg(now)
+    week = _week_arg(_now())
     with session_scope() as db:
         sel = _selection(db, user)
         if sel is None:
             return jsonify({"error": NOT_FOUND_TITLE}), 404
-        return jsonify(dashboard_data(db, sel, week, now))
+        return jsonify(dashboard_data(db, sel, week))
 
 
 @bp.get("/h5/dashboard/coaching.xlsx")

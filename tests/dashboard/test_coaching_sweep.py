@@ -85,6 +85,6 @@ def test_rollup_sweeps_queue_one_job_each_and_refresh_incrementally(run_jobs) ->
         assert sel is not None
         week = metrics.period_sums(s, sel, WEEK, WEEK)
         assert week["order_amount"] == Decimal(4250) and week["ordering_customers"] == 5
-        h = metrics.health(s, sel, WEEK, now=NOW, tz=TZ)
+        h = metrics.health(s, sel, WEEK, tz=TZ)
         assert h.conversion_days == 132.0  # c2 16, c3 132, c6 292 days
     assert sweep_dashboard_rollup(NOW) == {"queued": 1}  # the finished job is replaced

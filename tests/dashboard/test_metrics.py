@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from dashkit import NOW, TZ, WEEK, build, user
+from dashkit import TZ, WEEK, build, user
 
 from analytics import compare, drill, metrics
 from zhongshu.db import session_scope
@@ -22,7 +22,7 @@ def _health(userid: str, **narrow: str) -> metrics.Health:
     with session_scope() as s:
         sel = metrics.selection(s, user(userid), **narrow)
         assert sel is not None
-        return metrics.health(s, sel, WEEK, now=NOW, tz=TZ)
+        return metrics.health(s, sel, WEEK, tz=TZ)
 
 
 def test_company_wide_figures(ids: dict[str, int]) -> None:
