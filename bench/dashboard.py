@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/dashboard.py [--pg postgresql+psycopg://postgres@127.0.0.1:5432/zs_d]
         [--customers 100000 --orders 1000000 --visits 1000000 --reps 300] [--requests 50]
-        [--skip-generate]
+        [--skip-generate [--rebuild]]
 
 1. generate (PostgreSQL only, into the given database, whose schema is dropped and
    re-migrated): 300 reps under 30 supervisors in 7 regions, 100k customers, 1M orders
@@ -46,7 +46,7 @@ REGIONS = ("华东", "华南", "华北", "华中", "西南", "西北", "东北")
 REGION_ARRAY = "ARRAY[" + ",".join(f"'{r}'" for r in REGIONS) + "]"
 COPY_TABLES = ("app_user", "customer", "sales_order", "sales_order_line", "contract",
                "payment", "collection_forecast", "dash_week", "dash_customer", "dash_segment",
-               "dash_state")
+               "dash_month", "dash_state")
 
 
 def log(message: str) -> None:
@@ -181,13 +181,22 @@ def generate(url: str, customers: int, orders: int, visits: int, reps: int) -> d
         timings[name] = time.perf_counter() - started
         log(f"  {name}: {timings[name]:.1f} s")
 
+    return timings
+
+
+def build_rollups(url: str) -> dict[str, float]:
+    """Migrate to head and rebuild every roll-up (full, then the scheduler's recent one)."""
+    os.environ["DATABASE_URL"] = url
     from zoneinfo import ZoneInfo
 
     from analytics import rollup
+    from migrations import upgrade
     from models.base import utcnow
-    from zhongshu.db import session_scope
+    from zhongshu.db import get_engine, session_scope
 
+    upgrade()
     tz = ZoneInfo("Asia/Shanghai")
+    timings: dict[str, float] = {}
     log("roll-ups: full rebuild …")
     started = time.perf_counter()
     with session_scope() as session:
@@ -198,8 +207,9 @@ def generate(url: str, customers: int, orders: int, visits: int, reps: int) -> d
     with session_scope() as session:
         rollup.refresh(session, now=utcnow(), tz=tz)
     timings["rollup_recent"] = time.perf_counter() - started
-    log(f"  scheduler refresh (13 weeks + customers) {timings['rollup_recent']:.1f} s")
-    with engine.begin() as conn:
+    log(f"  scheduler refresh (2 weeks, changed customers, 3 months) "
+        f"{timings['rollup_recent']:.1f} s")
+    with get_engine().begin() as conn:
         conn.exec_driver_sql("ANALYZE;")
     return timings
 
@@ -398,7 +408,11 @@ def main() -> None:
     parser.add_argument("--visits", type=int, default=1_000_000)
     parser.add_argument("--reps", type=int, default=300)
     parser.add_argument("--requests", type=int, default=50)
-    parser.add_argument("--skip-generate", action="store_true")
+    parser.add_argument("--skip-generate", action="store_true",
+                        help="measure the data already there")
+    parser.add_argument("--rebuild", action="store_true",
+                        help="with --skip-generate: migrate, rebuild the roll-ups and the "
+                             "SQLite copy first (after a roll-up change)")
     parser.add_argument("--sqlite", default=str(Path(tempfile.gettempdir()) / "zs_dash_bench.db"))
     parser.add_argument("--measure-only", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -408,6 +422,8 @@ def main() -> None:
     timings: dict[str, float] = {}
     if not args.skip_generate:
         timings = generate(args.pg, args.customers, args.orders, args.visits, args.reps)
+    if not args.skip_generate or args.rebuild:
+        timings.update(build_rollups(args.pg))
         log("copying to SQLite …")
         copy_to_sqlite(args.pg, Path(args.sqlite))
     out: dict[str, list[dict[str, Any]]] = {}

@@ -3,13 +3,16 @@ worked out in the comments), for the whole company, a region, a team and a rep."
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from dashkit import TZ, WEEK, build, user
+from dashkit import NOW, TZ, WEEK, build, user
+from sqlmodel import select
 
-from analytics import compare, drill, metrics
+from analytics import compare, drill, metrics, rollup
+from models import contracts_ops
+from models.contract import Contract
 from zhongshu.db import session_scope
 
 
@@ -145,3 +148,27 @@ def test_before_after_periods(ids: dict[str, int]) -> None:
         assert before.chores_share == 0.0 and before.completeness is None
         assert before.approval_days == 1.5
         assert before.forecast_accuracy is None
+
+
+def test_the_scheduler_refresh_picks_up_todays_money_and_customers(
+        ids: dict[str, int]) -> None:
+    """A payment booked and a contract approved today show on the dashboard after the
+    next five-minute refresh — not before (the page says how old its figures are)."""
+    later = NOW + timedelta(days=1)
+    with session_scope() as s:
+        ht3 = s.exec(select(Contract).where(Contract.contract_no == "HT-3")).one()
+        contracts_ops.review(s, user=user("chenjing"), contract_id=ht3.id, approve=True,
+                             now=NOW + timedelta(hours=2))  # signed 11-16 10:00 → 4.17 days
+        ht2 = s.exec(select(Contract).where(Contract.contract_no == "HT-2")).one()
+        contracts_ops.book_payment(s, user=user("chenjing"), contract_id=ht2.id,
+                                   amount="2000", paid_on=date(2026, 11, 20),
+                                   bank_ref="BANK-77")
+    assert _health("boss").collected == Decimal(10000)  # not refreshed yet
+    with session_scope() as s:
+        rollup.refresh(s, now=later, tz=TZ)
+    h = _health("boss")
+    # HT-3 (4000) joins the receivable; 2000 more collected on HT-2 (a forecast contract).
+    assert (h.collected, h.receivable) == (Decimal(12000), Decimal(23000))
+    assert (h.forecast, h.actual) == (Decimal(9000), Decimal(12000))
+    # Approved in the window: HT-1 2 days, HT-2 3.5, HT-4 1, HT-3 4.1667 → 10.6667 / 4.
+    assert h.approval_days == 2.67
