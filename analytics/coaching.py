@@ -11,16 +11,19 @@ signed URL, see web.dashboard); ``workbook`` writes the list as .xlsx with openp
 from __future__ import annotations
 
 import io
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from PIL import Image, ImageDraw, ImageFont
 from sqlmodel import Session
 
-from analytics.metrics import Selection, WeekSums, by_owner, reps, teams
+from analytics.metrics import Person, Selection, WeekSums, by_owner, reps, teams
 from models.plan import is_workday
 from models.user import User
 
@@ -51,9 +54,9 @@ class CoachLine:
         return f"{self.rate:.0%}" if self.rate is not None else NO_VISITS
 
 
-def team_lines(session: Session, sel: Selection, supervisor: User, week: date,
+def team_lines(session: Session, sel: Selection, supervisor: Person | User, week: date,
                owners: dict[str, WeekSums] | None = None,
-               members: list[User] | None = None) -> list[CoachLine]:
+               members: list[Person] | None = None) -> list[CoachLine]:
     """Every rep of the supervisor's team with the week's compliance, ranked (``owners``,
     ``members``: the week's ``by_owner`` sums and the visible reps, when the caller
     already has them)."""
@@ -78,15 +81,19 @@ def lowest(lines: list[CoachLine]) -> list[CoachLine]:
 
 def coaching_list(session: Session, sel: Selection, week: date, *,
                   owners: dict[str, WeekSums] | None = None,
-                  members: list[User] | None = None) -> list[CoachLine]:
+                  members: list[Person] | None = None) -> list[CoachLine]:
     """The 3 lowest of every team the selection covers (the export)."""
     found: list[CoachLine] = []
     owners = by_owner(session, sel, week) if owners is None else owners
     members = reps(session, sel.user, sel.team) if members is None else members
+    by_team: dict[str | None, list[Person]] = defaultdict(list)
+    for member in members:
+        by_team[member.supervisor_userid].append(member)
     for supervisor in teams(session, sel.user):
         if sel.team is not None and supervisor.wecom_userid != sel.team:
             continue
-        found.extend(lowest(team_lines(session, sel, supervisor, week, owners, members)))
+        found.extend(lowest(team_lines(session, sel, supervisor, week, owners,
+                                       by_team[supervisor.wecom_userid])))
     return found
 
 
@@ -100,23 +107,27 @@ def send_at(week: date, tz: tzinfo) -> datetime:
 
 
 def workbook(lines: list[CoachLine], week: date) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = f"{week.isoformat()} 辅导名单"
-    sheet.append(list(SHEET_HEADERS))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for line in lines:
-        sheet.append([line.team_name, line.name, line.visits, line.complete,
-                      round(line.rate, 4) if line.rate is not None else None])
-        if line.rate is not None:
-            sheet.cell(row=sheet.max_row, column=5).number_format = "0.0%"
+    """The export, streamed (openpyxl's write-only mode: no cell objects kept)."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(f"{week.isoformat()} 辅导名单")
     for column, width in zip("ABCDE", (14, 14, 10, 12, 10), strict=True):
         sheet.column_dimensions[column].width = width
+    bold = Font(bold=True)
+    sheet.append([_cell(sheet, title, font=bold) for title in SHEET_HEADERS])
+    for line in lines:
+        rate = (_cell(sheet, round(line.rate, 4), number_format="0.0%")
+                if line.rate is not None else None)
+        sheet.append([line.team_name, line.name, line.visits, line.complete, rate])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _cell(sheet: Any, value: Any, **style: Any) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    for name, setting in style.items():
+        setattr(cell, name, setting)
+    return cell
 
 
 _FONT_CANDIDATES = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",

@@ -19,7 +19,6 @@ from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
 from analytics.metrics import TREND_WEEKS, Selection, WeekSums, week_trend
-from models import scope
 from models.customer import GRADES, Customer
 from models.dashboard import DashCustomer, DashSegment, DashWeek
 from models.order import OrderLine, SalesOrder
@@ -82,11 +81,9 @@ def _window(last_week: date) -> date:
 def _buckets(session: Session, sel: Selection, column: str, last_week: date,
              where: list[Any]) -> dict[str | None, tuple[int, int, Decimal]]:
     dim_c = getattr(DashSegment, column)
-    seg_filter = and_(scope.owner_region_filter(sel.user, DashSegment.owner, DashSegment.region),
-                      sel.narrow(DashSegment.owner))
     counts = session.exec(
         select(dim_c, func.sum(DashSegment.buying), func.sum(DashSegment.repurchasing))
-        .where(seg_filter, *[w(DashSegment) for w in where])
+        .where(sel.rollup_filter(DashSegment), *[w(DashSegment) for w in where])
         .group_by(dim_c)).all()
     dim_w = getattr(DashWeek, column)
     amounts = dict(session.exec(
@@ -100,9 +97,11 @@ def _buckets(session: Session, sel: Selection, column: str, last_week: date,
 
 
 def _region_is_visible(session: Session, sel: Selection, region: str) -> bool:
+    """The selection sees a customer of the region (``dash_segment`` counts every one)."""
     if region not in REGIONS:
         return False
-    stmt = select(Customer.id).where(sel.live_customer_filter(), Customer.region == region)
+    stmt = select(DashSegment.id).where(sel.rollup_filter(DashSegment),
+                                        DashSegment.region == region)
     return session.exec(stmt.limit(1)).first() is not None
 
 
@@ -162,13 +161,15 @@ def repurchasers(session: Session, sel: Selection, region: str, grade: str,
     where = and_(sel.customer_filter(), DashCustomer.region == region,
                  _grade_clause(DashCustomer, grade),
                  col(DashCustomer.order_count) >= REPURCHASE_MIN_ORDERS)
-    total = session.exec(select(func.count()).select_from(DashCustomer).where(where)).one()
+    total = session.exec(select(func.coalesce(func.sum(DashSegment.repurchasing), 0)).where(
+        sel.rollup_filter(DashSegment), DashSegment.region == region,
+        _grade_clause(DashSegment, grade))).one()
     rows = session.exec(
         select(DashCustomer.customer_id, Customer.name, DashCustomer.order_count,
                DashCustomer.order_amount, DashCustomer.last_order_at)
         .join(Customer, col(Customer.id) == col(DashCustomer.customer_id))
         .where(where)
-        .order_by(col(DashCustomer.order_amount).desc(), col(DashCustomer.customer_id))
+        .order_by(col(DashCustomer.order_amount).desc(), col(DashCustomer.customer_id).desc())
         .limit(CUSTOMER_LIST_LIMIT)).all()
     trend = _trend(week_trend(session, sel, week_of(last_week),
                               extra=and_(DashWeek.region == region,

@@ -25,7 +25,7 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, and_, func, or_, true
 from sqlmodel import Session, col, select
@@ -118,30 +118,50 @@ def may_view(user: User) -> bool:
     return user.active and user.role in DASHBOARD_ROLES
 
 
-def teams(session: Session, user: User) -> list[User]:
-    """The supervisors whose team the user may look at."""
+class Person(NamedTuple):
+    """A team lead or rep as the dashboard lists them (columns, not ORM objects: a company
+    has hundreds of reps, read on every page)."""
+
+    wecom_userid: str
+    name: str
+    supervisor_userid: str | None
+
+
+PERSON = (User.wecom_userid, User.name, User.supervisor_userid)
+
+
+def _people(session: Session, stmt: Any) -> list[Person]:
+    ordered = stmt.order_by(col(User.name), col(User.wecom_userid))
+    return [Person(*row) for row in session.exec(ordered).all()]
+
+
+def teams(session: Session, user: User) -> list[Person]:
+    """The supervisors whose team the user may look at (read once per session)."""
     if not may_view(user):
         return []
     if user.role == "supervisor":
-        return [user]
-    stmt = select(User).where(User.role == "supervisor", User.active == True)
-    if user.region is not None:
-        stmt = stmt.where(User.region == user.region)
-    return list(session.exec(stmt.order_by(col(User.name), col(User.wecom_userid))).all())
+        return [Person(user.wecom_userid, user.name, user.supervisor_userid)]
+    key = ("dash-teams", user.wecom_userid)
+    if key not in session.info:
+        stmt = select(*PERSON).where(User.role == "supervisor", User.active == True)
+        if user.region is not None:
+            stmt = stmt.where(User.region == user.region)
+        session.info[key] = _people(session, stmt)
+    return list(session.info[key])
 
 
-def reps(session: Session, user: User, team: str | None = None) -> list[User]:
+def reps(session: Session, user: User, team: str | None = None) -> list[Person]:
     """The reps the user may look at (of one of its teams when ``team`` is given)."""
     if not may_view(user):
         return []
-    stmt = select(User).where(User.role == "rep", User.active == True)
+    stmt = select(*PERSON).where(User.role == "rep", User.active == True)
     if user.role == "supervisor":
         stmt = stmt.where(User.supervisor_userid == user.wecom_userid)
     elif user.region is not None:
         stmt = stmt.where(User.region == user.region)
     if team is not None:
         stmt = stmt.where(User.supervisor_userid == team)
-    return list(session.exec(stmt.order_by(col(User.name), col(User.wecom_userid))).all())
+    return _people(session, stmt)
 
 
 def selection(session: Session, user: User, *, team: str | None = None,
@@ -157,8 +177,12 @@ def selection(session: Session, user: User, *, team: str | None = None,
     return Selection(user, team, rep)
 
 
-def _sums(*names: str) -> list[Any]:
-    return [func.coalesce(func.sum(getattr(DashWeek, n)), 0).label(n) for n in names]
+def _sum_columns() -> list[Any]:
+    return [func.coalesce(func.sum(getattr(DashWeek, n)), 0).label(n) for n in WEEK_SUMS]
+
+
+# Built once: the same column expressions serve every statement (and its cache key).
+SUM_COLUMNS = _sum_columns()
 
 
 def week_trend(session: Session, sel: Selection, last_week: date,
@@ -166,7 +190,7 @@ def week_trend(session: Session, sel: Selection, last_week: date,
                ) -> list[WeekSums]:
     """One ``WeekSums`` per week, oldest first, ending with ``last_week`` (zeros included)."""
     first = last_week - timedelta(weeks=weeks - 1)
-    stmt = (select(DashWeek.week, *_sums(*WEEK_SUMS))
+    stmt = (select(DashWeek.week, *SUM_COLUMNS)
             .where(col(DashWeek.week) >= first, col(DashWeek.week) <= last_week,
                    sel.week_filter(), extra if extra is not None else true())
             .group_by(DashWeek.week))
@@ -177,7 +201,7 @@ def week_trend(session: Session, sel: Selection, last_week: date,
 
 
 def period_sums(session: Session, sel: Selection, first: date, last: date) -> WeekSums:
-    stmt = (select(*_sums(*WEEK_SUMS))
+    stmt = (select(*SUM_COLUMNS)
             .where(col(DashWeek.week) >= first, col(DashWeek.week) <= last, sel.week_filter()))
     row = session.exec(stmt).one()  # type: ignore[call-overload]
     return WeekSums(None, dict(zip(WEEK_SUMS, row, strict=True)))
@@ -185,7 +209,7 @@ def period_sums(session: Session, sel: Selection, first: date, last: date) -> We
 
 def by_owner(session: Session, sel: Selection, week: date) -> dict[str, WeekSums]:
     """The week's sums per customer owner (rep or supervisor)."""
-    stmt = (select(DashWeek.owner, *_sums(*WEEK_SUMS))
+    stmt = (select(DashWeek.owner, *SUM_COLUMNS)
             .where(DashWeek.week == week, sel.week_filter(), col(DashWeek.owner).is_not(None))
             .group_by(DashWeek.owner))
     return {row[0]: WeekSums(week, dict(zip(WEEK_SUMS, row[1:], strict=True)))
@@ -323,7 +347,7 @@ class Row:
 
 def breakdown(session: Session, sel: Selection, week: date, *,
               owners: dict[str, WeekSums] | None = None,
-              all_reps: list[User] | None = None) -> tuple[list[Row], list[Row]]:
+              all_reps: list[Person] | None = None) -> tuple[list[Row], list[Row]]:
     """(per team, per rep) rows for the week, inside the selection. Reps are listed when
     the view is one team (a supervisor's, or narrowed to one); a company or a region is
     listed by team, and a click on a team lists its reps."""

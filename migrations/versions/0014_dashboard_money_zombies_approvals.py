@@ -37,6 +37,10 @@ def upgrade() -> None:
         batch_op.create_index('ix_dash_month_month_region', ['month', 'region'], unique=False)
         batch_op.create_index('ix_dash_month_owner_month', ['owner', 'month'], unique=False)
 
+    with op.batch_alter_table('dash_customer', schema=None) as batch_op:
+        batch_op.drop_index('ix_dash_customer_region_grade_orders')
+        batch_op.create_index('ix_dash_customer_region_grade_amount', ['region', 'grade', 'order_amount', 'customer_id'], unique=False)
+
     with op.batch_alter_table('dash_segment', schema=None) as batch_op:
         batch_op.add_column(sa.Column('customers', sa.Integer(), nullable=False, server_default='0'))
         batch_op.add_column(sa.Column('aged', sa.Integer(), nullable=False, server_default='0'))
@@ -56,6 +60,10 @@ def downgrade() -> None:
         batch_op.drop_column('zombies')
         batch_op.drop_column('aged')
         batch_op.drop_column('customers')
+
+    with op.batch_alter_table('dash_customer', schema=None) as batch_op:
+        batch_op.drop_index('ix_dash_customer_region_grade_amount')
+        batch_op.create_index('ix_dash_customer_region_grade_orders', ['region', 'grade', 'order_count'], unique=False)
 
     with op.batch_alter_table('dash_month', schema=None) as batch_op:
         batch_op.drop_index('ix_dash_month_owner_month')

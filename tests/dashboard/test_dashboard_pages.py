@@ -104,6 +104,8 @@ def test_coaching_export(client, ids) -> None:
     assert rows[0] == ("团队主管", "业务员", "拜访数", "合规拜访数", "合规率")
     assert rows[1:] == [("孙丽", "赵磊", 1, 1, 1), ("王芳", "李娜", 1, 0, 0),
                         ("王芳", "张伟", 2, 2, 1)]
+    assert sheet.title == f"{WEEK} 辅导名单"
+    assert sheet["A1"].font.b and sheet["E2"].number_format == "0.0%"
 
 
 def test_chart_png_needs_its_signature(client, ids) -> None:
