@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func
+from sqlalchemy import and_, case, func
 from sqlmodel import Session, col, select
 
-from analytics.metrics import TREND_WEEKS, Selection, WeekSums, week_trend
+from analytics.metrics import SUMS, TREND_WEEKS, Selection, WeekSums, week_trend
 from models.customer import GRADES, Customer
 from models.dashboard import DashCustomer, DashSegment, DashWeek
 from models.order import OrderLine, SalesOrder
@@ -78,50 +78,61 @@ def _window(last_week: date) -> date:
     return last_week - timedelta(weeks=TREND_WEEKS - 1)
 
 
-def _buckets(session: Session, sel: Selection, column: str, last_week: date,
-             where: list[Any]) -> dict[str | None, tuple[int, int, Decimal]]:
+TREND_SUMS = ("order_amount", "repeat_amount", "repeat_customers")
+Counts = dict[str | None, tuple[int, int, Decimal]]
+
+
+def _level(session: Session, sel: Selection, column: str, last_week: date,
+           where: list[Any]) -> tuple[Counts, Trend]:
+    """Buying and repurchasing customers (``dash_segment``) and the window's order amount
+    per value of ``column``, with the trend of what is on screen: two statements (one,
+    with no counts, when the selection sees no customer there)."""
     dim_c = getattr(DashSegment, column)
     counts = session.exec(
         select(dim_c, func.sum(DashSegment.buying), func.sum(DashSegment.repurchasing))
         .where(sel.rollup_filter(DashSegment), *[w(DashSegment) for w in where])
         .group_by(dim_c)).all()
+    first = _window(last_week)
+    if not counts:
+        return {}, _trend([WeekSums(first + timedelta(weeks=n)) for n in range(TREND_WEEKS)])
     dim_w = getattr(DashWeek, column)
-    amounts = dict(session.exec(
-        select(dim_w, func.coalesce(func.sum(DashWeek.order_amount), 0))
-        .where(sel.week_filter(), col(DashWeek.week) >= _window(last_week),
+    rows = session.exec(
+        select(DashWeek.week, dim_w, *[SUMS[n] for n in TREND_SUMS])
+        .where(sel.week_filter(), col(DashWeek.week) >= first,
                col(DashWeek.week) <= last_week, *[w(DashWeek) for w in where])
-        .group_by(dim_w)).all())
-    keys = {k for k, *_ in counts} | set(amounts)
+        .group_by(DashWeek.week, dim_w)).all()
+    amounts: dict[str | None, Decimal] = defaultdict(Decimal)
+    weeks: dict[date, dict[str, Any]] = {}
+    for wk, key, amount, repeat_amount, repeat_customers in rows:
+        amounts[key] += Decimal(amount)
+        week = weeks.setdefault(wk, dict.fromkeys(TREND_SUMS, 0))
+        week["order_amount"] += amount
+        week["repeat_amount"] += repeat_amount
+        week["repeat_customers"] += repeat_customers
     found = {k: (int(n or 0), int(r or 0)) for k, n, r in counts}
-    return {k: (*found.get(k, (0, 0)), Decimal(amounts.get(k, 0))) for k in keys}
-
-
-def _region_is_visible(session: Session, sel: Selection, region: str) -> bool:
-    """The selection sees a customer of the region (``dash_segment`` counts every one)."""
-    if region not in REGIONS:
-        return False
-    stmt = select(DashSegment.id).where(sel.rollup_filter(DashSegment),
-                                        DashSegment.region == region)
-    return session.exec(stmt.limit(1)).first() is not None
+    keys = set(found) | set(amounts)
+    trend = _trend([WeekSums(first + timedelta(weeks=n), weeks.get(first + timedelta(weeks=n),
+                                                                     {}))
+                    for n in range(TREND_WEEKS)])
+    return {k: (*found.get(k, (0, 0)), amounts.get(k, Decimal(0))) for k in keys}, trend
 
 
 def regions(session: Session, sel: Selection, last_week: date) -> Level:
-    found = _buckets(session, sel, "region", last_week, [])
+    found, trend = _level(session, sel, "region", week_of(last_week), [])
     buckets = [Bucket(r, r, *found[r]) for r in REGIONS if r in found]
-    trend = _trend(week_trend(session, sel, week_of(last_week)))
     return Level("区域", buckets, trend)
 
 
 def grades(session: Session, sel: Selection, region: str, last_week: date) -> Level | None:
-    if not _region_is_visible(session, sel, region):
+    if region not in REGIONS:
         return None
-    where = [lambda t: t.region == region]
-    found = _buckets(session, sel, "grade", last_week, where)
+    found, trend = _level(session, sel, "grade", week_of(last_week),
+                          [lambda t: t.region == region])
+    if not found:
+        return None
     buckets = [Bucket(g, f"{g} 级", *found[g]) for g in GRADES if g in found]
     if None in found:
         buckets.append(Bucket("-", NO_GRADE, *found[None]))
-    trend = _trend(week_trend(session, sel, week_of(last_week),
-                              extra=DashWeek.region == region))
     return Level(region, buckets, trend)
 
 
@@ -133,11 +144,13 @@ class RepurchaseRow:
     amount: Decimal
     last_order_at: datetime | None
 
-    def as_json(self, tz: tzinfo) -> dict[str, Any]:
-        last = self.last_order_at.astimezone(tz).strftime("%Y-%m-%d") if self.last_order_at \
+    def last_order_day(self, tz: tzinfo) -> str | None:
+        return self.last_order_at.astimezone(tz).date().isoformat() if self.last_order_at \
             else None
+
+    def as_json(self, tz: tzinfo) -> dict[str, Any]:
         return {"id": self.customer_id, "name": self.name, "orders": self.orders,
-                "amount": str(self.amount), "last_order": last}
+                "amount": str(self.amount), "last_order": self.last_order_day(tz)}
 
 
 @dataclass(frozen=True)
@@ -156,14 +169,18 @@ def _grade_clause(table: Any, grade: str) -> Any:
 
 def repurchasers(session: Session, sel: Selection, region: str, grade: str,
                  last_week: date) -> Repurchasers | None:
-    if grade not in (*GRADES, "-") or not _region_is_visible(session, sel, region):
+    if grade not in (*GRADES, "-") or region not in REGIONS:
+        return None
+    # One statement: whether the selection sees the region at all, and the grade's total.
+    segments, total = session.exec(select(  # type: ignore[call-overload]
+        func.count(), func.coalesce(func.sum(case((_grade_clause(DashSegment, grade),
+                                                   DashSegment.repurchasing), else_=0)), 0))
+        .where(sel.rollup_filter(DashSegment), DashSegment.region == region)).one()
+    if not segments:
         return None
     where = and_(sel.customer_filter(), DashCustomer.region == region,
                  _grade_clause(DashCustomer, grade),
                  col(DashCustomer.order_count) >= REPURCHASE_MIN_ORDERS)
-    total = session.exec(select(func.coalesce(func.sum(DashSegment.repurchasing), 0)).where(
-        sel.rollup_filter(DashSegment), DashSegment.region == region,
-        _grade_clause(DashSegment, grade))).one()
     rows = session.exec(
         select(DashCustomer.customer_id, Customer.name, DashCustomer.order_count,
                DashCustomer.order_amount, DashCustomer.last_order_at)
@@ -173,7 +190,7 @@ def repurchasers(session: Session, sel: Selection, region: str, grade: str,
         .limit(CUSTOMER_LIST_LIMIT)).all()
     trend = _trend(week_trend(session, sel, week_of(last_week),
                               extra=and_(DashWeek.region == region,
-                                         _grade_clause(DashWeek, grade))))
+                                         _grade_clause(DashWeek, grade)), names=TREND_SUMS))
     return Repurchasers(region, grade, int(total),
                         [RepurchaseRow(*r) for r in rows], trend)
 
@@ -220,23 +237,27 @@ def customer(session: Session, sel: Selection, customer_id: int, last_week: date
                           .order_by(col(SalesOrder.ordered_at).desc(),
                                     col(SalesOrder.id).desc())).all()
     models: dict[int, list[str]] = defaultdict(list)
-    ids = [order_id for order_id, *_ in orders]
-    if ids:
+    if orders:
+        # Joined on the customer (one statement of a fixed shape, however many orders).
         for order_id, model in session.exec(
                 select(OrderLine.order_id, OrderLine.product_model)
-                .where(col(OrderLine.order_id).in_(ids)).order_by(col(OrderLine.id))):
+                .join(SalesOrder, col(SalesOrder.id) == col(OrderLine.order_id))
+                .where(SalesOrder.customer_id == customer_id).order_by(col(OrderLine.id))):
             if model and model not in models[order_id]:
                 models[order_id].append(model)
     purchases = [Purchase(oid, no, at, amount, models[oid]) for oid, no, at, amount in orders]
     first = _window(week_of(last_week))
     weeks = [first + timedelta(weeks=n) for n in range(TREND_WEEKS)]
+    window_start = datetime.combine(first, time(0), tz)
     amount: dict[date, float] = defaultdict(float)
     repeat: dict[date, float] = defaultdict(float)
-    chronological = sorted(purchases, key=lambda p: (p.at, p.order_id))
-    for n, p in enumerate(chronological):
+    earliest = purchases[-1].at if purchases else None
+    for p in purchases:  # newest first; only the window's weeks are charted
+        if p.at < window_start:
+            break
         wk = week_of(p.at.astimezone(tz).date())
         amount[wk] += float(p.amount)
-        if n and p.at > chronological[0].at:
+        if p.at > earliest:  # type: ignore[operator]
             repeat[wk] += float(p.amount)
     trend = Trend([w.isoformat() for w in weeks], [amount[w] for w in weeks],
                   [repeat[w] for w in weeks], [1 if repeat[w] else 0 for w in weeks])

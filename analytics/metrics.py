@@ -177,24 +177,22 @@ def selection(session: Session, user: User, *, team: str | None = None,
     return Selection(user, team, rep)
 
 
-def _sum_columns() -> list[Any]:
-    return [func.coalesce(func.sum(getattr(DashWeek, n)), 0).label(n) for n in WEEK_SUMS]
-
-
 # Built once: the same column expressions serve every statement (and its cache key).
-SUM_COLUMNS = _sum_columns()
+SUMS = {n: func.coalesce(func.sum(getattr(DashWeek, n)), 0).label(n) for n in WEEK_SUMS}
+SUM_COLUMNS = list(SUMS.values())
 
 
 def week_trend(session: Session, sel: Selection, last_week: date,
-               weeks: int = TREND_WEEKS, extra: ColumnElement[bool] | None = None
-               ) -> list[WeekSums]:
-    """One ``WeekSums`` per week, oldest first, ending with ``last_week`` (zeros included)."""
+               weeks: int = TREND_WEEKS, extra: ColumnElement[bool] | None = None,
+               names: tuple[str, ...] = WEEK_SUMS) -> list[WeekSums]:
+    """One ``WeekSums`` per week, oldest first, ending with ``last_week`` (zeros included);
+    ``names``: only these sums (the others read as 0)."""
     first = last_week - timedelta(weeks=weeks - 1)
-    stmt = (select(DashWeek.week, *SUM_COLUMNS)
+    stmt = (select(DashWeek.week, *[SUMS[n] for n in names])
             .where(col(DashWeek.week) >= first, col(DashWeek.week) <= last_week,
                    sel.week_filter(), extra if extra is not None else true())
             .group_by(DashWeek.week))
-    found = {row[0]: dict(zip(WEEK_SUMS, row[1:], strict=True))
+    found = {row[0]: dict(zip(names, row[1:], strict=True))
              for row in session.exec(stmt)}  # type: ignore[call-overload]
     return [WeekSums(first + timedelta(weeks=n), found.get(first + timedelta(weeks=n), {}))
             for n in range(weeks)]

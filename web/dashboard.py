@@ -313,7 +313,7 @@ def drill_view(db: Session, sel: metrics.Selection, week: date, region: str | No
     if buyers is None:
         return None
     rows = [{"cells": [r.name, r.orders, money(r.amount),
-                       r.as_json(tz)["last_order"] or "-"],
+                       r.last_order_day(tz) or "-"],
              "href": f"{base}?customer={r.customer_id}"} for r in buyers.rows]
     note = (f"共 {buyers.total} 位，显示金额最高的 {len(rows)} 位"
             if buyers.total > len(rows) else f"共 {buyers.total} 位")
