@@ -40,6 +40,8 @@ def upgrade() -> None:
     with op.batch_alter_table('dash_customer', schema=None) as batch_op:
         batch_op.drop_index('ix_dash_customer_region_grade_orders')
         batch_op.create_index('ix_dash_customer_region_grade_amount', ['region', 'grade', 'order_amount', 'customer_id'], unique=False)
+        batch_op.drop_index('ix_dash_customer_first_order')
+        batch_op.create_index('ix_dash_customer_first_order_cover', ['first_order_at', 'created_at', 'owner', 'region'], unique=False)
 
     with op.batch_alter_table('dash_segment', schema=None) as batch_op:
         batch_op.add_column(sa.Column('customers', sa.Integer(), nullable=False, server_default='0'))
@@ -64,6 +66,8 @@ def downgrade() -> None:
     with op.batch_alter_table('dash_customer', schema=None) as batch_op:
         batch_op.drop_index('ix_dash_customer_region_grade_amount')
         batch_op.create_index('ix_dash_customer_region_grade_orders', ['region', 'grade', 'order_count'], unique=False)
+        batch_op.drop_index('ix_dash_customer_first_order_cover')
+        batch_op.create_index('ix_dash_customer_first_order', ['first_order_at'], unique=False)
 
     with op.batch_alter_table('dash_month', schema=None) as batch_op:
         batch_op.drop_index('ix_dash_month_owner_month')
