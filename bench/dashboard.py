@@ -92,9 +92,9 @@ def generate(url: str, customers: int, orders: int, visits: int, reps: int) -> d
                 'rep' || ((i - 1) % {reps} + 1),
                 ({REGION_ARRAY})[(((i - 1) % {reps}) % {sups}) % 7 + 1],
                 (ARRAY['A','B','B','C','C','C'])[(i * 7 % 13) % 6 + 1], 'import', 'lead',
-                t.at, t.at
-         FROM generate_series(1, {customers}) i,
-              LATERAL (SELECT now() - random() * interval '730 days' AS at) t;
+                at, at
+         FROM (SELECT i, now() - random() * interval '730 days' AS at
+               FROM generate_series(1, {customers}) i) t;
          """),
         (f"{orders:,} orders", f"""
          INSERT INTO sales_order (order_no, customer_id, ordered_at, amount, owner, source,
