@@ -315,6 +315,10 @@ def measure(url: str, requests: int) -> list[dict[str, Any]]:
         ("drill", "sup1", "/h5/drill/data", "drill: regions, supervisor"),
         ("drill", "boss", f"/h5/drill?region={east}&grade=A",
          "drill page (server-rendered) 华东 A"),
+        # Not a target: what any signed-in request costs here before its own work (the
+        # user lookup, one customer lookup, a 404 in JSON) — the floor under every ratio.
+        ("floor", "boss", "/h5/drill/data?customer=999999999",
+         "floor: signed-in request answering 404"),
     ]
     captured: list[tuple[str, Any]] = []
     recording = [False]
@@ -332,7 +336,8 @@ def measure(url: str, requests: int) -> list[dict[str, Any]]:
             sess[SESSION_USER] = user
         for _ in range(3):
             response = client.get(path)
-            assert response.status_code == 200, (path, response.status_code)
+            expected = 404 if kind == "floor" else 200
+            assert response.status_code == expected, (path, response.status_code)
         captured.clear()
         recording[0] = True
         client.get(path)
@@ -383,23 +388,25 @@ def report(pg: list[dict[str, Any]], lite: list[dict[str, Any]],
         lines.append("Generation and roll-ups (PostgreSQL): " + ", ".join(
             f"{k} {v:.1f} s" for k, v in timings.items()))
         lines.append("")
-    lines += [("| endpoint | kind | PG p50 | PG p95 | PG bare SQL p50 | ratio p50 | target p95 "
-               "| SQLite p50 | SQLite p95 | SQLite/PG p95 | met? |"),
-              "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines += [("| endpoint | kind | PG p50 | PG p95 | PG bare SQL p50 | ratio p50 | over bare "
+               "| target p95 | SQLite p50 | SQLite p95 | SQLite/PG p95 | p95 | ratio |"),
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     by_label = {r["label"]: r for r in lite}
     for r in pg:
-        target = 50 if r["kind"] == "drill" else 300
+        target = {"drill": 50, "org": 300}.get(r["kind"])
         ratio = r["p50"] / r["bare_p50"] if r["bare_p50"] else float("nan")
         s = by_label.get(r["label"])
         lite_ratio = s["p95"] / r["p95"] if s else float("nan")
-        met = [r["p95"] <= target, ratio <= 1.5]
+        speed = target is not None and r["p95"] <= target
         if s and r["kind"] == "org":
-            met.append(lite_ratio <= 3)
+            speed = speed and lite_ratio <= 3
         lines.append(
             f"| {r['label']} | {r['kind']} | {r['p50']:.1f} | {r['p95']:.1f} | "
-            f"{r['bare_p50']:.1f} ({r['statements']} stmts) | {ratio:.2f} | ≤ {target} | "
+            f"{r['bare_p50']:.1f} ({r['statements']} stmts) | {ratio:.2f} | "
+            f"{r['p50'] - r['bare_p50']:.1f} | {'≤ ' + str(target) if target else '-'} | "
             f"{s['p50'] if s else float('nan'):.1f} | {s['p95'] if s else float('nan'):.1f} | "
-            f"{lite_ratio:.2f} | {'met' if all(met) else 'MISSED'} |")
+            f"{lite_ratio:.2f} | {('met' if speed else 'MISSED') if target else '-'} | "
+            f"{('met' if ratio <= 1.5 else 'MISSED') if target else '-'} |")
     return "\n".join(lines)
 
 
