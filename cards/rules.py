@@ -24,6 +24,8 @@ ZOMBIE_SUMMARY = "【僵尸客户】{count} 位客户已 {days} 天以上没有�
 ZOMBIE_LINE = "· {customer}（{rep}，{days} 天，最近一次下单 {last}）"
 WAKEUP_SUMMARY = "【客户唤醒】{count} 位客户长期没有拜访、沟通或订单，已给负责的业务员派唤醒任务：\n{lines}"
 WAKEUP_LINE = "· {customer}（{grade}级，{rep}，{days} 天未互动）"
+WAKEUP_OWNER_SUMMARY = ("【客户唤醒】另有 {count} 位你的客户长期没有拜访、沟通或订单，已为每位建好唤醒任务；"
+                        "联系后在客户页记一次沟通即可完成：\n{lines}")
 SUMMARY_MORE = "\n……等共 {count} 位，详见客户列表"
 SUMMARY_LINES = 30
 WAKEUP_TITLE = "客户唤醒任务"
@@ -79,6 +81,11 @@ def wakeup_line(task: Wakeup) -> str:
 def wakeup_summary(lines: Sequence[str]) -> Reply:
     """One sweep's new wake-up tasks of a team, for its supervisor (and others named)."""
     return Reply(text=WAKEUP_SUMMARY.format(count=len(lines), lines=_lines(lines)))
+
+
+def wakeup_owner_summary(lines: Sequence[str]) -> Reply:
+    """The rep's wake-ups of one sweep beyond the first few cards, as one message."""
+    return Reply(text=WAKEUP_OWNER_SUMMARY.format(count=len(lines), lines=_lines(lines)))
 
 
 @dataclass(frozen=True)

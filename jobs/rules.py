@@ -507,11 +507,17 @@ def _grade_threshold(rule: RuleConfig) -> list[tuple[Any, int]]:
          int(t["other"]))]
 
 
+WAKEUP_CARDS_PER_SWEEP = 5
+
+
 def inactive_wakeups(session: Session, rule: RuleConfig, now: datetime, tz: tzinfo,
                      people: Directory) -> int:
     """No visit, communication or order for the grade's days → ONE open wake-up task for
     the rep, told to rep and supervisor. A customer with an open wake-up task gets no
-    second; an interaction moves ``last_interaction_at`` and so starts a new occurrence."""
+    second; an interaction moves ``last_interaction_at`` and so starts a new occurrence.
+    A rep gets a card (with its 标记完成 button) for the ``WAKEUP_CARDS_PER_SWEEP``
+    longest-quiet customers of a sweep and one list for the rest: the first sweep over an
+    existing customer base must not bury a rep under dozens of cards."""
     win = window(now, tz, rule.at_time)
     if not win.workday:
         return 0
@@ -547,8 +553,10 @@ def inactive_wakeups(session: Session, rule: RuleConfig, now: datetime, tz: tzin
     tasks = {int(cid): int(tid) for tid, cid in _insert_tasks(session, task_rows, win.day, now)}
     link = _customer_link()
     out = Outgoing(rule.code)
-    others = _Summaries()
-    for cid, at in fired:
+    others, overflow = _Summaries(), _Summaries()
+    cards_to: dict[str, int] = defaultdict(int)
+    # The longest-quiet first: they get the cards when a rep has more than a few.
+    for cid, at in sorted(fired, key=lambda f: (f[1], f[0])):
         task_id = tasks.get(cid)
         if task_id is None:  # lost a race to another sweep's open task: it told them
             continue
@@ -561,12 +569,16 @@ def inactive_wakeups(session: Session, rule: RuleConfig, now: datetime, tz: tzin
                               card_task_id=f"wakeup{task_id}x{secrets.token_hex(6)}",
                               url=link(cid))
         for person in people.resolve(rule.recipients, rep=owner):
-            if person.userid == owner:
+            if person.userid != owner:
+                others.add(person, cid, at, cards.wakeup_line(values))
+            elif cards_to[owner] < WAKEUP_CARDS_PER_SWEEP:
+                cards_to[owner] += 1
                 out.add(rule, person, cards.wakeup_card(values, to_owner=True),
                         subject_id=cid, subject_at=at, occurrence=rules.ONCE)
             else:
-                others.add(person, cid, at, cards.wakeup_line(values))
+                overflow.add(person, cid, at, cards.wakeup_line(values))
     others.queue(out, rule, cards.wakeup_summary)
+    overflow.queue(out, rule, cards.wakeup_owner_summary)
     return out.write(session)
 
 

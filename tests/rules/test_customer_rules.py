@@ -69,6 +69,29 @@ def test_a_grade_customer_quiet_for_15_days_gets_one_wakeup_task(org):
     assert len(_wakeups()) == 1
 
 
+def test_a_first_sweep_over_many_quiet_customers_sends_a_rep_few_cards(org):
+    """An existing base where twelve of a rep's customers are long quiet: twelve tasks,
+    but cards with a button only for the five quiet longest, one list for the other
+    seven, and one list of all twelve for the supervisor."""
+    for n in range(12):
+        add_customer(f"沉睡客户{n:02d}", "zhangwei", grade="A",
+                     last_interaction_at=at("2026-10-01 10:00") - timedelta(days=n))
+    assert run_rule(INACTIVE, at("2026-11-16 10:00")) == 7  # 5 cards, 2 lists
+    assert len(_wakeups()) == 12
+    to_rep = [r for r in outbox_rows(f"rule:{INACTIVE}:") if r.recipient == "zhangwei"]
+    cards = [r for r in to_rep if "followup.done" in content(r)]
+    assert sorted(c for r in cards for c in ("沉睡客户07", "沉睡客户08", "沉睡客户09",
+                                             "沉睡客户10", "沉睡客户11") if c in content(r)) \
+        == ["沉睡客户07", "沉睡客户08", "沉睡客户09", "沉睡客户10", "沉睡客户11"]
+    (rest,) = [r for r in to_rep if "followup.done" not in content(r)]
+    assert "另有 7 位" in content(rest)
+    assert all(f"沉睡客户{n:02d}" in content(rest) for n in range(7))
+    (boss,) = [r for r in outbox_rows(f"rule:{INACTIVE}:") if r.recipient == "wangfang"]
+    assert "12 位" in content(boss)
+    # Nothing is sent twice, however often the sweep runs.
+    assert run_rule(INACTIVE, at("2026-11-16 10:05")) == 0
+
+
 def test_completing_it_from_the_card_logs_an_interaction_and_clears_it(org):
     cid = add_customer("杭州精工机械", "zhangwei", grade="A",
                        last_interaction_at=at("2026-11-01 10:00"))
