@@ -233,7 +233,8 @@ def dashboard_refresh(all_weeks: bool) -> None:
     with session_scope() as session:
         counts = rollup.refresh(session, now=utcnow(), tz=tz, all_weeks=all_weeks,
                                 progress=lambda m: click.echo(m, err=True))
-    click.echo(f"dash_week {counts['weeks']} rows, dash_customer {counts['customers']} rows")
+    click.echo(f"dash_week {counts['weeks']} rows, dash_customer {counts['customers']} rows, "
+               f"dash_month {counts['months']} rows")
 
 @main.command()
 @click.option("--burst", is_flag=True, help="exit once the queues are empty")
