@@ -1,8 +1,8 @@
 """Refreshing the dashboard roll-ups (``models.dashboard``).
 
 ``refresh(session, now=…)`` rebuilds this week and last of ``dash_week`` (what check-ins,
-orders, plans and approvals change), the ``dash_customer`` rows of customers with an order
-in those weeks or changed since the last refresh, ``dash_segment`` (customer counts and
+orders, plans and approvals change), the ``dash_customer`` rows of customers whose orders
+or record changed since the last refresh, ``dash_segment`` (customer counts and
 zombies, as of ``now``) and ``dash_month`` for last, this and next month (payments and
 forecasts); the scheduler queues it every
 ``REFRESH_EVERY`` (so the page is at most that old, and says so). ``refresh(…,
@@ -226,17 +226,17 @@ def refresh_weeks(session: Session, *, since: date, tz: tzinfo, now: datetime,
     return len(values)
 
 
-def refresh_customers(session: Session, *, now: datetime,
-                      ordered_since: datetime | None = None) -> int:
+def refresh_customers(session: Session, *, now: datetime, incremental: bool = False) -> int:
     """Rebuild ``dash_customer`` (one set-based INSERT … SELECT): all of it, or with
-    ``ordered_since`` only the customers with an order since then or changed since the
-    last refresh."""
+    ``incremental`` only the customers with an order written (created, re-imported) or
+    a customer record changed since the last refresh — a handful every five minutes,
+    whatever the size of the base; deleted orders wait for the daily full refresh."""
     touched: Any = None
     state = session.get(DashState, CUSTOMER_STATE)
-    if ordered_since is not None and state is not None:
+    if incremental and state is not None:
         changed_since = state.refreshed_at - CHANGE_MARGIN
         touched = union(
-            select(SalesOrder.customer_id).where(col(SalesOrder.ordered_at) >= ordered_since),
+            select(SalesOrder.customer_id).where(col(SalesOrder.updated_at) >= changed_since),
             select(Customer.id).where(col(Customer.updated_at) >= changed_since))
         ids = [row[0] for row in session.execute(touched)]
         for chunk in range(0, len(ids), 5000):
@@ -364,8 +364,7 @@ def refresh(session: Session, *, now: datetime, tz: tzinfo, all_weeks: bool = Fa
         return {"weeks": weeks, "customers": customers, "months": months}
     since = week_of(now.astimezone(tz).date()) - timedelta(weeks=RECENT_WEEKS - 1)
     weeks = refresh_weeks(session, since=since, tz=tz, now=now, progress=progress)
-    customers = refresh_customers(session, now=now,
-                                  ordered_since=week_bounds(since, tz)[0])
+    customers = refresh_customers(session, now=now, incremental=True)
     recent = _months_between(this_month - timedelta(days=1),
                              collections.next_month(this_month))
     months = refresh_months(session, recent, tz=tz, now=now)

@@ -99,11 +99,12 @@ def generate(url: str, customers: int, orders: int, visits: int, reps: int) -> d
         (f"{orders:,} orders", f"""
          INSERT INTO sales_order (order_no, customer_id, ordered_at, amount, owner, source,
                                   created_at, updated_at)
-         SELECT 'SO' || s.g, c.id, c.created_at + random() * (now() - c.created_at),
-                round((500 + random() * 20000)::numeric, 2), c.owner, 'import', now(), now()
+         SELECT 'SO' || s.g, c.id, t.at, round((500 + random() * 20000)::numeric, 2),
+                c.owner, 'import', t.at, t.at
          FROM (SELECT g, (1 + floor({customers} * power(random(), 1.7)))::int AS cid
                FROM generate_series(1, {orders}) g) s
-         JOIN customer c ON c.id = s.cid;
+         JOIN customer c ON c.id = s.cid
+         CROSS JOIN LATERAL (SELECT c.created_at + random() * (now() - c.created_at) AS at) t;
          """),
         (f"{orders:,} order lines", """
          INSERT INTO sales_order_line (order_id, product_model, quantity, amount)

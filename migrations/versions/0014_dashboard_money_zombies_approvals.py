@@ -43,6 +43,9 @@ def upgrade() -> None:
         batch_op.drop_index('ix_dash_customer_first_order')
         batch_op.create_index('ix_dash_customer_first_order_cover', ['first_order_at', 'created_at', 'owner', 'region'], unique=False)
 
+    with op.batch_alter_table('sales_order', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sales_order_updated_at'), ['updated_at'], unique=False)
+
     with op.batch_alter_table('dash_segment', schema=None) as batch_op:
         batch_op.add_column(sa.Column('customers', sa.Integer(), nullable=False, server_default='0'))
         batch_op.add_column(sa.Column('aged', sa.Integer(), nullable=False, server_default='0'))
@@ -54,6 +57,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('sales_order', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sales_order_updated_at'))
+
     with op.batch_alter_table('dash_week', schema=None) as batch_op:
         batch_op.drop_column('approval_days')
         batch_op.drop_column('approvals')
