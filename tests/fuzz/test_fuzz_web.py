@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from markupsafe import escape
+from sqlmodel import select
 from strategies import NASTY, hostile
 from webkit import add_customer, customers, login, make_org
 
@@ -50,7 +51,7 @@ def test_register_form_never_500_and_renders_escaped(client, org, name, contact,
         assert customer.name and not _unescaped(page, customer.name)
         assert str(escape(customer.name)) in page  # shown, escaped
         with session_scope() as session:
-            for row in session.query(OutboxMessage).all():
+            for row in session.exec(select(OutboxMessage)).all():
                 # The confirmation is a WeCom template card: its fields are plain text
                 # (shown literally by the client), so raw user text there is correct.
                 # Markdown renderings are not checked here (see docs/RELIABILITY.md).
