@@ -24,8 +24,8 @@ from PIL import Image, ImageDraw, ImageFont
 from sqlmodel import Session
 
 from analytics.metrics import Person, Selection, WeekSums, by_owner, reps, teams
-from models.plan import is_workday
 from models.user import User
+from models.workdays import is_workday
 
 COACH_COUNT = 3
 SEND_TIME = time(9, 0)

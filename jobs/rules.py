@@ -76,6 +76,7 @@ from models.customer import Customer
 from models.rule import RuleConfig, RuleFiring
 from models.user import User
 from models.visit import Visit
+from models.workdays import first_workday_on_or_after, is_workday
 from zhongshu.db import on_commit, session_scope
 from zhongshu.settings import get_settings
 
@@ -102,20 +103,6 @@ class Window:
     past_time: bool  # now >= today at the rule's time
 
 
-def is_workday(day: date) -> bool:
-    """Chinese working day; for a year chinese_calendar has no table for yet, Monday to
-    Friday — a rule must keep running when the package is a year behind."""
-    try:
-        return fu.is_workday(day)
-    except NotImplementedError:
-        log.warning("no Chinese holiday data for %s: counting weekdays", day.year)
-        return day.weekday() < 5
-
-
-def first_workday_on_or_after(day: date) -> date:
-    while not is_workday(day):
-        day += timedelta(days=1)
-    return day
 
 
 def window(now: datetime, tz: tzinfo, at: time) -> Window:

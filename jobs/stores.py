@@ -24,10 +24,10 @@ from bot.outbound import queue_wecom
 from cards import store as cards
 from models import photos
 from models import promotion as pm
-from models.plan import is_workday
 from models.store import Store, StoreAlert
 from models.store_metrics import Finding, Thresholds, two_weeks_running, week_of
 from models.user import User
+from models.workdays import is_workday
 from web.links import wecom_oauth_url
 from zhongshu.db import session_scope
 from zhongshu.queues import enqueue_after_commit

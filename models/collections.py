@@ -32,7 +32,6 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import chinese_calendar  # type: ignore[import-untyped]
 from sqlalchemy import and_, case, func, literal
 from sqlmodel import Session, select
 
@@ -48,6 +47,7 @@ from models.contract import (
 from models.customer import Customer
 from models.scope import contract_filter
 from models.user import User
+from models.workdays import is_workday
 from zhongshu.settings import get_settings
 
 BUCKETS = ("0-30", "31-60", "61-90", "90+")
@@ -229,14 +229,6 @@ def days_between(session: Session) -> Any:
 
 
 @functools.cache
-def _is_workday(day: date) -> bool:
-    try:
-        return bool(chinese_calendar.is_workday(day))
-    except NotImplementedError:  # a year the calendar has no data for yet
-        return day.weekday() < 5
-
-
-@functools.cache
 def _workdays_before_in_year(year: int) -> tuple[int, ...]:
     """For each day of ``year`` (by ordinal offset), the working days before it that year;
     the last entry is the year's total."""
@@ -244,7 +236,7 @@ def _workdays_before_in_year(year: int) -> tuple[int, ...]:
     days = (date(year + 1, 1, 1) - first).days
     counts = [0]
     for offset in range(days):
-        counts.append(counts[-1] + _is_workday(first + timedelta(days=offset)))
+        counts.append(counts[-1] + is_workday(first + timedelta(days=offset)))
     return tuple(counts)
 
 
@@ -268,7 +260,7 @@ def _work_seconds(moment: datetime) -> float:
     before = _workdays_before_year(day.year)
     before += _workdays_before_in_year(day.year)[(day - date(day.year, 1, 1)).days]
     seconds = before * 86400.0
-    if _is_workday(day):
+    if is_workday(day):
         seconds += (moment - datetime.combine(day, time(0))).total_seconds()
     return seconds
 

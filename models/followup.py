@@ -10,14 +10,14 @@ first reminder was queued, for people reading the table."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, tzinfo
 
-import chinese_calendar  # type: ignore[import-untyped]
 from sqlalchemy import Column, ForeignKey, Index, Integer, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from models.base import utcnow
+from models.workdays import first_workday_after, first_workday_on_or_after
 
 STATUS_OPEN = "open"
 STATUS_DONE = "done"
@@ -52,18 +52,8 @@ class FollowUpTask(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-def is_workday(day: date) -> bool:
-    return bool(chinese_calendar.is_workday(day))
-
-
-def first_workday_on_or_after(day: date) -> date:
-    while not is_workday(day):
-        day += timedelta(days=1)
-    return day
-
-
 def next_workday(day: date) -> date:
-    return first_workday_on_or_after(day + timedelta(days=1))
+    return first_workday_after(day)
 
 
 def due_reminder_at(due: date, tz: tzinfo) -> datetime:

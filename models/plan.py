@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-import chinese_calendar  # type: ignore[import-untyped]
 from sqlalchemy import UniqueConstraint, func, or_
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -31,6 +30,7 @@ from models.customer import Customer
 from models.outbox import OutboxMessage
 from models.user import User
 from models.visit import Visit, countable
+from models.workdays import first_workday_after
 
 PLAN_ROLES = ("rep", "supervisor")
 LOCK_WEEKDAY_OFFSET = 3  # the Friday before the planned week's Monday
@@ -96,18 +96,6 @@ def lock_at(week: date, tz: tzinfo) -> datetime:
 
 def is_locked(week: date, now: datetime, tz: tzinfo) -> bool:
     return now >= lock_at(week, tz)
-
-
-def is_workday(day: date) -> bool:
-    """Chinese working day: public holidays off, make-up working days (调休) on."""
-    return bool(chinese_calendar.is_workday(day))
-
-
-def first_workday_after(day: date) -> date:
-    nxt = day + timedelta(days=1)
-    while not is_workday(nxt):
-        nxt += timedelta(days=1)
-    return nxt
 
 
 def notice_at(week: date, tz: tzinfo, notice_time: time = NOTICE_TIME) -> datetime:

@@ -67,3 +67,21 @@ def test_due_weeks_until_the_planned_week_ends() -> None:
     assert plans.due_notice_weeks(at("2026-10-10 08:29"), SHANGHAI) == [date(2026, 10, 5)]
     assert plans.due_notice_weeks(at("2026-10-10 08:30"), SHANGHAI) == \
         [date(2026, 10, 5), date(2026, 10, 12)]
+
+
+def test_deadlines_across_new_year_2027_do_not_fail_without_holiday_data() -> None:
+    """chinesecalendar has no 2027 table yet: a follow-up due on Saturday 2027-01-02, the
+    plan notice of the week that locks on Friday 2027-01-01, and the rules' working-day
+    test still answer — Monday to Friday — instead of raising."""
+    from models import followup as fu
+    from models import workdays
+
+    with pytest.raises(NotImplementedError):
+        chinese_calendar.is_workday(date(2027, 1, 4))  # the gap this test is about
+    assert workdays.is_workday(date(2027, 1, 4)) and not workdays.is_workday(date(2027, 1, 2))
+    assert fu.due_reminder_at(date(2027, 1, 2), SHANGHAI) == datetime(2027, 1, 4, 9, 0,
+                                                                      tzinfo=SHANGHAI)
+    assert fu.overdue_reminder_at(date(2027, 1, 2), SHANGHAI).date() == date(2027, 1, 5)
+    assert plans.notice_at(date(2027, 1, 4), SHANGHAI).date() == date(2027, 1, 4)
+    # 2026 still follows the holiday table: New Year's Day 2026 is off.
+    assert not workdays.is_workday(date(2026, 1, 1))
