@@ -332,14 +332,18 @@ def _drill_args() -> tuple[str | None, str | None, int | None] | None:
     return region, grade, customer
 
 
+def _requested_view(db: Session, user: User) -> DrillView | None:
+    """The drill level the query string asks for, inside the user's scope (None: 404)."""
+    args = _drill_args()
+    sel = metrics.selection(db, user)
+    return drill_view(db, sel, _week_arg(_now()), *args) if sel and args else None
+
+
 @bp.get("/h5/drill")
 @login_required(roles=ROLES)
 def drill_page(user: User) -> Any:
-    week = _week_arg(_now())
-    args = _drill_args()
     with session_scope() as db:
-        sel = metrics.selection(db, user)
-        view = drill_view(db, sel, week, *args) if sel and args else None
+        view = _requested_view(db, user)
         if view is None:
             return _not_found(user)
         fresh = freshness(db)
@@ -350,11 +354,8 @@ def drill_page(user: User) -> Any:
 @bp.get("/h5/drill/data")
 @login_required(roles=ROLES, api=True)
 def drill_data(user: User) -> Any:
-    week = _week_arg(_now())
-    args = _drill_args()
     with session_scope() as db:
-        sel = metrics.selection(db, user)
-        view = drill_view(db, sel, week, *args) if sel and args else None
+        view = _requested_view(db, user)
         if view is None:
             return jsonify({"error": NOT_FOUND_TITLE}), 404
         return jsonify(view.as_json())
