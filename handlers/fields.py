@@ -6,6 +6,9 @@ message and nothing changes (the transaction rolls back with the refusal)."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 from sqlmodel import Session
 
 from bot.event import Event, Reply
@@ -34,31 +37,39 @@ def _args(event: Event) -> list[str]:
     return rest.split()
 
 
-def _refused(error: cf.FieldRefused, session: Session) -> Reply:
-    # The model checks everything before its first write, so a refusal wrote nothing.
-    return Reply(text=error.message)
+def _managing(fn: Callable[[Session, User, list[str]], Reply]) -> Callable[[Event, Session],
+                                                                          Reply]:
+    """The steps every managing command shares: the sender must be a registered manager;
+    the command gets the words after it; a refused definition answers the model's Chinese
+    message (the model checks everything before its first write, so it wrote nothing)."""
+
+    @functools.wraps(fn)
+    def command(event: Event, session: Session) -> Reply:
+        sender, refusal = _manager(event, session)
+        if sender is None:
+            assert refusal is not None
+            return refusal
+        try:
+            return fn(session, sender, _args(event))
+        except cf.FieldRefused as error:
+            return Reply(text=error.message)
+
+    return command
 
 
 @router.command("新建字段", usage=texts.CREATE_USAGE, summary=texts.CREATE_SUMMARY,
                 roles=CONFIG_ROLES)
-def create_field(event: Event, session: Session) -> Reply:
-    sender, refusal = _manager(event, session)
-    if sender is None:
-        assert refusal is not None
-        return refusal
-    args = _args(event)
+@_managing
+def create_field(session: Session, sender: User, args: list[str]) -> Reply:
     required = bool(args) and args[-1] in REQUIRED_WORDS
     if required:
         args = args[:-1]
     if len(args) not in (3, 4):
         return Reply(text=texts.USAGE.format(usage=texts.CREATE_USAGE))
     entity, name, kind = args[:3]
-    try:
-        field = cf.create_field(session, actor=sender.wecom_userid, entity=entity, name=name,
-                                kind=kind, options=args[3] if len(args) == 4 else None,
-                                required=required)
-    except cf.FieldRefused as error:
-        return _refused(error, session)
+    field = cf.create_field(session, actor=sender.wecom_userid, entity=entity, name=name,
+                            kind=kind, options=args[3] if len(args) == 4 else None,
+                            required=required)
     return Reply(text=texts.CREATED.format(entity=cf.ENTITY_NAMES[field.entity],
                                            field=cf.describe(field)))
 
@@ -70,43 +81,26 @@ def _find(session: Session, entity_word: str, name: str) -> tuple[cf.FieldDef | 
 
 @router.command("重命名字段", usage=texts.RENAME_USAGE, summary=texts.RENAME_SUMMARY,
                 roles=CONFIG_ROLES)
-def rename_field(event: Event, session: Session) -> Reply:
-    sender, refusal = _manager(event, session)
-    if sender is None:
-        assert refusal is not None
-        return refusal
-    args = _args(event)
+@_managing
+def rename_field(session: Session, sender: User, args: list[str]) -> Reply:
     if len(args) != 3:
         return Reply(text=texts.USAGE.format(usage=texts.RENAME_USAGE))
-    try:
-        field, entity = _find(session, args[0], args[1])
-        if field is None or field.id is None:
-            return Reply(text=texts.NOT_FOUND.format(entity=cf.ENTITY_NAMES[entity],
-                                                     name=args[1]))
-        cf.update_field(session, field.id, actor=sender.wecom_userid, name=args[2])
-    except cf.FieldRefused as error:
-        return _refused(error, session)
+    field, entity = _find(session, args[0], args[1])
+    if field is None or field.id is None:
+        return Reply(text=texts.NOT_FOUND.format(entity=cf.ENTITY_NAMES[entity], name=args[1]))
+    cf.update_field(session, field.id, actor=sender.wecom_userid, name=args[2])
     return Reply(text=texts.RENAMED.format(entity=cf.ENTITY_NAMES[entity], old=args[1],
                                            new=field.name))
 
 
-def _switch(event: Event, session: Session, *, active: bool) -> Reply:
-    sender, refusal = _manager(event, session)
-    if sender is None:
-        assert refusal is not None
-        return refusal
-    args = _args(event)
+def _switch(session: Session, sender: User, args: list[str], *, active: bool) -> Reply:
     if len(args) != 2:
         usage = texts.RESTORE_USAGE if active else texts.RETIRE_USAGE
         return Reply(text=texts.USAGE.format(usage=usage))
-    try:
-        field, entity = _find(session, args[0], args[1])
-        if field is None or field.id is None:
-            return Reply(text=texts.NOT_FOUND.format(entity=cf.ENTITY_NAMES[entity],
-                                                     name=args[1]))
-        cf.set_active(session, field.id, actor=sender.wecom_userid, active=active)
-    except cf.FieldRefused as error:
-        return _refused(error, session)
+    field, entity = _find(session, args[0], args[1])
+    if field is None or field.id is None:
+        return Reply(text=texts.NOT_FOUND.format(entity=cf.ENTITY_NAMES[entity], name=args[1]))
+    cf.set_active(session, field.id, actor=sender.wecom_userid, active=active)
     entity_name = cf.ENTITY_NAMES[entity]
     if active:
         return Reply(text=texts.RESTORED.format(entity=entity_name, name=field.name))
@@ -116,31 +110,26 @@ def _switch(event: Event, session: Session, *, active: bool) -> Reply:
 
 @router.command("停用字段", usage=texts.RETIRE_USAGE, summary=texts.RETIRE_SUMMARY,
                 roles=CONFIG_ROLES)
-def retire_field(event: Event, session: Session) -> Reply:
-    return _switch(event, session, active=False)
+@_managing
+def retire_field(session: Session, sender: User, args: list[str]) -> Reply:
+    return _switch(session, sender, args, active=False)
 
 
 @router.command("恢复字段", usage=texts.RESTORE_USAGE, summary=texts.RESTORE_SUMMARY,
                 roles=CONFIG_ROLES)
-def restore_field(event: Event, session: Session) -> Reply:
-    return _switch(event, session, active=True)
+@_managing
+def restore_field(session: Session, sender: User, args: list[str]) -> Reply:
+    return _switch(session, sender, args, active=True)
 
 
 @router.command("字段排序", usage=texts.ORDER_USAGE, summary=texts.ORDER_SUMMARY,
                 roles=CONFIG_ROLES)
-def order_fields(event: Event, session: Session) -> Reply:
-    sender, refusal = _manager(event, session)
-    if sender is None:
-        assert refusal is not None
-        return refusal
-    args = _args(event)
+@_managing
+def order_fields(session: Session, sender: User, args: list[str]) -> Reply:
     if len(args) < 2:
         return Reply(text=texts.USAGE.format(usage=texts.ORDER_USAGE))
-    try:
-        ordered = cf.reorder_fields(session, args[0], args[1:], actor=sender.wecom_userid)
-        entity = cf.clean_entity(args[0])
-    except cf.FieldRefused as error:
-        return _refused(error, session)
+    ordered = cf.reorder_fields(session, args[0], args[1:], actor=sender.wecom_userid)
+    entity = cf.clean_entity(args[0])
     return Reply(text=texts.ORDERED.format(entity=cf.ENTITY_NAMES[entity],
                                            names="、".join(f.name for f in ordered)))
 
