@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, redirect, render_template, request, send_file, url_for
@@ -330,26 +330,25 @@ def index(user: User) -> str:
 
 ValuesOf = Callable[[list[int]], dict[int, dict[int, str]]]
 EXPORT_CHUNK = 500
+T = TypeVar("T")
 
 
-def write_export(path: str, customers: Iterable[Customer], owners: dict[str, str],
-                 tz: ZoneInfo, fields: list[cf.FieldDef] | None = None,
-                 values_of: ValuesOf | None = None) -> int:
-    """The customers as an .xlsx at ``path`` (write-only mode: rows stream to disk, so a
-    director's 100k customers never sit in memory). Returns the row count. Each active
-    custom field is one more column; its values are read per chunk of rows."""
+def stream_xlsx(path: str, sheet: str, headers: list[str], items: Iterable[T],
+                rows_of: Callable[[list[T]], Iterable[list[Any]]], tz: ZoneInfo) -> int:
+    """``items`` as an .xlsx at ``path`` in openpyxl's write-only mode: rows stream to disk
+    a chunk at a time (``rows_of`` turns a chunk into rows and may read what the chunk
+    needs in one query), so a director's 100k customers never sit in memory. Text that
+    looks like a formula stays text — a customer name must never run as a formula in the
+    spreadsheet a manager opens — and times are in business time. Returns the row count."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
-    fields = fields or []
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(texts.EXPORT_SHEET)
-    ws.append([*texts.EXPORT_HEADERS, *(f.name for f in fields)])
+    ws = wb.create_sheet(sheet)
+    ws.append(headers)
 
     def cell(value: Any) -> Any:
         if isinstance(value, str) and value.startswith("="):
-            # Text that looks like a formula stays text: a customer name must never run
-            # as a formula in the spreadsheet a manager opens.
             text = WriteOnlyCell(ws, value=value)
             text.data_type = "s"
             return text
@@ -358,22 +357,15 @@ def write_export(path: str, customers: Iterable[Customer], owners: dict[str, str
         return value
 
     count = 0
-    chunk: list[Customer] = []
+    chunk: list[T] = []
 
     def flush() -> None:
-        extra = values_of([c.id for c in chunk if c.id is not None]) \
-            if fields and values_of else {}
-        for c in chunk:
-            mine = extra.get(c.id or 0, {})
-            ws.append([cell(v) for v in (
-                c.name, c.contact, c.phone, c.industry, c.intent, c.grade,
-                M.STAGE_LABELS.get(c.stage, c.stage), c.region, c.province, c.city, c.address,
-                owners.get(c.owner or "", c.owner), c.owner, c.last_interaction_at,
-                c.last_order_at, c.created_at, *(mine.get(f.id or 0) for f in fields))])
+        for row in rows_of(chunk):
+            ws.append([cell(v) for v in row])
         chunk.clear()
 
-    for c in customers:
-        chunk.append(c)
+    for item in items:
+        chunk.append(item)
         count += 1
         if len(chunk) >= EXPORT_CHUNK:
             flush()
@@ -382,29 +374,64 @@ def write_export(path: str, customers: Iterable[Customer], owners: dict[str, str
     return count
 
 
+def send_export(prefix: str, filename: str, write: Callable[[str], int]) -> tuple[Response,
+                                                                                   int]:
+    """``write`` fills a temporary file; it is sent as ``filename`` and removed once sent
+    (or at once, when writing fails)."""
+    handle, path = tempfile.mkstemp(prefix=prefix, suffix=".xlsx")
+    os.close(handle)
+    try:
+        count = write(path)
+        response = send_file(path, mimetype=XLSX_MIME, as_attachment=True,
+                             download_name=filename)
+    except BaseException:
+        os.unlink(path)
+        raise
+    response.call_on_close(lambda: os.unlink(path))
+    return response, count
+
+
+def write_export(path: str, customers: Iterable[Customer], owners: dict[str, str],
+                 tz: ZoneInfo, fields: list[cf.FieldDef] | None = None,
+                 values_of: ValuesOf | None = None) -> int:
+    """The customers as an .xlsx at ``path``; each active custom field is one more
+    column, its values read per chunk of rows."""
+    fields = fields or []
+
+    def rows_of(chunk: list[Customer]) -> Iterable[list[Any]]:
+        extra = values_of([c.id for c in chunk if c.id is not None]) \
+            if fields and values_of else {}
+        for c in chunk:
+            mine = extra.get(c.id or 0, {})
+            yield [c.name, c.contact, c.phone, c.industry, c.intent, c.grade,
+                   M.STAGE_LABELS.get(c.stage, c.stage), c.region, c.province, c.city,
+                   c.address, owners.get(c.owner or "", c.owner), c.owner,
+                   c.last_interaction_at, c.last_order_at, c.created_at,
+                   *(mine.get(f.id or 0) for f in fields)]
+
+    return stream_xlsx(path, texts.EXPORT_SHEET,
+                       [*texts.EXPORT_HEADERS, *(f.name for f in fields)], customers,
+                       rows_of, tz)
+
+
 @bp.get("/h5/customers/export.xlsx")
 @login_required(roles=EXPORT_ROLES)
 def export(user: User) -> Response:
     filters = Filters.from_request()
     tz = business_tz()
-    handle, path = tempfile.mkstemp(prefix="zs-export-", suffix=".xlsx")
-    os.close(handle)
-    try:
+
+    def write(path: str) -> int:
         with session_scope() as db:
             owners = dict(db.exec(select(User.wecom_userid, User.name)).all())
             fields = cf.fields_of(db, cf.CUSTOMER)
             rows = db.exec(filters.query(user, db).execution_options(yield_per=1000))
             # A second connection reads the values while the first streams customers.
             with session_scope() as side:
-                count = write_export(path, rows, owners, tz, fields,
-                                     lambda ids: cf.values_for(side, cf.CUSTOMER, ids))
-        response = send_file(path, mimetype=XLSX_MIME, as_attachment=True,
-                             download_name=texts.EXPORT_FILENAME.format(
-                                 date=utcnow().astimezone(tz).strftime("%Y%m%d")))
-    except BaseException:
-        os.unlink(path)
-        raise
-    response.call_on_close(lambda: os.unlink(path))
+                return write_export(path, rows, owners, tz, fields,
+                                    lambda ids: cf.values_for(side, cf.CUSTOMER, ids))
+
+    response, count = send_export("zs-export-", texts.EXPORT_FILENAME.format(
+        date=utcnow().astimezone(tz).strftime("%Y%m%d")), write)
     # Exports leave the system: who took how many is worth a line in the log.
     log.info("customer export by %s (%s): %d rows, filters %s", user.wecom_userid, user.role,
              count, filters.args())
@@ -415,67 +442,43 @@ def export(user: User) -> Response:
 def write_visit_export(path: str, db: Session, visits: Iterable[Visit], tz: ZoneInfo,
                        fields: list[cf.FieldDef]) -> int:
     """Visits as an .xlsx at ``path``, streamed in chunks like the customer export."""
-    from openpyxl import Workbook
 
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(texts.VISIT_EXPORT_SHEET)
-    ws.append([*texts.VISIT_EXPORT_HEADERS, *(f.name for f in fields)])
-    count = 0
-    chunk: list[Visit] = []
-
-    def text(value: Any) -> Any:
-        # Free text never runs as a formula in the manager's spreadsheet.
-        return "'" + value if isinstance(value, str) and value.startswith("=") else value
-
-    def flush() -> None:
+    def rows_of(chunk: list[Visit]) -> Iterable[list[Any]]:
         ids = [v.id for v in chunk if v.id is not None]
         extra = cf.values_for(db, cf.VISIT, ids) if fields else {}
         names = dict(db.exec(select(Customer.id, Customer.name).where(
             Customer.id.in_({v.customer_id for v in chunk}))).all())  # type: ignore[union-attr]
         reps = user_names(db, [v.rep for v in chunk])
         for v in chunk:
-            state = CT.VISIT_STATES.get(v.status, v.status)
             mine = extra.get(v.id or 0, {})
-            ws.append([as_utc(v.at).astimezone(tz).replace(tzinfo=None), reps.get(v.rep, v.rep),
-                       v.rep, text(names.get(v.customer_id, "")), v.grade,
-                       "、".join(v.pain_points), text(v.question), v.next_action,
-                       v.next_action_date, state,
-                       "" if v.compliant is None else ("是" if v.compliant else "否"),
-                       *(text(mine.get(f.id or 0)) for f in fields)])
-        chunk.clear()
+            yield [v.at, reps.get(v.rep, v.rep), v.rep, names.get(v.customer_id, ""), v.grade,
+                   "、".join(v.pain_points), v.question, v.next_action, v.next_action_date,
+                   CT.VISIT_STATES.get(v.status, v.status),
+                   "" if v.compliant is None else ("是" if v.compliant else "否"),
+                   *(mine.get(f.id or 0) for f in fields)]
 
-    for visit in visits:
-        chunk.append(visit)
-        count += 1
-        if len(chunk) >= EXPORT_CHUNK:
-            flush()
-    flush()
-    wb.save(path)
-    return count
+    return stream_xlsx(path, texts.VISIT_EXPORT_SHEET,
+                       [*texts.VISIT_EXPORT_HEADERS, *(f.name for f in fields)], visits,
+                       rows_of, tz)
 
 
 @bp.get("/h5/visits/export.xlsx")
 @login_required(roles=EXPORT_ROLES)
 def visit_export(user: User) -> Response:
     tz = business_tz()
-    handle, path = tempfile.mkstemp(prefix="zs-visits-", suffix=".xlsx")
-    os.close(handle)
-    try:
+
+    def write(path: str) -> int:
         with session_scope() as db:
             fields = cf.fields_of(db, cf.VISIT)
             stmt = scope_customer_records(select(Visit), user, Visit.customer_id).order_by(
                 Visit.at.desc(), Visit.id.desc())  # type: ignore[attr-defined,union-attr]
             # Streamed; a second connection reads names and values per chunk.
             with session_scope() as side:
-                count = write_visit_export(
+                return write_visit_export(
                     path, side, db.exec(stmt.execution_options(yield_per=1000)), tz, fields)
-        response = send_file(path, mimetype=XLSX_MIME, as_attachment=True,
-                             download_name=texts.VISIT_EXPORT_FILENAME.format(
-                                 date=utcnow().astimezone(tz).strftime("%Y%m%d")))
-    except BaseException:
-        os.unlink(path)
-        raise
-    response.call_on_close(lambda: os.unlink(path))
+
+    response, count = send_export("zs-visits-", texts.VISIT_EXPORT_FILENAME.format(
+        date=utcnow().astimezone(tz).strftime("%Y%m%d")), write)
     log.info("visit export by %s (%s): %d rows", user.wecom_userid, user.role, count)
     return response
 

@@ -236,3 +236,24 @@ def test_a_script_named_customer_renders_escaped(client, org):
         html = client.get(path).text
         assert "<script>alert(1)</script>" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_the_visit_export_keeps_formulas_as_text_and_times_in_business_time(client, book):
+    """A rep's free text that looks like a formula is exported as that text (not a
+    formula, not with a quote mark added), like the customer export."""
+    from openpyxl import load_workbook
+
+    from models.visit import Visit
+
+    with session_scope() as session:
+        session.add(Visit(rep="lina", customer_id=book["lina"], at=datetime(2026, 11, 16, 2, 30,
+                                                                        tzinfo=UTC),
+                          grade="B", pain_points=["价格偏高"], question="=1+1",
+                          next_action="寄送样品", status="checked"))
+    login(client, "wangfang")
+    res = client.get("/h5/visits/export.xlsx")
+    sheet = load_workbook(io.BytesIO(res.data)).active
+    rows = [r for r in sheet.iter_rows(min_row=2) if r[6].value == "=1+1"]
+    assert len(rows) == 1
+    assert rows[0][6].data_type == "s"
+    assert rows[0][0].value == datetime(2026, 11, 16, 10, 30)  # Shanghai time
