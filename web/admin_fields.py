@@ -139,25 +139,24 @@ def retire(field_id: int, user: User) -> Response | tuple[str, int]:
                  cf.CONTRACT: "合同"}[field.entity]
         return render_template("admin/field_retire.html", user=user, field=field, count=count,
                                forms=forms, C=texts), 200
-    try:
-        with session_scope() as db:
-            field = cf.set_active(db, field_id, actor=user.wecom_userid, active=False)
-            entity, name = field.entity, field.name
-    except cf.FieldRefused as refused:
-        return _fields_page(user, _entity(), error=refused.message, status=422)
-    return _back(entity, texts.RETIRED.format(name=name))
+    return _set_active(user, field_id, active=False)
 
 
 @bp.post("/admin/fields/<int:field_id>/restore")
 @login_required(roles=CONFIG_ROLES)
 def restore(field_id: int, user: User) -> Response | tuple[str, int]:
+    return _set_active(user, field_id, active=True)
+
+
+def _set_active(user: User, field_id: int, *, active: bool) -> Response | tuple[str, int]:
+    """Retire or restore; a refusal re-shows the list with the model's message."""
     try:
         with session_scope() as db:
-            field = cf.set_active(db, field_id, actor=user.wecom_userid, active=True)
+            field = cf.set_active(db, field_id, actor=user.wecom_userid, active=active)
             entity, name = field.entity, field.name
     except cf.FieldRefused as refused:
         return _fields_page(user, _entity(), error=refused.message, status=422)
-    return _back(entity, texts.RESTORED.format(name=name))
+    return _back(entity, (texts.RESTORED if active else texts.RETIRED).format(name=name))
 
 
 # -- presets and team settings ----------------------------------------------------------------
