@@ -68,9 +68,11 @@ def period(session: Session, sel: Selection, first: date, last: date, tz: tzinfo
                     col(CollectionForecast.contract_id).in_(select(Contract.id).where(scoped)))
     forecast = session.exec(select(func.coalesce(  # type: ignore[call-overload]
         func.sum(CollectionForecast.amount), 0)).where(in_range)).one()
-    actual = session.exec(select(func.coalesce(func.sum(Payment.amount), 0)).where(  # type: ignore[call-overload]
-        col(Payment.contract_id).in_(select(CollectionForecast.contract_id).where(in_range)),
-        col(Payment.paid_on) >= first, col(Payment.paid_on) <= last)).one()
+    promised = select(CollectionForecast.contract_id).where(in_range)
+    actual = session.exec(select(  # type: ignore[call-overload]
+        func.coalesce(func.sum(Payment.amount), 0)).where(
+        col(Payment.contract_id).in_(promised), col(Payment.paid_on) >= first,
+        col(Payment.paid_on) <= last)).one()
     accuracy = MonthAccuracy(first, Decimal(forecast), Decimal(actual)).accuracy
     return Period(first, last, chores, sums.compliance,
                   None if approval is None else round(float(approval), 2), accuracy)

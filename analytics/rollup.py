@@ -47,7 +47,14 @@ from sqlmodel import Session, col, select
 from models import collections
 from models.contract import RECEIVABLE_STATUSES, CollectionForecast, Contract, Payment
 from models.customer import Customer
-from models.dashboard import ZOMBIE_DAYS, DashCustomer, DashMonth, DashSegment, DashState, DashWeek
+from models.dashboard import (
+    ZOMBIE_DAYS,
+    DashCustomer,
+    DashMonth,
+    DashSegment,
+    DashState,
+    DashWeek,
+)
 from models.order import SalesOrder
 from models.plan import VisitPlan, VisitPlanItem, visit_is_complete, week_bounds, week_of
 from models.visit import Visit
@@ -302,7 +309,8 @@ def _collections(session: Session, first: date, tz: tzinfo,
     """Receivable and collected of the month starting ``first``, per segment."""
     nxt = collections.next_month(first)
     receivable = and_(col(Contract.status).in_(RECEIVABLE_STATUSES),
-                      col(Contract.reviewed_at) < datetime.combine(nxt, time(0), tz).astimezone(UTC))
+                      col(Contract.reviewed_at)
+                      < datetime.combine(nxt, time(0), tz).astimezone(UTC))
     amounts = (select(*SEGMENT, func.sum(Contract.amount))
                .join(Customer, col(Customer.id) == col(Contract.customer_id))
                .where(receivable).group_by(*SEGMENT))
