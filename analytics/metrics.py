@@ -179,6 +179,8 @@ def selection(session: Session, user: User, *, team: str | None = None,
 # Built once: the same column expressions serve every statement (and its cache key).
 SUMS = {n: func.coalesce(func.sum(getattr(DashWeek, n)), 0).label(n) for n in WEEK_SUMS}
 SUM_COLUMNS = list(SUMS.values())
+OWNER_SUMS = ("visits", "complete_visits", "evaluated_visits", "flagged_visits", "planned",
+              "covered")
 
 
 def week_trend(session: Session, sel: Selection, last_week: date,
@@ -205,16 +207,13 @@ def period_sums(session: Session, sel: Selection, first: date, last: date) -> We
 
 
 def by_owner(session: Session, sel: Selection, week: date) -> dict[str, WeekSums]:
-    """The week's sums per customer owner (rep or supervisor)."""
-    stmt = (select(DashWeek.owner, *SUM_COLUMNS)
+    """The week's visit and plan sums (``OWNER_SUMS``: what the team and rep rows and the
+    coaching list show) per customer owner (rep or supervisor)."""
+    stmt = (select(DashWeek.owner, *[SUMS[n] for n in OWNER_SUMS])
             .where(DashWeek.week == week, sel.week_filter(), col(DashWeek.owner).is_not(None))
             .group_by(DashWeek.owner))
-    return {row[0]: WeekSums(week, dict(zip(WEEK_SUMS, row[1:], strict=True)))
+    return {row[0]: WeekSums(week, dict(zip(OWNER_SUMS, row[1:], strict=True)))
             for row in session.exec(stmt)}  # type: ignore[call-overload]
-
-
-def add(a: WeekSums, b: WeekSums) -> WeekSums:
-    return WeekSums(a.week, {n: a[n] + b[n] for n in WEEK_SUMS})
 
 
 # -- the live, money and customer metrics -------------------------------------------------
@@ -366,14 +365,15 @@ def breakdown(session: Session, sel: Selection, week: date, *,
             sums = owners.get(r.wecom_userid)
             if sums is None or r.supervisor_userid is None:
                 continue
-            total = totals.setdefault(r.supervisor_userid, dict.fromkeys(WEEK_SUMS, 0))
-            for name in WEEK_SUMS:
-                total[name] += sums[name]
+            total = totals.setdefault(r.supervisor_userid, dict.fromkeys(OWNER_SUMS, 0))
+            values = sums.values
+            for name in OWNER_SUMS:
+                total[name] += values[name]
         for sup in teams(session, sel.user):
             if sel.team is not None and sup.wecom_userid != sel.team:
                 continue
             own = owners.get(sup.wecom_userid, empty)
             team = totals.get(sup.wecom_userid, {})
             team_rows.append(Row(sup.wecom_userid, sup.name, WeekSums(week, {
-                n: own[n] + team.get(n, 0) for n in WEEK_SUMS})))
+                n: own[n] + team.get(n, 0) for n in OWNER_SUMS})))
     return team_rows, rep_rows
