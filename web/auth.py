@@ -226,9 +226,11 @@ def dingtalk_login() -> Response:
         return redirect(target)
     settings = get_settings()
     state = secrets.token_urlsafe(24)
+    emulator = (settings.dingtalk_client_emulator or "").rstrip("/")
     page = make_response(render_template(
         "h5/dingtalk_login.html", corp_id=settings.dingtalk_corp_id,
-        client_id=settings.dingtalk_app_key, state=state, next=target))
+        client_id=settings.dingtalk_app_key, state=state, next=target,
+        emulator_origin=emulator))
     return _bind_state(page, DINGTALK_STATE_COOKIE, state)
 
 

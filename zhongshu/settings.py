@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     # code for this corp (dd.runtime.permission.requestAuthCode).
     dingtalk_corp_id: str = Field(default=str(EMULATOR_DINGTALK["corp_id"]),
                                   alias="DINGTALK_CORP_ID")
+    # Local runs only: the origin of the platform emulator whose DingTalk phone page plays
+    # the DingTalk client for the sign-in page (it hands the page an auth code through
+    # postMessage, since a browser has no DingTalk bridge). Unset in production.
+    dingtalk_client_emulator: str | None = Field(default=None,
+                                                 alias="ZS_DINGTALK_CLIENT_EMULATOR")
     dingtalk_app_key: str = Field(default=EMULATOR_DINGTALK["app_key"], alias="DINGTALK_APP_KEY")
     dingtalk_app_secret: str = Field(
         default=EMULATOR_DINGTALK["app_secret"], alias="DINGTALK_APP_SECRET"

@@ -14,6 +14,8 @@ import requests
 from browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium, shot
 from contractkit import sign
 
+from web.links import DINGTALK_LOGIN_PATH
+
 from web.links import dingtalk_login_url
 from zhongshu.settings import get_settings
 
@@ -98,4 +100,33 @@ def test_dingtalk_finance_signs_in_through_the_page(emulator, live_service, draf
     exchanges = requests.get(f"{emulator}/_emu/calls",
                              params={"api": "topapi/v2/user/getuserinfo"}, timeout=5).json()
     assert len(exchanges) == 1
+    assert problems == []
+
+
+def test_the_emulator_phone_opens_the_notification_signed_in(emulator, live_service, draft,
+                                                             run_jobs):
+    """The demo's way: 陈静's DingTalk phone page shows the work notification; tapping its
+    link opens our entry page, which asks the phone (its opener, the emulator's origin)
+    for the auth code — the phone plays the DingTalk client."""
+    from playwright.sync_api import expect, sync_playwright
+
+    cid = draft("42000", no="HT-DD-PHONE")
+    sign(cid)
+    run_jobs()
+    problems: list[str] = []
+    with sync_playwright() as p:
+        browser = _browser(p)
+        phone = _page(browser, problems)
+        phone.goto(f"{emulator}/phone/dingtalk/dt_chenjing")
+        link = phone.locator("a[data-dd-signin]").first
+        expect(link).to_have_attribute("href", re.compile(re.escape(DINGTALK_LOGIN_PATH)))
+        with phone.context.expect_page() as opened:
+            link.click()
+        review = opened.value
+        review.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        review.on("pageerror", lambda e: problems.append(str(e)))
+        expect(review).to_have_url(f"{live_service}/h5/contracts/{cid}")
+        expect(review.locator("body")).to_contain_text("HT-DD-PHONE")
+        expect(review.locator(".zs-whoami")).to_contain_text("陈静")
+        browser.close()
     assert problems == []

@@ -32,9 +32,26 @@
 
   function refused() { show("dd-client-refused"); }
 
+  // Local runs only (ZS_DINGTALK_CLIENT_EMULATOR): the emulator's DingTalk phone page
+  // opened this page and plays the client, answering through postMessage. Only that
+  // origin and that window are listened to, so no other page can plant a code.
+  function askEmulator(origin) {
+    window.addEventListener("message", function (event) {
+      var data = event.data || {};
+      if (event.origin !== origin || event.source !== window.opener ||
+          data.type !== "zs-dd-auth-code") { return; }
+      if (data.code) { received({code: data.code}); } else { refused(); }
+    });
+    window.setTimeout(refused, WAIT_MS);
+    window.opener.postMessage({type: "zs-dd-auth-code-request",
+                               corpId: form.getAttribute("data-corp-id")}, origin);
+  }
+
   var dd = window.dd;
   if (!dd || !dd.env || dd.env.platform === "notInDingTalk" || !dd.runtime ||
       !dd.runtime.permission || typeof dd.runtime.permission.requestAuthCode !== "function") {
+    var emulator = form.getAttribute("data-emulator-origin");
+    if (emulator && window.opener) { askEmulator(emulator); return; }
     show("dd-not-in-dingtalk");
     return;
   }
