@@ -14,9 +14,7 @@ import requests
 from browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium, shot
 from contractkit import sign
 
-from web.links import DINGTALK_LOGIN_PATH
-
-from web.links import dingtalk_login_url
+from web.links import DINGTALK_LOGIN_PATH, dingtalk_login_url
 from zhongshu.settings import get_settings
 
 pytestmark = needs_chromium
