@@ -65,7 +65,7 @@ from models.evidence import question_problem
 from models.geo import GeoPoint
 from models.scope import EDITOR_ROLES, can_edit_customers, get_customer_for
 from models.user import User
-from web.links import page_url, wecom_oauth_url
+from web.links import signin_url
 from zhongshu.settings import get_settings
 
 CHECKIN_PATH = "/h5/checkin"
@@ -151,8 +151,7 @@ def checkin_button(event: Event, session: Session) -> Reply:
     sender = users.by_platform_id(session, event.platform, event.user_id)
     if sender is None or not can_edit_customers(sender):
         return Reply(text=texts.CHECKIN_REFUSED)
-    url = wecom_oauth_url(CHECKIN_PATH) if event.platform == PLATFORM_WECOM else page_url(
-        CHECKIN_PATH)
+    url = signin_url(event.platform, CHECKIN_PATH)
     return Reply(card=cards.checkin_card(url))
 
 

@@ -36,7 +36,7 @@ from models.conversation import Conversation
 from models.customer_lookup import search_customers
 from models.scope import EDITOR_ROLES, get_contract_for, scope_contracts
 from models.user import User
-from web.links import page_url, wecom_oauth_url
+from web.links import signin_url
 
 FINANCE = ("finance",)
 VIEWERS = (*EDITOR_ROLES, "finance")
@@ -66,7 +66,7 @@ def _args(event: Event) -> list[str]:
 def _link(event: Event, contract: Contract) -> str:
     assert contract.id is not None
     path = contract_path(contract.id)
-    return wecom_oauth_url(path) if event.platform == PLATFORM_WECOM else page_url(path)
+    return signin_url(event.platform, path)
 
 
 def _find(session: Session, sender: User, number: str) -> Contract | None:

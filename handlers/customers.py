@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot.event import PLATFORM_WECOM, Event, Reply
+from bot.event import Event, Reply
 from cards import customer as cards
 from handlers import flows, router, texts
 from handlers.customer_parse import FIELDS, clean_input, parse_registration
@@ -47,7 +47,7 @@ from models.registration import (
 )
 from models.scope import EDITOR_ROLES, can_edit_customers
 from models.user import User
-from web.links import page_url, wecom_oauth_url
+from web.links import signin_url
 from zhongshu.settings import get_settings
 
 REGISTER_FLOW = "register_customer"
@@ -63,9 +63,9 @@ _SHOWN_QUERY_MAX = 20
 # -- helpers ----------------------------------------------------------------------------------
 
 def _link(platform: str, path: str) -> str:
-    """A link to one of our pages: through WeCom OAuth inside WeCom (the page learns who
-    opened it), plain elsewhere."""
-    return wecom_oauth_url(path) if platform == PLATFORM_WECOM else page_url(path)
+    """A link to one of our pages through the platform's sign-in (WeCom OAuth, DingTalk
+    免登): the page learns who opened it."""
+    return signin_url(platform, path)
 
 
 def _customer_path(customer_id: int | None) -> str:

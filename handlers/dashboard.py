@@ -9,14 +9,14 @@ from datetime import datetime
 from sqlmodel import Session
 
 from analytics import metrics
-from bot.event import PLATFORM_WECOM, Event, Reply
+from bot.event import Event, Reply
 from cards import dashboard as cards
 from handlers import router, texts
 from models import user as users
 from models.base import utcnow
 from models.plan import business_tz, current_week
 from web import dashboard as page
-from web.links import page_url, wecom_oauth_url
+from web.links import signin_url
 from zhongshu.settings import get_settings
 
 COMMAND = "健康度"
@@ -47,5 +47,5 @@ def health(event: Event, session: Session) -> Reply:
         scope=scope, week=week, coverage=page.pct(h.sums.coverage),
         conversion=page.days(h.conversion_days), collection=page.pct(h.collection_rate),
         compliance=page.pct(h.sums.compliance), freshness=page.freshness(session))
-    url = wecom_oauth_url(PATH) if event.platform == PLATFORM_WECOM else page_url(PATH)
+    url = signin_url(event.platform, PATH)
     return cards.health_card(figures, url=url)

@@ -11,14 +11,14 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.event import PLATFORM_WECOM, Event, Reply
+from bot.event import Event, Reply
 from cards import plan as cards
 from handlers import router, texts
 from models import plan as plans
 from models import user as users
 from models.base import utcnow
 from models.customer_lookup import owner_names
-from web.links import page_url, wecom_oauth_url
+from web.links import signin_url
 from zhongshu.settings import get_settings
 
 PLAN_COMMAND = "下周计划"
@@ -35,7 +35,7 @@ def _now() -> datetime:
 
 
 def _link(platform: str) -> str:
-    return wecom_oauth_url(PLAN_PATH) if platform == PLATFORM_WECOM else page_url(PLAN_PATH)
+    return signin_url(platform, PLAN_PATH)
 
 
 def _plan_reply(session: Session, sender: users.User, event: Event, now: datetime) -> Reply:

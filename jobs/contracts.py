@@ -29,7 +29,7 @@ from models.contracts_ops import is_risk, status_label
 from models.customer import Customer
 from models.outbox import OutboxMessage
 from models.user import User
-from web.links import page_url, wecom_oauth_url
+from web.links import dingtalk_login_url, wecom_oauth_url
 from zhongshu.db import on_commit
 from zhongshu.settings import get_settings
 
@@ -47,7 +47,8 @@ def local_time(moment: datetime | None) -> str:
 
 
 def contract_view(session: Session, contract: Contract, *, wecom: bool) -> cards.ContractView:
-    """The card's view of ``contract``; links go through WeCom OAuth for WeCom users."""
+    """The card's view of ``contract``; the link goes through the sign-in entry of the
+    platform it is sent on (WeCom OAuth, or DingTalk 免登 when ``wecom`` is false)."""
     assert contract.id is not None
     customer = session.get(Customer, contract.customer_id)
     rep = session.exec(select(User.name).where(User.wecom_userid == contract.owner)).first()
@@ -62,7 +63,7 @@ def contract_view(session: Session, contract: Contract, *, wecom: bool) -> cards
         amount=f"{contract.amount:,.2f}", rep_name=rep or contract.owner,
         status=status_label(contract.status), signed_at=local_time(contract.signed_at),
         stamped=stamped, collected=f"{contract.collected_amount:,.2f}",
-        url=wecom_oauth_url(path) if wecom else page_url(path))
+        url=wecom_oauth_url(path) if wecom else dingtalk_login_url(path))
 
 
 def signed_stamp(contract: Contract) -> str:

@@ -38,6 +38,8 @@ os.environ["WECOM_API_BASE"] = EMULATOR_URL
 os.environ["DINGTALK_API_BASE"] = EMULATOR_URL
 os.environ["ZS_BASE_URL"] = SERVICE_URL
 os.environ.setdefault("ZS_WECOM_OAUTH_BASE", EMULATOR_URL)  # /h5/login sends browsers there
+# The emulator's DingTalk phone page plays the DingTalk client for the 免登 page.
+os.environ.setdefault("ZS_DINGTALK_CLIENT_EMULATOR", EMULATOR_URL)
 os.environ.setdefault("DINGTALK_ROBOT_WEBHOOK",
                       f"{EMULATOR_URL}/robot/send?access_token=zs-emulator-robot-token")
 os.environ.setdefault("DINGTALK_ROBOT_SECRET",

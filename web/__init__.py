@@ -2,7 +2,7 @@
 
 | module | pages |
 |---|---|
-| ``auth`` | identity from WeCom OAuth, ``login_required``, CSRF, size cap, headers |
+| ``auth`` | identity from WeCom OAuth or DingTalk 免登 (``/h5/login/dingtalk``), ``login_required``, CSRF, size cap, headers |
 | ``register`` | ``/h5/register`` quick registration (C2) |
 | ``customers`` | ``/h5/customers`` list, 360 view and export (C3) |
 | ``admin_import`` | ``/admin/import`` spreadsheet import with progress (C3) |

@@ -7,10 +7,18 @@ User, keeps only the userid (and a CSRF token) in Flask's signed session cookie,
 redirects to the same URL without the code — so the code never stays in the address bar,
 the history or a Referer. Later pages read the cookie; nothing else identifies a user.
 
+DingTalk users (免登): links sent to them go to ``/h5/login/dingtalk?next=…``
+(web.links.dingtalk_login_url), a page whose script asks the DingTalk client for a
+one-time auth code for our corp (``dd.runtime.permission.requestAuthCode``) and POSTs it
+back; the server exchanges it (topapi/v2/user/getuserinfo) for the DingTalk userid, finds
+the active User by ``dingtalk_userid`` and keeps the same session identity as the WeCom
+flow (that user's WeCom userid, the internal id every row has).
+
 Login CSRF: a code is only accepted together with the ``state`` this browser was given
-when it started the sign-in (``/h5/login`` sets it in a short-lived cookie) — otherwise
-someone could send a link carrying a code for *their* account and have the victim work
-(and register customers) under it.
+when it started the sign-in (``/h5/login`` and the DingTalk entry set it in a short-lived
+cookie) — otherwise someone could send a link carrying a code for *their* account and
+have the victim work (and register customers) under it. The DingTalk POST also carries
+the session's CSRF token, like every form.
 
 Every POST to a web blueprint is size-capped before its body is read and must carry the
 session's CSRF token; every web response gets the security headers below."""
@@ -26,7 +34,16 @@ from datetime import timedelta
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, jsonify, redirect, render_template, request, session
+from flask import (
+    Blueprint,
+    Flask,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+)
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
@@ -35,7 +52,13 @@ from models import messages
 from models import user as users
 from models.user import User
 from web import texts
-from web.links import LOGIN_PATH, wecom_authorize_url, wecom_oauth_url
+from web.links import (
+    DINGTALK_LOGIN_PATH,
+    LOGIN_PATH,
+    dingtalk_login_url,
+    wecom_authorize_url,
+    wecom_oauth_url,
+)
 from zhongshu.db import session_scope
 from zhongshu.settings import get_settings
 
@@ -50,6 +73,9 @@ SESSION_HOURS = 12  # a working day; after that the page goes through OAuth agai
 DEFAULT_MAX_BODY = 64 * 1024  # a form of a few fields; uploads declare their own cap
 OAUTH_STATE_COOKIE = "zs_oauth_state"
 OAUTH_STATE_SECONDS = 600  # WeCom's codes live 5 minutes; the round trip takes seconds
+# The DingTalk entry's state: its own cookie, so a WeCom sign-in under way in the same
+# browser is not disturbed. DingTalk's auth codes also live 5 minutes, one use.
+DINGTALK_STATE_COOKIE = "zs_dd_state"
 
 bp = Blueprint("auth", __name__)
 
@@ -112,9 +138,11 @@ def message_page(title: str, desc: str, *, status: int, icon: str = "warn",
 
 
 def open_from_workbench() -> tuple[str, int]:
+    path = _clean_path()
     return message_page(texts.OPEN_FROM_WORKBENCH_TITLE, texts.OPEN_FROM_WORKBENCH_DESC,
                         status=401, icon="info",
-                        buttons=[(texts.OPEN_IN_WECOM, wecom_oauth_url(_clean_path()), True)])
+                        buttons=[(texts.OPEN_IN_WECOM, wecom_oauth_url(path), True),
+                                 (texts.OPEN_IN_DINGTALK, dingtalk_login_url(path), False)])
 
 
 def not_registered() -> tuple[str, int]:
@@ -151,6 +179,23 @@ def _safe_next(raw: str | None) -> str:
     return raw
 
 
+def _bind_state(response: Response, cookie: str, state: str) -> Response:
+    """Bind a fresh sign-in ``state`` to this browser: a short-lived cookie of its own."""
+    response.set_cookie(cookie, state, max_age=OAUTH_STATE_SECONDS, httponly=True,
+                        samesite="Lax", path="/",
+                        secure=get_settings().base_url.lower().startswith("https://"))
+    return response
+
+
+def _start_session(userid: str) -> None:
+    """A fresh session on every sign-in: nothing from before (another user, a planted
+    token) survives it."""
+    session.clear()
+    session.permanent = True
+    session[SESSION_USER] = userid
+    session[SESSION_CSRF] = secrets.token_urlsafe(32)
+
+
 @bp.get(LOGIN_PATH)
 def login() -> Response:
     """Start a WeCom sign-in bound to this browser: a fresh ``state`` in a cookie, then
@@ -159,18 +204,81 @@ def login() -> Response:
     if _session_user()[1] is not None:
         return redirect(target)
     state = secrets.token_urlsafe(24)
-    response = redirect(wecom_authorize_url(target, state=state))
-    response.set_cookie(OAUTH_STATE_COOKIE, state, max_age=OAUTH_STATE_SECONDS, httponly=True,
-                        samesite="Lax", path="/",
-                        secure=get_settings().base_url.lower().startswith("https://"))
-    return response
+    return _bind_state(redirect(wecom_authorize_url(target, state=state)), OAUTH_STATE_COOKIE,
+                       state)
 
 
-def _state_matches() -> bool:
-    expected = request.cookies.get(OAUTH_STATE_COOKIE) or ""
-    given = request.args.get("state") or ""
+def _state_matches(cookie: str = OAUTH_STATE_COOKIE, given: str | None = None) -> bool:
+    expected = request.cookies.get(cookie) or ""
+    given = (request.args.get("state") if given is None else given) or ""
     return bool(expected) and hmac.compare_digest(expected.encode("utf-8"),
                                                   given.encode("utf-8"))
+
+
+# -- DingTalk sign-in (免登) -------------------------------------------------------------------
+@bp.get(DINGTALK_LOGIN_PATH)
+def dingtalk_login() -> Response:
+    """The DingTalk entry: a page bound to this browser by a fresh state (cookie), whose
+    script (static/dingtalk-login.js) asks the client for an auth code for our corp and
+    posts it back with that state."""
+    target = _safe_next(request.args.get("next"))
+    if _session_user()[1] is not None:
+        return redirect(target)
+    settings = get_settings()
+    state = secrets.token_urlsafe(24)
+    emulator = (settings.dingtalk_client_emulator or "").rstrip("/")
+    page = make_response(render_template(
+        "h5/dingtalk_login.html", corp_id=settings.dingtalk_corp_id,
+        client_id=settings.dingtalk_app_key, state=state, next=target,
+        emulator_origin=emulator))
+    return _bind_state(page, DINGTALK_STATE_COOKIE, state)
+
+
+def _dingtalk_refused(title: str, desc: str, target: str, *, status: int) -> tuple[str, int]:
+    # Opening the entry again asks the client for a new code (they are single-use).
+    return message_page(title, desc, status=status,
+                        buttons=[(texts.DINGTALK_RETRY, dingtalk_login_url(target), True)])
+
+
+@bp.post(DINGTALK_LOGIN_PATH)
+def dingtalk_sign_in() -> Response | tuple[str, int]:
+    """Exchange the page's DingTalk auth code for the person, then go to ``next``."""
+    from bot.dingtalk.client import get_client
+
+    target = _safe_next(request.form.get("next"))
+    if not _state_matches(DINGTALK_STATE_COOKIE, request.form.get("state")):
+        # Not a sign-in this browser started (a planted code, or a stale page): the code
+        # is not even exchanged.
+        if _session_user()[1] is not None:
+            return redirect(target)
+        log.info("dingtalk sign-in refused: state does not match this browser's")
+        return _dingtalk_refused(texts.DINGTALK_EXPIRED_TITLE, texts.DINGTALK_EXPIRED_DESC,
+                                 target, status=401)
+    code = request.form.get("code") or ""
+    if not code:
+        return message_page(texts.DINGTALK_ONLY_TITLE, texts.DINGTALK_ONLY_DESC, status=401,
+                            icon="info")
+    try:
+        userid = get_client().userid_by_code(code)
+    except DeliveryError as error:
+        log.warning("dingtalk auth code exchange failed: %s", error)
+        return message_page(texts.IDENTITY_UNAVAILABLE_TITLE,
+                            texts.DINGTALK_UNAVAILABLE_DESC, status=503)
+    if userid is None:
+        log.info("dingtalk sign-in refused: the auth code was not accepted")
+        return _dingtalk_refused(texts.DINGTALK_CODE_REFUSED_TITLE,
+                                 texts.DINGTALK_CODE_REFUSED_DESC, target, status=401)
+    with session_scope() as db:
+        user = users.by_platform_id(db, "dingtalk", userid)
+        wecom_userid = user.wecom_userid if user is not None else None
+    if wecom_userid is None:
+        session.clear()
+        log.info("dingtalk sign-in refused: %s is not an active user", userid)
+        return not_registered()
+    _start_session(wecom_userid)
+    response = redirect(target)
+    response.delete_cookie(DINGTALK_STATE_COOKIE, path="/")  # one state, one sign-in
+    return response
 
 
 def _sign_in(code: str) -> Response | tuple[str, int]:
@@ -198,15 +306,11 @@ def _sign_in(code: str) -> Response | tuple[str, int]:
         return open_from_workbench()
     with session_scope() as db:
         user = users.by_platform_id(db, "wecom", userid)
-    # A fresh session on every sign-in: nothing from before (another user, a planted
-    # token) survives it.
-    session.clear()
     if user is None:
+        session.clear()
         log.info("oauth sign-in refused: %s is not an active user", userid)
         return not_registered()
-    session.permanent = True
-    session[SESSION_USER] = userid
-    session[SESSION_CSRF] = secrets.token_urlsafe(32)
+    _start_session(userid)
     response = redirect(_clean_path())
     response.delete_cookie(OAUTH_STATE_COOKIE, path="/")  # one state, one sign-in
     return response

@@ -1,12 +1,25 @@
 """Links to the service's H5 pages as they appear in cards and messages.
 
-Inside WeCom a page learns who opened it from the OAuth ``code`` WeCom appends when the
-link goes through its authorize page (scope snsapi_base: silent, no consent screen)."""
+A page learns who opened it through the platform the link was sent on, so every link we
+send goes through that platform's sign-in entry:
+
+- WeCom: ``/h5/login?next=…`` binds an OAuth ``state`` to the browser and goes through
+  WeCom's authorize page (scope snsapi_base: silent, no consent screen), which comes back
+  with ``code``;
+- DingTalk: ``/h5/login/dingtalk?next=…`` is a page whose script asks the DingTalk client
+  for a one-time auth code (免登, ``dd.runtime.permission.requestAuthCode``) and posts it
+  back together with the state bound to this browser.
+
+``for_dingtalk`` rewrites a reply built once for several channels (the message-center
+rules, the plan notice) so that a DingTalk recipient never gets a WeCom-only link."""
 
 from __future__ import annotations
 
-from urllib.parse import quote, urljoin
+import dataclasses
+import re
+from urllib.parse import parse_qs, quote, urljoin, urlsplit
 
+from bot.event import PLATFORM_WECOM, Reply
 from zhongshu.settings import get_settings
 
 
@@ -16,6 +29,9 @@ def page_url(path: str) -> str:
 
 
 LOGIN_PATH = "/h5/login"
+DINGTALK_LOGIN_PATH = "/h5/login/dingtalk"
+# Paths of ours that a person opens (not the static files, not the platforms' callbacks).
+_PAGE_PREFIXES = ("/h5/", "/admin/")
 
 
 def wecom_oauth_url(path: str) -> str:
@@ -25,6 +41,17 @@ def wecom_oauth_url(path: str) -> str:
     return page_url(f"{LOGIN_PATH}?next={quote(path, safe='')}")
 
 
+def dingtalk_login_url(path: str) -> str:
+    """The link sent to DingTalk users for one of our pages: the DingTalk sign-in entry
+    (免登), which binds a fresh state to the browser before asking the client for a code."""
+    return page_url(f"{DINGTALK_LOGIN_PATH}?next={quote(path, safe='')}")
+
+
+def signin_url(platform: str, path: str) -> str:
+    """The link to ``path`` for a person on ``platform`` (the event's or the recipient's)."""
+    return wecom_oauth_url(path) if platform == PLATFORM_WECOM else dingtalk_login_url(path)
+
+
 def wecom_authorize_url(path: str, *, state: str) -> str:
     """WeCom's OAuth authorize URL that comes back to ``path`` with ``code`` and ``state``."""
     settings = get_settings()
@@ -32,3 +59,42 @@ def wecom_authorize_url(path: str, *, state: str) -> str:
             f"?appid={settings.wecom_corp_id}&redirect_uri={quote(page_url(path), safe='')}"
             f"&response_type=code&scope=snsapi_base&state={quote(state, safe='')}"
             f"&agentid={settings.wecom_agent_id}#wechat_redirect")
+
+
+# -- DingTalk-bound replies ------------------------------------------------------------------
+
+def dingtalk_link(url: str) -> str:
+    """``url`` as a DingTalk user must get it: one of our pages (plain, or through the WeCom
+    entry) becomes the DingTalk entry for the same page; anything else is left alone."""
+    base = get_settings().base_url.rstrip("/")
+    if not url.startswith(base + "/"):
+        return url
+    parts = urlsplit(url[len(base):])
+    if parts.path == LOGIN_PATH:
+        target = parse_qs(parts.query).get("next", [""])[0]
+        return dingtalk_login_url(target) if target.startswith("/") else url
+    if parts.path == DINGTALK_LOGIN_PATH or not parts.path.startswith(_PAGE_PREFIXES):
+        return url
+    return dingtalk_login_url(parts.path + (f"?{parts.query}" if parts.query else ""))
+
+
+def _links_in(text: str) -> str:
+    base = re.escape(get_settings().base_url.rstrip("/"))
+    # A URL of ours ends at whitespace or at what closes a markdown link.
+    return re.sub(base + r"/[^\s()<>\"']*", lambda m: dingtalk_link(m.group(0)), text)
+
+
+def for_dingtalk(reply: Reply) -> Reply:
+    """``reply`` with every link to our pages going through the DingTalk entry: card link,
+    markdown and text (list lines carry ``[name](url)``)."""
+    card = reply.card
+    if card is not None:
+        card = dataclasses.replace(
+            card, url=dingtalk_link(card.url) if card.url else card.url,
+            description=_links_in(card.description),
+            fields=tuple((name, _links_in(value)) for name, value in card.fields))
+    return dataclasses.replace(
+        reply, card=card,
+        markdown=_links_in(reply.markdown) if reply.markdown is not None else None,
+        text=_links_in(reply.text) if reply.text is not None else None)
+

@@ -13,4 +13,15 @@ mkdir -p static/vendor/echarts
 cp "$tmp/package/dist/echarts.min.js" static/vendor/echarts/echarts.min.js
 cp "$tmp/package/LICENSE" static/vendor/echarts/LICENSE.txt
 echo "vendored echarts 6.1.0"
+# dingtalk-jsapi for the DingTalk sign-in page (免登). The npm package ships CommonJS modules
+# only, so esbuild bundles its entry into one browser file exposing the global `dd`.
+( cd "$tmp" && npm install --silent dingtalk-jsapi@3.2.9 esbuild@0.28.2 \
+  && printf 'module.exports = require("dingtalk-jsapi");\n' > dd-entry.js \
+  && ./node_modules/.bin/esbuild dd-entry.js --bundle --minify --format=iife --global-name=dd \
+       --target=es2015 --log-level=warning --outfile=dingtalk.open.min.js )
+mkdir -p static/vendor/dingtalk-jsapi
+cp "$tmp/dingtalk.open.min.js" static/vendor/dingtalk-jsapi/dingtalk.open.min.js
+echo "dingtalk-jsapi 3.2.9 (MIT, package.json \"license\"; the package ships no LICENSE file)" \
+  > static/vendor/dingtalk-jsapi/LICENSE.txt
+echo "vendored dingtalk-jsapi 3.2.9"
 rm -rf "$tmp"

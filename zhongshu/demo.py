@@ -40,6 +40,7 @@ def run_demo(*, port: int, emulator_port: int) -> int:
     env["WECOM_API_BASE"] = emulator_url
     env["DINGTALK_API_BASE"] = emulator_url
     env["ZS_WECOM_OAUTH_BASE"] = emulator_url
+    env["ZS_DINGTALK_CLIENT_EMULATOR"] = emulator_url  # the phone page plays DingTalk (免登)
     env["DINGTALK_ROBOT_WEBHOOK"] = (
         f"{emulator_url}/robot/send?access_token={EMULATOR_DINGTALK['robot_webhook_token']}")
     env["DINGTALK_ROBOT_SECRET"] = EMULATOR_DINGTALK["robot_secret"]

@@ -17,6 +17,7 @@ EMULATOR_WECOM = {
     "aes_key": "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt",
 }
 EMULATOR_DINGTALK = {
+    "corp_id": "dingzhongshuemulatorcorp01",
     "app_key": "dingzhongshuemulator01",
     "app_secret": "zs-emulator-dingtalk-app-secret-000000000000000000000000000001",
     "agent_id": 2000001,
@@ -50,6 +51,15 @@ class Settings(BaseSettings):
     wecom_oauth_base: str = Field(default="https://open.weixin.qq.com",
                                   alias="ZS_WECOM_OAUTH_BASE")
 
+    # The organisation's DingTalk CorpId: the H5 sign-in (免登) asks the client for an auth
+    # code for this corp (dd.runtime.permission.requestAuthCode).
+    dingtalk_corp_id: str = Field(default=str(EMULATOR_DINGTALK["corp_id"]),
+                                  alias="DINGTALK_CORP_ID")
+    # Local runs only: the origin of the platform emulator whose DingTalk phone page plays
+    # the DingTalk client for the sign-in page (it hands the page an auth code through
+    # postMessage, since a browser has no DingTalk bridge). Unset in production.
+    dingtalk_client_emulator: str | None = Field(default=None,
+                                                 alias="ZS_DINGTALK_CLIENT_EMULATOR")
     dingtalk_app_key: str = Field(default=EMULATOR_DINGTALK["app_key"], alias="DINGTALK_APP_KEY")
     dingtalk_app_secret: str = Field(
         default=EMULATOR_DINGTALK["app_secret"], alias="DINGTALK_APP_SECRET"

@@ -1,4 +1,5 @@
-"""DingTalk internal-app client: access token and work notifications (asyncsend_v2).
+"""DingTalk internal-app client: access token, work notifications (asyncsend_v2) and the
+H5 sign-in code exchange (topapi/v2/user/getuserinfo).
 
 Built on dingtalk-sdk 1.3.8's ``AppKeyClient`` for gettoken, which honours
 ``API_BASE_URL`` (PLATFORMS.md §4.6). The SDK's own ``message.asyncsend_v2`` is not used:
@@ -36,6 +37,10 @@ TOKEN_ERRORS = frozenset({40014, 42001, 40001})
 RETRY_ERRCODES: dict[int, float | None] = {-1: 5.0, 143103: 60.0, 143104: 60.0}
 WORK_NOTIFICATION = "topapi/message/corpconversation/asyncsend_v2"
 MAX_RECIPIENTS = 100  # userid_list holds at most 100 userids (§4.3)
+# 通过免登码获取用户信息: POST {"code"} -> {"errcode":0,"result":{"userid",...}}.
+USER_BY_CODE = "topapi/v2/user/getuserinfo"
+# 40078 不存在的临时授权码: unknown, used (codes are single-use) or expired (5 minutes).
+AUTH_CODE_REFUSED = frozenset({40078})
 
 
 def delivery_error(errcode: int | None, errmsg: str) -> DeliveryError:
@@ -156,6 +161,22 @@ class DingTalkClient(AppKeyClient):  # type: ignore[misc]
                                  f"{MAX_RECIPIENTS} recipients")
         body = {"agent_id": self.agent_id, "userid_list": ",".join(users), "msg": msg}
         return self.call("POST", WORK_NOTIFICATION, data=body)
+
+    def userid_by_code(self, code: str) -> str | None:
+        """The DingTalk userid of the person whose client gave a page this auth code
+        (dd.runtime.permission.requestAuthCode). None when DingTalk refuses the code;
+        other failures raise the usual ``RetryLater`` / ``Rejected``."""
+        if not code or len(code) > 512:
+            return None
+        try:
+            answer = self.call("POST", USER_BY_CODE, data={"code": code})
+        except Rejected as exc:
+            if exc.code in AUTH_CODE_REFUSED:
+                return None
+            raise
+        result = answer.get("result")
+        userid = result.get("userid") if isinstance(result, dict) else None
+        return str(userid) if userid else None
 
 
 _client: tuple[Settings, DingTalkClient] | None = None

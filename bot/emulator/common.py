@@ -61,6 +61,7 @@ DINGTALK_ERRMSG: dict[int, str] = {
     40056: "不合法的agentid",
     40089: "不合法的corpid或corpsecret",
     41001: "缺少access_token参数",
+    40078: "不存在的临时授权码",
     42001: "access_token超时",
     60121: "找不到该用户",
     130101: "send too fast, exceed 20 times per minute",

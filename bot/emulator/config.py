@@ -79,6 +79,7 @@ class EmulatorConfig:
     wecom_token: str = str(EMULATOR_WECOM["token"])
     wecom_aes_key: str = str(EMULATOR_WECOM["aes_key"])
 
+    dingtalk_corp_id: str = str(EMULATOR_DINGTALK["corp_id"])
     dingtalk_app_key: str = str(EMULATOR_DINGTALK["app_key"])
     dingtalk_app_secret: str = str(EMULATOR_DINGTALK["app_secret"])
     dingtalk_agent_id: int = _int(EMULATOR_DINGTALK["agent_id"])
@@ -98,6 +99,8 @@ class EmulatorConfig:
     response_code_ttl: int = 72 * 3600
     media_ttl: int = 3 * 24 * 3600
     oauth_code_ttl: int = 300
+    # DingTalk H5 auth codes (requestAuthCode): five minutes, one use.
+    dingtalk_auth_code_ttl: int = 300
 
     # DingTalk limits (PLATFORMS.md 4.1 / 4.3).
     dingtalk_qpm: int = 1500  # recipients per minute per app before 143103

@@ -11,6 +11,10 @@ Emulator-specific choices (the docs leave them open):
 - getsendresult files silent drops under ``forbidden_list`` with code 143105 (daily cap)
   or 143106 (duplicate content).
 - A session webhook that is unknown or past ``sessionWebhookExpiredTime`` → 300001.
+- ``topapi/v2/user/getuserinfo`` (H5 sign-in, 免登) redeems the codes this emulator issued
+  (``issue_auth_code``: what ``dd.runtime.permission.requestAuthCode`` gives the page in
+  the real client): one use, ``dingtalk_auth_code_ttl`` seconds; an unknown, used or
+  expired code → 40078 (不存在的临时授权码), a missing one → 40035.
 """
 
 from __future__ import annotations
@@ -283,6 +287,42 @@ def getsendprogress() -> Answer:
     # Delivery is instantaneous here, so every task is finished.
     return {**dingtalk_error(0), "request_id": secrets.token_hex(8),
             "progress": {"progress_in_percent": 100, "status": 2}}
+
+
+# -- H5 sign-in (免登) ------------------------------------------------------------------------
+
+def issue_auth_code(state: EmulatorState, staff_id: str) -> str:
+    """A fresh one-time auth code for ``staff_id``, as the client's requestAuthCode gives."""
+    code = secrets.token_hex(16)
+    with state.lock:
+        state.dingtalk_auth_codes[code] = (staff_id,
+                                           state.now() + state.config.dingtalk_auth_code_ttl)
+    return code
+
+
+@bp.post("/topapi/v2/user/getuserinfo")
+@platform_api(PLATFORM_DINGTALK, "topapi/v2/user/getuserinfo")
+def user_getuserinfo() -> Answer:
+    state = get_state()
+    if (error := _token_error(state)) is not None:
+        return error
+    code = str((_body() or {}).get("code") or "")
+    if not code:
+        return dingtalk_error(40035, "code is required")
+    # One use only: a replayed code is as unknown as a made-up one.
+    with state.lock:
+        entry = state.dingtalk_auth_codes.pop(code, None)
+    if entry is None or entry[1] <= state.now():
+        return dingtalk_error(40078)
+    user = state.config.dingtalk_user(entry[0])
+    if user is None:  # removed from the directory since the code was issued
+        return dingtalk_error(40078)
+    return {**dingtalk_error(0), "request_id": secrets.token_hex(8), "result": {
+        "userid": user["dingtalk_userid"], "device_id": secrets.token_hex(6),
+        "sys": user.get("role") == "admin", "sys_level": 1 if user.get("role") == "admin" else 0,
+        "associated_unionid": "", "unionid": f"union-{user['dingtalk_userid']}",
+        "name": user["name"],
+    }}
 
 
 @bp.post("/topapi/v2/user/get")

@@ -23,7 +23,7 @@ import requests
 from flask import Blueprint, Response, jsonify, request
 
 from bot.emulator.common import get_state
-from bot.emulator.dingtalk_api import ROBOT_MSGTYPES, robot_sign
+from bot.emulator.dingtalk_api import ROBOT_MSGTYPES, issue_auth_code, robot_sign
 from bot.emulator.player_wecom import base_url
 from bot.emulator.state import PLATFORM_DINGTALK, EmulatorState, SessionWebhook
 from bot.emulator.wire import DingtalkWire, ReplyError
@@ -101,6 +101,21 @@ def _file_reply(state: EmulatorState, staff_id: str, body: bytes,
                          channel="passive", msgtype=reply["msgtype"], content=reply,
                          in_reply_to=in_record["id"])
     return reply
+
+
+@bp.post("/users/<staff_id>/authcode")
+def play_auth_code(staff_id: str) -> Response:
+    """What ``dd.runtime.permission.requestAuthCode({corpId})`` returns to a page opened in
+    this user's DingTalk: ``{"code"}``, valid once for ``dingtalk_auth_code_ttl`` seconds.
+    A page asking for another organisation's corp gets no code."""
+    state = get_state()
+    if state.config.dingtalk_user(staff_id) is None:
+        return _error(f"no DingTalk user {staff_id}", 404)
+    data = request.get_json(silent=True) or {}
+    if str(data.get("corpId", "")) != state.config.dingtalk_corp_id:
+        return _error("corpId does not match this organisation", 400)
+    return jsonify({"code": issue_auth_code(state, staff_id),
+                    "expires_in": state.config.dingtalk_auth_code_ttl})
 
 
 @bp.post("/users/<staff_id>/text")

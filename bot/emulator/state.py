@@ -136,6 +136,8 @@ class EmulatorState:
             self.task_ids: set[str] = set()
             self.response_codes: dict[str, ResponseCode] = {}
             self.oauth_codes: dict[str, tuple[str, float]] = {}
+            # DingTalk H5 auth codes (requestAuthCode): code -> (staff id, expiry).
+            self.dingtalk_auth_codes: dict[str, tuple[str, float]] = {}
             # WeCom: when each message/send delivery to a user happened (rate windows).
             self.wecom_deliveries: dict[str, deque[float]] = {}
             # DingTalk work notifications.

@@ -17,7 +17,7 @@ from contractkit import contract, outbox, sign
 from edgekit import fixture_text, wecom_encrypt, wecom_envelope, wecom_query
 
 from models import contracts_ops as ops
-from web.links import page_url
+from web.links import dingtalk_login_url
 from zhongshu.db import session_scope
 
 
@@ -84,7 +84,8 @@ def test_signing_pushes_exactly_the_expected_outbox_rows(draft):
     assert ding["msgtype"] == "action_card"
     assert ding["action_card"]["title"] == "合同待审核"
     assert ding["action_card"]["single_title"] == "查看详情"
-    assert ding["action_card"]["single_url"] == page_url(f"/h5/contracts/{cid}")
+    # Through the DingTalk sign-in entry (免登), which binds its state to the browser.
+    assert ding["action_card"]["single_url"] == dingtalk_login_url(f"/h5/contracts/{cid}")
     assert "- 合同编号：HT-P-001" in ding["action_card"]["markdown"]
 
 

@@ -195,3 +195,48 @@ def test_faults_apply_to_dingtalk_apis(emu: Emu) -> None:
     assert work(emu, "dt_zhangwei", text("x"))["errcode"] == 0
     log = emu.calls(ASYNCSEND)
     assert [c["errcode"] for c in log] == [143104, 0] and log[0]["fault"] is True
+
+
+# -- H5 sign-in (免登): requestAuthCode codes, redeemed by topapi/v2/user/getuserinfo -----------
+
+GETUSERINFO = "/topapi/v2/user/getuserinfo"
+
+
+def auth_code(emu: Emu, staff_id: str = "dt_chenjing", corp_id: str | None = None) -> str:
+    answer = emu.post(f"/_emu/dingtalk/users/{staff_id}/authcode",
+                      {"corpId": corp_id or emu.config.dingtalk_corp_id})
+    answer.raise_for_status()
+    assert answer.json()["expires_in"] == 300
+    return str(answer.json()["code"])
+
+
+def test_an_auth_code_is_redeemed_once_for_its_user(emu: Emu) -> None:
+    token = emu.dingtalk_token()
+    code = auth_code(emu)
+    first = emu.post(GETUSERINFO, {"code": code}, access_token=token).json()
+    assert first["errcode"] == 0 and first["request_id"]
+    assert first["result"]["userid"] == "dt_chenjing" and first["result"]["name"] == "陈静"
+    assert set(first["result"]) >= {"userid", "device_id", "sys", "sys_level", "unionid",
+                                    "associated_unionid", "name"}
+    again = emu.post(GETUSERINFO, {"code": code}, access_token=token).json()
+    assert again["errcode"] == 40078 and "不存在的临时授权码" in again["errmsg"]
+    made_up = emu.post(GETUSERINFO, {"code": "0" * 32}, access_token=token).json()
+    assert made_up["errcode"] == 40078
+    assert emu.post(GETUSERINFO, {}, access_token=token).json()["errcode"] == 40035
+    assert emu.post(GETUSERINFO, {"code": auth_code(emu)},
+                    access_token="bad-token").json()["errcode"] == 40014
+
+
+def test_an_auth_code_lives_five_minutes(emu: Emu) -> None:
+    token = emu.dingtalk_token()
+    code = auth_code(emu, "dt_lina")
+    emu.advance(301)
+    token = emu.dingtalk_token()
+    assert emu.post(GETUSERINFO, {"code": code}, access_token=token).json()["errcode"] == 40078
+
+
+def test_no_auth_code_for_another_corp_or_an_unknown_user(emu: Emu) -> None:
+    assert emu.post("/_emu/dingtalk/users/dt_chenjing/authcode",
+                    {"corpId": "ding-other-corp"}).status_code == 400
+    assert emu.post("/_emu/dingtalk/users/dt_ghost/authcode",
+                    {"corpId": emu.config.dingtalk_corp_id}).status_code == 404

@@ -158,7 +158,8 @@ def test_full_command_over_dingtalk_robot_answers_in_the_conversation(dingtalk):
     assert card["channel"] == "session" and card["msgtype"] == "actionCard"
     body = card["content"]["actionCard"]
     assert body["title"] == "客户已报备" and "- 电话：0571-88886666" in body["text"]
-    assert body["singleURL"].endswith(f"/h5/customers/{customer.id}")
+    # Through the DingTalk sign-in entry (免登): the page learns who opened it.
+    assert body["singleURL"].endswith(f"/h5/login/dingtalk?next=%2Fh5%2Fcustomers%2F{customer.id}")
 
 
 def test_step_by_step_over_wecom(wecom):

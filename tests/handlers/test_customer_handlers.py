@@ -66,13 +66,16 @@ def test_full_command_registers_the_customer_to_the_sender(say, customers, flow_
     assert flow_state("zhangwei") is None
 
 
-def test_full_command_over_dingtalk_owns_by_wecom_userid_and_links_plainly(say, customers):
+def test_full_command_over_dingtalk_owns_by_wecom_userid_and_links_via_dingtalk_signin(
+        say, customers):
     (reply,) = say("dt_zhangwei", "新客户｜绍兴滤材｜王经理｜138 0000 1234｜制造业｜有意向",
                    platform="dingtalk")
     (customer,) = customers()
     assert customer.owner == "zhangwei" and customer.phone == "13800001234"
     assert reply.card is not None
-    assert reply.card.url == f"{get_settings().base_url}/h5/customers/{customer.id}"
+    # Through the DingTalk sign-in entry (免登), so the page learns who opened it.
+    assert reply.card.url == (f"{get_settings().base_url}/h5/login/dingtalk"
+                              f"?next=%2Fh5%2Fcustomers%2F{customer.id}")
 
 
 def test_a_landline_with_spaces_is_one_phone(say, customers):

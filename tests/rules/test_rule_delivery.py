@@ -71,3 +71,29 @@ def test_a_large_batch_is_fanned_out_by_a_worker_and_delivered(org, run_jobs, em
     run_jobs()
     assert len(_messages(emulator, "wecom", "zhangwei")) == 2
     assert len(_messages(emulator, "wecom", "wangfang")) == 1
+
+
+def test_dingtalk_copies_link_through_the_dingtalk_sign_in(org):
+    """One reply built for both channels: the DingTalk copy's links go through the DingTalk
+    entry (免登), the WeCom copy's through WeCom OAuth."""
+    import json
+
+    from rulekit import outbox_rows
+
+    from models.outbox import CHANNEL_DINGTALK_WORK, CHANNEL_WECOM_APP
+    from zhongshu.db import session_scope
+
+    with session_scope() as session:
+        rules.update_rule(session, code=rules.INACTIVE, changes={"channel": "both"},
+                          actor="admin")
+    add_customer("杭州精工机械", "wangfang", grade="A",
+                 last_interaction_at=at("2026-11-01 10:00"))
+    assert run_rule(rules.INACTIVE, at("2026-11-16 10:00")) >= 1
+    rows = outbox_rows("rule:customer_inactive:")
+    ding = json.dumps([r.payload for r in rows if r.channel == CHANNEL_DINGTALK_WORK],
+                      ensure_ascii=False)
+    wecom = json.dumps([r.payload for r in rows if r.channel == CHANNEL_WECOM_APP],
+                       ensure_ascii=False)
+    assert "杭州精工机械" in ding and "/h5/login/dingtalk?next=%2Fh5%2Fcustomers%2F" in ding
+    assert "/h5/login?next=" not in ding
+    assert "/h5/login?next=%2Fh5%2Fcustomers%2F" in wecom and "/h5/login/dingtalk" not in wecom

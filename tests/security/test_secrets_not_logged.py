@@ -1,5 +1,6 @@
 """No secret in any log line during a full flow: a signed callback, the handler, delivery
-through the emulator (token fetch included), an H5 sign-in through OAuth and a page.
+through the emulator (token fetch included), an H5 sign-in through OAuth and a page, and
+a DingTalk sign-in (免登).
 
 Two layers are checked: our own log calls at INFO never carry a secret (caplog, before
 any masking), and what the configured handler writes — DEBUG included, where HTTP
@@ -57,6 +58,19 @@ def _full_flow(client, emulator: str, run_jobs) -> None:
                          timeout=5).json()["code"]
     assert client.get(f"/h5/register?code={code}&state={state}").status_code == 302
     assert client.get("/h5/register").status_code == 200
+    # The DingTalk sign-in (免登) of 陈静 in another browser: entry page, code, exchange.
+    from test_dingtalk_login import auth_code, open_entry
+
+    from models import user as users
+    from zhongshu.db import session_scope
+
+    with session_scope() as session:
+        users.upsert(session, wecom_userid="chenjing", name="陈静", role="finance",
+                     dingtalk_userid="dt_chenjing")
+    other = client.application.test_client()
+    fields = open_entry(other, "/h5/contracts/review")
+    res = other.post("/h5/login/dingtalk", data={**fields, "code": auth_code(emulator)})
+    assert res.status_code == 302
 
 
 def test_no_secret_in_any_log_line(client, emulator, run_jobs, caplog, capsys):

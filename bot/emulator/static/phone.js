@@ -47,9 +47,19 @@
   function linkable(url) {
     return typeof url === "string" && /^(https?:\/\/|\/|dingtalk:\/\/)/.test(url);
   }
+  // The service's DingTalk sign-in entry (免登): inside DingTalk its page asks the client
+  // for an auth code. This phone plays the client: it opens the page itself (keeping
+  // window.opener) and answers the page's postMessage request with a code issued for
+  // this user (the service must run with ZS_DINGTALK_CLIENT_EMULATOR = this origin).
+  function dingtalkSignIn(url) {
+    return !isWecom && /^https?:\/\/[^/]+\/h5\/login\/dingtalk\?/.test(url);
+  }
   function link(url, text, cls) {
     const a = el("a", cls || "", text || url);
-    if (linkable(url)) {
+    if (dingtalkSignIn(url)) {
+      a.href = url;
+      a.dataset.ddSignin = "1";
+    } else if (linkable(url)) {
       a.href = openHref(url);
       a.target = "_blank";
       a.rel = "noopener";
@@ -58,9 +68,29 @@
   }
   function linkHtml(escapedUrl, escapedText) {
     const url = unesc(escapedUrl);
+    if (dingtalkSignIn(url)) return '<a data-dd-signin="1" href="' + esc(url) + '">' + escapedText + "</a>";
     if (!linkable(url)) return escapedText;
     return '<a target="_blank" rel="noopener" href="' + esc(openHref(url)) + '">' + escapedText + "</a>";
   }
+  const signInPages = new Set(); // windows this phone opened on the DingTalk entry
+  document.addEventListener("click", (e) => {
+    const a = e.target.closest && e.target.closest("a[data-dd-signin]");
+    if (!a) return;
+    e.preventDefault();
+    const page = window.open(a.href, "_blank");
+    if (page) signInPages.add(page);
+  });
+  window.addEventListener("message", (e) => {
+    const data = e.data || {};
+    if (!signInPages.has(e.source) || data.type !== "zs-dd-auth-code-request") return;
+    const page = e.source;
+    fetch(playerBase + "/authcode", {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ corpId: data.corpId }),
+    }).then((r) => r.json()).then((answer) => {
+      page.postMessage({ type: "zs-dd-auth-code", code: answer.code || null }, e.origin);
+    }, () => page.postMessage({ type: "zs-dd-auth-code", code: null }, e.origin));
+  });
   function hhmm(at) {
     const d = new Date(at * 1000);
     return String(d.getHours()).padStart(2, "0") + ":" + String(d.getMinutes()).padStart(2, "0");
