@@ -20,7 +20,10 @@ request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("zs_requ
 job_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("zs_job_id", default=None)
 
 _SECRET_PARAM = re.compile(
-    r"((?:access_token|corpsecret|appsecret|secret|token|EncodingAESKey|aes_key|sign)"
+    # One-time sign-in codes too (WeCom OAuth ``code=``, DingTalk 免登 ``{"code": …}``),
+    # but not ``errcode`` and friends: a code only as a whole word.
+    r"((?:access_token|corpsecret|appsecret|secret|token|EncodingAESKey|aes_key|sign"
+    r"|\bcode|\bauthCode|\bauth_code)"
     r"[\"']?\s*[=:]\s*[\"']?)([^&\s\"',}]+)", re.IGNORECASE)
 
 

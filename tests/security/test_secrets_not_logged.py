@@ -104,6 +104,16 @@ def test_masking_covers_the_usual_shapes():
         assert "***" in masked
 
 
+
+def test_masking_covers_one_time_sign_in_codes_but_not_error_codes():
+    for raw in ('POST /topapi/v2/user/getuserinfo body={"code": "C0deValue42"}',
+                "GET /h5/dashboard?code=C0deValue42&state=abc",
+                "requestAuthCode authCode=C0deValue42"):
+        assert "C0deValue42" not in logging_conf.mask_secrets(raw)
+    kept = '{"errcode": 40078, "errmsg": "不存在的临时授权码"}'
+    assert logging_conf.mask_secrets(kept) == kept
+
+
 def test_request_id_is_in_the_json_line_and_the_response(client, capsys):
     logging_conf.configure(json_lines=True, level="INFO")
     try:
