@@ -11,6 +11,9 @@ import unicodedata
 from typing import Any
 
 _SPACES = re.compile(r"\s+")
+# Control characters (C0 and C1, after whitespace became spaces): never meant, invisible,
+# and PostgreSQL refuses NUL in text outright.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Dashes that input methods produce instead of ASCII "-" (NFKC keeps these as they are).
 _DASHES = str.maketrans({"—": "-", "–": "-", "－": "-", "‐": "-", "‑": "-", "─": "-"})
 
@@ -29,5 +32,5 @@ def clean_text(value: Any) -> str | None:
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = _SPACES.sub(" ", halfwidth(str(value))).strip()
+    text = _CONTROLS.sub("", _SPACES.sub(" ", halfwidth(str(value)))).strip()
     return text or None

@@ -223,3 +223,14 @@ def test_only_the_five_fields_and_free_text_values_from_elsewhere_are_kept(clien
     csrf = login(client, "zhangwei")
     html = _post(client, csrf, industry="锂电新能源", phone="").text
     assert '<option value="锂电新能源" selected>' in html
+
+
+def test_control_characters_are_dropped_not_a_500(client, org):
+    """A NUL or other control character pasted into the form (PostgreSQL refuses NUL in
+    text) is dropped: the customer is registered with the visible text."""
+    csrf = login(client, "zhangwei")
+    res = _post(client, csrf, name="杭州\x00精工\x1b机械", contact="张\x00三",
+                industry="机械\x7f制造")
+    assert res.status_code == 303
+    (customer,) = [c for c in customers() if c.name == "杭州精工机械"]
+    assert (customer.contact, customer.industry) == ("张三", "机械制造")
