@@ -17,17 +17,17 @@ import hashlib
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.event import Reply
-from bot.outbound import queue_dingtalk_work, queue_wecom
+from bot.outbound import queue_dingtalk_work, queue_wecom, queue_wecom_card_update
 from cards import contract as cards
 from cards import contract_texts as card_texts
 from models.base import as_utc
 from models.contract import RETURNED, Contract, ContractEvent
 from models.contracts_ops import is_risk, status_label
 from models.customer import Customer
-from models.outbox import OutboxMessage
+from models.outbox import STATUS_SENT, OutboxMessage
 from models.user import User
 from web.links import dingtalk_login_url, wecom_oauth_url
 from zhongshu.db import on_commit
@@ -136,6 +136,34 @@ def queue_finance_review(session: Session, contract: Contract) -> list[OutboxMes
             if row is not None:
                 rows.append(row)
     return rows
+
+
+def close_review_cards(session: Session, contract: Contract, *, reviewer: User,
+                       approved: bool) -> list[OutboxMessage]:
+    """Once one clerk has decided, every other finance clerk's WeCom card for this signing
+    stops offering 审核通过 / 退回 and says who decided (update_template_card with the
+    response_code WeCom returned when the card was sent: one use, 72 h). The reviewer's
+    own card changes through its tap; a card not yet delivered, or older than 72 h, keeps
+    its buttons and a late tap is told the contract is already reviewed."""
+    stamp = signed_stamp(contract)
+    prefix = f"contract:{contract.id}:signed:{stamp}:wecom:"
+    label = (card_texts.APPROVED_BY_BUTTON if approved
+             else card_texts.RETURNED_BY_BUTTON).format(name=reviewer.name)
+    rows = session.exec(select(OutboxMessage).where(
+        col(OutboxMessage.dedupe_key).startswith(prefix),
+        OutboxMessage.status == STATUS_SENT,
+        OutboxMessage.recipient != reviewer.wecom_userid)).all()
+    queued = []
+    for row in rows:
+        code = (row.result or {}).get("response_code")
+        if not code:
+            continue
+        update = deliver_after_commit(session, queue_wecom_card_update(
+            session, row.recipient, response_code=str(code), replace_name=label,
+            dedupe_key=f"contract:{contract.id}:reviewed:{stamp}:card:{row.recipient}"))
+        if update is not None:
+            queued.append(update)
+    return queued
 
 
 def queue_rep_notice(session: Session, contract: Contract, event: ContractEvent,

@@ -268,8 +268,9 @@ def review(session: Session, *, user: User, contract_id: int, approve: bool,
     event = _event(session, contract, kind=contract.status, actor=user.wecom_userid,
                    from_status=SIGNED, note=reason or None, at=moment)
     session.flush()
-    from jobs.contracts import queue_rep_notice
+    from jobs.contracts import close_review_cards, queue_rep_notice
 
+    close_review_cards(session, contract, reviewer=user, approved=approve)
     notice = (CM.REP_APPROVED.format(no=contract.contract_no, by=user.name) if approve else
               CM.REP_RETURNED.format(no=contract.contract_no, by=user.name, reason=reason))
     queue_rep_notice(session, contract, event, notice)

@@ -164,8 +164,52 @@ def test_return_button_asks_the_reason_then_updates_the_card(client, draft, run_
     assert (contract(cid).status, contract(cid).return_reason) == ("returned",
                                                                    "盖章页缺失，请补传")
     updates = [m for m in outbox() if m.channel == "wecom_card_update"]
+    # zhouqian is not in the emulator's directory: her card was never delivered, so there
+    # is nothing of hers to update.
     assert [(m.recipient, m.payload) for m in updates] == [
         ("chenjing", {"response_code": "rc-return-1", "replace_name": "已退回"})]
+
+
+def test_the_other_clerks_cards_say_who_decided(draft, run_jobs, emulator, emulator_app,
+                                                monkeypatch):
+    """Two finance clerks get the card; when one approves, the other's card loses its
+    buttons and says who approved — no tap that can only be refused."""
+    from bot.emulator import EXTENSION_KEY
+
+    config = emulator_app.extensions[EXTENSION_KEY].config
+    monkeypatch.setattr(config, "users", [*config.users, {
+        "userid": "zhouqian", "name": "周倩", "department": [4], "position": "财务",
+        "role": "finance", "mobile": "13800000015"}])
+    cid = draft(no="HT-E-002")
+    sign(cid)
+    run_jobs()  # deliver both cards
+
+    def card_of(user: str) -> dict:
+        messages = requests.get(f"{emulator}/_emu/messages",
+                                params={"platform": "wecom", "user": user}, timeout=5).json()
+        return next(m for m in messages if m["msgtype"] == "template_card")
+
+    answer = requests.post(f"{emulator}/_emu/wecom/users/chenjing/card_click",
+                           json={"task_id": card_of("chenjing")["task_id"],
+                                 "key": f"contract.approve:{cid}"}, timeout=10)
+    assert answer.status_code == 200, answer.text
+    run_jobs()
+    assert contract(cid).status == "approved"
+    assert card_of("chenjing")["card_update"] == {"replace_name": "已审核通过"}
+    assert card_of("zhouqian")["card_update"] == {"replace_name": "已由陈静审核通过"}
+    # Approving from the page closes the other clerk's card the same way.
+    other = draft(no="HT-E-003")
+    sign(other)
+    run_jobs()
+    from contractkit import approve
+
+    approve(other, by="zhouqian")
+    run_jobs()
+    messages = requests.get(f"{emulator}/_emu/messages",
+                            params={"platform": "wecom", "user": "chenjing"}, timeout=5).json()
+    cards = [m for m in messages if m["msgtype"] == "template_card"
+             and "HT-E-003" in str(m["content"])]
+    assert [c.get("card_update") for c in cards] == [{"replace_name": "已由周倩审核通过"}]
 
 
 def test_taps_on_a_decided_contract_change_nothing(draft):
