@@ -23,6 +23,19 @@ needs_chromium = pytest.mark.skipif(not shutil.which(CHROMIUM) and not os.enviro
                                     reason="Debian chromium not installed")
 
 
+PHONE = {"viewport": {"width": 390, "height": 844}, "locale": "zh-CN", "is_mobile": True,
+         "has_touch": True}
+
+
+def phone_page(browser: Any, problems: list[str], **options: Any) -> Any:
+    """A new page in a phone-sized context (``options`` add to it: geolocation, scale…);
+    every console error and uncaught script error on it lands in ``problems``."""
+    page = browser.new_context(**{**PHONE, **options}).new_page()
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    return page
+
+
 def shot(page: Any, name: str) -> None:
     folder = os.environ.get("ZS_SCREENSHOT_DIR")
     if folder:

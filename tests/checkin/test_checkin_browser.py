@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium
+from browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium, phone_page
 from visitkit import HANGZHOU, camera_photo
 
 from web.links import wecom_oauth_url
@@ -22,14 +22,8 @@ def test_a_rep_checks_in_from_the_phone(emulator, live_service, shop, run_jobs, 
     problems: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
-                                      is_mobile=True, has_touch=True,
-                                      geolocation={"latitude": HANGZHOU.lat,
-                                                   "longitude": HANGZHOU.lng},
-                                      permissions=["geolocation"])
-        page = context.new_page()
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: problems.append(str(e)))
+        page = phone_page(browser, problems, permissions=["geolocation"],
+                          geolocation={"latitude": HANGZHOU.lat, "longitude": HANGZHOU.lng})
 
         page.goto(f"{emulator}/phone/wecom/zhangwei")
         link = wecom_oauth_url(f"/h5/checkin?customer={shop}")

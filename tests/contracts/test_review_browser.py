@@ -9,7 +9,7 @@ import re
 from datetime import timedelta
 from urllib.parse import quote
 
-from browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium
+from browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium, phone_page
 from contractkit import contract, sign
 
 from models.base import utcnow
@@ -27,12 +27,8 @@ def test_finance_works_the_review_queue(emulator, live_service, draft):
     problems: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
-                                      is_mobile=True, has_touch=True)
-        page = context.new_page()
+        page = phone_page(browser, problems)
         page.set_default_timeout(15_000)
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: problems.append(str(e)))
         page.goto(f"{emulator}/phone/wecom/chenjing")  # the emulator knows who holds the phone
         link = wecom_oauth_url("/h5/contracts/review")
         page.goto(f"{emulator}/phone/wecom/chenjing/open?url={quote(link, safe='')}")

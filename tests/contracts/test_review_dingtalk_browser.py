@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 import requests
-from browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium, shot
+from browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium, phone_page, shot
 from contractkit import sign
 
 from web.links import DINGTALK_LOGIN_PATH, dingtalk_login_url
@@ -46,12 +46,8 @@ def _browser(p: Any) -> Any:
 
 
 def _page(browser: Any, problems: list[str]) -> Any:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
-                                  is_mobile=True, has_touch=True)
-    page = context.new_page()
+    page = phone_page(browser, problems)
     page.set_default_timeout(15_000)
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
     return page
 
 

@@ -11,7 +11,7 @@ import re
 from decimal import Decimal
 from urllib.parse import quote
 
-from browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium
+from browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium, phone_page
 from browserkit import shot as _shot
 from dashkit import build
 from sqlalchemy import func
@@ -58,13 +58,8 @@ def _open(page, emulator: str, user: str, path: str) -> None:
 
 def _browser(p, problems: list[str]):
     browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    context = browser.new_context(viewport={"width": 390, "height": 844},
-                                  device_scale_factor=2, locale="zh-CN", is_mobile=True,
-                                  has_touch=True)
-    page = context.new_page()
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    return browser, context, page
+    page = phone_page(browser, problems, device_scale_factor=2)
+    return browser, page.context, page
 
 
 def test_director_drills_east_china_a_grade_to_a_customer(emulator, live_service) -> None:

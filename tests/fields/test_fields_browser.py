@@ -10,7 +10,7 @@ import io
 from urllib.parse import quote
 
 import openpyxl
-from browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium
+from browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium, phone_page
 from visitkit import HANGZHOU, camera_photo
 
 from models import custom_fields as cf
@@ -62,14 +62,8 @@ def test_supervisor_adds_a_required_field_and_the_next_checkin_needs_it(
             (field,) = cf.fields_of(session, cf.VISIT)
         key = f"f_{field.id}"
 
-        phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
-                                    is_mobile=True, has_touch=True,
-                                    geolocation={"latitude": HANGZHOU.lat,
-                                                 "longitude": HANGZHOU.lng},
-                                    permissions=["geolocation"])
-        rep = phone.new_page()
-        rep.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-        rep.on("pageerror", lambda e: problems.append(str(e)))
+        rep = phone_page(browser, problems, permissions=["geolocation"],
+                         geolocation={"latitude": HANGZHOU.lat, "longitude": HANGZHOU.lng})
         _open(rep, emulator, "zhangwei", f"/h5/checkin?customer={shop}")
         expect(rep.locator("h1")).to_have_text("拜访签到")
         expect(rep.locator(f"#{key}-title")).to_contain_text("竞品品牌")
@@ -116,11 +110,7 @@ def test_preset_switch_preview_and_undo_in_the_browser(emulator, live_service, o
     problems: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
-                                      is_mobile=True, has_touch=True)
-        page = context.new_page()
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: problems.append(str(e)))
+        page = phone_page(browser, problems)
         _open(page, emulator, "admin", "/admin/presets")
         expect(page.locator("#current-preset")).to_have_text("当前预设：未选择")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium
+from browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium, phone_page
 from browserkit import shot as _shot
 from sqlmodel import select
 from storekit import SHANGHAI, add_sale, add_traffic
@@ -66,12 +66,8 @@ def test_heatmaps_promotion_checkin_and_url_editing(app, live_service, busy_week
     photo.write_bytes(camera_photo(31))
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 390, "height": 844},
-                                      device_scale_factor=2, locale="zh-CN", is_mobile=True,
-                                      has_touch=True)
-        page = context.new_page()
-        page.on("console", lambda m: problems.append(f"{m.text} @ {m.location}") if m.type == "error" else None)
-        page.on("pageerror", lambda e: problems.append(str(e)))
+        page = phone_page(browser, problems, device_scale_factor=2)
+        context = page.context
 
         # HQ: one store's weekday × hour heatmap, then all stores side by side.
         _sign_in(context, app, live_service, "zongbu")

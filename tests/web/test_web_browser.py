@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium
+from browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium, phone_page
 from browserkit import shot as _shot
 from webkit import customers
 
@@ -34,13 +34,9 @@ def test_a_rep_registers_a_customer_from_the_phone(emulator, live_service, org, 
     problems: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 390, "height": 844},
-                                      device_scale_factor=2, locale="zh-CN", is_mobile=True,
-                                      has_touch=True)
-        page = context.new_page()
         # Any CSP violation or script error on our pages fails the test.
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: problems.append(str(e)))
+        page = phone_page(browser, problems, device_scale_factor=2)
+        context = page.context
         context.on("response", lambda r: problems.append(f"{r.status} {r.url}")
                    if r.status >= 400 else None)
 
