@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 import hmac
 import logging
+import re
 import secrets
 from collections.abc import Callable, Iterable
 from datetime import timedelta
@@ -37,6 +38,7 @@ from urllib.parse import urlencode
 from flask import (
     Blueprint,
     Flask,
+    Request,
     jsonify,
     make_response,
     redirect,
@@ -44,7 +46,9 @@ from flask import (
     request,
     session,
 )
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.utils import cached_property
 from werkzeug.wrappers import Response
 
 from bot.channels import DeliveryError
@@ -94,8 +98,34 @@ SECURITY_HEADERS = {
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+# Control characters other than tab and newlines: nobody types them, a paste can carry
+# them, and PostgreSQL refuses NUL in text — a search or a form must not become a 500.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _without_controls(values: MultiDict[str, str], storage: type) -> Any:
+    return storage((_CONTROLS.sub("", k), _CONTROLS.sub("", v))
+                   for k, v in values.items(multi=True))
+
+
+class CleanRequest(Request):
+    """Query and form values arrive without control characters (tabs and newlines stay,
+    for text areas), for every page and form at once."""
+
+    @cached_property
+    def args(self) -> MultiDict[str, str]:
+        return _without_controls(Request.args.fget(self),  # type: ignore[attr-defined]
+                                 self.parameter_storage_class)
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        self.__dict__["form"] = _without_controls(self.__dict__["form"],
+                                                  self.parameter_storage_class)
+
+
 def init_app(app: Flask, blueprints: Iterable[Blueprint]) -> None:
     """Cookie settings, the CSRF/size guard and the headers, for the given blueprints."""
+    app.request_class = CleanRequest
     settings = get_settings()
     app.config.update(
         # Its own name: the emulator's pages live on the same host in the demo.

@@ -76,3 +76,22 @@ def test_every_page_has_the_security_headers(app, client, org):
         assert res.status_code != 500
         checked += 1
     assert checked >= 10
+
+
+def test_control_characters_in_queries_and_forms_are_dropped_not_a_500(client, org):
+    """A NUL pasted into a search box or a form (PostgreSQL refuses NUL in text) reaches
+    no query: the search runs, the form saves what was visible. Newlines stay."""
+    from models import custom_fields as cf
+
+    login(client, "zhangwei")
+    assert client.get("/h5/customers?q=%00%1b%E6%9D%AD%E5%B7%9E").status_code == 200
+    token = login(client, "wangfang")
+    res = client.post("/admin/fields", data={CSRF_FIELD: token, "entity": "visit",
+                                             "name": "竞品\x00品牌\x1b", "kind": "text"})
+    assert res.status_code == 303
+    with session_scope() as session:
+        assert [f.name for f in cf.fields_of(session, cf.VISIT)] == ["竞品品牌"]
+    from web.auth import CleanRequest
+
+    with CleanRequest.from_values(data={"note": "第一行\r\n第二行\t完"}, method="POST") as r:
+        assert r.form["note"] == "第一行\r\n第二行\t完"
