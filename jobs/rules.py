@@ -104,8 +104,6 @@ class Window:
     past_time: bool  # now >= today at the rule's time
 
 
-
-
 def window(now: datetime, tz: tzinfo, at: time) -> Window:
     local = now.astimezone(tz)
     day = local.date()
