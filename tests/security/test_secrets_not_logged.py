@@ -104,7 +104,6 @@ def test_masking_covers_the_usual_shapes():
         assert "***" in masked
 
 
-
 def test_masking_covers_one_time_sign_in_codes_but_not_error_codes():
     for raw in ('POST /topapi/v2/user/getuserinfo body={"code": "C0deValue42"}',
                 "GET /h5/dashboard?code=C0deValue42&state=abc",
