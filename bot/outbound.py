@@ -13,7 +13,6 @@ from sqlmodel import Session
 from bot.event import PLATFORM_DINGTALK, PLATFORM_WECOM, Event, Reply
 from cards import render
 from models import outbox
-from web.links import for_dingtalk
 
 
 def queue_replies(session: Session, event: Event, replies: Iterable[Reply], *,
@@ -47,7 +46,7 @@ def queue_reply(session: Session, event: Event, reply: Reply, *,
             return outbox.add(
                 session, dedupe_key=dedupe_key, channel=outbox.CHANNEL_DINGTALK_SESSION,
                 recipient=session_webhook,
-                payload=render.dingtalk_robot_message(for_dingtalk(reply)),
+                payload=render.dingtalk_robot_message(reply),
                 expires_at=datetime.fromtimestamp(expires_ms / 1000, UTC) if expires_ms else None,
             )
         return queue_dingtalk_work(session, reply.to_user or event.user_id, reply,
@@ -63,10 +62,8 @@ def queue_wecom(session: Session, userid: str, reply: Reply, *,
 
 def queue_dingtalk_work(session: Session, userid: str, reply: Reply, *,
                         dedupe_key: str) -> outbox.OutboxMessage | None:
-    # Every link to our pages goes through the DingTalk sign-in entry (免登), whoever
-    # built the reply.
     return outbox.add(session, dedupe_key=dedupe_key, channel=outbox.CHANNEL_DINGTALK_WORK,
-                      recipient=userid, payload=render.dingtalk_work_message(for_dingtalk(reply)))
+                      recipient=userid, payload=render.dingtalk_work_message(reply))
 
 
 def queue_wecom_card_update(session: Session, userid: str, *, response_code: str,

@@ -34,6 +34,7 @@ from typing import Any
 
 from bot.event import Button, Card, Reply
 from cards import texts
+from web.links import for_dingtalk
 
 MAX_WECOM_BUTTONS = 6
 MAX_WECOM_ROWS = 6  # horizontal_content_list
@@ -155,7 +156,9 @@ def parse_dingtalk_action(text: str) -> str | None:
 
 
 def dingtalk_robot_message(reply: Reply) -> dict[str, Any]:
-    """A robot message (group webhook or sessionWebhook)."""
+    """A robot message (group webhook or sessionWebhook). Links to our pages go through
+    the DingTalk sign-in entry (免登), whoever built the reply."""
+    reply = for_dingtalk(reply)
     if reply.card is not None:
         card = reply.card
         links = _dingtalk_links(card)
@@ -176,7 +179,9 @@ def dingtalk_robot_message(reply: Reply) -> dict[str, Any]:
 
 
 def dingtalk_work_message(reply: Reply) -> dict[str, Any]:
-    """The ``msg`` of a work notification (asyncsend_v2): snake_case ``action_card``."""
+    """The ``msg`` of a work notification (asyncsend_v2): snake_case ``action_card``;
+    links as in ``dingtalk_robot_message``."""
+    reply = for_dingtalk(reply)
     if reply.card is not None:
         card = reply.card
         links = _dingtalk_links(card)

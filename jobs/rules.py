@@ -77,7 +77,6 @@ from models.rule import RuleConfig, RuleFiring
 from models.user import User
 from models.visit import Visit
 from models.workdays import first_workday_on_or_after, is_workday
-from web import links
 from zhongshu.db import on_commit, session_scope
 from zhongshu.settings import get_settings
 
@@ -302,7 +301,7 @@ class Outgoing:
         for target in targets:
             if target == "dingtalk":
                 channel, recipient = outbox.CHANNEL_DINGTALK_WORK, person.dingtalk
-                payload = render.dingtalk_work_message(links.for_dingtalk(reply))
+                payload = render.dingtalk_work_message(reply)
             else:
                 channel, recipient = outbox.CHANNEL_WECOM_APP, person.userid
                 payload = render.wecom_message(reply)

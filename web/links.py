@@ -11,7 +11,8 @@ send goes through that platform's sign-in entry:
   back together with the state bound to this browser.
 
 ``for_dingtalk`` rewrites a reply built once for several channels (the message-center
-rules, the plan notice) so that a DingTalk recipient never gets a WeCom-only link."""
+rules, the plan notice) so that a DingTalk recipient never gets a WeCom-only link; the
+DingTalk renderers (``cards.render``) apply it to every DingTalk message."""
 
 from __future__ import annotations
 
