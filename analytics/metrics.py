@@ -30,7 +30,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, true
 from sqlmodel import Session, col, select
 
 from models import scope
-from models.collections import MonthAccuracy
+from models.collections import MonthAccuracy, month_start
 from models.customer import Customer
 from models.dashboard import DashCustomer, DashMonth, DashSegment, DashWeek
 from models.plan import week_of
@@ -247,10 +247,6 @@ def conversion_days(session: Session, sel: Selection, start: datetime,
     return None if median is None else round(float(median), 1)
 
 
-def month_of(day: date) -> date:
-    return day.replace(day=1)
-
-
 @dataclass(frozen=True)
 class MonthMoney:
     collected: Decimal
@@ -272,7 +268,7 @@ def month_money(session: Session, sel: Selection, month: date) -> MonthMoney:
     sums = [func.coalesce(func.sum(getattr(DashMonth, n)), 0)
             for n in ("collected", "receivable", "forecast", "forecast_actual")]
     row = session.exec(select(*sums).where(  # type: ignore[call-overload]
-        DashMonth.month == month_of(month), sel.rollup_filter(DashMonth))).one()
+        DashMonth.month == month_start(month), sel.rollup_filter(DashMonth))).one()
     return MonthMoney(*(Decimal(v) for v in row))
 
 

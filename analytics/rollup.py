@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -310,7 +310,7 @@ def _collections(session: Session, first: date, tz: tzinfo,
     nxt = collections.next_month(first)
     receivable = and_(col(Contract.status).in_(RECEIVABLE_STATUSES),
                       col(Contract.reviewed_at)
-                      < datetime.combine(nxt, time(0), tz).astimezone(UTC))
+                      < collections.local_midnight(nxt, tz))  # type: ignore[arg-type]
     amounts = (select(*SEGMENT, func.sum(Contract.amount))
                .join(Customer, col(Customer.id) == col(Contract.customer_id))
                .where(receivable).group_by(*SEGMENT))
@@ -330,7 +330,7 @@ def _collections(session: Session, first: date, tz: tzinfo,
 
 
 def _months_between(first: date, last: date) -> list[date]:
-    months, month = [], first.replace(day=1)
+    months, month = [], collections.month_start(first)
     while month <= last:
         months.append(month)
         month = collections.next_month(month)
@@ -355,7 +355,7 @@ def _insert_customers(session: Session, ids: list[int] | None) -> None:
 
 def refresh(session: Session, *, now: datetime, tz: tzinfo, all_weeks: bool = False,
             progress: Callable[[str], None] | None = None) -> dict[str, int]:
-    this_month = now.astimezone(tz).date().replace(day=1)
+    this_month = collections.month_start(now.astimezone(tz).date())
     if all_weeks:
         first = session.exec(select(func.min(Visit.at))).one()
         first_order = session.exec(select(func.min(SalesOrder.ordered_at))).one()
