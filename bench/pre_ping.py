@@ -1,5 +1,7 @@
-"""What pool_pre_ping costs on the ack path: checkout + one statement, with and without
-the ping, against PostgreSQL on this machine (the ack path is one checkout per request).
+"""What a pooled connection's liveness check costs: checkout + one statement, with no
+check, with SQLAlchemy's pool_pre_ping (a round trip) and with the poll() of the socket
+that zhongshu.db uses instead, against PostgreSQL on this machine (the ack path and every
+page are one checkout per request).
 
     .venv/bin/python bench/pre_ping.py [--url postgresql+psycopg://postgres@127.0.0.1/zs_f]
 """
@@ -8,13 +10,23 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
+from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+MODES = ("none", "pre_ping", "poll")
 
 
-def measure(url: str, pre_ping: bool, n: int) -> list[float]:
-    engine = create_engine(url, pool_pre_ping=pre_ping, pool_size=5)
+def measure(url: str, mode: str, n: int) -> list[float]:
+    from zhongshu.db import _refuse_dropped
+
+    engine = create_engine(url, pool_pre_ping=mode == "pre_ping", pool_size=5)
+    if mode == "poll":
+        event.listen(engine, "checkout", _refuse_dropped)
     samples: list[float] = []
     for i in range(n + 200):
         start = time.perf_counter()
@@ -32,9 +44,9 @@ def main() -> None:
     ap.add_argument("-n", type=int, default=5000)
     args = ap.parse_args()
     for rnd in range(2):
-        for pre_ping in (False, True):
-            s = sorted(measure(args.url, pre_ping, args.n))
-            print(f"round {rnd + 1} pre_ping={pre_ping!s:5}  p50 {statistics.median(s):6.0f} µs"
+        for mode in MODES:
+            s = sorted(measure(args.url, mode, args.n))
+            print(f"round {rnd + 1} check={mode:8}  p50 {statistics.median(s):6.0f} µs"
                   f"  p99 {s[int(len(s) * 0.99)]:6.0f} µs  (n={len(s)})")
 
 

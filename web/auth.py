@@ -39,6 +39,7 @@ from flask import (
     Blueprint,
     Flask,
     Request,
+    g,
     jsonify,
     make_response,
     redirect,
@@ -46,6 +47,7 @@ from flask import (
     request,
     session,
 )
+from sqlmodel import Session
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import cached_property
@@ -63,7 +65,7 @@ from web.links import (
     wecom_authorize_url,
     wecom_oauth_url,
 )
-from zhongshu.db import session_scope
+from zhongshu.db import read_session, session_scope
 from zhongshu.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -96,6 +98,7 @@ SECURITY_HEADERS = {
 }
 
 F = TypeVar("F", bound=Callable[..., Any])
+READ_SESSION = "zs_read_session"
 
 
 # Control characters other than tab and newlines: nobody types them, a paste can carry
@@ -154,6 +157,12 @@ def init_app(app: Flask, blueprints: Iterable[Blueprint]) -> None:
                 response.headers.setdefault("Cache-Control", "no-store")
         return response
 
+    @app.teardown_appcontext
+    def _close_reads(_exc: BaseException | None) -> None:
+        db = g.pop(READ_SESSION, None)
+        if db is not None:
+            db.close()
+
     app.jinja_env.globals.update(csrf_token=csrf_token, CSRF_FIELD=CSRF_FIELD,
                                  T=texts, M=messages)
 
@@ -186,6 +195,17 @@ def forbidden(user: User, roles: Iterable[str]) -> tuple[str, int]:
 
 
 # -- identity ---------------------------------------------------------------------------------
+def request_db() -> Session:
+    """This request's read-only session: the sign-in check and a page that only reads share
+    one pooled connection, in autocommit; closed when the request ends. Pages that write
+    open their own ``session_scope``."""
+    db = g.get(READ_SESSION)
+    if db is None:
+        db = read_session()
+        setattr(g, READ_SESSION, db)
+    return db
+
+
 def _clean_path() -> str:
     """This request's path and query without WeCom's OAuth parameters."""
     query = [(k, v) for k, v in request.args.items(multi=True) if k not in OAUTH_PARAMS]
@@ -198,8 +218,11 @@ def _session_user() -> tuple[str | None, User | None]:
     userid = session.get(SESSION_USER)
     if not isinstance(userid, str) or not userid:
         return None, None
-    with session_scope() as db:
-        return userid, users.by_platform_id(db, "wecom", userid)
+    db = request_db()
+    user = users.by_platform_id(db, "wecom", userid)
+    if user is not None:
+        db.expunge(user)  # handed to views that may add it to a session of their own
+    return userid, user
 
 
 def _safe_next(raw: str | None) -> str:

@@ -26,8 +26,7 @@ from analytics import coaching, compare, drill, metrics, rollup
 from models.base import parse_id, utcnow
 from models.plan import business_tz, week_of
 from models.user import User
-from web.auth import login_required, message_page
-from zhongshu.db import session_scope
+from web.auth import login_required, message_page, request_db
 from zhongshu.settings import get_settings
 
 bp = Blueprint("dashboard", __name__, template_folder="templates")
@@ -172,12 +171,12 @@ def _scope_label(db: Session, sel: metrics.Selection) -> str:
 @login_required(roles=ROLES)
 def show(user: User) -> Any:
     week = _week_arg(_now())
-    with session_scope() as db:
-        sel = _selection(db, user)
-        if sel is None:
-            return _not_found(user)
-        data = dashboard_data(db, sel, week)
-        label = _scope_label(db, sel)
+    db = request_db()
+    sel = _selection(db, user)
+    if sel is None:
+        return _not_found(user)
+    data = dashboard_data(db, sel, week)
+    label = _scope_label(db, sel)
     args = {k: v for k, v in (("team", sel.team), ("rep", sel.rep)) if v}
     nav = {"prev": url_for(".show", week=(week - timedelta(weeks=1)).isoformat(), **args),
            "next": url_for(".show", week=(week + timedelta(weeks=1)).isoformat(), **args),
@@ -192,22 +191,22 @@ def show(user: User) -> Any:
 @login_required(roles=ROLES, api=True)
 def data(user: User) -> Any:
     week = _week_arg(_now())
-    with session_scope() as db:
-        sel = _selection(db, user)
-        if sel is None:
-            return jsonify({"error": NOT_FOUND_TITLE}), 404
-        return jsonify(dashboard_data(db, sel, week))
+    db = request_db()
+    sel = _selection(db, user)
+    if sel is None:
+        return jsonify({"error": NOT_FOUND_TITLE}), 404
+    return jsonify(dashboard_data(db, sel, week))
 
 
 @bp.get("/h5/dashboard/coaching.xlsx")
 @login_required(roles=ROLES)
 def export(user: User) -> Any:
     week = _week_arg(_now())
-    with session_scope() as db:
-        sel = _selection(db, user)
-        if sel is None:
-            return _not_found(user)
-        lines = coaching.coaching_list(db, sel, week)
+    db = request_db()
+    sel = _selection(db, user)
+    if sel is None:
+        return _not_found(user)
+    lines = coaching.coaching_list(db, sel, week)
     body = coaching.workbook(lines, week)
     name = f"coaching-{week.isoformat()}.xlsx"
     return Response(body, mimetype="application/vnd.openxmlformats-officedocument."
@@ -240,12 +239,12 @@ def chart() -> Any:
         abort(404)
     if not hmac.compare_digest(request.args.get("sig", ""), chart_signature(team, week)):
         abort(404)
-    with session_scope() as db:
-        sup = db.exec(select(User).where(User.wecom_userid == team)).first()
-        if sup is None or sup.role != "supervisor" or not sup.active:
-            abort(404)
-        sel = metrics.Selection(sup)
-        lines = coaching.team_lines(db, sel, sup, week)
+    db = request_db()
+    sup = db.exec(select(User).where(User.wecom_userid == team)).first()
+    if sup is None or sup.role != "supervisor" or not sup.active:
+        abort(404)
+    sel = metrics.Selection(sup)
+    lines = coaching.team_lines(db, sel, sup, week)
     return Response(coaching.chart_png(lines, week), mimetype="image/png",
                     headers={"Cache-Control": "private, max-age=300"})
 
@@ -342,11 +341,11 @@ def _requested_view(db: Session, user: User) -> DrillView | None:
 @bp.get("/h5/drill")
 @login_required(roles=ROLES)
 def drill_page(user: User) -> Any:
-    with session_scope() as db:
-        view = _requested_view(db, user)
-        if view is None:
-            return _not_found(user)
-        fresh = freshness(db)
+    db = request_db()
+    view = _requested_view(db, user)
+    if view is None:
+        return _not_found(user)
+    fresh = freshness(db)
     return render_template("h5/drill.html", user=user, P=PAGE, view=view,
                            data=view.as_json(), freshness=fresh)
 
@@ -354,11 +353,11 @@ def drill_page(user: User) -> Any:
 @bp.get("/h5/drill/data")
 @login_required(roles=ROLES, api=True)
 def drill_data(user: User) -> Any:
-    with session_scope() as db:
-        view = _requested_view(db, user)
-        if view is None:
-            return jsonify({"error": NOT_FOUND_TITLE}), 404
-        return jsonify(view.as_json())
+    db = request_db()
+    view = _requested_view(db, user)
+    if view is None:
+        return jsonify({"error": NOT_FOUND_TITLE}), 404
+    return jsonify(view.as_json())
 
 
 # -- before / after -----------------------------------------------------------------------
@@ -383,11 +382,11 @@ def compare_page(user: User) -> Any:
     today = _now().astimezone(tz).date()
     after = _range("after", (today - timedelta(days=89), today))
     before = _range("before", (after[0] - timedelta(days=90), after[0] - timedelta(days=1)))
-    with session_scope() as db:
-        sel = metrics.selection(db, user)
-        if sel is None:
-            return _not_found(user)
-        periods = [compare.period(db, sel, *before, tz), compare.period(db, sel, *after, tz)]
+    db = request_db()
+    sel = metrics.selection(db, user)
+    if sel is None:
+        return _not_found(user)
+    periods = [compare.period(db, sel, *before, tz), compare.period(db, sel, *after, tz)]
     rows = [(label, *(_fmt(kind, getattr(p, key)) for p in periods))
             for key, label, kind in COMPARE_ROWS]
     return render_template("h5/compare.html", user=user, P=PAGE, rows=rows, before=before,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import select
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, create_engine
 
 from zhongshu.settings import get_settings
@@ -34,12 +37,43 @@ def get_engine() -> Engine:
             cur.close()
 
         return engine
-    # Pre-ping: without it, after a PostgreSQL restart or failover (or an idle connection
-    # cut by a proxy) the first request on each pooled connection failed — a webhook
-    # answered 500, a page errored. The ping is one loopback round trip per checkout,
-    # ~0.1 ms (bench/pre_ping.py), against an ack budget measured in milliseconds.
-    return create_engine(url, pool_pre_ping=True, pool_recycle=1800, pool_size=5,
-                         max_overflow=10)
+    engine = create_engine(url, pool_recycle=1800, pool_size=5, max_overflow=10)
+    # Without a liveness check, after a PostgreSQL restart or failover (or an idle
+    # connection cut by a proxy) the first request on each pooled connection failed — a
+    # webhook answered 500, a page errored. A server that ends a session closes its socket
+    # (after a FATAL message), so a dropped idle connection is one the kernel already
+    # reports readable: looking costs a poll(), not the round trip of pool_pre_ping.
+    event.listen(engine, "checkout", _refuse_dropped)
+    return engine
+
+
+def dropped(dbapi_conn: Any) -> bool:
+    """True when an idle PostgreSQL connection is known to be gone: libpq says so, or its
+    socket has something to read — an idle session is sent nothing but a server's goodbye
+    (or, rarely, a parameter change: reconnecting then is only a little wasteful)."""
+    from psycopg import pq
+
+    pgconn = dbapi_conn.pgconn
+    if dbapi_conn.closed or pgconn.status != pq.ConnStatus.OK:
+        return True
+    poller = select.poll()
+    poller.register(pgconn.socket, select.POLLIN | select.POLLPRI)
+    return bool(poller.poll(0))
+
+
+def _refuse_dropped(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+    if dropped(dbapi_conn):
+        # The pool discards this connection and checks out (or opens) another.
+        raise DisconnectionError("pooled connection was closed by the server")
+
+
+@lru_cache(maxsize=1)
+def get_read_engine() -> Engine:
+    """The same pool in autocommit, for pages that only read: no BEGIN and COMMIT round
+    trips around their SELECTs. Each statement sees the data as of its own start; the
+    figures such pages show come from rows written in whole transactions (roll-ups,
+    records), so a page can at most straddle one commit — as two clicks would."""
+    return get_engine().execution_options(isolation_level="AUTOCOMMIT")
 
 
 @contextmanager
@@ -52,6 +86,11 @@ def session_scope() -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def read_session() -> Session:
+    """A session for reading only (autocommit, no autoflush); the caller closes it."""
+    return Session(get_read_engine(), expire_on_commit=False, autoflush=False)
 
 
 def ping() -> bool:
