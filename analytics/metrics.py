@@ -9,7 +9,7 @@ Definitions (each is a ratio of sums, so a team's figure is never an average of 
 | fake-visit rate | evaluated visits with a flag / evaluated visits | dash_week |
 | lead conversion cycle | median days from customer creation to first order, over the customers whose first order fell in the period | dash_customer |
 | collection rate | payments booked (paid_on) this month on receivable contracts / what was receivable this month: the amount of every contract in a receivable status (approved, partly_collected, collected) reviewed before the month's end, less what was paid on it before the month began | dash_month |
-| zombie ratio | customers created ≥ 90 days ago with no order in the last 90 days / customers created ≥ 90 days ago, as of the last refresh | dash_segment |
+| zombie ratio | customers created ≥ N days ago with no order in the last N days / customers created ≥ N days ago, as of the last refresh; N is the zombie rule's threshold (``customer_zombie``, 90 by default) | dash_segment |
 | approval time | mean days from signed_at to reviewed_at, contracts approved in the period (``models.collections.approved``) | dash_week |
 | forecast accuracy | per month: F = forecasts expected that month, A = payments that month on the forecast contracts; accuracy = max(0, 1 − abs(A − F) / F) (``models.collections``) | dash_month |
 
@@ -273,8 +273,8 @@ def month_money(session: Session, sel: Selection, month: date) -> MonthMoney:
 
 
 def zombie_ratio(session: Session, sel: Selection) -> tuple[int, int, float | None]:
-    """(zombies, customers, ratio) — customers old enough to have ordered in 90 days, as
-    of the last refresh."""
+    """(zombies, customers, ratio) — customers old enough to have ordered in the zombie
+    rule's days, as of the last refresh."""
     aged, zombies = session.exec(select(  # type: ignore[call-overload]
         func.coalesce(func.sum(DashSegment.aged), 0),
         func.coalesce(func.sum(DashSegment.zombies), 0)).where(

@@ -45,10 +45,10 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from models import collections
+from models import rule as rules
 from models.contract import RECEIVABLE_STATUSES, CollectionForecast, Contract, Payment
 from models.customer import Customer
 from models.dashboard import (
-    ZOMBIE_DAYS,
     DashCustomer,
     DashMonth,
     DashSegment,
@@ -260,11 +260,19 @@ def refresh_customers(session: Session, *, now: datetime, incremental: bool = Fa
     return int(count)
 
 
+def zombie_days(session: Session) -> int:
+    """No order for this many days makes a customer a zombie (the ``customer_zombie``
+    rule's threshold, 90 unless an admin changed it)."""
+    return int(rules.get_rule(session, rules.ZOMBIE).threshold["days"])
+
+
 def refresh_segments(session: Session, *, now: datetime) -> int:
     """Recount ``dash_segment``: every customer per (owner, region, grade), the buying and
-    repurchasing ones (``dash_customer``) and the zombies as of ``now`` — one group-by."""
+    repurchasing ones (``dash_customer``) and the zombies as of ``now`` — one group-by.
+    Zombie means no order for the zombie rule's days (the message center's setting, so the
+    dashboard and the reminders agree)."""
     session.exec(delete(DashSegment))  # type: ignore[call-overload]
-    cutoff = now - timedelta(days=ZOMBIE_DAYS)
+    cutoff = now - timedelta(days=zombie_days(session))
     aged = col(Customer.created_at) <= cutoff
     zombie = and_(aged, or_(col(Customer.last_order_at).is_(None),
                             col(Customer.last_order_at) < cutoff))

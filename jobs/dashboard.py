@@ -16,11 +16,13 @@ week ends)."""
 from __future__ import annotations
 
 import functools
+import logging
 from datetime import datetime, timedelta
 
+from redis.exceptions import RedisError
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from analytics import coaching, metrics, rollup
 from bot.outbound import queue_wecom
@@ -33,6 +35,8 @@ from web.links import page_url
 from zhongshu.db import on_commit, session_scope
 from zhongshu.queues import get_queue
 from zhongshu.settings import get_settings
+
+log = logging.getLogger(__name__)
 
 ROLLUP_JOB_RECENT = "dashboard-rollup-recent"
 ROLLUP_JOB_FULL = "dashboard-rollup-full"
@@ -63,6 +67,21 @@ def _queue_rollup(all_weeks: bool) -> dict[str, int]:
     queue.enqueue(rebuild_rollups, all_weeks, job_id=job_id, job_timeout=3600,
                   result_ttl=600, failure_ttl=24 * 3600)
     return {"queued": 1}
+
+
+def refresh_after_commit(session: Session) -> None:
+    """Once ``session`` commits, queue the recent roll-up refresh — a setting the figures
+    depend on (the zombie rule's days) changed in it."""
+    on_commit(session, _refresh_soon)
+
+
+def _refresh_soon() -> None:
+    # Already queued or running, or Redis down: the next five-minute refresh catches up.
+    try:
+        _queue_rollup(False)
+    except RedisError:
+        log.warning("dashboard refresh not queued; the scheduled refresh will follow",
+                    exc_info=True)
 
 
 def sweep_dashboard_rollup(now: datetime) -> dict[str, int]:

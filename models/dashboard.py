@@ -32,8 +32,6 @@ from sqlmodel import Field, SQLModel
 
 from models.visit import Visit
 
-ZOMBIE_DAYS = 90  # no order for this long: a zombie customer (the article's 90 days)
-
 
 class DashWeek(SQLModel, table=True):
     __tablename__ = "dash_week"
@@ -100,8 +98,10 @@ class DashSegment(SQLModel, table=True):
     buying: int = 0  # customers with at least one order
     repurchasing: int = 0  # customers with at least two
     customers: int = 0  # every customer of the segment
-    aged: int = 0  # created at least ZOMBIE_DAYS before the refresh
-    zombies: int = 0  # aged, and no order in the ZOMBIE_DAYS before the refresh
+    # The zombie rule's days (models.rule, customer_zombie; the article's 90 by default)
+    # as of the refresh:
+    aged: int = 0  # created at least that many days before the refresh
+    zombies: int = 0  # aged, and no order in those days
 
 
 class DashMonth(SQLModel, table=True):

@@ -340,6 +340,11 @@ def update_rule(session: Session, *, code: str, changes: dict[str, Any], actor: 
 
     record_change(session, actor=actor, area=AREA_RULE, key=code, before=before, after=after,
                   batch=batch)
+    if code == ZOMBIE and "threshold" in clean:
+        # The dashboard counts zombies by these days: recount once this is committed.
+        from jobs.dashboard import refresh_after_commit
+
+        refresh_after_commit(session)
     # New thresholds move deadlines: the next sweep looks at every subject again.
     sweep = session.get(RuleSweep, code)
     if sweep is not None:

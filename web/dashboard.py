@@ -48,7 +48,7 @@ LABELS = {
 HINTS = {
     "coverage": "有效拜访 / 计划拜访（本周）", "conversion_days": "建档到首单，中位数（近 12 周首单）",
     "collection_rate": "本月回款 / 本月应收", "compliance": "记录、需求、下一步齐全的拜访占比",
-    "zombie_ratio": "90 天无成交的客户占比", "fake_rate": "被标记的拜访占已核验拜访",
+    "zombie_ratio": "{zombie_days} 天无成交的客户占比", "fake_rate": "被标记的拜访占已核验拜访",
     "approval_days": "签约到财务审核，平均（近 12 周）", "forecast_accuracy": "本月回款预测 vs 实际",
 }
 PAGE = {"TITLE": TITLE, "DRILL_TITLE": DRILL_TITLE, "COMPARE_TITLE": COMPARE_TITLE,
@@ -110,14 +110,14 @@ def freshness(db: Session) -> str:
     return REFRESHED.format(at=at.astimezone(tz).strftime("%m-%d %H:%M"), minutes=minutes)
 
 
-def tiles(h: metrics.Health) -> list[dict[str, str]]:
+def tiles(h: metrics.Health, zombie_days: int) -> list[dict[str, str]]:
     values = {"coverage": pct(h.sums.coverage), "conversion_days": days(h.conversion_days),
               "collection_rate": pct(h.collection_rate), "compliance": pct(h.sums.compliance),
               "zombie_ratio": pct(h.zombie_ratio), "fake_rate": pct(h.sums.fake_rate),
               "approval_days": days(h.approval_days),
               "forecast_accuracy": pct(h.forecast_accuracy)}
-    return [{"key": k, "label": LABELS[k], "value": values[k], "hint": HINTS[k]}
-            for k in LABELS]
+    return [{"key": k, "label": LABELS[k], "value": values[k],
+             "hint": HINTS[k].format(zombie_days=zombie_days)} for k in LABELS]
 
 
 def _row_json(row: metrics.Row, base: str, param: str,
@@ -139,7 +139,7 @@ def dashboard_data(db: Session, sel: metrics.Selection, week: date) -> dict[str,
     coach = (coaching.coaching_list(db, sel, week, owners=owners, members=all_reps)
              if sel.rep is None else [])
     return {
-        "week": week.isoformat(), "tiles": tiles(h), "health": h.as_json(),
+        "week": week.isoformat(), "tiles": tiles(h, rollup.zombie_days(db)), "health": h.as_json(),
         "trend": {"weeks": [w.week.isoformat() for w in trend if w.week],
                   "coverage": [w.coverage for w in trend],
                   "compliance": [w.compliance for w in trend],

@@ -124,3 +124,33 @@ def test_before_after_page(client, ids) -> None:
     for text in ("管理时间耗在杂务上的占比", "40.0%", "0.0%", "过程数据完整度", "75.0%",
                  "合同审批天数", "1.5 天", "3.5 天", "回款预测准确率", "88.9%"):
         assert text in html, text
+
+
+def test_the_zombie_tile_follows_the_zombie_rule_set_by_the_admin(client, ids) -> None:
+    from rq.job import Job
+
+    from jobs import dashboard as jobs
+    from models import rule as rules
+    from zhongshu.queues import get_queue
+
+    login(client, "boss")
+    html = client.get(f"/h5/dashboard?week={WEEK}").get_data(as_text=True)
+    assert "90 天无成交的客户占比" in html and "40.0%" in html
+    # The admin makes it 200 days in the message center.
+    login(client, "admin")
+    form = {"csrf_token": "csrf-admin-0123456789abcdef", "enabled": "on",
+            "threshold.days": "200", "schedule.time": "09:00",
+            "recipients": "rep, supervisor", "channel": "wecom"}
+    assert client.post(f"/admin/rules/{rules.ZOMBIE}", data=form).status_code == 303
+    # The recount is queued at once; the worker runs it (as of the data set's clock).
+    job = Job.fetch(jobs.ROLLUP_JOB_RECENT, connection=get_queue().connection)
+    with mock.patch("jobs.dashboard.utcnow", return_value=NOW):
+        job.perform()
+    # 200 days before 11-20 is 05-04: only c5 (created 01-05, last order 03-01) and c6
+    # (02-01, never ordered) are old enough, and both are zombies.
+    login(client, "boss")
+    data = client.get(f"/h5/dashboard/data?week={WEEK}").get_json()
+    assert (data["health"]["zombies"], data["health"]["customers"]) == (2, 2)
+    tile = next(t for t in data["tiles"] if t["key"] == "zombie_ratio")
+    assert tile == {"key": "zombie_ratio", "label": "僵尸客户占比", "value": "100.0%",
+                    "hint": "200 天无成交的客户占比"}
