@@ -71,6 +71,15 @@ def _database() -> Iterator[None]:
     _reset_schema()
     yield
     get_engine().dispose()
+    if not get_settings().redis_url:
+        # The embedded server outlives the client that started it whenever another
+        # client was still connected then: stop it, or every run leaves one behind.
+        import redis
+
+        try:
+            get_redis().shutdown(nosave=True)
+        except redis.RedisError:
+            pass
 
 
 @pytest.fixture(autouse=True)
