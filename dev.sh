@@ -39,12 +39,27 @@ need_redis_server() {
   fi
 }
 
+need_cjk_font() {
+  # The visit-photo watermark and the coaching chart are drawn in Chinese (pillow), and the
+  # browser tests' screenshots show Chinese pages: without a CJK font they come out as boxes.
+  if ! ls /usr/share/fonts/truetype/wqy/wqy-microhei.ttc >/dev/null 2>&1 \
+      && ! (command -v fc-list >/dev/null && fc-list :lang=zh | grep -q .); then
+    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+      echo "==> installing a CJK font (apt: fonts-wqy-microhei)"
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null
+    else
+      echo "!! no CJK font: watermarks and charts fall back to ASCII (run as root to install)"
+    fi
+  fi
+}
+
 cmd=${1:-}
 shift || true
 case "$cmd" in
   test)
     need_chromium
     need_redis_server
+    need_cjk_font
     set +e
     .venv/bin/python -m pytest "$@"
     rc=$?
@@ -56,6 +71,7 @@ case "$cmd" in
     exit "$rc"
     ;;
   demo)
+    need_cjk_font
     exec .venv/bin/zhongshu demo "$@"
     ;;
   *)

@@ -14,7 +14,6 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
-from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
@@ -24,6 +23,7 @@ from PIL import Image, ImageDraw, ImageFont
 from sqlmodel import Session
 
 from analytics.metrics import Person, Selection, WeekSums, by_owner, reps, teams
+from models.photos import find_cjk_font
 from models.user import User
 from models.workdays import is_workday
 
@@ -130,18 +130,8 @@ def _cell(sheet: Any, value: Any, **style: Any) -> WriteOnlyCell:
     return cell
 
 
-_FONT_CANDIDATES = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-                    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-                    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-                    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf")
-
-
-def _cjk_font_path() -> str | None:
-    return next((p for p in _FONT_CANDIDATES if Path(p).exists()), None)
-
-
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    path = _cjk_font_path()
+    path = find_cjk_font()
     return ImageFont.truetype(path, size) if path else ImageFont.load_default(size)
 
 
@@ -153,7 +143,7 @@ def chart_png(lines: list[CoachLine], week: date) -> bytes:
     draw = ImageDraw.Draw(image)
     # Without a CJK font on the server, labels fall back to ASCII (userids) rather than
     # boxes; the card's fields carry the names either way.
-    cjk = _cjk_font_path() is not None
+    cjk = find_cjk_font() is not None
     title = CHART_TITLE if cjk else CHART_TITLE_ASCII
     draw.text((16, 16), title.format(week=week.isoformat()), fill="#222", font=_font(22))
     label_font, value_font = _font(16), _font(14)

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium, phone_page
 from browserkit import shot as _shot
-from dashkit import build
+from dashkit import WEEK, build
 from sqlalchemy import func
 from sqlmodel import col, select
 
@@ -78,6 +78,14 @@ def test_director_drills_east_china_a_grade_to_a_customer(emulator, live_service
         expect(page.locator("#scope-label")).to_have_text("华东")
         expect(page.locator("[data-metric=coverage] .zs-tile__label")).to_have_text("拜访覆盖率")
         # ECharts drew the trend (a canvas inside the chart box).
+        expect(page.locator("#trend-chart canvas")).to_have_count(1)
+        # The data set's week: its figures are worked out by hand in test_metrics.
+        page.goto(f"{live_service}/h5/dashboard?week={WEEK}")
+        for metric, value in (("coverage", "33.3%"), ("compliance", "66.7%"),
+                              ("collection_rate", "30.8%"), ("conversion_days", "74.0 天"),
+                              ("zombie_ratio", "50.0%"), ("fake_rate", "50.0%"),
+                              ("approval_days", "2.8 天"), ("forecast_accuracy", "80.0%")):
+            expect(page.locator(f"[data-metric={metric}] .zs-tile__value")).to_have_text(value)
         expect(page.locator("#trend-chart canvas")).to_have_count(1)
         _shot(page, "dashboard.png")
 
