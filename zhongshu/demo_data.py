@@ -404,17 +404,21 @@ def _batches(rows: list[dict[str, Any]], size: int = 2000) -> Iterator[list[dict
 
 
 def load_demo_data(*, progress: bool = True, customers: int = 3000,
-                   now: datetime | None = None) -> dict[str, int]:
+                   now: datetime | None = None, visit_weeks: int | None = None) -> dict[str, int]:
     """Load the demo organisation and its sales history; returns rows written per table.
+    ``visit_weeks``: how many weeks of visit plans and check-ins (``zhongshu.demo_visits``,
+    half a year by default).
 
     Idempotent: users are upserted; customers and everything hanging off them are written
     only when the demo customers aren't there yet (checked by their generated phone
     numbers), all in one transaction."""
+    from zhongshu import demo_visits
     from zhongshu.db import session_scope
 
     plan = _plan(customers, now or utcnow())
     counts = {"users": 0, "customers": 0, "orders": 0, "order_lines": 0, "tickets": 0,
-              "communications": 0} | dict.fromkeys(COUNT_KEYS, 0)
+              "communications": 0} | dict.fromkeys(COUNT_KEYS, 0) \
+        | dict.fromkeys(demo_visits.COUNT_KEYS, 0)
     counts |= load_demo_stores(progress=progress, now=now)  # retail stores (C12)
     with session_scope() as session:
         counts["users"] = _load_users(session)
@@ -433,6 +437,9 @@ def load_demo_data(*, progress: bool = True, customers: int = 3000,
         else:
             _write(session, plan, counts, lambda _n: None)
         counts.update(load_demo_contracts(session, progress=progress, now=now or utcnow()))
+        counts.update(demo_visits.load_demo_visits(
+            session, progress=progress, now=now or utcnow(),
+            weeks=demo_visits.WEEKS if visit_weeks is None else visit_weeks))
     return counts
 
 

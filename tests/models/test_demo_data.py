@@ -50,13 +50,13 @@ def test_directory_has_the_emulator_users_and_the_articles_shape() -> None:
 
 
 def test_load_is_deterministic_idempotent_and_realistic(session: Session) -> None:
-    counts = load_demo_data(progress=False, customers=600)
+    counts = load_demo_data(progress=False, customers=600, visit_weeks=2)
     assert counts["users"] == len(DEMO_ORG)
     assert counts["customers"] == 600
     assert counts["orders"] > 600 and counts["order_lines"] >= counts["orders"]
     assert counts["communications"] > 600
 
-    again = load_demo_data(progress=False, customers=600)
+    again = load_demo_data(progress=False, customers=600, visit_weeks=2)
     assert again == dict.fromkeys(counts, 0) | {"users": len(DEMO_ORG)}
     assert session.exec(select(func.count()).select_from(Customer)).one() == 600
 
