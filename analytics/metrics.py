@@ -6,7 +6,7 @@ Definitions (each is a ratio of sums, so a team's figure is never an average of 
 |---|---|---|
 | visit coverage | planned customers with a countable visit that week / plan items | dash_week |
 | process compliance | visits with record, need and next action filled / visits | dash_week |
-| fake-visit rate | evaluated visits with a flag / evaluated visits | dash_week |
+| fake-visit rate | evaluated visits with a sign of a fake visit (an evidence flag other than an incomplete record: far from the customer, reused or non-camera photo, impossible travel, …) / evaluated visits | dash_week |
 | lead conversion cycle | median days from customer creation to first order, over the customers whose first order fell in the period | dash_customer |
 | collection rate | payments booked (paid_on) this month on receivable contracts / what was receivable this month: the amount of every contract in a receivable status (approved, partly_collected, collected) reviewed before the month's end, less what was paid on it before the month began | dash_month |
 | zombie ratio | customers created ≥ N days ago with no order in the last N days / customers created ≥ N days ago, as of the last refresh; N is the zombie rule's threshold (``customer_zombie``, 90 by default) | dash_segment |
@@ -32,16 +32,13 @@ from sqlmodel import Session, col, select
 from models import scope
 from models.collections import MonthAccuracy, month_start
 from models.customer import Customer
-from models.dashboard import DashCustomer, DashMonth, DashSegment, DashWeek
+from models.dashboard import WEEK_COUNTS, DashCustomer, DashMonth, DashSegment, DashWeek
 from models.plan import week_of
 from models.user import User
 
 TREND_WEEKS = 12
 DASHBOARD_ROLES = ("supervisor", "director")
-WEEK_SUMS = ("visits", "complete_visits", "evaluated_visits", "flagged_visits", "planned",
-             "covered", "orders", "order_amount", "repeat_orders", "repeat_amount",
-             "ordering_customers", "repeat_customers", "new_customers", "approvals",
-             "approval_days")
+WEEK_SUMS = WEEK_COUNTS
 
 
 def ratio(num: float | Decimal, den: float | Decimal) -> float | None:
@@ -66,7 +63,7 @@ class WeekSums:
 
     @property
     def fake_rate(self) -> float | None:
-        return ratio(self["flagged_visits"], self["evaluated_visits"])
+        return ratio(self["suspect_visits"], self["evaluated_visits"])
 
     @property
     def approval_days(self) -> float | None:
@@ -179,8 +176,8 @@ def selection(session: Session, user: User, *, team: str | None = None,
 # Built once: the same column expressions serve every statement (and its cache key).
 SUMS = {n: func.coalesce(func.sum(getattr(DashWeek, n)), 0).label(n) for n in WEEK_SUMS}
 SUM_COLUMNS = list(SUMS.values())
-OWNER_SUMS = ("visits", "complete_visits", "evaluated_visits", "flagged_visits", "planned",
-              "covered")
+OWNER_SUMS = ("visits", "complete_visits", "evaluated_visits", "flagged_visits",
+              "suspect_visits", "planned", "covered")
 
 
 def week_trend(session: Session, sel: Selection, last_week: date,

@@ -45,10 +45,12 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from models import collections
+from models import evidence as ev
 from models import rule as rules
 from models.contract import RECEIVABLE_STATUSES, CollectionForecast, Contract, Payment
 from models.customer import Customer
 from models.dashboard import (
+    WEEK_COUNTS,
     DashCustomer,
     DashMonth,
     DashSegment,
@@ -57,7 +59,7 @@ from models.dashboard import (
 )
 from models.order import SalesOrder
 from models.plan import VisitPlan, VisitPlanItem, visit_is_complete, week_bounds, week_of
-from models.visit import Visit
+from models.visit import Visit, VisitFlag
 
 RECENT_WEEKS = 2  # this week and last: what live check-ins and orders change
 REFRESH_EVERY = timedelta(minutes=5)
@@ -67,10 +69,7 @@ WEEK_STATE = "dash_week"
 CUSTOMER_STATE = "dash_customer"
 MONTH_STATE = "dash_month"
 Key = tuple[date, str | None, str | None, str | None]
-COUNTS = ("visits", "complete_visits", "evaluated_visits", "flagged_visits", "planned",
-          "covered", "orders", "order_amount", "repeat_orders", "repeat_amount",
-          "ordering_customers", "repeat_customers", "new_customers", "approvals",
-          "approval_days")
+COUNTS = WEEK_COUNTS
 MONEY = ("receivable", "collected", "forecast", "forecast_actual")
 SEGMENT = (Customer.owner, Customer.region, Customer.grade)
 
@@ -108,14 +107,16 @@ def _complete(grade: str | None, pains: tuple[str, ...], question: str | None,
 
 def _visits(session: Session, start: datetime, tz: tzinfo, rows: dict[Key, dict[str, Any]],
             progress: Callable[[str], None] | None) -> None:
+    suspect = exists().where(col(VisitFlag.visit_id) == col(Visit.id),
+                             col(VisitFlag.code).in_(sorted(ev.FRAUD_CODES)))
     stmt = (select(Visit.at, Visit.grade, Visit.pain_points, Visit.question,
                    Visit.next_action, Visit.photo_path, Visit.photo_error, Visit.compliant,
-                   Customer.owner, Customer.region, Customer.grade)
+                   suspect, Customer.owner, Customer.region, Customer.grade)
             .join(Customer, col(Customer.id) == col(Visit.customer_id))
             .where(col(Visit.at) >= start)
             .execution_options(yield_per=20000))
-    for done, (at, grade, pains, question, action, photo, photo_error, compliant, owner, region,
-         cgrade) in enumerate(session.exec(stmt), 1):  # type: ignore[call-overload]
+    for done, (at, grade, pains, question, action, photo, photo_error, compliant, suspicious,
+               owner, region, cgrade) in enumerate(session.exec(stmt), 1):  # type: ignore[call-overload]
         row = rows[(week_of(at.astimezone(tz).date()), owner, region, cgrade)]
         row["visits"] += 1
         row["complete_visits"] += _complete(grade, tuple(pains or ()), question, action,
@@ -123,6 +124,7 @@ def _visits(session: Session, start: datetime, tz: tzinfo, rows: dict[Key, dict[
         if compliant is not None:
             row["evaluated_visits"] += 1
             row["flagged_visits"] += not compliant
+            row["suspect_visits"] += bool(suspicious) and not compliant
         if progress and done % 200000 == 0:
             progress(f"visits {done:,}")
 

@@ -128,6 +128,13 @@ def generate(url: str, customers: int, orders: int, visits: int, reps: int) -> d
                FROM generate_series(1, {visits}) g) s
          JOIN customer c ON c.id = s.cid;
          """),
+        ("visit flags", """
+         INSERT INTO visit_flag (visit_id, code, reason, created_at)
+         SELECT id, CASE WHEN question IS NULL OR next_action IS NULL
+                         THEN 'incomplete_record' ELSE 'far_from_customer' END,
+                '生成的核验结果', now()
+         FROM visit WHERE compliant = false;
+         """),
         ("visit plans (13 weeks)", f"""
          INSERT INTO visit_plan (rep, week, created_at, updated_at)
          SELECT 'rep' || r,

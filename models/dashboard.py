@@ -32,6 +32,12 @@ from sqlmodel import Field, SQLModel
 
 from models.visit import Visit
 
+#: The additive counts of a dash_week row, in the order the roll-up and the sums use.
+WEEK_COUNTS = ("visits", "complete_visits", "evaluated_visits", "flagged_visits",
+               "suspect_visits", "planned", "covered", "orders", "order_amount",
+               "repeat_orders", "repeat_amount", "ordering_customers", "repeat_customers",
+               "new_customers", "approvals", "approval_days")
+
 
 class DashWeek(SQLModel, table=True):
     __tablename__ = "dash_week"
@@ -48,7 +54,12 @@ class DashWeek(SQLModel, table=True):
     visits: int = 0
     complete_visits: int = 0  # record, customer need and next action all filled
     evaluated_visits: int = 0  # evidence checks done (compliant is not NULL)
-    flagged_visits: int = 0  # evaluated and flagged: the fake-visit numerator
+    # Evaluated and flagged for any reason (incomplete record included): each one is a
+    # review card for the supervisor — the chores proxy of the before/after table.
+    flagged_visits: int = 0
+    # Evaluated with a sign of a fake visit (any flag but an incomplete record,
+    # models.evidence.FRAUD_CODES): the fake-visit rate's numerator.
+    suspect_visits: int = 0
     planned: int = 0  # plan items of the week
     covered: int = 0  # plan items whose customer got a countable visit that week
     orders: int = 0

@@ -48,7 +48,7 @@ LABELS = {
 HINTS = {
     "coverage": "有效拜访 / 计划拜访（本周）", "conversion_days": "建档到首单，中位数（近 12 周首单）",
     "collection_rate": "本月回款 / 本月应收", "compliance": "记录、需求、下一步齐全的拜访占比",
-    "zombie_ratio": "{zombie_days} 天无成交的客户占比", "fake_rate": "被标记的拜访占已核验拜访",
+    "zombie_ratio": "{zombie_days} 天无成交的客户占比", "fake_rate": "有造假疑点的拜访占已核验拜访（记录不全不算）",
     "approval_days": "签约到财务审核，平均（近 12 周）", "forecast_accuracy": "本月回款预测 vs 实际",
 }
 PAGE = {"TITLE": TITLE, "DRILL_TITLE": DRILL_TITLE, "COMPARE_TITLE": COMPARE_TITLE,

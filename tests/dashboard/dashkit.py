@@ -13,12 +13,13 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from analytics import rollup
+from models import evidence as ev
 from models import user as users
 from models.contract import CollectionForecast, Contract, Payment
 from models.customer import Customer, name_key
 from models.order import Line, add_order
 from models.plan import VisitPlan, VisitPlanItem
-from models.visit import Visit
+from models.visit import Visit, VisitFlag
 from zhongshu.db import session_scope
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -58,11 +59,17 @@ def _customer(session: Session, name: str, owner: str, region: str, grade: str,
 
 def _visit(session: Session, rep: str, customer: int, at: str, *, complete: bool,
            compliant: bool | None) -> None:
-    session.add(Visit(rep=rep, customer_id=customer, at=t(at), grade="A",
-                      pain_points=["价格偏高"], question="你们的交期能否缩短到两周",
-                      next_action="寄送样品" if complete else None,
-                      photo_path="/tmp/p.jpg", compliant=compliant,
-                      status="checked" if compliant is not None else "pending"))
+    visit = Visit(rep=rep, customer_id=customer, at=t(at), grade="A",
+                  pain_points=["价格偏高"], question="你们的交期能否缩短到两周",
+                  next_action="寄送样品" if complete else None,
+                  photo_path="/tmp/p.jpg", compliant=compliant,
+                  status="checked" if compliant is not None else "pending")
+    session.add(visit)
+    if compliant is False:  # a fake: checked in 12 km from the customer
+        session.flush()
+        assert visit.id is not None
+        session.add(VisitFlag(visit_id=visit.id, code=ev.FAR_FROM_CUSTOMER,
+                              reason="签到定位距客户登记地址 12.0 公里（阈值 5 公里）"))
 
 
 def _plan(session: Session, rep: str, customers: list[int]) -> None:

@@ -12,7 +12,9 @@ from sqlmodel import select
 
 from analytics import compare, drill, metrics, rollup
 from models import contracts_ops
+from models import evidence as ev
 from models.contract import Contract
+from models.visit import Visit, VisitFlag
 from zhongshu.db import session_scope
 
 
@@ -49,6 +51,24 @@ def test_company_wide_figures(ids: dict[str, int]) -> None:
     # Nov forecasts 3000 + 2000 + 4000 = 9000; paid on them in Nov 10000 → 1 − 1000/9000.
     assert (h.forecast, h.actual) == (Decimal(9000), Decimal(10000))
     assert h.forecast_accuracy == pytest.approx(8 / 9)
+
+
+def test_an_incomplete_record_is_not_a_fake_visit(ids: dict[str, int]) -> None:
+    # lina's visit to c3 gets evaluated: its only flag is the missing next action.
+    with session_scope() as s:
+        visit = s.exec(select(Visit).where(Visit.rep == "lina")).one()
+        visit.compliant, visit.status = False, "checked"
+        assert visit.id is not None
+        s.add(VisitFlag(visit_id=visit.id, code=ev.INCOMPLETE_RECORD,
+                        reason="记录不完整：未填写下一步行动"))
+    with session_scope() as s:
+        rollup.refresh(s, now=NOW, tz=TZ, all_weeks=True)
+    h = _health("boss")
+    # Four evaluated, two flagged (two review cards for supervisors: the chores proxy),
+    # one suspect: only zhangwei's c2 check-in, 12 km from the customer.
+    assert (h.sums["evaluated_visits"], h.sums["flagged_visits"],
+            h.sums["suspect_visits"]) == (4, 2, 1)
+    assert h.sums.fake_rate == 0.25
 
 
 def test_team_and_region_figures(ids: dict[str, int]) -> None:
