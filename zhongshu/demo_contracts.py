@@ -21,7 +21,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import click
 from sqlalchemy import insert, select
 from sqlmodel import Session
 
@@ -39,6 +38,7 @@ from models.contract import (
 )
 from models.customer import Customer
 from models.user import User
+from zhongshu.progress import with_progress
 
 SOURCE = "demo"
 COUNT_KEYS = ("contracts", "contract_events", "payments", "forecasts")
@@ -206,11 +206,9 @@ def load_demo_contracts(session: Session, *, progress: bool = True,
         return counts
     contracts, events, paid, promised = plan_contracts(customers, now)
     total = len(contracts) + sum(map(len, events)) + sum(map(len, paid)) + sum(map(len, promised))
-    if progress:
-        with click.progressbar(length=total, label="载入演示合同", show_pos=True) as bar:
-            _write(session, contracts, events, paid, promised, counts, bar.update)
-    else:
-        _write(session, contracts, events, paid, promised, counts, lambda _n: None)
+    with_progress(lambda advance: _write(session, contracts, events, paid, promised, counts,
+                                         advance),
+                  total=total, label="载入演示合同", show=progress)
     return counts
 
 

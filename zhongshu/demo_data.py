@@ -21,7 +21,6 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-import click
 from sqlalchemy import insert, select
 from sqlmodel import Session
 
@@ -36,6 +35,7 @@ from models.regions import region_of
 from models.ticket import ServiceTicket
 from zhongshu.demo_contracts import COUNT_KEYS, load_demo_contracts  # contracts (C6)
 from zhongshu.demo_stores import load_demo_stores
+from zhongshu.progress import with_progress
 
 SEED = 20251201
 COMPANY = "越州滤材科技有限公司"
@@ -431,11 +431,8 @@ def load_demo_data(*, progress: bool = True, customers: int = 3000,
             return counts
         total = (len(plan.customers) + len(plan.orders) + len(plan.tickets)
                  + len(plan.communications) + sum(len(o["_lines"]) for o in plan.orders))
-        if progress:
-            with click.progressbar(length=total, label="载入演示数据", show_pos=True) as bar:
-                _write(session, plan, counts, bar.update)
-        else:
-            _write(session, plan, counts, lambda _n: None)
+        with_progress(lambda advance: _write(session, plan, counts, advance),
+                      total=total, label="载入演示数据", show=progress)
         counts.update(load_demo_contracts(session, progress=progress, now=now or utcnow()))
         counts.update(demo_visits.load_demo_visits(
             session, progress=progress, now=now or utcnow(),

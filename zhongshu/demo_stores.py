@@ -18,13 +18,13 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import click
 from sqlalchemy import func, insert
 from sqlmodel import Session, select
 
 from models import user as users
 from models.base import utcnow
 from models.store import Promotion, Store, StoreSale, StoreTraffic, upsert_store
+from zhongshu.progress import with_progress
 
 STORE_COUNT = 47
 PLANTED = ("MD007", "MD023", "MD041")  # busy but not selling
@@ -106,11 +106,7 @@ def load_demo_stores(*, progress: bool = True, now: datetime | None = None,
                     session.execute(insert(table), chunk)
                     advance(len(chunk))
 
-        if progress:
-            with click.progressbar(length=total, label="载入门店演示数据", show_pos=True) as bar:
-                write(bar.update)
-        else:
-            write(lambda _n: None)
+        with_progress(write, total=total, label="载入门店演示数据", show=progress)
         counts["store_traffic"], counts["store_sales"] = len(traffic_rows), len(sale_rows)
         counts["promotions"] = _promotions(session, today)
     return counts

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Any
 
-import click
 from PIL import Image, ImageDraw
 from sqlalchemy import insert, select
 from sqlmodel import Session
@@ -36,6 +35,7 @@ from models.geo import GeoPoint, distance_km
 from models.plan import VisitPlan, VisitPlanItem, business_tz, week_of
 from models.visit import DEFAULT_OPTIONS, NEXT_ACTION, PAIN_POINT, Visit, VisitFlag
 from zhongshu.demo_data import DEMO_ORG
+from zhongshu.progress import with_progress
 from zhongshu.settings import get_settings
 
 SEED = 20251203
@@ -116,11 +116,8 @@ def load_demo_visits(session: Session, *, now: datetime, progress: bool = True,
                     continue
                 visits.append(_visit(rng, rep, reps[rep], customer, at, care, habit.stray))
     total = len(plans) + sum(map(len, items)) + 2 * len(visits)
-    if progress:
-        with click.progressbar(length=total, label="载入演示拜访", show_pos=True) as bar:
-            _write(session, plans, items, visits, counts, tz, bar.update)
-    else:
-        _write(session, plans, items, visits, counts, tz, lambda _n: None)
+    with_progress(lambda advance: _write(session, plans, items, visits, counts, tz, advance),
+                  total=total, label="载入演示拜访", show=progress)
     return counts
 
 
