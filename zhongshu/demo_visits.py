@@ -115,6 +115,8 @@ def load_demo_visits(session: Session, *, now: datetime, progress: bool = True,
                 if at >= now:
                     continue
                 visits.append(_visit(rng, rep, reps[rep], customer, at, care, habit.stray))
+    if not plans:
+        return counts
     total = len(plans) + sum(map(len, items)) + 2 * len(visits)
     with_progress(lambda advance: _write(session, plans, items, visits, counts, tz, advance),
                   total=total, label="载入演示拜访", show=progress)

@@ -71,3 +71,13 @@ def test_demo_visits_fill_the_dashboard_like_live_check_ins(session: Session) ->
         plans = s.exec(select(func.count()).select_from(VisitPlan).where(
             col(VisitPlan.week) == last_week)).one()
         assert plans == len(REPS)
+
+
+def test_a_demo_folder_from_before_the_visits_gets_them_on_the_next_start(
+        session: Session) -> None:
+    first = load_demo_data(progress=False, customers=300, visit_weeks=0)
+    assert first["customers"] == 300 and first["visits"] == 0
+    again = load_demo_data(progress=False, customers=300, visit_weeks=1)
+    assert again["customers"] == 0 and again["contracts"] == 0
+    assert again["visit_plans"] > 0
+    assert session.exec(select(func.count()).select_from(Visit)).one() == again["visits"]
