@@ -43,7 +43,7 @@ from models.visit import Visit, VisitFlag
 from web import checkin_texts as CT
 from web import custom_fields as cfw
 from web import texts
-from web.auth import login_required, max_body, message_page
+from web.auth import login_required, max_body, message_page, request_db
 from zhongshu.db import session_scope
 from zhongshu.settings import get_settings
 
@@ -232,21 +232,21 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
 @login_required
 def detail(customer_id: int, user: User) -> str | tuple[str, int]:
     limit = _int_arg("n", TIMELINE_STEP, 1, TIMELINE_MAX)
-    with session_scope() as db:
-        customer = get_customer_for(db, user, customer_id)
-        if customer is None:
-            return customer_not_found(user)
-        owner = user_names(db, [customer.owner]).get(customer.owner or "")
-        entries, more = timeline(db, user, customer_id, limit)
-        custom_fields = cf.fields_of(db, cf.CUSTOMER)
-        can_edit_fields = bool(custom_fields) and get_customer_for(
-            db, user, customer_id, for_edit=True) is not None
-        custom_values = cf.values_for(db, cf.CUSTOMER, [customer_id]).get(customer_id, {})
-        # (label, value, link): a photo field links to the photo, served below.
-        custom_rows = [(f.name, texts.PHOTO_ON_FILE if f.kind == cf.PHOTO else custom_values[f.id],
-                        f"/h5/customers/{customer_id}/fields/{f.id}/photo"
-                        if f.kind == cf.PHOTO else None)
-                       for f in custom_fields if f.id is not None and custom_values.get(f.id)]
+    db = request_db()
+    customer = get_customer_for(db, user, customer_id)
+    if customer is None:
+        return customer_not_found(user)
+    owner = user_names(db, [customer.owner]).get(customer.owner or "")
+    entries, more = timeline(db, user, customer_id, limit)
+    custom_fields = cf.fields_of(db, cf.CUSTOMER)
+    can_edit_fields = bool(custom_fields) and get_customer_for(
+        db, user, customer_id, for_edit=True) is not None
+    custom_values = cf.values_for(db, cf.CUSTOMER, [customer_id]).get(customer_id, {})
+    # (label, value, link): a photo field links to the photo, served below.
+    custom_rows = [(f.name, texts.PHOTO_ON_FILE if f.kind == cf.PHOTO else custom_values[f.id],
+                    f"/h5/customers/{customer_id}/fields/{f.id}/photo"
+                    if f.kind == cf.PHOTO else None)
+                   for f in custom_fields if f.id is not None and custom_values.get(f.id)]
     tz = business_tz()
     now = utcnow()
     return render_template(
@@ -309,13 +309,13 @@ class Filters:
 def index(user: User) -> str:
     filters = Filters.from_request()
     page = _int_arg("page", 1, 1, 100_000)
-    with session_scope() as db:
-        stmt = filters.query(user, db)
-        filter_fields = [f for f in cf.fields_of(db, cf.CUSTOMER) if f.is_select]
-        total = db.exec(select(func.count()).select_from(
-            stmt.order_by(None).subquery())).one()
-        rows = db.exec(stmt.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
-        owners = user_names(db, [c.owner for c in rows])
+    db = request_db()
+    stmt = filters.query(user, db)
+    filter_fields = [f for f in cf.fields_of(db, cf.CUSTOMER) if f.is_select]
+    total = db.exec(select(func.count()).select_from(
+        stmt.order_by(None).subquery())).one()
+    rows = db.exec(stmt.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    owners = user_names(db, [c.owner for c in rows])
     tz = business_tz()
     now = utcnow()
     items = [{"customer": c, "owner": owners.get(c.owner or "", c.owner or M.NO_OWNER),
