@@ -67,13 +67,18 @@ def _refuse_dropped(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
         raise DisconnectionError("pooled connection was closed by the server")
 
 
-@lru_cache(maxsize=1)
 def get_read_engine() -> Engine:
     """The same pool in autocommit, for pages that only read: no BEGIN and COMMIT round
     trips around their SELECTs. Each statement sees the data as of its own start; the
     figures such pages show come from rows written in whole transactions (roll-ups,
     records), so a page can at most straddle one commit — as two clicks would."""
-    return get_engine().execution_options(isolation_level="AUTOCOMMIT")
+    return _autocommit(get_engine())
+
+
+@lru_cache(maxsize=1)
+def _autocommit(engine: Engine) -> Engine:
+    # Keyed by the engine, so a new engine (get_engine.cache_clear) gets its own.
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 @contextmanager
