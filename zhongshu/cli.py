@@ -280,7 +280,11 @@ def worker(burst: bool) -> None:
             # RQ also leaves its loop, logging but not raising, on a Redis timeout or any
             # unhandled error (e.g. Redis restarting mid-dequeue). Only a requested stop
             # (SIGTERM) or a burst ends the command; anything else starts a fresh worker.
-            if burst or rq_worker._stop_requested:
+            # A SIGTERM/SIGINT is recorded as _shutdown_requested_date; _stop_requested is
+            # set only when it arrives in the middle of a job (an idle worker leaves its
+            # loop at once), so both are read.
+            if burst or rq_worker._stop_requested \
+                    or getattr(rq_worker, "_shutdown_requested_date", None) is not None:
                 return
             log.warning("worker left its loop without a stop request; restarting in 2 s")
         time.sleep(2)
