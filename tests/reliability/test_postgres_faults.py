@@ -5,6 +5,7 @@ terminated (what a PostgreSQL restart does), the next webhook and the next page 
 
 from __future__ import annotations
 
+import time
 from unittest import mock
 
 import psycopg
@@ -30,15 +31,23 @@ def _admin() -> psycopg.Connection:
 
 
 def _terminate(pid: int | None = None) -> int:
-    """Terminate ``pid``, or every other session of *this* database; returns how many."""
+    """Terminate ``pid``, or every other session of *this* database, and wait until those
+    backends have exited (as after a restart: pg_terminate_backend only sends the signal);
+    returns how many."""
     with _admin() as conn:
         if pid is not None:
-            rows = conn.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchall()
+            rows = conn.execute("SELECT %s, pg_terminate_backend(%s)", (pid, pid)).fetchall()
         else:
             rows = conn.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity "
                 "WHERE datname = current_database() AND pid <> pg_backend_pid()").fetchall()
-    return sum(1 for (ok,) in rows if ok)
+        gone = [p for p, ok in rows if ok]
+        deadline = time.monotonic() + 10
+        while conn.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)",
+                           (gone,)).fetchone()[0]:  # type: ignore[index]
+            assert time.monotonic() < deadline, "terminated backends did not exit"
+            time.sleep(0.02)
+    return len(gone)
 
 
 def _customers() -> int:
