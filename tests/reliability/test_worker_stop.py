@@ -15,8 +15,10 @@ from workers import Workers, wait_for
 def test_an_idle_worker_exits_on_sigterm_without_restarting(tmp_path: Path) -> None:
     workers = Workers(1, tmp_path)
     try:
-        wait_for(lambda: "Listening on" in workers.output(), timeout=60,
-                 what="the worker to listen", explain=workers.output)
+        # RQ logs "Listening on" before it starts its scheduler and installs its signal
+        # handlers; its first registry clean-up runs inside the loop, after both.
+        wait_for(lambda: "cleaning registries" in workers.output(), timeout=60,
+                 what="the worker's loop", explain=workers.output)
         proc = workers.procs[0]
         started = time.monotonic()
         os.killpg(proc.pid, signal.SIGTERM)
