@@ -38,7 +38,6 @@ from models.user import User
 
 TREND_WEEKS = 12
 DASHBOARD_ROLES = ("supervisor", "director")
-WEEK_SUMS = WEEK_COUNTS
 
 
 def ratio(num: float | Decimal, den: float | Decimal) -> float | None:
@@ -174,7 +173,7 @@ def selection(session: Session, user: User, *, team: str | None = None,
 
 
 # Built once: the same column expressions serve every statement (and its cache key).
-SUMS = {n: func.coalesce(func.sum(getattr(DashWeek, n)), 0).label(n) for n in WEEK_SUMS}
+SUMS = {n: func.coalesce(func.sum(getattr(DashWeek, n)), 0).label(n) for n in WEEK_COUNTS}
 SUM_COLUMNS = list(SUMS.values())
 OWNER_SUMS = ("visits", "complete_visits", "evaluated_visits", "flagged_visits",
               "suspect_visits", "planned", "covered")
@@ -182,7 +181,7 @@ OWNER_SUMS = ("visits", "complete_visits", "evaluated_visits", "flagged_visits",
 
 def week_trend(session: Session, sel: Selection, last_week: date,
                weeks: int = TREND_WEEKS, extra: ColumnElement[bool] | None = None,
-               names: tuple[str, ...] = WEEK_SUMS) -> list[WeekSums]:
+               names: tuple[str, ...] = WEEK_COUNTS) -> list[WeekSums]:
     """One ``WeekSums`` per week, oldest first, ending with ``last_week`` (zeros included);
     ``names``: only these sums (the others read as 0)."""
     first = last_week - timedelta(weeks=weeks - 1)
@@ -200,7 +199,7 @@ def period_sums(session: Session, sel: Selection, first: date, last: date) -> We
     stmt = (select(*SUM_COLUMNS)
             .where(col(DashWeek.week) >= first, col(DashWeek.week) <= last, sel.week_filter()))
     row = session.exec(stmt).one()  # type: ignore[call-overload]
-    return WeekSums(None, dict(zip(WEEK_SUMS, row, strict=True)))
+    return WeekSums(None, dict(zip(WEEK_COUNTS, row, strict=True)))
 
 
 def by_owner(session: Session, sel: Selection, week: date) -> dict[str, WeekSums]:
@@ -319,7 +318,7 @@ def health(session: Session, sel: Selection, week: date, *, tz: tzinfo,
     week = week_of(week)
     if trend is None or trend[-1].week != week:
         trend = week_trend(session, sel, week)
-    window = WeekSums(None, {n: sum(w[n] for w in trend) for n in WEEK_SUMS})
+    window = WeekSums(None, {n: sum(w[n] for w in trend) for n in WEEK_COUNTS})
     start, end = bounds(week - timedelta(weeks=TREND_WEEKS - 1), week + timedelta(days=6), tz)
     money = month_money(session, sel, week)
     zombies, customers, zratio = zombie_ratio(session, sel)

@@ -69,7 +69,6 @@ WEEK_STATE = "dash_week"
 CUSTOMER_STATE = "dash_customer"
 MONTH_STATE = "dash_month"
 Key = tuple[date, str | None, str | None, str | None]
-COUNTS = WEEK_COUNTS
 MONEY = ("receivable", "collected", "forecast", "forecast_actual")
 SEGMENT = (Customer.owner, Customer.region, Customer.grade)
 
@@ -91,7 +90,7 @@ def _as_date(value: Any) -> date:
 
 
 def _rows() -> dict[Key, dict[str, Any]]:
-    return defaultdict(lambda: dict.fromkeys(COUNTS, 0))
+    return defaultdict(lambda: dict.fromkeys(WEEK_COUNTS, 0))
 
 
 @functools.lru_cache(maxsize=65536)

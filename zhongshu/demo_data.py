@@ -415,7 +415,8 @@ def load_demo_data(*, progress: bool = True, customers: int = 3000,
     from zhongshu import demo_visits
     from zhongshu.db import session_scope
 
-    plan = _plan(customers, now or utcnow())
+    now = now or utcnow()
+    plan = _plan(customers, now)
     counts = {"users": 0, "customers": 0, "orders": 0, "order_lines": 0, "tickets": 0,
               "communications": 0} | dict.fromkeys(COUNT_KEYS, 0) \
         | dict.fromkeys(demo_visits.COUNT_KEYS, 0)
@@ -433,9 +434,9 @@ def load_demo_data(*, progress: bool = True, customers: int = 3000,
             with_progress(lambda advance: _write(session, plan, counts, advance),
                           total=total, label="载入演示数据", show=progress)
         # Each has its own guard, so a demo folder made before a loader existed gets it.
-        counts.update(load_demo_contracts(session, progress=progress, now=now or utcnow()))
+        counts.update(load_demo_contracts(session, progress=progress, now=now))
         counts.update(demo_visits.load_demo_visits(
-            session, progress=progress, now=now or utcnow(),
+            session, progress=progress, now=now,
             weeks=demo_visits.WEEKS if visit_weeks is None else visit_weeks))
     return counts
 

@@ -152,10 +152,13 @@ def _visit(rng: random.Random, rep: str, rep_name: str, customer: _Customer, at:
             question = rng.choice((None, "无", "价格"))
     far = customer.location is not None and rng.random() < stray
     device = _near(rng, customer.location, far) if customer.location else None
-    flags = [ev.Flag(ev.INCOMPLETE_RECORD, ev.RECORD_INCOMPLETE.format(
-        problems=ev.SEPARATOR.join(problems.values())))] if (problems := ev.record_problems(
-            grade=customer.grade, pain_points=pains, question=question, next_action=action,
-            has_photo=True)) else []
+    # The record check as ``ev.check_record`` words it (the drawn photo is always there).
+    problems = ev.record_problems(grade=customer.grade, pain_points=pains, question=question,
+                                  next_action=action, has_photo=True)
+    flags = []
+    if problems:
+        flags.append(ev.Flag(ev.INCOMPLETE_RECORD, ev.RECORD_INCOMPLETE.format(
+            problems=ev.SEPARATOR.join(problems.values()))))
     facts = ev.VisitFacts(id="demo", rep=rep, at=at, customer_id=str(customer.id),
                           customer_location=customer.location, device=device)
     flags += ev.check_distance(facts, ev.EvidenceRules())
