@@ -49,7 +49,7 @@ from flask import (
 )
 from sqlmodel import Session
 from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 from werkzeug.utils import cached_property
 from werkzeug.wrappers import Response
 
@@ -165,6 +165,62 @@ def init_app(app: Flask, blueprints: Iterable[Blueprint]) -> None:
 
     app.jinja_env.globals.update(csrf_token=csrf_token, CSRF_FIELD=CSRF_FIELD,
                                  T=texts, M=messages)
+    app.register_error_handler(HTTPException, error_page)
+    app.register_error_handler(InternalServerError, error_page)
+
+
+# -- error pages: the product's own, in Chinese, for every 4xx/5xx ---------------------------
+# Where each role starts: the "返回首页" of an error page.
+HOMES = {"finance": "/h5/contracts", "admin": "/admin/fields", "store_manager": "/h5/stores",
+         "hq": "/h5/stores"}
+DEFAULT_HOME = "/h5/customers"
+# Paths answered in JSON (scripts, pollers, platform feeds), whatever went wrong.
+_JSON_PATH = re.compile(r"(\.json|/data|/jsconfig|^/stores/traffic|^/healthz|^/metrics)$")
+
+
+def wants_json() -> bool:
+    """A script's request (a .json/data endpoint, a JSON body, or JSON preferred over
+    HTML) gets its errors as JSON; a person's browser gets a page."""
+    if _JSON_PATH.search(request.path) or request.is_json:
+        return True
+    accept = request.accept_mimetypes
+    return accept.best_match(("text/html", "application/json")) == "application/json" \
+        and accept["application/json"] > accept["text/html"]
+
+
+def error_page(error: HTTPException) -> Any:
+    """Any 4xx/5xx: JSON for scripts, else a WeUI page in Chinese with a way home. A WeCom
+    sign-in that landed on a missing page still signs in, and the address loses its
+    ``code``/``state`` first."""
+    status = error.code or 500
+    if status == 404 and request.method == "GET" and not wants_json() and any(
+            k in request.args for k in OAUTH_PARAMS):
+        code = request.args.get("code")
+        return _sign_in(code) if code else redirect(_clean_path())
+    if status >= 500:
+        log.error("%s %s answered %s", request.method, request.path, status,
+                  exc_info=getattr(error, "original_exception", None))
+    title, desc = texts.ERROR_PAGES.get(
+        status, texts.ERROR_OTHER_SERVER if status >= 500 else texts.ERROR_OTHER)
+    if wants_json():
+        response = jsonify({"error": title, "detail": desc, "status": status})
+        response.status_code = status
+    else:
+        try:
+            user = _session_user()[1]
+        except Exception:  # noqa: BLE001 - the database may be why this page is shown
+            user = None
+        home = HOMES.get(user.role, DEFAULT_HOME) if user is not None else DEFAULT_HOME
+        body, _ = message_page(title, desc, status=status, user=user,
+                               buttons=[(texts.GO_HOME, home, True)])
+        response = make_response(body, status)
+        for header, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(header, value)
+        response.headers.setdefault("Cache-Control", "no-store")
+    if isinstance(error, HTTPException) and error.code == 405:
+        allowed = error.get_headers()
+        response.headers.update({k: v for k, v in allowed if k == "Allow"})
+    return response
 
 
 # -- pages shown instead of the one asked for ------------------------------------------------
@@ -380,15 +436,19 @@ def login_required(view: F | None = None, *, roles: tuple[str, ...] | None = Non
             code = request.args.get("code")
             if code and request.method == "GET" and not api:
                 return _sign_in(code)
+            if request.method == "GET" and not api and any(k in request.args
+                                                           for k in OAUTH_PARAMS):
+                return redirect(_clean_path())  # an empty ?code=&state= left behind
             had, user = _session_user()
+            as_json = api or wants_json()
             if user is None:
                 if had:
                     session.clear()
-                if api:
+                if as_json:
                     return jsonify({"error": texts.OPEN_FROM_WORKBENCH_TITLE}), 401
                 return not_registered() if had else open_from_workbench()
             if roles is not None and user.role not in roles:
-                if api:
+                if as_json:
                     return jsonify({"error": texts.FORBIDDEN_TITLE}), 403
                 return forbidden(user, roles)
             return fn(*args, user=user, **kwargs)
