@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, jsonify, redirect, render_template, request, send_file, url_for
 from redis.exceptions import RedisError
+from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 from werkzeug.wrappers import Response
 
@@ -34,12 +35,13 @@ from models import visit as vm
 from models.base import parse_id
 from models.customer import Customer
 from models.geo import GeoPoint
+from models.plan import VisitPlan, VisitPlanItem, week_of
 from models.scope import EDITOR_ROLES, get_customer_for, scope_customers
 from models.user import User
 from web import checkin_texts as texts
 from web import custom_fields as cfw
 from web.auth import human_size, login_required, max_body, message_page
-from web.customers import customer_not_found
+from web.customers import customer_not_found, name_or_phone
 from zhongshu.db import session_scope
 from zhongshu.queues import get_redis
 from zhongshu.settings import get_settings
@@ -55,6 +57,8 @@ GRADES = ("A", "B", "C")
 COORDS = ("wgs84", "gcj02")  # the browser's geolocation / WeCom getLocation
 SUBMIT_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 SUBMIT_TTL = 24 * 3600  # long enough for any resend of one form
+PHOTO_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+KEPT_PHOTO_SECONDS = 24 * 3600  # a photo kept for a form sent back is this long usable
 
 
 class _Refused(Exception):
@@ -66,34 +70,101 @@ def _today() -> date:
     return datetime.now(ZoneInfo(get_settings().timezone)).date()
 
 
-def _choices(db: Session, user: User, query: str, chosen: Customer | None) -> list[Customer]:
+def _choices(db: Session, user: User, query: str,
+             chosen: Customer | None) -> tuple[list[Customer], int]:
+    """The first LIST_LIMIT customers ``user`` may check in with that match ``query``
+    (name or phone, over the whole book), and how many match: this week's plan first
+    (today's day before the rest), then grade A → C, then the most recently in touch."""
     stmt = scope_customers(select(Customer), user, for_edit=True)
     if query:
-        stmt = stmt.where(col(Customer.name).contains(query))
-    found = list(db.exec(stmt.order_by(col(Customer.name)).limit(LIST_LIMIT)))
+        stmt = stmt.where(name_or_phone(query))
+    total = db.exec(select(func.count()).select_from(stmt.subquery())).one()
+    today = _today()
+    planned = (select(VisitPlanItem.customer_id, VisitPlanItem.day)
+               .join(VisitPlan, col(VisitPlan.id) == col(VisitPlanItem.plan_id))
+               .where(VisitPlan.rep == user.wecom_userid, VisitPlan.week == week_of(today))
+               .subquery())
+    stmt = (stmt.outerjoin(planned, planned.c.customer_id == col(Customer.id))
+            .order_by(case((planned.c.day == today, 0),
+                           (planned.c.customer_id.is_not(None), 1), else_=2),
+                      case(*((col(Customer.grade) == g, i) for i, g in enumerate(GRADES)),
+                           else_=len(GRADES)),
+                      col(Customer.last_interaction_at).desc().nulls_last(),
+                      col(Customer.name), col(Customer.id)))
+    found = list(db.exec(stmt.limit(LIST_LIMIT)))
     if chosen is not None and all(c.id != chosen.id for c in found):
         found.insert(0, chosen)
-    return found
+    return found, total
 
 
 def _form(user: User, *, values: dict[str, Any], errors: dict[str, str] | None = None,
-          status: int = 200) -> tuple[str, int]:
+          status: int = 200, query: str | None = None) -> tuple[str, int]:
     errors = errors or {}
-    query = (request.args.get("q") or "").strip()[:50]
+    if query is None:
+        query = (request.args.get("q") or "").strip()[:50]
+    query = " ".join(query.split())[:50]
     with session_scope() as db:
         chosen = None
         if values.get("customer"):
             chosen = get_customer_for(db, user, int(values["customer"]), for_edit=True)
-        customers = [(c.id, c.name) for c in _choices(db, user, query, chosen)]
+        found, total = _choices(db, user, query, chosen)
+        customers = [(c.id, c.name) for c in found]
         pain_points = vm.options(db, vm.PAIN_POINT)
         next_actions = vm.options(db, vm.NEXT_ACTION)
         custom = cf.fields_of(db, cf.VISIT)
+    if query:
+        count = texts.FOUND.format(n=total) if total else texts.FOUND_NONE
+        if total > LIST_LIMIT:
+            count += texts.FOUND_MORE.format(shown=LIST_LIMIT)
+    else:
+        count = texts.BOOK.format(n=total) + (
+            texts.BOOK_MORE.format(shown=LIST_LIMIT) if total > LIST_LIMIT else "")
     return render_template("h5/checkin.html", user=user, values=values, errors=errors,
-                           custom=custom,
+                           custom=custom, count=count,
                            customers=customers, query=query, grades=GRADES,
                            pain_points=pain_points, next_actions=next_actions, C=texts,
+                           max_photo=MAX_PHOTO,
+                           too_large=texts.PHOTO_TOO_LARGE_JS.format(
+                               limit=human_size(MAX_PHOTO)),
                            photo_hint=texts.PHOTO_HINT.format(limit=human_size(MAX_PHOTO))
                            ), status
+
+
+# -- a photo kept while the form goes back and forth ------------------------------------------
+def _kept_folder(user: User) -> Path:
+    # One folder per person: a token only ever finds its own user's photo.
+    who = hashlib.sha256(user.wecom_userid.encode("utf-8")).hexdigest()[:24]
+    return get_settings().instance_dir / "visits" / "kept" / who
+
+
+def _keep_photo(user: User, data: bytes) -> str:
+    """Keep an accepted photo of a form that was sent back; returns its token."""
+    folder = _kept_folder(user)
+    folder.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - KEPT_PHOTO_SECONDS
+    for old in folder.glob("*.bin"):
+        if old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
+    token = secrets.token_urlsafe(24)
+    (folder / f"{token}.bin").write_bytes(data)
+    return token
+
+
+def _kept_photo(user: User, token: str) -> bytes | None:
+    if not PHOTO_TOKEN.match(token or ""):
+        return None
+    path = _kept_folder(user) / f"{token}.bin"
+    try:
+        if path.stat().st_mtime < time.time() - KEPT_PHOTO_SECONDS:
+            return None
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _drop_kept(user: User, token: str) -> None:
+    if PHOTO_TOKEN.match(token or ""):
+        (_kept_folder(user) / f"{token}.bin").unlink(missing_ok=True)
 
 
 def _photo_problem(data: bytes) -> str | None:
@@ -171,7 +242,15 @@ def checkin(user: User) -> tuple[str, int] | Response:
         return redirect(url_for(".done", visit_id=earlier), 303)
     upload = request.files.get("photo")
     data = upload.read() if upload is not None else b""
+    kept_token = form.get("photo_token", "")
+    if not data:  # nothing new picked: the photo kept from the last time round, if any
+        data = _kept_photo(user, kept_token) or b""
     photo_problem = _photo_problem(data)
+    if form.get("action") == "search":
+        # Searching for a customer inside the form: everything typed so far comes back.
+        values["photo_token"], values["photo_size"] = _photo_echo(user, data, photo_problem,
+                                                                  kept_token)
+        return _form(user, values=values, query=form.get("q", ""))
     errors: dict[str, str] = {}
     # The supervisor's own fields (C8), as defined right now.
     custom = cfw.active_fields(cf.VISIT)
@@ -215,16 +294,30 @@ def checkin(user: User) -> tuple[str, int] | Response:
         errors = dict(refused.errors)
         if photo_problem:
             errors["photo"] = photo_problem
-        elif "photo" not in errors:
-            errors["photo_again"] = texts.PHOTO_AGAIN
+        # An accepted photo is kept: only a photo that was itself the problem is re-picked.
+        values["photo_token"], values["photo_size"] = _photo_echo(user, data, photo_problem,
+                                                                  kept_token)
         if "customer" in errors and values["customer"]:
             with session_scope() as db:
                 if get_customer_for(db, user, int(values["customer"]), for_edit=True) is None:
                     values["customer"] = ""  # never echo a customer that isn't theirs
-        return _form(user, values=values, errors=errors, status=422)
+        return _form(user, values=values, errors=errors, status=422,
+                     query=form.get("q", ""))
+    _drop_kept(user, kept_token)
     _remember(user, submit_id, visit_id)
     log.info("h5 checkin: %s visit %s", user.wecom_userid, visit_id)
     return redirect(url_for(".done", visit_id=visit_id), 303)
+
+
+def _photo_echo(user: User, data: bytes, problem: str | None,
+                kept_token: str) -> tuple[str, str]:
+    """(token, size) of the photo the re-shown form keeps; nothing for a refused one."""
+    if problem or not data:
+        _drop_kept(user, kept_token)
+        return "", ""
+    if _kept_photo(user, kept_token) == data:
+        return kept_token, human_size(len(data))
+    return _keep_photo(user, data), human_size(len(data))
 
 
 @bp.get("/h5/checkin/done/<int:visit_id>")

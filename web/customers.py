@@ -264,6 +264,15 @@ def detail(customer_id: int, user: User) -> str | tuple[str, int]:
 
 
 # -- the list and the export -----------------------------------------------------------------------
+def name_or_phone(q: str) -> Any:
+    """What a search box matches: part of the name, or a few digits of the number."""
+    found = [Customer.name.icontains(q, autoescape=True)]  # type: ignore[attr-defined]
+    digits = re.sub(r"\D", "", q)
+    if len(digits) >= 3:  # a few digits of the number, as people remember it
+        found.append(Customer.phone.contains(digits, autoescape=True))  # type: ignore[union-attr]
+    return or_(*found)
+
+
 @dataclass(frozen=True)
 class Filters:
     q: str
@@ -286,11 +295,7 @@ class Filters:
         if self.custom and db is not None:
             stmt = cf.filter_by_fields(db, stmt, Customer.id, cf.CUSTOMER, dict(self.custom))
         if self.q:
-            found = [Customer.name.icontains(self.q, autoescape=True)]  # type: ignore[attr-defined]
-            digits = re.sub(r"\D", "", self.q)
-            if len(digits) >= 3:  # a few digits of the number, as people remember it
-                found.append(Customer.phone.contains(digits, autoescape=True))  # type: ignore[union-attr]
-            stmt = stmt.where(or_(*found))
+            stmt = stmt.where(name_or_phone(self.q))
         if self.grade == NO_GRADE_FILTER:
             stmt = stmt.where(Customer.grade.is_(None))  # type: ignore[union-attr]
         elif self.grade:

@@ -46,3 +46,38 @@ def test_a_rep_checks_in_from_the_phone(emulator, live_service, shop, run_jobs, 
         assert page.evaluate("(img) => img.naturalWidth", image.element_handle()) > 0
         browser.close()
     assert not problems, problems
+
+
+def test_a_photo_over_the_cap_is_refused_on_the_phone_and_nothing_typed_is_lost(
+        emulator, live_service, shop, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    from web.checkin import MAX_PHOTO
+
+    huge = tmp_path / "huge.jpg"
+    huge.write_bytes(b"\xff\xd8\xff" + b"\0" * (MAX_PHOTO + 1024))
+    problems: list[str] = []
+    posts: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = phone_page(browser, problems, viewport={"width": 414, "height": 896})
+        page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+        page.goto(f"{emulator}/phone/wecom/zhangwei")
+        link = wecom_oauth_url(f"/h5/checkin?customer={shop}")
+        page.goto(f"{emulator}/phone/wecom/zhangwei/open?url={quote(link, safe='')}")
+        expect(page.locator("h1")).to_have_text("拜访签到")
+        page.click("label[for=f-grade-A]")
+        page.fill("#f-question", "最快什么时候能交货？")
+        page.set_input_files("#f-photo", str(huge))
+        error = page.locator("#photo-client-error")
+        expect(error).to_be_visible()
+        expect(error).to_contain_text("照片过大，最大 15 MB")
+        page.click("#f-submit")
+        expect(error).to_be_visible()
+        assert posts == []  # never uploaded
+        expect(page.locator("#f-question")).to_have_value("最快什么时候能交货？")
+        expect(page.locator("#f-grade-A")).to_be_checked()
+        assert page.evaluate("document.getElementById('f-photo').files.length") == 0
+        assert page.evaluate("document.scrollingElement.scrollWidth") <= 414
+        browser.close()
+    assert not problems, problems

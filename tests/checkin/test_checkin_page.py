@@ -97,7 +97,8 @@ def test_record_errors_are_shown_and_inputs_kept(client, shop):
     assert "未选择客户痛点（至少一项）" in page
     assert "客户问题“同上”不是具体问题" in page
     assert "下一步行动日期不能早于今天" in page
-    assert "请重新选择照片" in page
+    # The photo was fine: it is kept for the next send, not asked for again.
+    assert "请重新选择照片" not in page and "已保留刚才选择的照片" in page
     assert f'<option value="{shop}" selected>' in page
     assert '<option value="寄送样品" selected>' in page
     assert _visits() == [] and _originals() == []

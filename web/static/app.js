@@ -12,15 +12,16 @@
     form.addEventListener("submit", function (event) {
       if (sent) { event.preventDefault(); return; }
       sent = true;
-      var button = form.querySelector("[type=submit]");
+      var button = event.submitter || form.querySelector("[type=submit]");
       if (button) { button.classList.add("weui-btn_loading"); }
     });
     // Back to a page kept in the back/forward cache: the form is usable again.
     window.addEventListener("pageshow", function (event) {
       if (!event.persisted) { return; }
       sent = false;
-      var button = form.querySelector("[type=submit]");
-      if (button) { button.classList.remove("weui-btn_loading"); }
+      Array.prototype.forEach.call(form.querySelectorAll("[type=submit]"), function (b) {
+        b.classList.remove("weui-btn_loading");
+      });
     });
   });
 

@@ -69,6 +69,42 @@
     document.head.appendChild(script);
   }
 
+  // A photo over the cap is refused here, before the upload: the server could not even
+  // read the form, and everything typed would be lost. Only the photo is picked again.
+  var photoError = document.getElementById("photo-client-error");
+  var keptNote = document.getElementById("f-photo-kept");
+  var keptToken = document.getElementById("f-photo-token");
+  function photoTooLarge() {
+    var limit = Number(fileInput.getAttribute("data-max"));
+    var file = fileInput.files && fileInput.files[0];
+    return Boolean(file && limit && file.size > limit);
+  }
+  function checkPhoto() {
+    var tooLarge = photoTooLarge();
+    photoError.hidden = !tooLarge;
+    photoError.firstElementChild.textContent = tooLarge ?
+      fileInput.getAttribute("data-too-large") : "";
+    if (tooLarge) {
+      fileInput.value = "";
+    } else if (fileInput.files && fileInput.files.length && keptNote) {
+      keptNote.hidden = true;  // a new photo replaces the kept one
+      keptToken.value = "";
+    }
+    return !tooLarge;
+  }
+  if (fileInput && photoError) {
+    fileInput.addEventListener("change", checkPhoto);
+    form.addEventListener("submit", function (e) {
+      if (e.submitter && e.submitter.value === "search") { return; }
+      if (photoTooLarge()) { checkPhoto(); }
+      if (!photoError.hidden) {  // the refused photo has not been replaced yet
+        e.preventDefault();
+        e.stopImmediatePropagation();
+        photoError.scrollIntoView({ block: "center" });
+      }
+    }, true);
+  }
+
   if (/wxwork/i.test(navigator.userAgent) && form.getAttribute("data-jssdk")) {
     useWeCom();
   } else {
