@@ -3,7 +3,7 @@
 Ranking: reps of the team with at least one visit that week, lowest compliance first, then
 more visits first (more incomplete records is the bigger coaching need), then name. Reps
 with no visit at all are listed after them with compliance "-" when fewer than 3 visited —
-a rep who never checks in is the first one to coach.
+a rep who never checks in is the first one to coach. Reps at 100 % are never listed.
 
 ``chart_png`` draws the team's compliance bars with pillow (the card's image, served by a
 signed URL, see web.dashboard); ``workbook`` writes the list as .xlsx with openpyxl."""
@@ -76,7 +76,9 @@ def team_lines(session: Session, sel: Selection, supervisor: Person | User, week
 
 
 def lowest(lines: list[CoachLine]) -> list[CoachLine]:
-    return lines[:COACH_COUNT]
+    """The first 3 of the ranked lines that need coaching: a rep whose every visit was
+    complete (100 %) is never on the list, even in a team where all did well."""
+    return [line for line in lines if line.rate is None or line.rate < 1][:COACH_COUNT]
 
 
 def coaching_list(session: Session, sel: Selection, week: date, *,

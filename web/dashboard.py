@@ -53,7 +53,10 @@ HINTS = {
 }
 PAGE = {"TITLE": TITLE, "DRILL_TITLE": DRILL_TITLE, "COMPARE_TITLE": COMPARE_TITLE,
         "TEAMS": "团队", "REPS": "业务员", "PREV": "上一周", "NEXT": "下一周",
-        "EXPORT": "导出辅导名单（Excel）", "COACH": "本周辅导名单（合规率最低 3 位）",
+        "EXPORT": "导出辅导名单（Excel）", "COACH": "本周辅导名单（流程合规率最低、未达 100% 的 3 位）",
+        "COACH_TEAM": "团队", "COACH_REP": "业务员", "COACH_NONE": "本周没有需要辅导的业务员：有拜访的都已 100% 合规",
+        "TARGET": "目标", "TILE_STATES": {"good": "达标", "warn": "接近警戒", "bad": "未达标",
+                                          "none": "暂无数据"},
         "TREND": "近 12 周趋势", "NAME": "名称", "VISITS": "拜访", "BACK": "返回全部",
         "BEFORE": "改善前", "AFTER": "改善后", "METRIC": "指标", "RUN": "对比",
         "FROM": "从", "TO": "到", "WEEK": "周", "NONE": "暂无数据"}
@@ -110,14 +113,49 @@ def freshness(db: Session) -> str:
     return REFRESHED.format(at=at.astimezone(tz).strftime("%m-%d %H:%M"), minutes=minutes)
 
 
+# Each metric's target and warning line: (higher is better, target, warning line). A tile
+# is green at or past its target, orange between target and warning line, red beyond it.
+# Coverage, compliance and collection from C9; fake visits 2.4 % and approval 1.3 days
+# are the article's after-figures.
+TARGETS: dict[str, tuple[bool, float, float]] = {
+    "coverage": (True, 0.9, 0.7), "conversion_days": (False, 30, 60),
+    "collection_rate": (True, 0.9, 0.7), "compliance": (True, 0.9, 0.7),
+    "zombie_ratio": (False, 0.2, 0.4), "fake_rate": (False, 0.03, 0.1),
+    "approval_days": (False, 1.5, 3), "forecast_accuracy": (True, 0.85, 0.7),
+}
+
+
+def tile_state(key: str, value: float | None) -> str:
+    """good / warn / bad against the metric's target, or none without a value."""
+    if value is None:
+        return "none"
+    higher, target, warning = TARGETS[key]
+    if value >= target if higher else value <= target:
+        return "good"
+    return "warn" if (value >= warning if higher else value <= warning) else "bad"
+
+
+def _target_text(key: str) -> str:
+    higher, target, _ = TARGETS[key]
+    shown = days(target) if key.endswith("_days") else f"{target:.0%}"
+    return f"{PAGE['TARGET']} {'≥' if higher else '≤'} {shown}"
+
+
 def tiles(h: metrics.Health, zombie_days: int) -> list[dict[str, str]]:
-    values = {"coverage": pct(h.sums.coverage), "conversion_days": days(h.conversion_days),
-              "collection_rate": pct(h.collection_rate), "compliance": pct(h.sums.compliance),
-              "zombie_ratio": pct(h.zombie_ratio), "fake_rate": pct(h.sums.fake_rate),
-              "approval_days": days(h.approval_days),
-              "forecast_accuracy": pct(h.forecast_accuracy)}
-    return [{"key": k, "label": LABELS[k], "value": values[k],
-             "hint": HINTS[k].format(zombie_days=zombie_days)} for k in LABELS]
+    raw = {"coverage": h.sums.coverage, "conversion_days": h.conversion_days,
+           "collection_rate": h.collection_rate, "compliance": h.sums.compliance,
+           "zombie_ratio": h.zombie_ratio, "fake_rate": h.sums.fake_rate,
+           "approval_days": h.approval_days, "forecast_accuracy": h.forecast_accuracy}
+    out = []
+    for k in LABELS:
+        value = raw[k]
+        state = tile_state(k, None if value is None else float(value))
+        out.append({"key": k, "label": LABELS[k],
+                    "value": days(value) if k.endswith("_days") else pct(value),
+                    "hint": HINTS[k].format(zombie_days=zombie_days),
+                    "state": state, "state_text": PAGE["TILE_STATES"][state],
+                    "target": _target_text(k)})
+    return out
 
 
 def _row_json(row: metrics.Row, base: str, param: str,
@@ -150,6 +188,7 @@ def dashboard_data(db: Session, sel: metrics.Selection, week: date) -> dict[str,
                  for r in rep_rows],
         "coach": [{"team": c.team_name, "name": c.name, "visits": c.visits,
                    "rate": c.rate_text} for c in coach],
+        "coach_shown": sel.rep is None and bool(rep_rows),
         "freshness": freshness(db),
     }
 
