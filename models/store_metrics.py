@@ -25,7 +25,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from models.base import as_utc
-from models.store import PromotionCheckin, Store, StoreSale, StoreTraffic
+from models.store import PromotionCheckin, Store, StoreAlert, StoreSale, StoreTraffic
 from models.store_scope import visible_store_ids
 from models.user import User
 
@@ -184,6 +184,23 @@ def two_weeks_running(session: Session, week: date, tz: tzinfo,
     now = busy_not_selling(session, week, tz, thresholds)
     before = busy_not_selling(session, week - timedelta(days=7), tz, thresholds)
     return [(now[sid], before[sid]) for sid in sorted(now) if sid in before]
+
+
+ALERT_WEEKS = 2  # how long a store stays marked after the sweep alerted about it
+
+
+def recent_alerts(session: Session, store_ids: Sequence[int],
+                  today: date) -> dict[int, dict[str, Any]]:
+    """The figures of the latest "busy but not selling" alert of each store, for the
+    stores alerted about in the last ALERT_WEEKS sweeps (``StoreAlert.figures``:
+    ``this_week`` and ``last_week`` as ``Finding.to_dict``)."""
+    if not store_ids:
+        return {}
+    since = week_of(today) - timedelta(weeks=ALERT_WEEKS)
+    rows = session.exec(select(StoreAlert).where(col(StoreAlert.store_id).in_(list(store_ids)),
+                                                 StoreAlert.week >= since)
+                        .order_by(col(StoreAlert.week)))
+    return {row.store_id: row.figures for row in rows}
 
 
 # -- members ------------------------------------------------------------------------------

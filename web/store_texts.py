@@ -21,6 +21,12 @@ EXPORT_LINK = "导出明细"
 LAPSED_LINK = "流失会员"
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 NO_VALUE = "—"
+# A store the weekly sweep alerted about (busy but not selling), on the list and its page.
+BUSY_BADGE = "客流高·转化低"
+BUSY_REASON = ("连续两周客流高于同行、成交转化低于同行（{week}：客流 {traffic} 人，"
+               "同行中位数 {peer_traffic:.0f}；转化率 {conv:.1%}，同行中位数 {peer_conv:.1%}）")
+BUSY_TITLE = "已提醒总部：客流高、转化低"
+BUSY_ADVICE = "请关注陈列、排队、缺货或价格。"
 
 UPLOAD_TITLE = "上传客流或交易数据"
 UPLOAD_DESC = "整份文件校验通过才会保存；有任何一行出错，整份文件都不保存，请改正后重新上传。"

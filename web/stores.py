@@ -112,10 +112,26 @@ def index(user: User) -> str:
     start, end = metrics.day_bounds(_today() - timedelta(days=7), _tz(), 7)
     with session_scope() as db:
         stores = visible_stores(db, user)
-        figures = metrics.figures(db, [s.id for s in stores if s.id], start, end)
-        rows = [(s, figures.get(s.id or 0)) for s in stores]
+        ids = [s.id for s in stores if s.id]
+        figures = metrics.figures(db, ids, start, end)
+        alerts = metrics.recent_alerts(db, ids, _today())
+        rows = [(s, figures.get(s.id or 0), busy_reason(alerts.get(s.id or 0)))
+                for s in stores]
     return render_template("h5/stores.html", user=user, S=S, rows=rows, pct=_pct,
                            hq=is_hq(user))
+
+
+def busy_reason(figures: dict[str, Any] | None) -> str | None:
+    """Why the sweep alerted about a store, in the words of the page (None: no alert)."""
+    if not figures or "this_week" not in figures:
+        return None
+    week = figures["this_week"]
+    start = date.fromisoformat(week["week"])
+    end = start + timedelta(days=6)
+    return S.BUSY_REASON.format(
+        week=f"{start.month}月{start.day}日—{end.month}月{end.day}日",
+        traffic=week["traffic"], peer_traffic=week["peer_traffic"], conv=week["conversion"],
+        peer_conv=week["peer_conversion"])
 
 
 def _store_json(user: User, store_id: int) -> dict[str, Any] | None:
@@ -127,7 +143,9 @@ def _store_json(user: User, store_id: int) -> dict[str, Any] | None:
         grid = metrics.heatmap(db, store_id, start, end, _tz())
         a, b = metrics.day_bounds(start, _tz(), (end - start).days)
         f = metrics.figures(db, [store_id], a, b).get(store_id)
+        alert = metrics.recent_alerts(db, [store_id], _today()).get(store_id)
         return {"store": {"id": store.id, "code": store.code, "name": store.name},
+                "busy_reason": busy_reason(alert),
                 "from": start.isoformat(), "to": end.isoformat(),
                 "weekdays": list(S.WEEKDAYS), "hours": list(range(24)),
                 "heatmap": grid,

@@ -6,6 +6,7 @@ first working day, and only once however often the sweep runs."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -144,3 +145,35 @@ def test_a_chain_wide_director_also_gets_the_alert_a_regional_one_does_not(two_w
         users.upsert(session, wecom_userid="zhangwei", name="张伟", role="rep")
     assert sweep_store_alerts(local("2026-11-16T09:00"))["queued"] == 9
     assert {row.recipient for row in outbox_rows()} == {"zongbu", "zongbu2", "liuyang"}
+
+
+def test_the_list_and_the_store_page_mark_the_alerted_stores_with_the_reason(client,
+                                                                             two_weeks):
+    from unittest import mock
+
+    from webkit import login
+
+    from zhongshu.demo_stores import HQ_USERS
+
+    sweep_store_alerts(local("2026-11-16T09:00"))
+    with mock.patch("web.stores._now", return_value=local("2026-11-18T10:00")):
+        login(client, HQ_USERS[0][0])
+        listing = client.get("/h5/stores").get_data(as_text=True)
+        busy = re.findall(r'data-store="(MD\d+)" data-busy', listing)
+        assert busy == list(PLANTED)
+        row = listing.split(f'data-store="{PLANTED[0]}"', 1)[1].split("</a>", 1)[0]
+        assert "客流高·转化低" in row
+        assert re.search(r"连续两周客流高于同行、成交转化低于同行（11月9日—11月15日：客流 \d+ 人，"
+                         r"同行中位数 \d+；转化率 \d+\.\d%，同行中位数 \d+\.\d%）", row)
+        quiet = listing.split('data-store="MD001"', 1)[1].split("</a>", 1)[0]
+        assert "客流高·转化低" not in quiet
+        with session_scope() as session:
+            ids = {s.code: s.id for s in session.exec(select(Store))}
+        page = client.get(f"/h5/stores/{ids[PLANTED[1]]}").get_data(as_text=True)
+        assert 'id="store-busy"' in page and "已提醒总部：客流高、转化低" in page
+        assert "连续两周客流高于同行" in page
+        assert 'id="store-busy"' not in client.get(f"/h5/stores/{ids['MD001']}").get_data(
+            as_text=True)
+    # Weeks later the mark is gone: it follows the alert, not forever.
+    with mock.patch("web.stores._now", return_value=local("2026-12-20T10:00")):
+        assert "data-busy" not in client.get("/h5/stores").get_data(as_text=True)
