@@ -26,6 +26,7 @@ from models import custom_fields as cf
 from models import presets
 from models import team_config as tc
 from models.user import User
+from web import admin_rules
 from web import fields_texts as texts
 from web.auth import login_required
 from web.customers import business_tz, local_time, user_names
@@ -235,17 +236,33 @@ def state_text(area: str, value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _change_key(row: Any) -> str:
+    """What a change was about, by name (a rule's name, a field's, a setting's)."""
+    if row.area == tc.AREA_RULE:
+        return admin_rules.rule_name(row.key)
+    if row.area == tc.AREA_FIELD:
+        return str((row.after or row.before or {}).get("name", row.key))
+    return tc.CONFIG_NAMES.get(row.key, row.key)
+
+
 @bp.get("/admin/changes")
 @login_required(roles=CONFIG_ROLES)
 def changes(user: User) -> tuple[str, int]:
     tz = business_tz()
     with session_scope() as db:
         rows = tc.history(db, limit=200)
-        names = user_names(db, [r.actor for r in rows])
-    items = [{"row": r, "when": local_time(r.at, tz), "who": names.get(r.actor, r.actor),
-              "area": tc.AREA_NAMES.get(r.area, r.area),
-              "key": tc.CONFIG_NAMES.get(r.key, r.key) if r.area != tc.AREA_FIELD else (
-                  (r.after or r.before or {}).get("name", r.key)),
+        people: list[str | None] = [r.actor for r in rows]
+        for r in rows:
+            if r.area == tc.AREA_RULE:  # recipients picked by name
+                for state in (r.before, r.after):
+                    people += [t[5:] for t in (state or {}).get("recipients") or []
+                               if str(t).startswith("user:")]
+        names = user_names(db, people)
+    items = [{"row": r, "when": local_time(r.at, tz),
+              "who": admin_rules.author_name(r.actor, names),
+              "area": tc.AREA_NAMES.get(r.area, r.area), "key": _change_key(r),
+              "diff": (admin_rules.rule_diff(r.key, r.before, r.after, names)
+                       if r.area == tc.AREA_RULE else []),
               "before": state_text(r.area, r.before), "after": state_text(r.area, r.after)}
              for r in rows]
     return render_template("admin/changes.html", user=user, C=texts, items=items), 200

@@ -108,7 +108,8 @@ def test_preset_preview_switch_and_undo(client, org, rules):
     assert states["contract_review_72h"] and states["contract_stamp_24h"]
     log = client.get("/admin/changes").get_data(as_text=True)
     assert "已切换到「成长团队（10–50人）」" in log
-    assert "规则 · contract_review_72h" in log and "团队设置 · 拜访验真" in log
+    assert "规则 · 合同签约72小时未审核提醒" in log and "团队设置 · 拜访验真" in log
+    assert "contract_review_72h" not in log.replace('data-key="contract_review_72h"', "")
     with session_scope() as session:
         latest = tc.history(session)[0]
         assert tc.visit_validation_on(session)
