@@ -53,7 +53,7 @@ HINTS = {
 }
 PAGE = {"TITLE": TITLE, "DRILL_TITLE": DRILL_TITLE, "COMPARE_TITLE": COMPARE_TITLE,
         "TEAMS": "团队", "REPS": "业务员", "PREV": "上一周", "NEXT": "下一周",
-        "EXPORT": "导出辅导名单（Excel）", "COACH": "本周辅导名单（流程合规率最低、未达 100% 的 3 位）",
+        "EXPORT": "导出辅导名单（Excel）", "COACH": "本周辅导名单（每个团队流程合规率最低、未达 100% 的至多 3 位）",
         "COACH_TEAM": "团队", "COACH_REP": "业务员", "COACH_NONE": "本周没有需要辅导的业务员：有拜访的都已 100% 合规",
         "TARGET": "目标", "TILE_STATES": {"good": "达标", "warn": "接近警戒", "bad": "未达标",
                                           "none": "暂无数据"},
