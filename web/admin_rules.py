@@ -34,6 +34,7 @@ WEEKDAY = "每周"
 RECIPIENTS = "接收人"
 RECIPIENT_ROLES = "按角色"
 RECIPIENT_PEOPLE = "指定人员（可多选）"
+RECIPIENTS_CHOSEN = "已选：{names}"
 RECIPIENTS_HINT = "角色按每条消息对应的人发送（例如客户的业务员和其主管）；指定人员每次都会收到。"
 CHANNEL = "推送渠道"
 UPDATED = "最后修改：{at} · {by}"
@@ -149,7 +150,9 @@ def _view(session: Any, user: User, *, errors: dict[str, dict[str, str]] | None 
           form: dict[str, dict[str, Any]] | None = None, saved: str | None = None,
           status: int = 200) -> tuple[str, int]:
     stored = {r.code: r for r in session.exec(select(rules.Rule))}
+    people = _people(session)
     names = user_names(session, [r.updated_by for r in stored.values()])
+    names.update({token[5:]: name for _, persons in people for token, name in persons})
     tz = business_tz()
     items = []
     for config in rules.all_rules(session):
@@ -161,7 +164,7 @@ def _view(session: Any, user: User, *, errors: dict[str, dict[str, str]] | None 
             "config": config, "trigger": TRIGGERS[config.code],
             "limits": rules.THRESHOLD_LIMITS[config.code],
             "has_weekday": "weekday" in config.schedule,
-            "chosen": chosen,
+            "chosen": chosen, "chosen_names": recipient_names(chosen, names),
             "updated": UPDATED.format(at=local_time(row.updated_at, tz),
                                       by=author_name(row.updated_by, names)) if row else "",
             "errors": (errors or {}).get(config.code, {}),
@@ -172,10 +175,11 @@ def _view(session: Any, user: User, *, errors: dict[str, dict[str, str]] | None 
         "h5/admin_rules.html", user=user, items=items, editable=user.role in EDITORS,
         saved=SAVED.format(name=saved_name) if saved_name else None,
         channels=rules.CHANNEL_NAMES, weekdays=rules.WEEKDAY_NAMES,
-        roles=rules.RECIPIENT_NAMES, people=_people(session),
+        roles=rules.RECIPIENT_NAMES, people=people,
         R={"TITLE": TITLE, "DESC": DESC, "READ_ONLY": READ_ONLY, "SAVE": SAVE,
            "ENABLED": ENABLED, "SCHEDULE_TIME": SCHEDULE_TIME, "WEEKDAY": WEEKDAY,
            "RECIPIENTS": RECIPIENTS, "RECIPIENTS_HINT": RECIPIENTS_HINT,
+           "RECIPIENTS_CHOSEN": RECIPIENTS_CHOSEN,
            "RECIPIENT_ROLES": RECIPIENT_ROLES, "RECIPIENT_PEOPLE": RECIPIENT_PEOPLE,
            "CHANNEL": CHANNEL}), status
 

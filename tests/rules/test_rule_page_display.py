@@ -67,6 +67,7 @@ def test_recipients_picked_by_name_are_saved_and_shown_by_name(client, org):
     assert _rule(rules.REVIEW_72H).recipients == ("finance_lead", "user:wangfang")
     page = _section(client.get("/admin/rules").get_data(as_text=True), rules.REVIEW_72H)
     assert '<option value="user:wangfang" selected>王芳</option>' in page
+    assert "已选：财务负责人、王芳" in page
     assert re.search(r"最后修改：\d{4}-\d\d-\d\d \d\d:\d\d · 赵敏", page)
     # Nothing ticked at all is refused where it was picked.
     none = [(k, v) for k, v in data.items()] + [("recipients_shown", "1")]
