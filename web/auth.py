@@ -178,6 +178,11 @@ DEFAULT_HOME = "/h5/customers"
 _JSON_PATH = re.compile(r"(\.json|/data|/jsconfig|^/stores/traffic|^/healthz|^/metrics)$")
 
 
+def home_for(user: User | None) -> str:
+    """Where a person starts: the page of their role."""
+    return HOMES.get(user.role, DEFAULT_HOME) if user is not None else DEFAULT_HOME
+
+
 def wants_json() -> bool:
     """A script's request (a .json/data endpoint, a JSON body, or JSON preferred over
     HTML) gets its errors as JSON; a person's browser gets a page."""
@@ -210,9 +215,8 @@ def error_page(error: HTTPException) -> Any:
             user = _session_user()[1]
         except Exception:  # noqa: BLE001 - the database may be why this page is shown
             user = None
-        home = HOMES.get(user.role, DEFAULT_HOME) if user is not None else DEFAULT_HOME
         body, _ = message_page(title, desc, status=status, user=user,
-                               buttons=[(texts.GO_HOME, home, True)])
+                               buttons=[(texts.GO_HOME, home_for(user), True)])
         response = make_response(body, status)
         for header, value in SECURITY_HEADERS.items():
             response.headers.setdefault(header, value)
@@ -227,9 +231,13 @@ def error_page(error: HTTPException) -> Any:
 def message_page(title: str, desc: str, *, status: int, icon: str = "warn",
                  buttons: Iterable[tuple[str, str, bool]] = (),
                  user: User | None = None) -> tuple[str, int]:
-    """A WeUI result page; ``buttons`` are (label, href, primary)."""
+    """A WeUI result page; ``buttons`` are (label, href, primary). A refusal shown to a
+    signed-in person without buttons of its own gets the way home."""
+    buttons = list(buttons)
+    if not buttons and status >= 400 and user is not None:
+        buttons = [(texts.GO_HOME, home_for(user), True)]
     return render_template("h5/message.html", title=title, desc=desc, icon=icon,
-                           buttons=list(buttons), user=user), status
+                           buttons=buttons, user=user), status
 
 
 def open_from_workbench() -> tuple[str, int]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import requests
-from webkit import login
+from webkit import add_customer, login
 
 from web.auth import CSP, OAUTH_STATE_COOKIE, SESSION_USER
 
@@ -73,3 +73,17 @@ def test_a_sign_in_that_lands_on_a_missing_page_signs_in_and_cleans_the_url(
     page = client.get("/h5/gone")
     assert page.status_code == 404 and "页面不存在" in page.text
     assert "当前身份：张伟（业务员）" in page.text
+
+
+def test_a_refusal_page_of_the_product_has_the_way_home_too(client, org):
+    theirs = add_customer("赵磊的客户", "13800004444", "zhaolei")
+    login(client, "zhangwei")
+    res = client.get(f"/h5/customers/{theirs}")
+    assert res.status_code == 404 and "客户不存在或无权查看" in res.text
+    assert 'href="/h5/customers"' in res.text  # its own button back to the list
+    res = client.get("/admin/rules")  # a page of another role: no button of its own
+    assert res.status_code == 403 and "没有权限" in res.text
+    assert 'href="/h5/customers"' in res.text and "返回首页" in res.text
+    login(client, "chenjing")
+    res = client.get("/h5/checkin")
+    assert res.status_code == 403 and 'href="/h5/contracts"' in res.text
