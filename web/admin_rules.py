@@ -138,7 +138,7 @@ def rule_name(code: str) -> str:
 def _people(session: Any) -> list[tuple[str, list[tuple[str, str]]]]:
     """Active people to pick as recipients, grouped by role: (role name, [(token, name)])."""
     groups: dict[str, list[tuple[str, str]]] = {}
-    for person in session.exec(select(User).where(User.active == True)  # noqa: E712
+    for person in session.exec(select(User).where(User.active == True)
                                .order_by(User.role, User.name, User.wecom_userid)):
         groups.setdefault(person.role, []).append((f"user:{person.wecom_userid}", person.name))
     order = list(ROLE_NAMES)

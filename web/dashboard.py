@@ -147,10 +147,10 @@ def tiles(h: metrics.Health, zombie_days: int) -> list[dict[str, str]]:
            "zombie_ratio": h.zombie_ratio, "fake_rate": h.sums.fake_rate,
            "approval_days": h.approval_days, "forecast_accuracy": h.forecast_accuracy}
     out = []
-    for k in LABELS:
+    for k, label in LABELS.items():
         value = raw[k]
         state = tile_state(k, None if value is None else float(value))
-        out.append({"key": k, "label": LABELS[k],
+        out.append({"key": k, "label": label,
                     "value": days(value) if k.endswith("_days") else pct(value),
                     "hint": HINTS[k].format(zombie_days=zombie_days),
                     "state": state, "state_text": PAGE["TILE_STATES"][state],

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import re
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -42,7 +42,7 @@ def _book() -> dict[str, int]:
     """zhangwei's 156 customers: 150 plain ones named so that, by name, the planned and
     the A-grade ones would sort last."""
     ids = {}
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for n in range(150):
         ids[f"客户{n:03d}"] = add_customer(f"客户{n:03d}", f"1380000{n:04d}", "zhangwei",
                                            grade="C",

@@ -3,9 +3,8 @@ client: who may open them, that narrowing by URL never leaves the scope, exact f
 
 from __future__ import annotations
 
-import re
-
 import io
+import re
 from unittest import mock
 
 import pytest

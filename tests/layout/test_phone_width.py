@@ -3,8 +3,7 @@ page as the role it is for (the demo organisation and data, made small), and not
 sticks out sideways — ``document.scrollingElement.scrollWidth`` ≤ 414, wide tables scroll
 inside their own box — and no hint line touches the screen edge.
 
-The page list is checked against the app's routes, so a new page can't be left out.
-Set ZS_SCREENSHOT_DIR (e.g. docs/img) to keep screenshots of the pages named in SHOTS."""
+The page list is checked against the app's routes, so a new page can't be left out."""
 
 from __future__ import annotations
 
@@ -12,7 +11,7 @@ import re
 from typing import Any
 
 import pytest
-from browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium, phone_page, shot
+from browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium, phone_page
 from sqlmodel import col, select
 from webkit import login
 
@@ -47,11 +46,11 @@ MEASURE = """(sel) => {
     if (!el.offsetParent || scrolls(el)) continue;
     const range = document.createRange(); range.selectNodeContents(el);
     for (const r of range.getClientRects()) {
-      if (r.width && (r.left < %d || r.right > innerWidth - %d)) {
+      if (r.width && (r.left < EDGE || r.right > innerWidth - EDGE)) {
         out.touching.push(el.className + ': ' + el.textContent.trim().slice(0, 30)
                           + ' [' + Math.round(r.left) + '-' + Math.round(r.right) + ']');
         break; } } }
-  return out; }""" % (EDGE, EDGE)
+  return out; }""".replace("EDGE", str(EDGE))
 
 
 EXPECTED_STATUS = {"None /h5/customers": 401, "zhangwei /h5/no-such-page": 404}
@@ -123,9 +122,8 @@ def _rule_of(path: str, app: Any) -> str | None:
 @pytest.fixture()
 def demo_small(live_service):
     from jobs.dashboard import rebuild_rollups
-    from zhongshu.demo_data import load_demo_data
-
     from models import presets
+    from zhongshu.demo_data import load_demo_data
 
     load_demo_data(progress=False, customers=300, visit_weeks=2)
     rebuild_rollups(True)

@@ -85,7 +85,7 @@ def test_the_change_log_shows_what_changed_before_and_after(client, org):
     entry = log.split('data-key="contract_review_72h"', 1)[1].split("zs-undo", 1)[0]
     assert "规则 · 合同签约72小时未审核提醒" in entry
     lines = [re.sub(r"<[^>]+>", "", li).strip()
-             for li in re.findall(r'<li class="zs-hint"[^>]*>(.*?)</li>', entry, re.S)]
+             for li in re.findall(r'<li class="zs-hint"[^>]*>(.*?)</li>', entry, re.DOTALL)]
     assert lines == ["小时数：72 小时 → 48 小时", "推送时间：09:00 → 10:30",
                      "接收人：财务负责人 → 财务负责人、王芳"]
     assert "已开启 / " not in entry and "修改前：已开启" not in entry
