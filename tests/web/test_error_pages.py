@@ -87,3 +87,22 @@ def test_a_refusal_page_of_the_product_has_the_way_home_too(client, org):
     login(client, "chenjing")
     res = client.get("/h5/checkin")
     assert res.status_code == 403 and 'href="/h5/contracts"' in res.text
+
+
+def test_a_server_error_is_the_chinese_page_and_json_for_scripts(org):
+    from zhongshu.app import create_app
+
+    application = create_app()  # not TESTING: errors are handled, not raised
+
+    def boom() -> str:
+        raise RuntimeError("a bug")
+
+    application.add_url_rule("/h5/boom", "boom", boom)
+    application.add_url_rule("/h5/boom/data", "boom_data", boom)
+    client = application.test_client()
+    login(client, "zhangwei")
+    res = client.get("/h5/boom")
+    assert res.status_code == 500 and "系统出了点问题" in res.text
+    assert "Internal Server Error" not in res.text and "返回首页" in res.text
+    res = client.get("/h5/boom/data")
+    assert res.status_code == 500 and res.json["error"] == "系统出了点问题"
