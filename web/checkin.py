@@ -246,11 +246,6 @@ def checkin(user: User) -> tuple[str, int] | Response:
     if not data:  # nothing new picked: the photo kept from the last time round, if any
         data = _kept_photo(user, kept_token) or b""
     photo_problem = _photo_problem(data)
-    if form.get("action") == "search":
-        # Searching for a customer inside the form: everything typed so far comes back.
-        values["photo_token"], values["photo_size"] = _photo_echo(user, data, photo_problem,
-                                                                  kept_token)
-        return _form(user, values=values, query=form.get("q", ""))
     errors: dict[str, str] = {}
     # The supervisor's own fields (C8), as defined right now.
     custom = cfw.active_fields(cf.VISIT)
@@ -259,6 +254,11 @@ def checkin(user: User) -> tuple[str, int] | Response:
     errors.update(custom_errors)
     errors.update(upload_errors)
     values.update(cfw.echo(custom, raw))
+    if form.get("action") == "search":
+        # Searching for a customer inside the form: everything typed so far comes back.
+        values["photo_token"], values["photo_size"] = _photo_echo(user, data, photo_problem,
+                                                                  kept_token)
+        return _form(user, values=values, query=form.get("q", ""))
     due: date | None = None
     if values["next_action_date"]:
         try:

@@ -81,3 +81,35 @@ def test_a_photo_over_the_cap_is_refused_on_the_phone_and_nothing_typed_is_lost(
         assert page.evaluate("document.scrollingElement.scrollWidth") <= 414
         browser.close()
     assert not problems, problems
+
+
+def test_searching_for_the_customer_keeps_what_was_typed_and_the_photo(
+        emulator, live_service, shop, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    photo = tmp_path / "visit.jpg"
+    photo.write_bytes(camera_photo(22, gps=HANGZHOU))
+    problems: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = phone_page(browser, problems, viewport={"width": 414, "height": 896})
+        page.goto(f"{emulator}/phone/wecom/zhangwei")
+        link = wecom_oauth_url("/h5/checkin")
+        page.goto(f"{emulator}/phone/wecom/zhangwei/open?url={quote(link, safe='')}")
+        expect(page.locator("h1")).to_have_text("拜访签到")
+        page.fill("#f-question", "最快什么时候能交货？")
+        page.click("label[for=f-grade-B]")
+        page.set_input_files("#f-photo", str(photo))
+        page.fill("#f-q", "华滤")
+        page.click("#f-search")
+        expect(page.locator("#f-customer-count")).to_have_text("找到 1 位")
+        expect(page.locator("#f-question")).to_have_value("最快什么时候能交货？")
+        expect(page.locator("#f-grade-B")).to_be_checked()
+        expect(page.locator("#f-photo-kept")).to_contain_text("已保留刚才选择的照片")
+        page.select_option("#f-customer", str(shop))
+        page.click("label:has(input[value=交期太长])")
+        page.select_option("#f-next-action", "发送报价单")
+        page.click("#f-submit")  # no photo picked again: the kept one goes
+        expect(page.locator(".weui-msg__title")).to_have_text("签到已提交")
+        browser.close()
+    assert not problems, problems
