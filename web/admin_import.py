@@ -2,7 +2,8 @@
 download the error report.
 
 The upload is size-capped from its Content-Length before the body is read (web.auth's
-guard), checked cheaply here (type, not empty, opens), saved under
+guard), checked cheaply here (type, not empty, a zip directory; nothing is unpacked in
+the request), saved under
 ``instance/imports/<id>/`` and handed to jobs.imports; the page then polls a small JSON
 endpoint. Only admins start imports; an import's page, numbers and report are shown to
 admins and to whoever uploaded it."""
@@ -19,7 +20,7 @@ from werkzeug.wrappers import Response
 
 from jobs import imports
 from models.custom_fields import CUSTOMER, PHOTO
-from models.sheets import SheetError, iter_rows
+from models.sheets import SheetError, check_readable
 from models.user import User
 from web import texts
 from web.auth import human_size, login_required, max_body, message_page
@@ -68,18 +69,12 @@ def _check_file(path: Path, suffix: str) -> str | None:
         with path.open("rb") as fh:
             if fh.read(4) != XLSX_MAGIC:
                 return texts.IMPORT_NOT_XLSX
-        rows = iter_rows(path)
+        # The zip directory only: unpacking happens in the job, under models.sheets'
+        # limits (a few hundred kB can unpack into gigabytes).
         try:
-            next(rows, None)  # opens the workbook: manifest, strings, styles, first row
-        except SheetError as error:
-            return error.message
-        except Exception:  # noqa: BLE001 - any zip/XML failure means "unreadable"
+            check_readable(path)
+        except SheetError:
             return texts.IMPORT_UNREADABLE
-        finally:
-            # The reader is a generator holding the zip open; close it now.
-            close = getattr(rows, "close", None)
-            if close is not None:
-                close()
     return None
 
 

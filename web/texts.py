@@ -147,9 +147,9 @@ IMPORT_CORRUPT = "文件已损坏，无法完整读取（{detail}），没有导
 IMPORT_FAILED_INTERNAL = "导入时发生系统错误，请稍后重试或联系技术支持"
 IMPORT_STATUS_TITLE = "导入进度"
 IMPORT_STATUS = {
-    "queued": "排队中",
-    "counting": "正在检查文件",
-    "running": "正在导入",
+    "queued": "处理中：排队等候",
+    "counting": "处理中：正在检查文件",
+    "running": "处理中：正在导入",
     "done": "导入完成",
     "failed": "导入失败",
 }

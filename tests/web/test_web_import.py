@@ -225,3 +225,35 @@ def test_the_report_and_progress_are_for_admins_and_the_uploader(client, org, ru
     login(client, "admin")
     assert client.get("/admin/import/0123456789abcdef01234567").status_code == 404
     assert client.get("/admin/import/..%2F..%2Fetc").status_code == 404
+
+
+def test_a_decompression_bomb_is_refused_by_the_job_not_parsed_in_the_request(
+        client, org, run_jobs):
+    import time
+    import tracemalloc
+
+    from sheetbomb import xlsx_bomb
+
+    bomb = xlsx_bomb(300)  # ~300 kB zipped, 300 MiB of shared strings unpacked
+    assert len(bomb) < 1024 * 1024
+    csrf = login(client, "admin")
+    started = time.monotonic()
+    res = upload(client, csrf, bomb)
+    assert res.status_code == 303 and time.monotonic() - started < 1.0
+    location = res.headers["Location"]
+    assert _status(client, location)["status"] == "queued"
+    assert "处理中" in client.get(location).text
+
+    tracemalloc.start()
+    started = time.monotonic()
+    run_jobs()
+    seconds = time.monotonic() - started
+    _size, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert seconds < 5 and peak < 50 * 1024 * 1024
+    failed = _status(client, location)
+    assert failed["status"] == "failed"
+    assert "压缩炸弹" in failed["error"] and "没有导入任何数据" in failed["error"]
+    page = client.get(location).text
+    assert "导入失败" in page and "压缩炸弹" in page
+    assert customers() == []
