@@ -7,7 +7,7 @@ H5 pages (``bp``, behind WeCom identity and CSRF like every page):
 | ``/h5/stores`` | store roles | the stores one may see, last 7 days |
 | ``/h5/stores/<id>`` (+ ``.json``, ``/export.csv``) | store roles | one store: figures, weekday × hour heatmap |
 | ``/h5/stores/compare`` (+ ``.json``) | store roles | stores × hour heatmap |
-| ``/h5/stores/upload`` | hq, store manager | CSV/xlsx of hourly traffic or POS transactions, all-or-nothing |
+| ``/h5/stores/upload`` (+ ``/<id>``) | hq, store manager | CSV/xlsx of hourly traffic or POS transactions, all-or-nothing, read by a job |
 | ``/h5/stores/<id>/report`` | store manager | the daily report, figures pre-filled |
 | ``/h5/promotions`` (+ ``/<id>``) | hq publishes; managers check in with photos | execution rate |
 | ``/h5/members/<id>``, ``/h5/members/lapsed`` | store roles | member trajectory, lapsed members |
@@ -31,7 +31,8 @@ import hmac
 import io
 import json
 import logging
-import tempfile
+import re
+import shutil
 import time as clock
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -43,9 +44,11 @@ from redis.exceptions import RedisError
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
+from jobs import store_uploads
 from jobs.stores import enqueue_photo
 from models import photos
 from models import promotion as pm
+from models import sheets
 from models import store_ingest as ingest
 from models import store_metrics as metrics
 from models import store_report as reports
@@ -75,6 +78,8 @@ MAX_PHOTO = photos.PhotoLimits().max_bytes
 MAX_COUNTER_BODY = 1024 * 1024
 UPLOAD_ROLES = ("hq", "store_manager")
 REPLAY_PREFIX = "zs:stores:counter-sig:"
+UPLOAD_SUFFIXES = (".csv", ".xlsx")
+UPLOAD_ID = re.compile(r"^[0-9a-f]{24}$")
 
 
 def _now() -> datetime:
@@ -221,24 +226,17 @@ def compare_json(user: User) -> Response:
 # -- uploads ---------------------------------------------------------------------------------
 
 def _upload_form(user: User, *, kind: str = "traffic", error: str | None = None,
-                 issues: list[ingest.RowIssue] | None = None, done: str | None = None,
                  status: int = 200) -> tuple[str, int]:
     return render_template("h5/store_upload.html", user=user, S=S, kind=kind, error=error,
-                           issues=issues or [], done=done,
                            limit=human_size(MAX_UPLOAD)), status
-
-
-def _allowed_codes(user: User) -> set[str] | None:
-    if user.role == "hq":
-        return None
-    with session_scope() as db:
-        return {s.code for s in visible_stores(db, user)}
 
 
 @bp.route("/h5/stores/upload", methods=["GET", "POST"])
 @max_body(MAX_UPLOAD + 64 * 1024)
 @login_required(roles=UPLOAD_ROLES)
-def upload(user: User) -> tuple[str, int]:
+def upload(user: User) -> tuple[str, int] | Response:
+    """Checks what is cheap (kind, a file, its type, a zip directory), saves the file and
+    queues jobs.store_uploads; the result page follows the job."""
     if request.method == "GET":
         return _upload_form(user)
     kind = request.form.get("kind", "")
@@ -248,30 +246,68 @@ def upload(user: User) -> tuple[str, int]:
     if file is None or not file.filename:
         return _upload_form(user, kind=kind, error=S.UPLOAD_NO_FILE, status=422)
     suffix = Path(file.filename).suffix.lower()
-    allowed = _allowed_codes(user)
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"upload{suffix}"
-        file.save(path)
+    if suffix not in UPLOAD_SUFFIXES:
+        return _upload_form(user, kind=kind, status=422, error=S.UPLOAD_BAD_SUFFIX.format(
+            suffix=suffix or file.filename))
+    upload_id = store_uploads.new_upload_id()
+    folder = store_uploads.uploads_dir() / upload_id
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"upload{suffix}"
+    file.save(path)
+    problem = None
+    if path.stat().st_size == 0:
+        problem = S.UPLOAD_EMPTY
+    elif suffix == ".xlsx":
         try:
-            with session_scope() as db:
-                rows = list(ingest.file_rows(path, kind))
-                if kind == "traffic":
-                    result = ingest.ingest_traffic(db, rows, tz=_tz(), source="upload",
-                                                   allowed=allowed, now=_now())
-                else:
-                    result = ingest.ingest_sales(db, rows, tz=_tz(), allowed=allowed,
-                                                 now=_now())
-                if not result.ok:
-                    db.rollback()
-        except ingest.BatchError as exc:
-            return _upload_form(user, kind=kind, error=exc.message, status=422)
-    if not result.ok:
-        log.info("store upload refused: %s rows with errors", len(result.errors))
-        return _upload_form(user, kind=kind, issues=result.errors, status=422,
-                            error=S.UPLOAD_REFUSED.format(n=len(result.errors)))
-    done = (S.UPLOAD_DONE_TRAFFIC.format(n=result.stored) if kind == "traffic"
-            else S.UPLOAD_DONE_SALES.format(n=result.stored, same=result.unchanged))
-    return _upload_form(user, kind=kind, done=done)
+            sheets.check_readable(path)  # the zip directory only; unpacking is the job's
+        except sheets.SheetError as exc:
+            problem = exc.message
+    if problem is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+        return _upload_form(user, kind=kind, error=problem, status=422)
+    store_uploads.create(upload_id, kind=kind, path=path, uploader=user.wecom_userid)
+    store_uploads.enqueue(upload_id)
+    return redirect(url_for(".upload_result", upload_id=upload_id), 303)
+
+
+def _upload_state(upload_id: str, user: User) -> dict[str, Any] | None:
+    """The upload if it exists and is ``user``'s own."""
+    if not UPLOAD_ID.match(upload_id):
+        return None
+    meta = store_uploads.state(upload_id)
+    if meta is None or meta.get("uploader") != user.wecom_userid:
+        return None
+    return meta
+
+
+def _upload_view(meta: dict[str, Any]) -> dict[str, Any]:
+    finished = meta["status"] in store_uploads.FINISHED
+    return {"status": meta["status"], "finished": finished, "percent": 100 if finished else 0,
+            "status_label": S.UPLOAD_STATUS.get(meta["status"], meta["status"]),
+            "progress_text": "" if finished else S.UPLOAD_WAITING}
+
+
+@bp.get("/h5/stores/upload/<upload_id>")
+@login_required(roles=UPLOAD_ROLES)
+def upload_result(upload_id: str, user: User) -> tuple[str, int]:
+    meta = _upload_state(upload_id, user)
+    if meta is None:
+        return message_page(S.UPLOAD_NOT_FOUND, "", status=404, user=user,
+                            buttons=[(S.UPLOAD_ANOTHER, url_for(".upload"), True)])
+    more = meta["issue_count"] - len(meta["issues"])
+    return render_template("h5/store_upload_status.html", user=user, S=S, meta=meta,
+                           view=_upload_view(meta), more=more,
+                           kind_label=S.UPLOAD_KINDS.get(meta["kind"], meta["kind"]),
+                           status_url=url_for(".upload_result_json", upload_id=upload_id)), 200
+
+
+@bp.get("/h5/stores/upload/<upload_id>/status.json")
+@login_required(roles=UPLOAD_ROLES, api=True)
+def upload_result_json(upload_id: str, user: User) -> Response | tuple[Response, int]:
+    meta = _upload_state(upload_id, user)
+    if meta is None:
+        return jsonify({"error": S.UPLOAD_NOT_FOUND}), 404
+    return jsonify(_upload_view(meta))
 
 
 # -- the counter endpoint --------------------------------------------------------------------
