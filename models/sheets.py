@@ -140,9 +140,10 @@ class _Clock:
             raise SheetError(M.IMPORT_TOO_SLOW.format(seconds=f"{self.limit:.0f}"))
 
 
-def iter_rows(path: Path, limits: SheetLimits = DEFAULT_LIMITS) -> Iterator[Row]:
+def iter_rows(path: Path, limits: SheetLimits | None = None) -> Iterator[Row]:
     """Every row of the file's first (active) sheet, empty ones included, within
-    ``limits`` (SheetError when one is reached)."""
+    ``limits`` (default ``DEFAULT_LIMITS``; SheetError when one is reached)."""
+    limits = limits or DEFAULT_LIMITS
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         return _xlsx_rows(path, limits)

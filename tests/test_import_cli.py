@@ -73,3 +73,35 @@ def test_missing_contracts_file_exits_two(tmp_path: Path) -> None:
     # The contracts import itself is tested in tests/contracts/test_import_contracts.py.
     result = CliRunner().invoke(main, ["import", "contracts", str(tmp_path / "c.xlsx")])
     assert result.exit_code == 2
+
+
+def test_a_decompression_bomb_is_refused_without_unpacking_it(
+        rep: None, session: Session, tmp_path: Path) -> None:
+    import time
+    import tracemalloc
+
+    from sheetbomb import xlsx_bomb
+
+    path = tmp_path / "客户.xlsx"
+    path.write_bytes(xlsx_bomb(300))
+    tracemalloc.start()
+    started = time.monotonic()
+    result = CliRunner().invoke(main, ["import", "customers", str(path)])
+    seconds = time.monotonic() - started
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert result.exit_code == 2
+    assert "压缩炸弹" in result.stderr and "xl/sharedStrings.xml" in result.stderr
+    assert seconds < 5 and peak < 50 * 1024 * 1024
+    assert session.exec(select(func.count()).select_from(Customer)).one() == 0
+
+
+def test_rows_beyond_the_cap_are_refused(rep: None, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from models import sheets
+
+    monkeypatch.setattr(sheets, "DEFAULT_LIMITS", sheets.SheetLimits(max_rows=3))
+    rows = "".join(f"公司{i},1380013800{i}\n" for i in range(5))
+    path = _csv(tmp_path / "many.csv", "客户名称,电话\n" + rows)
+    result = CliRunner().invoke(main, ["import", "customers", str(path)])
+    assert result.exit_code == 2 and "行数为4，上限3" in result.stderr
