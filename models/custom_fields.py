@@ -629,6 +629,15 @@ def save_many(session: Session, entity: str,
     session.execute(FieldValue.__table__.insert(), params)  # type: ignore[attr-defined]
 
 
+def value_text(value: Cleaned) -> str:
+    """A cleaned value as people read it, as ``values_for`` shows a stored one."""
+    if value.num is not None:
+        return _number_text(value.num)
+    if value.day is not None:
+        return value.day.isoformat()
+    return "、".join(value.texts)
+
+
 def values_for(session: Session, entity: str, ids: Sequence[int]
                ) -> dict[int, dict[int, str]]:
     """{entity_id: {field_id: the value as people read it}} (multi-select joined by 、)."""

@@ -66,10 +66,17 @@ class ImportResult:
     kind: str  # "customers" | "orders"
     total: int = 0  # non-blank data rows
     inserted: int = 0
-    updated: int = 0
+    updated: int = 0  # rows that matched a stored record (customers: existing + overwritten)
     lines: int = 0  # order lines written (orders only)
     blank: int = 0
+    # Customers only: rows matching a stored customer whose empty fields were filled in
+    # (``existing``), or whose fields were replaced because overwriting was asked for.
+    existing: int = 0
+    overwritten: int = 0
     refused: list[Refusal] = field(default_factory=list)
+    # Rows imported with something to say (values kept instead of overwritten); they go
+    # to the report too, after the refused rows' reasons.
+    notes: list[Refusal] = field(default_factory=list)
     report_path: Path | None = None
     seconds: float = 0.0
 
@@ -131,11 +138,14 @@ def run(session: Session, path: Path, importer: Importer, *, report_path: Path |
 
     def flush() -> None:
         nonlocal done
+        noted = len(result.notes)
         refused = refusals + (importer.write(batch, result) if batch else [])
         session.commit()
         for refusal in sorted(refused, key=lambda r: r.row):
             result.refused.append(refusal)
             report.add(raw_by_row[refusal.row], refusal.row, refusal.reason)
+        for note in result.notes[noted:]:
+            report.add(raw_by_row[note.row], note.row, note.reason)
         done += len(batch) + len(refusals)
         batch.clear()
         raw_by_row.clear()

@@ -87,6 +87,9 @@ IMPORT_ROWS = "行数"
 IMPORT_CELLS = "单元格数"
 IMPORT_COLUMNS = "列数"
 IMPORT_DUPLICATE_PHONE_ROW = "与第{row}行电话重复"
+IMPORT_SIMILAR_NAME_ROW = "与第{row}行是同一家公司（名称相同或相近）"
+IMPORT_KEPT = "已存在客户“{name}”，只补全了空字段，以下不同的值未覆盖：{fields}（如需覆盖，请勾选“覆盖”后重新导入）"
+IMPORT_KEPT_FIELD = "{label}（系统：{old}，表格：{new}）"
 IMPORT_OWNER_UNKNOWN = "负责人“{value}”不存在，请填写企业微信账号"
 IMPORT_OWNER_INACTIVE = "负责人“{value}”已停用"
 IMPORT_OWNER_AMBIGUOUS = "负责人“{value}”有重名，请填写企业微信账号"
@@ -102,12 +105,16 @@ IMPORT_AMOUNT_TOO_LARGE = "{label}“{value}”过大"
 IMPORT_CONTRACTS_UNAVAILABLE = (
     "合同导入暂未开放：合同模块尚未上线，请先导入客户和订单（zhongshu import customers/orders）。"
 )
-IMPORT_SUMMARY_CUSTOMERS = "导入客户：共{total}行，新增{inserted}，更新{updated}，拒绝{refused}"
+IMPORT_SUMMARY_CUSTOMERS = (
+    "导入客户：共{total}行，新增{inserted}，已存在{existing}（补全空字段），覆盖{overwritten}，"
+    "拒绝{refused}"
+)
 IMPORT_SUMMARY_ORDERS = (
     "导入订单：共{total}行，新增订单{inserted}，更新订单{updated}，明细{lines}条，拒绝{refused}"
 )
 IMPORT_BLANK_SKIPPED = "（已跳过空行{blank}行）"
 IMPORT_REFUSED_ROW = "第{row}行：{reason}"
+IMPORT_NOTED_ROW = "第{row}行（已导入）：{reason}"
 IMPORT_REPORT_WRITTEN = "错误报告：{path}"
 IMPORT_PROGRESS = "已处理{rows}行（{rate}行/秒）"
 IMPORT_REASON_SEP = "；"
