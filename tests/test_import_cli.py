@@ -105,3 +105,25 @@ def test_rows_beyond_the_cap_are_refused(rep: None, tmp_path: Path,
     path = _csv(tmp_path / "many.csv", "客户名称,电话\n" + rows)
     result = CliRunner().invoke(main, ["import", "customers", str(path)])
     assert result.exit_code == 2 and "行数为4，上限3" in result.stderr
+
+
+def test_an_existing_customer_is_filled_in_and_overwritten_only_with_the_flag(
+        rep: None, session: Session, tmp_path: Path) -> None:
+    first = _csv(tmp_path / "a.csv", "客户名称,电话,初步意向\n绍兴华滤,13800138000,PPS滤袋\n")
+    assert CliRunner().invoke(main, ["import", "customers", str(first)]).exit_code == 0
+    again = _csv(tmp_path / "b.csv",
+                 "客户名称,电话,联系人,初步意向\n绍兴华滤,13800138000,王工,PTFE覆膜\n")
+    result = CliRunner().invoke(main, ["import", "customers", str(again)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "导入客户：共1行，新增0，已存在1（补全空字段），覆盖0，拒绝0"
+    assert lines[1].startswith("第2行（已导入）：已存在客户“绍兴华滤”")
+    assert "初步意向（系统：PPS滤袋，表格：PTFE覆膜）" in lines[1]
+    stored = session.exec(select(Customer)).one()
+    assert (stored.intent, stored.contact) == ("PPS滤袋", "王工")
+
+    result = CliRunner().invoke(main, ["import", "customers", str(again), "--overwrite"])
+    assert result.stdout.splitlines()[0] == \
+        "导入客户：共1行，新增0，已存在0（补全空字段），覆盖1，拒绝0"
+    session.expire_all()
+    assert session.exec(select(Customer)).one().intent == "PTFE覆膜"
