@@ -103,7 +103,7 @@ def run_upload(upload_id: str) -> str:
     try:
         with session_scope() as db:
             user = db.exec(select(User).where(User.wecom_userid == meta["uploader"],
-                                              User.active == True)).first()  # noqa: E712
+                                              User.active == True)).first()
             if user is None:
                 return _finish(upload_id, path, STATUS_FAILED, error=S.UPLOAD_FAILED)
             allowed = None if user.role == "hq" else {s.code for s in visible_stores(db, user)}

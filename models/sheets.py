@@ -35,11 +35,11 @@ from typing import Any
 
 from openpyxl.cell.text import Text
 from openpyxl.reader.excel import ExcelReader
-from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
-from openpyxl.xml.functions import iterparse
 from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.utils.datetime import from_excel, from_ISO8601
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
+from openpyxl.xml.functions import iterparse
 
 from models import messages as M
 

@@ -166,9 +166,9 @@ def test_reimport_fills_empty_fields_reports_the_rest_and_never_blanks(
                                                                      "zhangwei")
     assert hualv.extra == {"备注": "老客户", "客户来源": "展会"}
     assert [(n.row, n.reason) for n in result.notes] == [(
-        4, "已存在客户“绍兴华滤环保股份有限公司”，只补全了空字段，以下不同的值未覆盖："
-           "等级（系统：A，表格：B）；负责人（系统：zhangwei，表格：lina）；备注（系统：老客户，表格：VIP）"
-           "（如需覆盖，请勾选“覆盖”后重新导入）")]
+        4, ("已存在客户“绍兴华滤环保股份有限公司”，只补全了空字段，以下不同的值未覆盖："
+            "等级（系统：A，表格：B）；负责人（系统：zhangwei，表格：lina）；"
+            "备注（系统：老客户，表格：VIP）（如需覆盖，请勾选“覆盖”后重新导入）"))]
     assert summary_lines(result)[0] == \
         "导入客户：共3行，新增1，已存在2（补全空字段），覆盖0，拒绝0"
     assert summary_lines(result)[1].startswith("第4行（已导入）：已存在客户")

@@ -46,9 +46,8 @@ from werkzeug.wrappers import Response
 
 from jobs import store_uploads
 from jobs.stores import enqueue_photo
-from models import photos
+from models import photos, sheets
 from models import promotion as pm
-from models import sheets
 from models import store_ingest as ingest
 from models import store_metrics as metrics
 from models import store_report as reports

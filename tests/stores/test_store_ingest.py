@@ -9,7 +9,6 @@ import json
 import time
 
 import pytest
-
 from openpyxl import Workbook
 from storekit import SHANGHAI, add_traffic, local, sale_count, signed, traffic_rows
 from webkit import login

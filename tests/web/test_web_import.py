@@ -299,3 +299,24 @@ def test_an_existing_customer_is_reported_not_overwritten_unless_asked(client, o
     done = _status(client, location)
     assert (done["inserted"], done["existing"], done["overwritten"]) == (0, 0, 2)
     assert {c.name: c for c in customers()}["杭州恒达环保有限公司"].intent == "PTFE覆膜"
+
+
+def test_a_company_under_another_spelling_is_refused_naming_its_owner(client, org, run_jobs):
+    from openpyxl import load_workbook
+    from webkit import add_customer
+
+    add_customer("苏州恒达精密机械有限公司", "13900001111", "lina")
+    sheet = xlsx([["恒达精密机械（苏州）有限公司", "13912340000"],
+                  ["江苏省苏州市恒达精密机械股份有限公司", "13912340001"],
+                  ["杭州恒达精密机械有限公司", "13912340002"]], header=["客户名称", "电话"])
+    csrf = login(client, "admin")
+    location = upload(client, csrf, sheet).headers["Location"]
+    run_jobs()
+    state = _status(client, location)
+    assert (state["inserted"], state["refused"], state["status_label"]) == (1, 2, "部分导入")
+    report = client.get(state["report_url"])
+    rows = list(load_workbook(io.BytesIO(report.data)).active.iter_rows(values_only=True))
+    assert [(r[0], r[-1]) for r in rows[1:]] == [
+        ("恒达精密机械（苏州）有限公司", "已有名称相近的客户“苏州恒达精密机械有限公司”，负责人：李娜"),
+        ("江苏省苏州市恒达精密机械股份有限公司", "与第2行是同一家公司（名称相同或相近）")]
+    assert [c.name for c in customers()] == ["苏州恒达精密机械有限公司", "杭州恒达精密机械有限公司"]
