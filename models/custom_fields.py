@@ -27,7 +27,6 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint, delete, func
@@ -35,6 +34,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from models import team_config as tc
 from models.base import utcnow
+from models.numbers import parse_number
 
 CUSTOMER = "customer"
 VISIT = "visit"
@@ -463,14 +463,8 @@ def _number_text(value: float) -> str:
 
 
 def _to_number(text: str) -> float:
-    cleaned = text.strip().replace(",", "").replace("，", "")
-    try:
-        number = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValueError(text) from None
-    if not number.is_finite():
-        raise ValueError(text)
-    return float(number)
+    """"50万", "1.2万", "3千", "1,200", full-width digits … (models.numbers)."""
+    return float(parse_number(text))
 
 
 def _to_date(text: str) -> date:

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,6 +25,7 @@ from sqlmodel import Session
 
 from models import customer_fields as fields
 from models import messages as M
+from models.numbers import parse_number
 from models.sheets import SheetError, iter_rows
 from models.text import clean_text
 from models.user import User
@@ -372,7 +373,7 @@ def parse_datetime(value: Any, tz: ZoneInfo) -> datetime:
 
 def parse_decimal(value: Any, field_name: str, step: Decimal, *,
                   required: bool = False) -> Decimal | None:
-    """A money or quantity cell: "¥1,200.50", "3,000元", "1.2万", numbers; ≥ 0."""
+    """A money or quantity cell: "¥1,200.50", "3,000元", "1.2万", "3千", numbers; ≥ 0."""
     label = fields.label(field_name)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
@@ -383,13 +384,9 @@ def parse_decimal(value: Any, field_name: str, step: Decimal, *,
     if isinstance(value, int | float):
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     else:
-        text = _AMOUNT_NOISE.sub("", clean_text(value) or "")
-        scale = Decimal(1)
-        if text.endswith("万"):  # "1.2万" is how people write 12,000 in a sheet
-            text, scale = text[:-1], Decimal(10000)
-        try:
-            number = Decimal(text) * scale
-        except InvalidOperation:
+        try:  # "1.2万" is how people write 12,000 in a sheet (models.numbers)
+            number = parse_number(clean_text(value) or "")
+        except ValueError:
             raise fields.FieldError(field_name, M.IMPORT_AMOUNT_INVALID.format(
                 label=label, value=clean_text(value))) from None
     if not number.is_finite():
