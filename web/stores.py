@@ -35,6 +35,7 @@ import re
 import shutil
 import time as clock
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -62,6 +63,7 @@ from models.store_scope import (
 from models.user import User
 from web import store_texts as S
 from web.auth import forbidden, human_size, login_required, max_body, message_page
+from web.customers import money
 from zhongshu.db import session_scope
 from zhongshu.queues import get_redis
 from zhongshu.settings import get_settings
@@ -97,6 +99,11 @@ def _today() -> date:
 def store_not_found(user: User) -> tuple[str, int]:
     return message_page(S.STORE_NOT_FOUND_TITLE, S.STORE_NOT_FOUND_DESC, status=404,
                         user=user, buttons=[(S.STORES_TITLE, "/h5/stores", True)])
+
+
+def _money(value: Decimal | str | float | None) -> str:
+    """Money as the pages show it: thousands separators and cents (¥ in the template)."""
+    return money(Decimal(str(value)) if value is not None else None)
 
 
 def _pct(value: float | None) -> str:
@@ -146,7 +153,7 @@ def show(store_id: int, user: User) -> tuple[str, int]:
     data = _store_json(user, store_id)
     if data is None:
         return store_not_found(user)
-    return render_template("h5/store.html", user=user, S=S, data=data, pct=_pct,
+    return render_template("h5/store.html", user=user, S=S, data=data, pct=_pct, money=_money,
                            heatmap_title=S.HEATMAP_TITLE.format(weeks=HEATMAP_WEEKS),
                            manager=user.role == "store_manager"), 200
 
@@ -421,7 +428,7 @@ def report(store_id: int, user: User) -> tuple[str, int]:
     return render_template("h5/store_report.html", user=user, S=S, store_id=store_id,
                            name=name, day=day, figures=figures, done=submitted_at,
                            notes=notes, issues=issues, error=error,
-                           pct=_pct), 422 if error else 200
+                           pct=_pct, money=_money), 422 if error else 200
 
 
 # -- promotions ------------------------------------------------------------------------------
@@ -551,7 +558,7 @@ def member(member_id: str, user: User) -> tuple[str, int]:
     interval = metrics.repurchase_days([p.at for p in purchases], tz)
     return render_template(
         "h5/member.html", user=user, S=S, member=member_id[:64], purchases=purchases,
-        stores=len({p.store_code for p in purchases}), tz=tz,
+        stores=len({p.store_code for p in purchases}), tz=tz, money=_money,
         interval=S.MEMBER_DAYS.format(days=interval) if interval is not None
         else S.MEMBER_NO_INTERVAL), 200
 

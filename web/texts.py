@@ -43,7 +43,8 @@ SIGNED_IN_AS = "当前身份：{name}（{role}）"
 
 # -- quick registration (web/register.py) --------------------------------------------------
 REGISTER_TITLE = "报备新客户"
-REGISTER_DESC = "填写5项即可完成报备，负责人为您本人。"
+# {n}: the five registration fields plus the required fields the team added (C8).
+REGISTER_DESC = "填写{n}项即可完成报备，负责人为您本人。"
 REGISTER_SUBMIT = "提交报备"
 REGISTER_FIX_ERRORS = "有{n}项需要修改，请看下方红色提示。"
 REGISTER_DUPLICATE_TITLE = "该客户已登记，未重复创建"
