@@ -38,26 +38,29 @@ _NOISE = re.compile(r"[\s()\[\]【】〔〕<>《》·.,、\-_/&'\"“”‘’]+
 
 
 @lru_cache(maxsize=1)
-def _cities() -> tuple[str, ...]:
-    """Short city names (``苏州``, ``昆山``), longest first; provinces' own names (the four
-    municipalities) are left to the province table."""
+def _cities() -> dict[str, tuple[str, ...]]:
+    """Short city names (``苏州``, ``昆山``) by their first two characters, longest first;
+    provinces' own names (the four municipalities) are left to the province table."""
     from china_cities import get_cities_cn
 
-    names = set()
+    by_start: dict[str, set[str]] = {}
     for full in get_cities_cn():
         short = full.removesuffix("市")
         if len(short) >= 2 and short not in PROVINCES:
-            names.add(short)
-    return tuple(sorted(names, key=len, reverse=True))
+            by_start.setdefault(short[:2], set()).add(short)
+    return {start: tuple(sorted(names, key=len, reverse=True))
+            for start, names in by_start.items()}
 
 
-_PROVINCES_LONGEST = tuple(sorted(PROVINCES, key=len, reverse=True))
+_PROVINCES_BY_START: dict[str, tuple[str, ...]] = {
+    start: tuple(sorted((p for p in PROVINCES if p.startswith(start)), key=len, reverse=True))
+    for start in {p[:2] for p in PROVINCES}}
 
 
 def _place(text: str) -> tuple[str | None, str | None, str]:
     """(province, city, rest) for a name that starts with a place."""
     province = city = None
-    for name in _PROVINCES_LONGEST:
+    for name in _PROVINCES_BY_START.get(text[:2], ()):
         if text.startswith(name):
             rest = text[len(name):]
             for suffix in _PROVINCE_SUFFIXES:
@@ -67,7 +70,7 @@ def _place(text: str) -> tuple[str | None, str | None, str]:
             if rest:
                 province, text = name, rest
             break
-    for name in _cities():
+    for name in _cities().get(text[:2], ()):
         if text.startswith(name):
             rest = text[len(name):]
             rest = rest.removeprefix("市")
