@@ -31,8 +31,6 @@ import hmac
 import io
 import json
 import logging
-import re
-import shutil
 import time as clock
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -45,7 +43,7 @@ from redis.exceptions import RedisError
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from jobs import store_uploads
+from jobs import store_uploads, uploads
 from jobs.stores import enqueue_photo
 from models import photos, sheets
 from models import promotion as pm
@@ -80,7 +78,6 @@ MAX_COUNTER_BODY = 1024 * 1024
 UPLOAD_ROLES = ("hq", "store_manager")
 REPLAY_PREFIX = "zs:stores:counter-sig:"
 UPLOAD_SUFFIXES = (".csv", ".xlsx")
-UPLOAD_ID = re.compile(r"^[0-9a-f]{24}$")
 
 
 def _now() -> datetime:
@@ -255,10 +252,7 @@ def upload(user: User) -> tuple[str, int] | Response:
     if suffix not in UPLOAD_SUFFIXES:
         return _upload_form(user, kind=kind, status=422, error=S.UPLOAD_BAD_SUFFIX.format(
             suffix=suffix or file.filename))
-    upload_id = store_uploads.new_upload_id()
-    folder = store_uploads.uploads_dir() / upload_id
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"upload{suffix}"
+    upload_id, path = uploads.new_path(store_uploads.AREA, suffix)
     file.save(path)
     problem = None
     if path.stat().st_size == 0:
@@ -269,38 +263,29 @@ def upload(user: User) -> tuple[str, int] | Response:
         except sheets.SheetError as exc:
             problem = exc.message
     if problem is not None:
-        shutil.rmtree(folder, ignore_errors=True)
+        uploads.discard(path)
         return _upload_form(user, kind=kind, error=problem, status=422)
-    store_uploads.create(upload_id, kind=kind, path=path, uploader=user.wecom_userid)
-    store_uploads.enqueue(upload_id)
+    uploads.queue(store_uploads.AREA, upload_id, store_uploads.run_upload, path=path,
+                  uploader=user.wecom_userid, kind=kind)
     return redirect(url_for(".upload_result", upload_id=upload_id), 303)
 
 
-def _upload_state(upload_id: str, user: User) -> dict[str, Any] | None:
-    """The upload if it exists and is ``user``'s own."""
-    if not UPLOAD_ID.match(upload_id):
-        return None
-    meta = store_uploads.state(upload_id)
-    if meta is None or meta.get("uploader") != user.wecom_userid:
-        return None
-    return meta
-
-
 def _upload_view(meta: dict[str, Any]) -> dict[str, Any]:
-    finished = meta["status"] in store_uploads.FINISHED
-    return {"status": meta["status"], "finished": finished, "percent": 100 if finished else 0,
+    """What the result page and its JSON show (app.js polls until ``finished``)."""
+    return {"status": meta["status"], "finished": meta["finished"],
+            "percent": 100 if meta["finished"] else 0,
             "status_label": S.UPLOAD_STATUS.get(meta["status"], meta["status"]),
-            "progress_text": "" if finished else S.UPLOAD_WAITING}
+            "progress_text": "" if meta["finished"] else S.UPLOAD_WAITING}
 
 
 @bp.get("/h5/stores/upload/<upload_id>")
 @login_required(roles=UPLOAD_ROLES)
 def upload_result(upload_id: str, user: User) -> tuple[str, int]:
-    meta = _upload_state(upload_id, user)
+    meta = uploads.state_for(store_uploads.AREA, upload_id, user.wecom_userid)
     if meta is None:
         return message_page(S.UPLOAD_NOT_FOUND, "", status=404, user=user,
                             buttons=[(S.UPLOAD_ANOTHER, url_for(".upload"), True)])
-    more = meta["issue_count"] - len(meta["issues"])
+    more = meta["row_count"] - len(meta["rows"])
     return render_template("h5/store_upload_status.html", user=user, S=S, meta=meta,
                            view=_upload_view(meta), more=more,
                            kind_label=S.UPLOAD_KINDS.get(meta["kind"], meta["kind"]),
@@ -310,7 +295,7 @@ def upload_result(upload_id: str, user: User) -> tuple[str, int]:
 @bp.get("/h5/stores/upload/<upload_id>/status.json")
 @login_required(roles=UPLOAD_ROLES, api=True)
 def upload_result_json(upload_id: str, user: User) -> Response | tuple[Response, int]:
-    meta = _upload_state(upload_id, user)
+    meta = uploads.state_for(store_uploads.AREA, upload_id, user.wecom_userid)
     if meta is None:
         return jsonify({"error": S.UPLOAD_NOT_FOUND}), 404
     return jsonify(_upload_view(meta))
