@@ -254,6 +254,10 @@ def test_a_decompression_bomb_is_refused_by_the_job_and_only_its_uploader_sees_i
     assert 'data-status="refused"' in page and "压缩炸弹" in page
     assert client.get(location + "/status.json").get_json()["finished"] is True
     assert traffic_rows() == []
+    from zhongshu.settings import get_settings
+
+    saved = get_settings().instance_dir / "uploads" / "stores" / location.rsplit("/", 1)[-1]
+    assert not saved.exists()  # the job deleted the file
 
     login(client, "zongbu")  # another uploader: the result is not theirs to see
     assert client.get(location).status_code == 404
