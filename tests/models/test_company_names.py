@@ -38,3 +38,28 @@ def test_the_key_reads_as_the_company_and_never_empties():
     assert company_key("恒达精密机械（苏州）有限公司") == "苏州恒达精密机械"
     assert company_key("公司") == "公司"
     assert company_key("苏州") == "苏州"
+
+
+def test_the_migration_recomputes_stored_keys(tmp_path):
+    import importlib
+
+    import sqlalchemy as sa
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    from models.customer import Customer
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    Customer.__table__.create(engine)  # type: ignore[attr-defined]
+    with engine.begin() as db:  # a customer stored with the key the old rule gave
+        db.execute(sa.text(
+            "INSERT INTO customer (name, name_key, source, stage, created_at, updated_at) "
+            "VALUES ('恒达精密机械（苏州）有限公司', '恒达精密机械苏州', 'manual', 'lead', "
+            "'2026-01-01', '2026-01-01')"))
+    migration = importlib.import_module("migrations.versions.0016_customer_company_key")
+    with engine.begin() as db, Operations.context(MigrationContext.configure(db)):
+        migration.upgrade()
+    with engine.begin() as db:
+        assert db.execute(sa.text("SELECT name_key FROM customer")).scalar_one() == \
+            "苏州恒达精密机械"
+    engine.dispose()
