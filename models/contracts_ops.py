@@ -61,7 +61,6 @@ PDF = "PDF"
 STAMPED_TYPES = {photos.JPEG: "image/jpeg", photos.PNG: "image/png", PDF: "application/pdf"}
 CONTRACT_NO_RE = re.compile(r"^[0-9A-Za-z_\-]{1,64}$")
 FORECAST_STATUSES = (SIGNED, APPROVED, PARTLY_COLLECTED)
-_AMOUNT_NOISE = re.compile(r"[\s,，¥￥]|元|rmb|cny", re.IGNORECASE)
 _DATE = re.compile(r"^(?:(\d{4})[-/.年])?(\d{1,2})[-/.月](\d{1,2})日?$")
 
 

@@ -42,7 +42,6 @@ _DATE = re.compile(
     r"(?:[\sT]+(\d{1,2})\s*[:：时点]\s*(\d{1,2})?\s*(?:[:：分]\s*(\d{1,2}(?:\.\d+)?))?\s*秒?)?$"
 )
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_AMOUNT_NOISE = re.compile(r"[\s,，¥￥]|元|rmb|cny", re.IGNORECASE)
 CENT = Decimal("0.01")
 MILLI = Decimal("0.001")
 _MAX_AMOUNT = Decimal("1e12")
