@@ -44,7 +44,8 @@ ERROR_FILE = "file"  # the importer or reader refused the file: message in ``err
 ERROR_CORRUPT = "corrupt"  # the file broke part-way through reading
 ERROR_INTERNAL = "internal"  # our bug or the database: logged with the traceback
 
-_INT_FIELDS = ("total", "done", "inserted", "updated", "refused", "lines", "blank")
+_INT_FIELDS = ("total", "done", "inserted", "updated", "existing", "overwritten", "refused",
+               "noted", "lines", "blank")
 
 
 def _key(import_id: str) -> str:
@@ -56,14 +57,15 @@ def new_import_id() -> str:
     return secrets.token_hex(12)
 
 
-def create(import_id: str, *, kind: str, path: Path, filename: str, uploader: str) -> None:
+def create(import_id: str, *, kind: str, path: Path, filename: str, uploader: str,
+           overwrite: bool = False) -> None:
     if kind not in KINDS:
         raise ValueError(f"unknown import kind {kind!r}")
     redis = get_redis()
     key = _key(import_id)
     redis.hset(key, mapping={
         "kind": kind, "path": str(path.resolve()), "filename": filename, "uploader": uploader,
-        "status": STATUS_QUEUED, "created_at": f"{time.time():.0f}",
+        "overwrite": "1" if overwrite else "0", "status": STATUS_QUEUED, "created_at": f"{time.time():.0f}",
         **{name: 0 for name in _INT_FIELDS}})
     redis.expire(key, STATE_TTL)
 
@@ -131,10 +133,13 @@ def run_import(import_id: str) -> str:
         except RedisError:
             pass  # progress is for the page; the import itself must not stop for it
 
-    run = importing.import_customers if meta["kind"] == "customers" else importing.import_orders
     try:
         with session_scope() as db:
-            result = run(db, path, progress=progress)
+            if meta["kind"] == "customers":
+                result = importing.import_customers(db, path, progress=progress,
+                                                    overwrite=meta.get("overwrite") == "1")
+            else:
+                result = importing.import_orders(db, path, progress=progress)
     except importing.ImportFileError as error:
         return _fail(import_id, ERROR_FILE, error.message)
     except Exception:
@@ -142,6 +147,7 @@ def run_import(import_id: str) -> str:
         return _fail(import_id, ERROR_INTERNAL)
     _update(import_id, status=STATUS_DONE, total=result.total, done=result.total,
             inserted=result.inserted, updated=result.updated, refused=len(result.refused),
+            existing=result.existing, overwritten=result.overwritten, noted=len(result.notes),
             lines=result.lines, blank=result.blank,
             report=str(result.report_path) if result.report_path else "",
             seconds=f"{result.seconds:.1f}", finished_at=f"{time.time():.0f}")

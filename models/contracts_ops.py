@@ -25,7 +25,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -48,6 +48,7 @@ from models.contract import (
     ContractEvent,
     Payment,
 )
+from models.numbers import parse_number
 from models.scope import EDITOR_ROLES, get_contract_for, get_customer_for
 from models.user import User
 from zhongshu.settings import get_settings
@@ -60,7 +61,6 @@ PDF = "PDF"
 STAMPED_TYPES = {photos.JPEG: "image/jpeg", photos.PNG: "image/png", PDF: "application/pdf"}
 CONTRACT_NO_RE = re.compile(r"^[0-9A-Za-z_\-]{1,64}$")
 FORECAST_STATUSES = (SIGNED, APPROVED, PARTLY_COLLECTED)
-_AMOUNT_NOISE = re.compile(r"[\s,，¥￥]|元|rmb|cny", re.IGNORECASE)
 _DATE = re.compile(r"^(?:(\d{4})[-/.年])?(\d{1,2})[-/.月](\d{1,2})日?$")
 
 
@@ -95,17 +95,14 @@ def is_risk(contract: Contract) -> bool:
 
 # -- parsing what people type -------------------------------------------------------------
 def parse_amount(value: str | Decimal | float) -> Decimal:
-    """"128000", "12.8万", "¥3,000.50" → Decimal with cents; > 0."""
+    """"128000", "12.8万", "3千", "¥3,000.50", "五十万" (models.numbers) → Decimal with
+    cents; > 0."""
     if isinstance(value, Decimal | int | float) and not isinstance(value, bool):
         number = Decimal(str(value))
     else:
-        text = _AMOUNT_NOISE.sub("", str(value))
-        scale = Decimal(1)
-        if text.endswith("万"):
-            text, scale = text[:-1], Decimal(10000)
         try:
-            number = Decimal(text) * scale
-        except InvalidOperation:
+            number = parse_number(value)
+        except ValueError:
             raise ContractError(CM.AMOUNT_INVALID.format(value=value)) from None
     if not number.is_finite():
         raise ContractError(CM.AMOUNT_INVALID.format(value=value))

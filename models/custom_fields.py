@@ -27,7 +27,6 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint, delete, func
@@ -35,6 +34,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from models import team_config as tc
 from models.base import utcnow
+from models.numbers import parse_number
 
 CUSTOMER = "customer"
 VISIT = "visit"
@@ -463,14 +463,8 @@ def _number_text(value: float) -> str:
 
 
 def _to_number(text: str) -> float:
-    cleaned = text.strip().replace(",", "").replace("，", "")
-    try:
-        number = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValueError(text) from None
-    if not number.is_finite():
-        raise ValueError(text)
-    return float(number)
+    """"50万", "1.2万", "3千", "1,200", full-width digits … (models.numbers)."""
+    return float(parse_number(text))
 
 
 def _to_date(text: str) -> date:
@@ -627,6 +621,15 @@ def save_many(session: Session, entity: str,
             else:
                 params.append(base)
     session.execute(FieldValue.__table__.insert(), params)  # type: ignore[attr-defined]
+
+
+def value_text(value: Cleaned) -> str:
+    """A cleaned value as people read it, as ``values_for`` shows a stored one."""
+    if value.num is not None:
+        return _number_text(value.num)
+    if value.day is not None:
+        return value.day.isoformat()
+    return "、".join(value.texts)
 
 
 def values_for(session: Session, entity: str, ids: Sequence[int]

@@ -6,7 +6,6 @@ permission rule lives in one place. Registration with duplicate checks is in
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +14,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from models.base import utcnow
+from models.company_names import company_key
 from models.text import halfwidth
 
 GRADES = ("A", "B", "C")
@@ -71,31 +71,16 @@ class Customer(SQLModel, table=True):
     extra: dict[str, Any] | None = Field(default=None, sa_column=Column(EXTRA_TYPE))
 
 
-_SUFFIXES = (
-    "股份有限公司", "有限责任公司", "有限公司", "股份公司", "集团公司", "集团", "公司", "股份",
-    "总厂", "工厂", "厂",
-)
-_NOISE = re.compile(r"[\s()（）\[\]【】<>《》·.,，、\-_/&'\"“”‘’]+")
-
-
 def clean_name(value: str) -> str:
     """The stored spelling of a customer name: half-width, trimmed, single spaces."""
     return " ".join(halfwidth(value).split())
 
 
 def name_key(name: str) -> str:
-    """Key for "probably the same company": ``绍兴华滤环保股份有限公司`` and
-    ``绍兴 华滤环保有限公司`` both give ``绍兴华滤环保``. Falls back to the cleaned name
-    when stripping would leave nothing (a company literally called ``公司``)."""
-    text = _NOISE.sub("", halfwidth(name)).lower()
-    stripped = True
-    while stripped:
-        stripped = False
-        for suffix in _SUFFIXES:
-            if text.endswith(suffix) and len(text) > len(suffix):
-                text = text[: -len(suffix)]
-                stripped = True
-    return text[:NAME_MAX] or clean_name(name).lower()[:NAME_MAX]
+    """Key for "probably the same company" (models.company_names.company_key):
+    ``恒达精密机械（苏州）有限公司`` and ``苏州 恒达精密机械有限公司`` both give
+    ``苏州恒达精密机械``."""
+    return company_key(name)[:NAME_MAX]
 
 
 @event.listens_for(Customer, "before_insert")

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,6 +25,7 @@ from sqlmodel import Session
 
 from models import customer_fields as fields
 from models import messages as M
+from models.numbers import parse_number
 from models.sheets import SheetError, iter_rows
 from models.text import clean_text
 from models.user import User
@@ -41,7 +42,6 @@ _DATE = re.compile(
     r"(?:[\sT]+(\d{1,2})\s*[:：时点]\s*(\d{1,2})?\s*(?:[:：分]\s*(\d{1,2}(?:\.\d+)?))?\s*秒?)?$"
 )
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_AMOUNT_NOISE = re.compile(r"[\s,，¥￥]|元|rmb|cny", re.IGNORECASE)
 CENT = Decimal("0.01")
 MILLI = Decimal("0.001")
 _MAX_AMOUNT = Decimal("1e12")
@@ -66,10 +66,17 @@ class ImportResult:
     kind: str  # "customers" | "orders"
     total: int = 0  # non-blank data rows
     inserted: int = 0
-    updated: int = 0
+    updated: int = 0  # rows that matched a stored record (customers: existing + overwritten)
     lines: int = 0  # order lines written (orders only)
     blank: int = 0
+    # Customers only: rows matching a stored customer whose empty fields were filled in
+    # (``existing``), or whose fields were replaced because overwriting was asked for.
+    existing: int = 0
+    overwritten: int = 0
     refused: list[Refusal] = field(default_factory=list)
+    # Rows imported with something to say (values kept instead of overwritten); they go
+    # to the report too, after the refused rows' reasons.
+    notes: list[Refusal] = field(default_factory=list)
     report_path: Path | None = None
     seconds: float = 0.0
 
@@ -131,11 +138,14 @@ def run(session: Session, path: Path, importer: Importer, *, report_path: Path |
 
     def flush() -> None:
         nonlocal done
+        noted = len(result.notes)
         refused = refusals + (importer.write(batch, result) if batch else [])
         session.commit()
         for refusal in sorted(refused, key=lambda r: r.row):
             result.refused.append(refusal)
             report.add(raw_by_row[refusal.row], refusal.row, refusal.reason)
+        for note in result.notes[noted:]:
+            report.add(raw_by_row[note.row], note.row, note.reason)
         done += len(batch) + len(refusals)
         batch.clear()
         raw_by_row.clear()
@@ -362,7 +372,7 @@ def parse_datetime(value: Any, tz: ZoneInfo) -> datetime:
 
 def parse_decimal(value: Any, field_name: str, step: Decimal, *,
                   required: bool = False) -> Decimal | None:
-    """A money or quantity cell: "¥1,200.50", "3,000元", "1.2万", numbers; ≥ 0."""
+    """A money or quantity cell: "¥1,200.50", "3,000元", "1.2万", "3千", numbers; ≥ 0."""
     label = fields.label(field_name)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
@@ -373,13 +383,9 @@ def parse_decimal(value: Any, field_name: str, step: Decimal, *,
     if isinstance(value, int | float):
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     else:
-        text = _AMOUNT_NOISE.sub("", clean_text(value) or "")
-        scale = Decimal(1)
-        if text.endswith("万"):  # "1.2万" is how people write 12,000 in a sheet
-            text, scale = text[:-1], Decimal(10000)
-        try:
-            number = Decimal(text) * scale
-        except InvalidOperation:
+        try:  # "1.2万" is how people write 12,000 in a sheet (models.numbers)
+            number = parse_number(clean_text(value) or "")
+        except ValueError:
             raise fields.FieldError(field_name, M.IMPORT_AMOUNT_INVALID.format(
                 label=label, value=clean_text(value))) from None
     if not number.is_finite():

@@ -69,7 +69,27 @@ IMPORT_MISSING_ONE_OF = "缺少必填列：{columns}（至少需要其中一列�
 IMPORT_UNSUPPORTED_FILE = "不支持的文件类型“{suffix}”，请使用.xlsx或.csv"
 IMPORT_UNREADABLE = "无法读取文件：{error}"
 IMPORT_EMPTY = "文件中没有数据"
+# A spreadsheet beyond models.sheets.SheetLimits: refused before it is unpacked or read on.
+IMPORT_TOO_BIG = (
+    "文件超出处理上限，已拒绝：{what}为{size}，上限{limit}。"
+    "请删除多余的内容或把文件拆成几份后重新上传。"
+)
+IMPORT_RATIO = (
+    "文件疑似“压缩炸弹”，已拒绝，没有导入任何数据：其中“{name}”压缩后{packed}，"
+    "解压后{size}（{ratio}倍）。请用Excel重新另存为.xlsx后再上传。"
+)
+IMPORT_TOO_SLOW = "文件处理超过{seconds}秒仍未读完，已停止。请把文件拆成几份后重新上传。"
+IMPORT_PART = "解压后的“{name}”"
+IMPORT_STRINGS_PART = "解压后的共享字符串表"
+IMPORT_ALL_PARTS = "解压后的总大小"
+IMPORT_STRINGS = "共享字符串条数"
+IMPORT_ROWS = "行数"
+IMPORT_CELLS = "单元格数"
+IMPORT_COLUMNS = "列数"
 IMPORT_DUPLICATE_PHONE_ROW = "与第{row}行电话重复"
+IMPORT_SIMILAR_NAME_ROW = "与第{row}行是同一家公司（名称相同或相近）"
+IMPORT_KEPT = "已存在客户“{name}”，只补全了空字段，以下不同的值未覆盖：{fields}（如需覆盖，请勾选“覆盖”后重新导入）"
+IMPORT_KEPT_FIELD = "{label}（系统：{old}，表格：{new}）"
 IMPORT_OWNER_UNKNOWN = "负责人“{value}”不存在，请填写企业微信账号"
 IMPORT_OWNER_INACTIVE = "负责人“{value}”已停用"
 IMPORT_OWNER_AMBIGUOUS = "负责人“{value}”有重名，请填写企业微信账号"
@@ -85,12 +105,16 @@ IMPORT_AMOUNT_TOO_LARGE = "{label}“{value}”过大"
 IMPORT_CONTRACTS_UNAVAILABLE = (
     "合同导入暂未开放：合同模块尚未上线，请先导入客户和订单（zhongshu import customers/orders）。"
 )
-IMPORT_SUMMARY_CUSTOMERS = "导入客户：共{total}行，新增{inserted}，更新{updated}，拒绝{refused}"
+IMPORT_SUMMARY_CUSTOMERS = (
+    "导入客户：共{total}行，新增{inserted}，已存在{existing}（补全空字段），覆盖{overwritten}，"
+    "拒绝{refused}"
+)
 IMPORT_SUMMARY_ORDERS = (
     "导入订单：共{total}行，新增订单{inserted}，更新订单{updated}，明细{lines}条，拒绝{refused}"
 )
 IMPORT_BLANK_SKIPPED = "（已跳过空行{blank}行）"
 IMPORT_REFUSED_ROW = "第{row}行：{reason}"
+IMPORT_NOTED_ROW = "第{row}行（已导入）：{reason}"
 IMPORT_REPORT_WRITTEN = "错误报告：{path}"
 IMPORT_PROGRESS = "已处理{rows}行（{rate}行/秒）"
 IMPORT_REASON_SEP = "；"

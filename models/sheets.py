@@ -12,21 +12,34 @@ openpyxl's string table and date styles. Without lxml we fall back to openpyxl's
 
 ``.csv``: UTF-8 (with or without BOM), UTF-16 (Excel "Unicode text") or GB18030 (what
 Excel on a Chinese Windows writes), detected from the bytes; comma, tab or semicolon
-separated, detected from the first line."""
+separated, detected from the first line.
+
+Every read is capped (``SheetLimits``): an .xlsx is a zip archive, and a few hundred kB
+can unpack into gigabytes of XML. Before openpyxl opens anything, the archive's directory
+is checked — each part's uncompressed size, the total, the compression ratio, the shared
+string table's size (Python's zip reader never yields more than a part's declared size, so
+the declared sizes bound what is read). While reading, the number of shared strings,
+rows, cells, columns and the time spent are capped. Any cap reached raises ``SheetError``
+with a Chinese message naming it."""
 
 from __future__ import annotations
 
 import codecs
 import csv
+import time
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from openpyxl.cell.text import Text
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.utils.datetime import from_excel, from_ISO8601
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
+from openpyxl.xml.functions import iterparse
 
 from models import messages as M
 
@@ -46,14 +59,114 @@ class SheetError(ValueError):
         self.message = message
 
 
-def iter_rows(path: Path) -> Iterator[Row]:
-    """Every row of the file's first (active) sheet, empty ones included."""
+_MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class SheetLimits:
+    """What one read of a spreadsheet may cost. The defaults leave room for a 300k-row
+    customer book (~45 MiB of sheet XML, ~20 MiB of strings) and refuse the bombs."""
+
+    max_part_bytes: int = 256 * _MIB  # one part of the archive, uncompressed
+    max_total_bytes: int = 512 * _MIB  # all parts together, uncompressed
+    max_ratio: int = 150  # uncompressed / compressed, for parts above ratio_from_bytes
+    ratio_from_bytes: int = 16 * _MIB
+    max_strings_bytes: int = 64 * _MIB  # xl/sharedStrings.xml, uncompressed
+    max_strings: int = 1_000_000
+    max_rows: int = 500_000
+    max_cells: int = 10_000_000
+    max_columns: int = 16_384  # Excel's own limit (column XFD)
+    max_seconds: float = 600.0  # one pass over the file
+
+
+DEFAULT_LIMITS = SheetLimits()
+
+
+def _mib(size: int) -> str:
+    return f"{size / _MIB:.0f} MB" if size >= _MIB else f"{size / 1024:.0f} KB"
+
+
+def _too_big(what: str, size: str, limit: str) -> SheetError:
+    return SheetError(M.IMPORT_TOO_BIG.format(what=what, size=size, limit=limit))
+
+
+def check_archive(path: Path, limits: SheetLimits = DEFAULT_LIMITS) -> None:
+    """Refuse an .xlsx whose parts would unpack beyond ``limits``, from the zip directory
+    alone: nothing is decompressed."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise SheetError(M.IMPORT_UNREADABLE.format(error=error)) from None
+    total = 0
+    for part in parts:
+        size = part.file_size
+        total += size
+        if size > limits.ratio_from_bytes and size > max(part.compress_size, 1) * limits.max_ratio:
+            raise SheetError(M.IMPORT_RATIO.format(
+                name=part.filename, size=_mib(size), packed=_mib(part.compress_size),
+                ratio=size // max(part.compress_size, 1)))
+        if part.filename.lower().endswith("sharedstrings.xml") \
+                and size > limits.max_strings_bytes:
+            raise _too_big(M.IMPORT_STRINGS_PART, _mib(size), _mib(limits.max_strings_bytes))
+        if size > limits.max_part_bytes:
+            raise _too_big(M.IMPORT_PART.format(name=part.filename), _mib(size),
+                           _mib(limits.max_part_bytes))
+    if total > limits.max_total_bytes:
+        raise _too_big(M.IMPORT_ALL_PARTS, _mib(total), _mib(limits.max_total_bytes))
+
+
+def check_readable(path: Path) -> None:
+    """Cheap enough for a web request: the file is a zip archive holding a workbook. Reads
+    the zip directory only; sizes and contents are checked by the read itself."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise SheetError(M.IMPORT_UNREADABLE.format(error=error)) from None
+    if "[Content_Types].xml" not in names:
+        raise SheetError(M.IMPORT_UNREADABLE.format(error="[Content_Types].xml"))
+
+
+class _Clock:
+    """Raises SheetError once a read has run longer than ``limits.max_seconds``."""
+
+    def __init__(self, limits: SheetLimits) -> None:
+        self.deadline = time.monotonic() + limits.max_seconds
+        self.limit = limits.max_seconds
+
+    def check(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise SheetError(M.IMPORT_TOO_SLOW.format(seconds=f"{self.limit:.0f}"))
+
+
+def iter_rows(path: Path, limits: SheetLimits | None = None) -> Iterator[Row]:
+    """Every row of the file's first (active) sheet, empty ones included, within
+    ``limits`` (default ``DEFAULT_LIMITS``; SheetError when one is reached)."""
+    limits = limits or DEFAULT_LIMITS
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return _xlsx_rows(path)
+        return _xlsx_rows(path, limits)
     if suffix in (".csv", ".txt", ".tsv"):
-        return _csv_rows(path)
+        return _capped(_csv_rows(path), limits)
     raise SheetError(M.IMPORT_UNSUPPORTED_FILE.format(suffix=suffix or path.name))
+
+
+def _capped(rows: Iterator[Row], limits: SheetLimits) -> Iterator[Row]:
+    """Rows, cells and time caps for readers that don't count for themselves."""
+    clock = _Clock(limits)
+    cells = 0
+    for count, (number, values) in enumerate(rows, start=1):
+        if count > limits.max_rows:
+            raise _too_big(M.IMPORT_ROWS, f"{count}", f"{limits.max_rows}")
+        if len(values) > limits.max_columns:
+            raise _too_big(M.IMPORT_COLUMNS, f"{len(values)}", f"{limits.max_columns}")
+        cells += len(values)
+        if cells > limits.max_cells:
+            raise _too_big(M.IMPORT_CELLS, f"{cells}", f"{limits.max_cells}")
+        if count % 1000 == 0:
+            clock.check()
+        yield number, values
 
 
 # -- xlsx ---------------------------------------------------------------------------------
@@ -66,16 +179,37 @@ class _Book:
     shared_strings: list[Any]
 
 
-def _open_book(path: Path) -> _Book:
+def _read_strings(archive: Any, name: str, limits: SheetLimits, clock: _Clock) -> list[Any]:
+    """openpyxl's shared string reader (plain text), stopping at ``limits.max_strings``."""
+    strings: list[Any] = []
+    tag = f"{{{SHEET_MAIN_NS}}}si"
+    with archive.open(name) as source:
+        for _event, node in iterparse(source):
+            if node.tag != tag:
+                continue
+            strings.append(Text.from_tree(node).content.replace("x005F_", ""))
+            node.clear()
+            if len(strings) > limits.max_strings:
+                raise _too_big(M.IMPORT_STRINGS, f"{len(strings)}", f"{limits.max_strings}")
+            if len(strings) % 10_000 == 0:
+                clock.check()
+    return strings
+
+
+def _open_book(path: Path, limits: SheetLimits, clock: _Clock) -> _Book:
     """openpyxl's read-only reader for everything but the sheet's rows: manifest, shared
     strings, workbook (epoch, active sheet), styles (which cell styles are dates).
 
     ``load_workbook(read_only=True)`` would also size every sheet, which for files that
     carry no <dimension> (openpyxl's own write-only output, some exporters) means parsing
     the whole sheet once more before reading it."""
+    check_archive(path, limits)
     reader = ExcelReader(path, read_only=True, data_only=True)
     reader.read_manifest()
-    reader.read_strings()
+    strings = reader.package.find(SHARED_STRINGS)
+    if strings is not None:
+        reader.shared_strings = _read_strings(reader.archive, strings.PartName[1:], limits,
+                                              clock)
     reader.read_workbook()
     apply_stylesheet(reader.archive, reader.wb)
     sheets = [(sheet, rel) for sheet, rel in reader.parser.find_sheets()
@@ -87,28 +221,30 @@ def _open_book(path: Path) -> _Book:
     return _Book(reader.archive, reader.wb, sheet.name, rel.target, reader.shared_strings)
 
 
-def _xlsx_rows(path: Path) -> Iterator[Row]:
+def _xlsx_rows(path: Path, limits: SheetLimits) -> Iterator[Row]:
+    clock = _Clock(limits)
     try:
-        book = _open_book(path)
+        book = _open_book(path, limits, clock)
     except SheetError:
         raise
     except Exception as error:  # noqa: BLE001 - zip/xml/openpyxl errors all mean "unreadable"
         raise SheetError(M.IMPORT_UNREADABLE.format(error=error)) from None
     try:
-        fast = _fast_rows(book)
+        fast = _fast_rows(book, limits, clock)
         if fast is not None:
             yield from fast
         else:
             ws = ReadOnlyWorksheet(book.wb, book.sheet_name, book.sheet_path,
                                    book.shared_strings)
             ws.reset_dimensions()  # some writers record a wrong <dimension>
-            for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
-                yield number, list(values)
+            rows = ((number, list(values)) for number, values
+                    in enumerate(ws.iter_rows(values_only=True), start=1))
+            yield from _capped(rows, limits)
     finally:
         book.archive.close()
 
 
-def _fast_rows(book: _Book) -> Iterator[Row] | None:
+def _fast_rows(book: _Book, limits: SheetLimits, clock: _Clock) -> Iterator[Row] | None:
     try:
         from lxml import etree
     except ImportError:
@@ -143,12 +279,18 @@ def _fast_rows(book: _Book) -> Iterator[Row] | None:
         # This loop runs once per cell (1.5M times for 100k rows): the common cell kinds
         # are handled inline, because a function call per cell doubles the reading time.
         expected = 0
+        cells = 0
+        max_rows, max_cells, max_columns = limits.max_rows, limits.max_cells, limits.max_columns
         with source:
             for _event, row in etree.iterparse(source, events=("end",), tag=_ROW,
                                                resolve_entities=False, no_network=True,
                                                huge_tree=False):
                 ref = row.get("r")
                 number = int(ref) if ref else expected + 1
+                if number > max_rows:
+                    raise _too_big(M.IMPORT_ROWS, f"{number}", f"{max_rows}")
+                if number % 1000 == 0:
+                    clock.check()
                 while expected + 1 < number:  # rows Excel didn't write are empty rows
                     expected += 1
                     yield expected, []
@@ -183,10 +325,15 @@ def _fast_rows(book: _Book) -> Iterator[Row] | None:
                             index = 0
                             for ch in letters:
                                 index = index * 26 + (ord(ch) - 64)
+                            if index > max_columns or len(letters) > 3:
+                                raise _too_big(M.IMPORT_COLUMNS, letters, "XFD")
                             columns[letters] = index
                         if index != len(values) + 1:
                             values.extend([None] * (index - len(values) - 1))
                     values.append(value)
+                cells += len(values)
+                if cells > max_cells:
+                    raise _too_big(M.IMPORT_CELLS, f"{cells}", f"{max_cells}")
                 # Keep memory flat: drop this row and everything parsed before it.
                 row.clear()
                 parent = row.getparent()

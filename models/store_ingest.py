@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 from models import sheets
 from models.base import utcnow
 from models.import_core import upsert_insert
+from models.numbers import parse_number
 from models.store import Store, StoreSale, StoreTraffic
 
 # -- what people read (Chinese, one place for this module) -----------------------------------
@@ -205,10 +206,9 @@ def ingest_traffic(session: Session, rows: Iterable[tuple[int, Mapping[str, Any]
 def _amount(value: Any) -> Decimal | None:
     if isinstance(value, bool):
         return None
-    text = _text(value).replace(",", "").replace("¥", "").replace("￥", "")
     try:
-        amount = Decimal(text)
-    except InvalidOperation:
+        amount = parse_number(_text(value))
+    except ValueError:
         return None
     return amount.quantize(Decimal("0.01")) if amount.is_finite() else None
 

@@ -92,7 +92,7 @@ def test_messy_sheet_imports_good_rows_and_reports_bad_ones(session: Session, di
     assert (result.total, result.inserted, result.updated, result.blank) == (9, 4, 0, 2)
     assert [(r.row, r.reason) for r in result.refused] == REFUSED
     assert summary_lines(result) == [
-        "导入客户：共9行，新增4，更新0，拒绝5（已跳过空行2行）",
+        "导入客户：共9行，新增4，已存在0（补全空字段），覆盖0，拒绝5（已跳过空行2行）",
         *[f"第{row}行：{reason}" for row, reason in REFUSED],
         f"错误报告：{tmp_path / '客户名单_错误报告.xlsx'}",
     ]
@@ -130,6 +130,7 @@ def test_the_fixed_report_imports_cleanly(session: Session, directory: None,
     fixes = {2: "13800138002", 3: "13800138000", 5: "B", 7: "zhangwei"}
     ws["D2"] = fixes[2]
     ws["D3"] = "13800138009"  # the duplicate was a different customer after all
+    ws["B3"] = "绍兴华滤新材料有限公司"
     ws["E4"] = fixes[5]
     ws["I5"] = fixes[7]
     ws["D6"], ws["E6"], ws["J6"], ws["K6"] = "13500135000", "B", 30.74, 120.75
@@ -142,20 +143,49 @@ def test_the_fixed_report_imports_cleanly(session: Session, directory: None,
     assert "原行号" not in (_customers(session)["13800138002"].extra or {})
 
 
-def test_reimport_updates_and_never_blanks(session: Session, directory: None,
-                                           tmp_path: Path) -> None:
-    import_customers(session, messy_sheet(tmp_path / "first.xlsx"))
-    second = messy_sheet(tmp_path / "second.xlsx", [
+def test_reimport_fills_empty_fields_reports_the_rest_and_never_blanks(
+        session: Session, directory: None, tmp_path: Path) -> None:
+    first = ROWS[:1] + [[2, "杭州某某机械有限公司", None, "13800138555", None, None, "浙江",
+                         None, None, None, None, None, None]]
+    import_customers(session, messy_sheet(tmp_path / "first.xlsx", first))
+    again = [
         [1, "绍兴华滤环保股份有限公司", None, "+86 138 0013 8000", "B", None, None, None,
          "lina", None, None, "VIP", None],
-    ])
-    result = import_customers(session, second)
-    assert (result.inserted, result.updated, result.refused) == (0, 1, [])
+        [2, "杭州某某机械有限公司", "李工", "13800138555", "B", None, None, "杭州", None, None,
+         None, None, None],
+        [3, "宁波甬港电力有限公司", "赵工", "13900139000", "B", None, None, None, None, None,
+         None, None, None],
+    ]
+    result = import_customers(session, messy_sheet(tmp_path / "second.xlsx", again))
+    assert (result.inserted, result.existing, result.overwritten, result.refused) == \
+        (1, 2, 0, [])
     stored = _customers(session)
-    assert len(stored) == 4
     hualv = stored["13800138000"]
+    # A stored value is kept; what the sheet had instead is said, row by row.
+    assert (hualv.contact, hualv.grade, hualv.city, hualv.owner) == ("王建国", "A", "绍兴",
+                                                                     "zhangwei")
+    assert hualv.extra == {"备注": "老客户", "客户来源": "展会"}
+    assert [(n.row, n.reason) for n in result.notes] == [(
+        4, ("已存在客户“绍兴华滤环保股份有限公司”，只补全了空字段，以下不同的值未覆盖："
+            "等级（系统：A，表格：B）；负责人（系统：zhangwei，表格：lina）；"
+            "备注（系统：老客户，表格：VIP）（如需覆盖，请勾选“覆盖”后重新导入）"))]
+    assert summary_lines(result)[0] == \
+        "导入客户：共3行，新增1，已存在2（补全空字段），覆盖0，拒绝0"
+    assert summary_lines(result)[1].startswith("第4行（已导入）：已存在客户")
+    # Empty fields were filled in.
+    machine = stored["13800138555"]
+    assert (machine.contact, machine.grade, machine.city) == ("李工", "B", "杭州")
+    report = list(openpyxl.load_workbook(result.report_path).active.iter_rows(values_only=True))
+    assert [r[-2] for r in report[1:]] == [4]
+
+    overwrite = import_customers(session, messy_sheet(tmp_path / "third.xlsx", again[:1]),
+                                 overwrite=True)
+    assert (overwrite.inserted, overwrite.existing, overwrite.overwritten) == (0, 0, 1)
+    assert summary_lines(overwrite)[0] == \
+        "导入客户：共1行，新增0，已存在0（补全空字段），覆盖1，拒绝0"
+    hualv = _customers(session)["13800138000"]
     assert (hualv.contact, hualv.grade, hualv.city, hualv.owner) == ("王建国", "B", "绍兴", "lina")
-    assert (hualv.latitude, hualv.coord) == (30.0303, "gcj02")
+    assert (hualv.latitude, hualv.coord) == (30.0303, "gcj02")  # an empty cell never blanks
     assert hualv.extra == {"备注": "VIP", "客户来源": "展会"}  # merged key by key
 
 

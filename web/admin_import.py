@@ -2,7 +2,8 @@
 download the error report.
 
 The upload is size-capped from its Content-Length before the body is read (web.auth's
-guard), checked cheaply here (type, not empty, opens), saved under
+guard), checked cheaply here (type, not empty, a zip directory; nothing is unpacked in
+the request), saved under
 ``instance/imports/<id>/`` and handed to jobs.imports; the page then polls a small JSON
 endpoint. Only admins start imports; an import's page, numbers and report are shown to
 admins and to whoever uploaded it."""
@@ -19,7 +20,7 @@ from werkzeug.wrappers import Response
 
 from jobs import imports
 from models.custom_fields import CUSTOMER, PHOTO
-from models.sheets import SheetError, iter_rows
+from models.sheets import SheetError, check_readable
 from models.user import User
 from web import texts
 from web.auth import human_size, login_required, max_body, message_page
@@ -42,13 +43,13 @@ def imports_dir() -> Path:
 
 
 def _form(user: User, *, error: str | None = None, kind: str = "customers",
-          status: int = 200) -> tuple[str, int]:
+          overwrite: bool = False, status: int = 200) -> tuple[str, int]:
     columns = dict(texts.IMPORT_COLUMNS)
     custom = [f.name for f in active_fields(CUSTOMER) if f.kind != PHOTO]
     if custom:  # a column named like a custom field fills it (C8)
         columns["customers"] += texts.IMPORT_CUSTOM_COLUMNS.format(names="、".join(custom))
     return render_template("h5/import.html", user=user, error=error, kind=kind,
-                           kinds=texts.IMPORT_KINDS, columns=columns,
+                           kinds=texts.IMPORT_KINDS, columns=columns, overwrite=overwrite,
                            limit=human_size(MAX_UPLOAD)), status
 
 
@@ -68,18 +69,12 @@ def _check_file(path: Path, suffix: str) -> str | None:
         with path.open("rb") as fh:
             if fh.read(4) != XLSX_MAGIC:
                 return texts.IMPORT_NOT_XLSX
-        rows = iter_rows(path)
+        # The zip directory only: unpacking happens in the job, under models.sheets'
+        # limits (a few hundred kB can unpack into gigabytes).
         try:
-            next(rows, None)  # opens the workbook: manifest, strings, styles, first row
-        except SheetError as error:
-            return error.message
-        except Exception:  # noqa: BLE001 - any zip/XML failure means "unreadable"
+            check_readable(path)
+        except SheetError:
             return texts.IMPORT_UNREADABLE
-        finally:
-            # The reader is a generator holding the zip open; close it now.
-            close = getattr(rows, "close", None)
-            if close is not None:
-                close()
     return None
 
 
@@ -90,16 +85,18 @@ def upload(user: User) -> tuple[str, int] | Response:
     if request.method == "GET":
         return _form(user)
     kind = request.form.get("kind", "")
+    overwrite = request.form.get("overwrite") == "1"
     if kind not in imports.KINDS:
-        return _form(user, error=texts.IMPORT_BAD_KIND, status=400)
+        return _form(user, error=texts.IMPORT_BAD_KIND, overwrite=overwrite, status=400)
     file = request.files.get("file")
     if file is None or not file.filename:
-        return _form(user, error=texts.IMPORT_NO_FILE, kind=kind, status=400)
+        return _form(user, error=texts.IMPORT_NO_FILE, kind=kind, overwrite=overwrite,
+                     status=400)
     filename = _display_name(file.filename)
     suffix = Path(filename).suffix.lower()
     if suffix not in SUFFIXES:
         return _form(user, error=texts.IMPORT_BAD_SUFFIX.format(suffix=suffix or filename),
-                     kind=kind, status=400)
+                     kind=kind, overwrite=overwrite, status=400)
 
     import_id = imports.new_import_id()
     folder = imports_dir() / import_id
@@ -110,9 +107,9 @@ def upload(user: User) -> tuple[str, int] | Response:
     problem = _check_file(path, suffix)
     if problem is not None:
         shutil.rmtree(folder, ignore_errors=True)
-        return _form(user, error=problem, kind=kind, status=400)
+        return _form(user, error=problem, kind=kind, overwrite=overwrite, status=400)
     imports.create(import_id, kind=kind, path=path, filename=filename,
-                   uploader=user.wecom_userid)
+                   uploader=user.wecom_userid, overwrite=overwrite)
     imports.enqueue(import_id)
     return redirect(url_for(".status_page", import_id=import_id), 303)
 
@@ -150,7 +147,8 @@ def _view(import_id: str, meta: dict[str, Any]) -> dict[str, Any]:
     status = meta["status"]
     total, done = meta["total"], min(meta["done"], meta["total"])
     percent = 100 if status == imports.STATUS_DONE else (done * 100 // total if total else 0)
-    counts = {k: meta[k] for k in ("total", "inserted", "updated", "refused", "lines")}
+    counts = {k: meta[k] for k in ("total", "inserted", "updated", "existing", "overwritten",
+                                   "refused", "noted", "lines")}
     template = (texts.IMPORT_RESULT_CUSTOMERS if meta["kind"] == "customers"
                 else texts.IMPORT_RESULT_ORDERS)
     error = None
@@ -163,15 +161,20 @@ def _view(import_id: str, meta: dict[str, Any]) -> dict[str, Any]:
         else:
             error = texts.IMPORT_FAILED_INTERNAL
     report = _report_path(meta) if status == imports.STATUS_DONE else None
+    partial = status == imports.STATUS_DONE and meta["refused"] > 0
     return {
         "id": import_id, "kind": meta["kind"], "filename": meta["filename"],
-        "status": status, "status_label": texts.IMPORT_STATUS.get(status, status),
+        "status": status, "partial": partial,
+        "status_label": texts.IMPORT_PARTIAL if partial
+        else texts.IMPORT_STATUS.get(status, status),
         "finished": status in imports.FINISHED, "done": done, "total": total,
         "percent": percent,
         # Until the file has been counted there is no total to show.
         "progress_text": texts.IMPORT_PROGRESS.format(done=done, total=total) if total
         else texts.IMPORT_WAITING,
         "inserted": meta["inserted"], "updated": meta["updated"], "refused": meta["refused"],
+        "existing": meta["existing"], "overwritten": meta["overwritten"],
+        "noted": meta["noted"],
         "lines": meta["lines"], "blank": meta["blank"], "error": error,
         "summary": template.format(**counts) if status == imports.STATUS_DONE else None,
         "report_url": url_for(".report", import_id=import_id) if report else None,

@@ -19,16 +19,17 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, jsonify, redirect, render_template, request, send_file, url_for
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 from werkzeug.wrappers import Response
 
+from jobs import bank_imports, uploads
 from models import collections as col
 from models import contract_messages as CM
 from models import contracts_ops as ops
-from models import import_core
-from models import import_payments as ip
+from models import messages as M
+from models import sheets
 from models.base import as_utc, utcnow
 from models.contract import (
     SIGNED,
@@ -281,34 +282,60 @@ def risk_list(user: User) -> str:
 @bp.route("/h5/contracts/payments/import", methods=["GET", "POST"])
 @max_body(MAX_IMPORT + BODY_SLACK)
 @login_required(roles=FINANCE)
-def payments_import(user: User) -> str | tuple[str, int]:
+def payments_import(user: User) -> str | tuple[str, int] | Response:
+    """Saves the file and queues jobs.bank_imports (nothing is unpacked in the request);
+    the result page follows the job."""
     if request.method == "GET":
-        return _render("h5/payments_import.html", user=user, result=None, error=None)
+        return _render("h5/payments_import.html", user=user, job=None, error=None)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        return _render("h5/payments_import.html", user=user, result=None,
+        return _render("h5/payments_import.html", user=user, job=None,
                        error=C.IMPORT_FILE_MISSING), 400
     suffix = Path(upload.filename).suffix.lower()
-    handle, name = tempfile.mkstemp(prefix="zs-bank-", suffix=suffix)
-    os.close(handle)
-    folder = tempfile.mkdtemp(prefix="zs-bank-report-")
+    if suffix not in (".xlsx", ".csv"):
+        return _render("h5/payments_import.html", user=user, job=None,
+                       error=M.IMPORT_UNSUPPORTED_FILE.format(suffix=suffix or upload.filename)
+                       ), 400
+    upload_id, path = uploads.new_path(bank_imports.AREA, suffix)
+    upload.save(path)
     try:
-        upload.save(name)
-        try:
-            with session_scope() as db:
-                result = ip.import_payments(db, Path(name), user=user,
-                                            report_path=Path(folder) / "report.xlsx")
-        except import_core.ImportFileError as error:
-            return _render("h5/payments_import.html", user=user, result=None,
-                           error=error.message), 400
-    finally:
-        os.unlink(name)
-        for leftover in Path(folder).glob("*"):
-            leftover.unlink()
-        os.rmdir(folder)
-    log.info("bank import by %s: %s", user.wecom_userid, ip.summary(result))
-    return _render("h5/payments_import.html", user=user, result=result,
-                   summary=ip.summary(result), error=None), (400 if result.refused else 200)
+        if suffix == ".xlsx":
+            sheets.check_readable(path)  # the zip directory only; unpacking is the job's
+    except sheets.SheetError as error:
+        uploads.discard(path)
+        return _render("h5/payments_import.html", user=user, job=None,
+                       error=error.message), 400
+    uploads.queue(bank_imports.AREA, upload_id, bank_imports.run_bank_import, path=path,
+                  uploader=user.wecom_userid)
+    return redirect(url_for(".payments_import_result", upload_id=upload_id), 303)
+
+
+def _bank_view(meta: dict[str, Any]) -> dict[str, Any]:
+    return {"status": meta["status"], "finished": meta["finished"],
+            "percent": 100 if meta["finished"] else 0,
+            "status_label": C.IMPORT_STATUS.get(meta["status"], meta["status"]),
+            "progress_text": "" if meta["finished"] else C.IMPORT_WAITING}
+
+
+@bp.get("/h5/contracts/payments/import/<upload_id>")
+@login_required(roles=FINANCE)
+def payments_import_result(upload_id: str, user: User) -> str | tuple[str, int]:
+    meta = uploads.state_for(bank_imports.AREA, upload_id, user.wecom_userid)
+    if meta is None:
+        return message_page(C.IMPORT_NOT_FOUND, "", status=404, user=user,
+                            buttons=[(C.IMPORT_ANOTHER, url_for(".payments_import"), True)])
+    return _render("h5/payments_import.html", user=user, job=meta, view=_bank_view(meta),
+                   more=meta["row_count"] - len(meta["rows"]), error=None,
+                   status_url=url_for(".payments_import_status", upload_id=upload_id))
+
+
+@bp.get("/h5/contracts/payments/import/<upload_id>/status.json")
+@login_required(roles=FINANCE, api=True)
+def payments_import_status(upload_id: str, user: User) -> Response | tuple[Response, int]:
+    meta = uploads.state_for(bank_imports.AREA, upload_id, user.wecom_userid)
+    if meta is None:
+        return jsonify({"error": C.IMPORT_NOT_FOUND}), 404
+    return jsonify(_bank_view(meta))
 
 
 # -- reports ----------------------------------------------------------------------------------

@@ -68,6 +68,18 @@ IMPORT_RESULT = "导入结果"
 IMPORT_ERRORS = "未登记的行"
 IMPORT_ROW = "第{row}行：{reason}"
 IMPORT_FILE_MISSING = "请选择要导入的文件"
+IMPORT_WAITING = "请稍候，页面会自动更新"
+IMPORT_NOT_FOUND = "导入记录不存在或已过期"
+IMPORT_ANOTHER = "继续导入"
+IMPORT_JOB_FAILED = "导入时发生系统错误，请稍后重试或联系技术支持"
+IMPORT_MORE_ROWS = "……另有 {n} 行未列出"
+IMPORT_STATUS = {
+    "queued": "处理中：排队等候",
+    "running": "处理中：正在登记回款",
+    "done": "导入完成",
+    "refused": "未导入",
+    "failed": "导入失败",
+}
 REPORTS_TITLE = "回款报表"
 AGING_TITLE = "应收账龄（按业务员）"
 AGING_DESC = "按审核通过日起算的天数分段统计未回款金额。"

@@ -147,8 +147,10 @@ def _form(user: User, *, values: dict[str, Any], submit_id: str,
         focus = "name"
     if focus is None:
         focus = next((f.key for f in custom if f.key in errors), None)
+    required = len(REGISTRATION_FIELDS) + sum(1 for f in custom if f.required)
     return render_template("h5/register.html", user=user, values=values, errors=errors,
                            custom=custom, multipart=cfw.needs_multipart(custom),
+                           description=texts.REGISTER_DESC.format(n=required),
                            duplicates=duplicates or [], submit_id=submit_id, focus=focus,
                            industries=_options(texts.INDUSTRIES, values.get("industry")),
                            intents=_options(texts.INTENTS, values.get("intent")))

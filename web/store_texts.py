@@ -41,6 +41,22 @@ UPLOAD_REFUSED = "文件有 {n} 行错误，整份文件没有保存："
 UPLOAD_ROW = "第 {row} 行：{message}"
 UPLOAD_DONE_TRAFFIC = "已保存 {n} 个小时的客流（同一小时重复上传会覆盖，不会累加）。"
 UPLOAD_DONE_SALES = "已保存 {n} 笔新交易，{same} 笔此前已导入（按小票号去重）。"
+UPLOAD_BAD_SUFFIX = "不支持的文件类型“{suffix}”，请上传.csv或.xlsx文件"
+UPLOAD_EMPTY = "上传的文件是空的"
+UPLOAD_FAILED = "处理文件时发生系统错误，没有保存任何数据，请稍后重试"
+UPLOAD_NOT_FOUND = "上传记录不存在或已过期"
+UPLOAD_ANOTHER = "继续上传"
+UPLOAD_RESULT_TITLE = "上传结果"
+UPLOAD_RESULT_FILE = "数据类型：{kind}"
+UPLOAD_WAITING = "请稍候，页面会自动更新"
+UPLOAD_MORE_ISSUES = "……另有 {n} 行错误未列出"
+UPLOAD_STATUS = {
+    "queued": "处理中：排队等候",
+    "running": "处理中：正在检查和保存",
+    "done": "上传完成",
+    "refused": "未保存",
+    "failed": "处理失败",
+}
 UPLOAD_TOO_LARGE = "文件超过 {limit}"
 
 REPORT_TITLE = "门店日报"

@@ -7,7 +7,7 @@ H5 pages (``bp``, behind WeCom identity and CSRF like every page):
 | ``/h5/stores`` | store roles | the stores one may see, last 7 days |
 | ``/h5/stores/<id>`` (+ ``.json``, ``/export.csv``) | store roles | one store: figures, weekday × hour heatmap |
 | ``/h5/stores/compare`` (+ ``.json``) | store roles | stores × hour heatmap |
-| ``/h5/stores/upload`` | hq, store manager | CSV/xlsx of hourly traffic or POS transactions, all-or-nothing |
+| ``/h5/stores/upload`` (+ ``/<id>``) | hq, store manager | CSV/xlsx of hourly traffic or POS transactions, all-or-nothing, read by a job |
 | ``/h5/stores/<id>/report`` | store manager | the daily report, figures pre-filled |
 | ``/h5/promotions`` (+ ``/<id>``) | hq publishes; managers check in with photos | execution rate |
 | ``/h5/members/<id>``, ``/h5/members/lapsed`` | store roles | member trajectory, lapsed members |
@@ -31,9 +31,9 @@ import hmac
 import io
 import json
 import logging
-import tempfile
 import time as clock
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -43,8 +43,9 @@ from redis.exceptions import RedisError
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
+from jobs import store_uploads, uploads
 from jobs.stores import enqueue_photo
-from models import photos
+from models import photos, sheets
 from models import promotion as pm
 from models import store_ingest as ingest
 from models import store_metrics as metrics
@@ -60,6 +61,7 @@ from models.store_scope import (
 from models.user import User
 from web import store_texts as S
 from web.auth import forbidden, human_size, login_required, max_body, message_page
+from web.customers import money
 from zhongshu.db import session_scope
 from zhongshu.queues import get_redis
 from zhongshu.settings import get_settings
@@ -75,6 +77,7 @@ MAX_PHOTO = photos.PhotoLimits().max_bytes
 MAX_COUNTER_BODY = 1024 * 1024
 UPLOAD_ROLES = ("hq", "store_manager")
 REPLAY_PREFIX = "zs:stores:counter-sig:"
+UPLOAD_SUFFIXES = (".csv", ".xlsx")
 
 
 def _now() -> datetime:
@@ -93,6 +96,11 @@ def _today() -> date:
 def store_not_found(user: User) -> tuple[str, int]:
     return message_page(S.STORE_NOT_FOUND_TITLE, S.STORE_NOT_FOUND_DESC, status=404,
                         user=user, buttons=[(S.STORES_TITLE, "/h5/stores", True)])
+
+
+def _money(value: Decimal | str | float | None) -> str:
+    """Money as the pages show it: thousands separators and cents (¥ in the template)."""
+    return money(Decimal(str(value)) if value is not None else None)
 
 
 def _pct(value: float | None) -> str:
@@ -160,7 +168,7 @@ def show(store_id: int, user: User) -> tuple[str, int]:
     data = _store_json(user, store_id)
     if data is None:
         return store_not_found(user)
-    return render_template("h5/store.html", user=user, S=S, data=data, pct=_pct,
+    return render_template("h5/store.html", user=user, S=S, data=data, pct=_pct, money=_money,
                            heatmap_title=S.HEATMAP_TITLE.format(weeks=HEATMAP_WEEKS),
                            manager=user.role == "store_manager"), 200
 
@@ -239,24 +247,17 @@ def compare_json(user: User) -> Response:
 # -- uploads ---------------------------------------------------------------------------------
 
 def _upload_form(user: User, *, kind: str = "traffic", error: str | None = None,
-                 issues: list[ingest.RowIssue] | None = None, done: str | None = None,
                  status: int = 200) -> tuple[str, int]:
     return render_template("h5/store_upload.html", user=user, S=S, kind=kind, error=error,
-                           issues=issues or [], done=done,
                            limit=human_size(MAX_UPLOAD)), status
-
-
-def _allowed_codes(user: User) -> set[str] | None:
-    if user.role == "hq":
-        return None
-    with session_scope() as db:
-        return {s.code for s in visible_stores(db, user)}
 
 
 @bp.route("/h5/stores/upload", methods=["GET", "POST"])
 @max_body(MAX_UPLOAD + 64 * 1024)
 @login_required(roles=UPLOAD_ROLES)
-def upload(user: User) -> tuple[str, int]:
+def upload(user: User) -> tuple[str, int] | Response:
+    """Checks what is cheap (kind, a file, its type, a zip directory), saves the file and
+    queues jobs.store_uploads; the result page follows the job."""
     if request.method == "GET":
         return _upload_form(user)
     kind = request.form.get("kind", "")
@@ -266,30 +267,56 @@ def upload(user: User) -> tuple[str, int]:
     if file is None or not file.filename:
         return _upload_form(user, kind=kind, error=S.UPLOAD_NO_FILE, status=422)
     suffix = Path(file.filename).suffix.lower()
-    allowed = _allowed_codes(user)
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"upload{suffix}"
-        file.save(path)
+    if suffix not in UPLOAD_SUFFIXES:
+        return _upload_form(user, kind=kind, status=422, error=S.UPLOAD_BAD_SUFFIX.format(
+            suffix=suffix or file.filename))
+    upload_id, path = uploads.new_path(store_uploads.AREA, suffix)
+    file.save(path)
+    problem = None
+    if path.stat().st_size == 0:
+        problem = S.UPLOAD_EMPTY
+    elif suffix == ".xlsx":
         try:
-            with session_scope() as db:
-                rows = list(ingest.file_rows(path, kind))
-                if kind == "traffic":
-                    result = ingest.ingest_traffic(db, rows, tz=_tz(), source="upload",
-                                                   allowed=allowed, now=_now())
-                else:
-                    result = ingest.ingest_sales(db, rows, tz=_tz(), allowed=allowed,
-                                                 now=_now())
-                if not result.ok:
-                    db.rollback()
-        except ingest.BatchError as exc:
-            return _upload_form(user, kind=kind, error=exc.message, status=422)
-    if not result.ok:
-        log.info("store upload refused: %s rows with errors", len(result.errors))
-        return _upload_form(user, kind=kind, issues=result.errors, status=422,
-                            error=S.UPLOAD_REFUSED.format(n=len(result.errors)))
-    done = (S.UPLOAD_DONE_TRAFFIC.format(n=result.stored) if kind == "traffic"
-            else S.UPLOAD_DONE_SALES.format(n=result.stored, same=result.unchanged))
-    return _upload_form(user, kind=kind, done=done)
+            sheets.check_readable(path)  # the zip directory only; unpacking is the job's
+        except sheets.SheetError as exc:
+            problem = exc.message
+    if problem is not None:
+        uploads.discard(path)
+        return _upload_form(user, kind=kind, error=problem, status=422)
+    uploads.queue(store_uploads.AREA, upload_id, store_uploads.run_upload, path=path,
+                  uploader=user.wecom_userid, kind=kind)
+    return redirect(url_for(".upload_result", upload_id=upload_id), 303)
+
+
+def _upload_view(meta: dict[str, Any]) -> dict[str, Any]:
+    """What the result page and its JSON show (app.js polls until ``finished``)."""
+    return {"status": meta["status"], "finished": meta["finished"],
+            "percent": 100 if meta["finished"] else 0,
+            "status_label": S.UPLOAD_STATUS.get(meta["status"], meta["status"]),
+            "progress_text": "" if meta["finished"] else S.UPLOAD_WAITING}
+
+
+@bp.get("/h5/stores/upload/<upload_id>")
+@login_required(roles=UPLOAD_ROLES)
+def upload_result(upload_id: str, user: User) -> tuple[str, int]:
+    meta = uploads.state_for(store_uploads.AREA, upload_id, user.wecom_userid)
+    if meta is None:
+        return message_page(S.UPLOAD_NOT_FOUND, "", status=404, user=user,
+                            buttons=[(S.UPLOAD_ANOTHER, url_for(".upload"), True)])
+    more = meta["row_count"] - len(meta["rows"])
+    return render_template("h5/store_upload_status.html", user=user, S=S, meta=meta,
+                           view=_upload_view(meta), more=more,
+                           kind_label=S.UPLOAD_KINDS.get(meta["kind"], meta["kind"]),
+                           status_url=url_for(".upload_result_json", upload_id=upload_id)), 200
+
+
+@bp.get("/h5/stores/upload/<upload_id>/status.json")
+@login_required(roles=UPLOAD_ROLES, api=True)
+def upload_result_json(upload_id: str, user: User) -> Response | tuple[Response, int]:
+    meta = uploads.state_for(store_uploads.AREA, upload_id, user.wecom_userid)
+    if meta is None:
+        return jsonify({"error": S.UPLOAD_NOT_FOUND}), 404
+    return jsonify(_upload_view(meta))
 
 
 # -- the counter endpoint --------------------------------------------------------------------
@@ -404,7 +431,7 @@ def report(store_id: int, user: User) -> tuple[str, int]:
     return render_template("h5/store_report.html", user=user, S=S, store_id=store_id,
                            name=name, day=day, figures=figures, done=submitted_at,
                            notes=notes, issues=issues, error=error,
-                           pct=_pct), 422 if error else 200
+                           pct=_pct, money=_money), 422 if error else 200
 
 
 # -- promotions ------------------------------------------------------------------------------
@@ -534,7 +561,7 @@ def member(member_id: str, user: User) -> tuple[str, int]:
     interval = metrics.repurchase_days([p.at for p in purchases], tz)
     return render_template(
         "h5/member.html", user=user, S=S, member=member_id[:64], purchases=purchases,
-        stores=len({p.store_code for p in purchases}), tz=tz,
+        stores=len({p.store_code for p in purchases}), tz=tz, money=_money,
         interval=S.MEMBER_DAYS.format(days=interval) if interval is not None
         else S.MEMBER_NO_INTERVAL), 200
 

@@ -59,7 +59,8 @@ SIGNED_IN_AS = "当前身份：{name}（{role}）"
 
 # -- quick registration (web/register.py) --------------------------------------------------
 REGISTER_TITLE = "报备新客户"
-REGISTER_DESC = "填写5项即可完成报备，负责人为您本人。"
+# {n}: the five registration fields plus the required fields the team added (C8).
+REGISTER_DESC = "填写{n}项即可完成报备，负责人为您本人。"
 REGISTER_SUBMIT = "提交报备"
 REGISTER_FIX_ERRORS = "有{n}项需要修改，请看下方红色提示。"
 REGISTER_DUPLICATE_TITLE = "该客户已登记，未重复创建"
@@ -144,7 +145,10 @@ BACK_TO_LIST = "返回客户列表"
 
 # -- admin import (web/admin_import.py, jobs/imports.py) ------------------------------------
 IMPORT_TITLE = "导入客户 / 订单"
-IMPORT_DESC = "上传.xlsx或.csv文件（最大{limit}）。按电话更新客户、按订单编号更新订单；有问题的行会列入错误报告。"
+IMPORT_DESC = "上传.xlsx或.csv文件（最大{limit}）。按电话识别已有客户（默认只补全空字段）、按订单编号更新订单；有问题的行会列入错误报告。"
+IMPORT_EXISTING_LABEL = "已有客户"
+IMPORT_OVERWRITE = "覆盖"
+IMPORT_OVERWRITE_HINT = "打开后，表格中的非空值会覆盖已有客户的现有信息；不打开只补全空字段，不同的值列入报告"
 IMPORT_KINDS = {"customers": "客户", "orders": "订单"}
 IMPORT_KIND_LABEL = "导入类型"
 IMPORT_FILE_LABEL = "选择文件"
@@ -163,15 +167,19 @@ IMPORT_CORRUPT = "文件已损坏，无法完整读取（{detail}），没有导
 IMPORT_FAILED_INTERNAL = "导入时发生系统错误，请稍后重试或联系技术支持"
 IMPORT_STATUS_TITLE = "导入进度"
 IMPORT_STATUS = {
-    "queued": "排队中",
-    "counting": "正在检查文件",
-    "running": "正在导入",
+    "queued": "处理中：排队等候",
+    "counting": "处理中：正在检查文件",
+    "running": "处理中：正在导入",
     "done": "导入完成",
     "failed": "导入失败",
 }
 IMPORT_PROGRESS = "已处理 {done} / {total} 行"
 IMPORT_WAITING = "请稍候，页面会自动更新"
-IMPORT_RESULT_CUSTOMERS = "共{total}行：新增{inserted}，更新{updated}，拒绝{refused}"
+IMPORT_RESULT_CUSTOMERS = "共{total}行：新增{inserted}，已存在{existing}（补全空字段），覆盖{overwritten}，拒绝{refused}"
+IMPORT_PARTIAL = "部分导入"
+IMPORT_PARTIAL_DESC = "有{refused}行未导入，请下载错误报告查看原因，改正后重新导入这些行。"
+IMPORT_NOTED_DESC = "{noted}位已有客户的不同值未覆盖，详见报告。"
+IMPORT_DOWNLOAD_NOTES = "下载导入报告"
 IMPORT_RESULT_ORDERS = "共{total}行：新增订单{inserted}，更新订单{updated}，明细{lines}条，拒绝{refused}"
 IMPORT_BLANK = "已跳过空行{blank}行"
 IMPORT_DOWNLOAD_REPORT = "下载错误报告"

@@ -61,7 +61,8 @@ def import_group() -> None:
     """Import .xlsx/.csv files (upsert; exit 1 if any row was refused)."""
 
 
-def _run_import(kind: str, file: str, report: str | None, as_json: bool) -> None:
+def _run_import(kind: str, file: str, report: str | None, as_json: bool,
+                overwrite: bool = False) -> None:
     """Shared by the import commands: run, print the row-level report, set the exit code
     (0 all rows imported, 1 some rows refused, 2 the file could not be imported)."""
     import time
@@ -81,11 +82,15 @@ def _run_import(kind: str, file: str, report: str | None, as_json: bool) -> None
             rate = int(rows / max(time.monotonic() - started, 1e-6))
             click.echo(M.IMPORT_PROGRESS.format(rows=rows, rate=rate), err=True)
 
-    run = importing.import_customers if kind == "customers" else importing.import_orders
+    report_path = Path(report) if report else None
     try:
         with session_scope() as session:
-            result = run(session, Path(file), report_path=Path(report) if report else None,
-                         progress=progress)
+            if kind == "customers":
+                result = importing.import_customers(session, Path(file), report_path=report_path,
+                                                    progress=progress, overwrite=overwrite)
+            else:
+                result = importing.import_orders(session, Path(file), report_path=report_path,
+                                                 progress=progress)
     except importing.ImportFileError as error:
         click.echo(error.message, err=True)
         sys.exit(2)
@@ -108,10 +113,14 @@ _JSON = click.option("--json", "as_json", is_flag=True, help="print the result a
 @_FILE
 @_REPORT
 @_JSON
-def import_customers(file: str, report: str | None, as_json: bool) -> None:
+@click.option("--overwrite", is_flag=True,
+              help="replace stored customers' non-empty fields with the sheet's values "
+                   "(default: fill in empty fields only and list the differences)")
+def import_customers(file: str, report: str | None, as_json: bool, overwrite: bool) -> None:
     """Customers: 客户名称, 电话 [, 联系人, 行业, 初步意向, 等级, 区域, 省份, 城市, 地址,
-    纬度, 经度, 坐标系, 负责人]; upsert by phone."""
-    _run_import("customers", file, report, as_json)
+    纬度, 经度, 坐标系, 负责人]; new phones are added, stored customers get their empty
+    fields filled in (or overwritten with --overwrite)."""
+    _run_import("customers", file, report, as_json, overwrite)
 
 
 @import_group.command("orders")

@@ -195,8 +195,20 @@ def test_forecast_form(client, approved):
     assert f"预计 {day} 回款 ¥30,000.00" in client.get(f"/h5/contracts/{approved}").text
 
 
+def _bank_upload(client, run_jobs, token: str, content, name: str = "bank.xlsx"):
+    """Upload a bank export, let the job book it, and answer the result page."""
+    response = client.post("/h5/contracts/payments/import",
+                           data={"csrf_token": token, "file": (content, name)},
+                           content_type="multipart/form-data")
+    assert response.status_code == 303, response.text
+    pending = client.get(response.headers["Location"])
+    assert "处理中" in pending.text and "data-import-status" in pending.text
+    run_jobs()
+    return client.get(response.headers["Location"])
+
+
 def test_bank_import_rerun_is_a_no_op_and_bad_rows_refuse_only_themselves(client, approved,
-                                                                          draft):
+                                                                          draft, run_jobs):
     other = draft("5000", no="HT-B-002")
     sign(other)
     approve(other)
@@ -211,11 +223,8 @@ def test_bank_import_rerun_is_a_no_op_and_bad_rows_refuse_only_themselves(client
             [today, 100, "HT-A-001", "BANK-1", "same ref twice"]]
     assert unapproved
     token = login(client, "chenjing")
-    response = client.post("/h5/contracts/payments/import",
-                           data={"csrf_token": token, "file": (xlsx(rows), "bank.xlsx")},
-                           content_type="multipart/form-data")
-    assert response.status_code == 400
-    page = response.text
+    page = _bank_upload(client, run_jobs, token, xlsx(rows)).text
+    assert 'data-status="done"' in page and "zs-notice_warn" in page
     assert "共7行，登记回款2笔，已导入过0笔，拒绝5行" in page
     assert "第4行：回款金额 9,000.00 超过合同「HT-B-002」未回款金额 3,000.00" in page
     assert "第5行：日期「not a date」无效" in page
@@ -226,15 +235,41 @@ def test_bank_import_rerun_is_a_no_op_and_bad_rows_refuse_only_themselves(client
     assert contract(other).collected_amount == Decimal("2000.00")
     assert contract(other).status == "partly_collected"
     assert sorted(p.bank_ref or "" for p in payments()) == ["20261127001", "BANK-1"]
-    again = client.post("/h5/contracts/payments/import",
-                        data={"csrf_token": token, "file": (xlsx(rows[:2]), "bank.xlsx")},
-                        content_type="multipart/form-data")
-    assert again.status_code == 200
+    again = _bank_upload(client, run_jobs, token, xlsx(rows[:2]))
     assert "登记回款0笔，已导入过2笔" in again.text
     assert len(payments()) == 2
     assert contract(approved).collected_amount == Decimal("30000.00")
     login(client, "zhangwei")
     assert client.get("/h5/contracts/payments/import").status_code == 403
+
+
+def test_a_bank_export_bomb_is_refused_by_the_job_not_the_request(client, approved, run_jobs):
+    import time
+    import tracemalloc
+
+    from sheetbomb import xlsx_bomb
+
+    bomb = xlsx_bomb(300)
+    token = login(client, "chenjing")
+    started = time.monotonic()
+    response = client.post("/h5/contracts/payments/import",
+                           data={"csrf_token": token, "file": (io.BytesIO(bomb), "bank.xlsx")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 303 and time.monotonic() - started < 1.0
+    location = response.headers["Location"]
+    assert client.get(location + "/status.json").get_json()["finished"] is False
+    tracemalloc.start()
+    started = time.monotonic()
+    run_jobs()
+    seconds, peak = time.monotonic() - started, tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert seconds < 5 and peak < 50 * 1024 * 1024
+    page = client.get(location).text
+    assert 'data-status="refused"' in page and "压缩炸弹" in page
+    assert payments() == []
+    login(client, "zhouqian")  # the other finance clerk: not their upload
+    assert client.get(location).status_code == 404
+    assert client.get(location + "/status.json").status_code == 404
 
 
 def test_reports_and_aging_export(client, approved, draft):

@@ -8,16 +8,32 @@ import io
 import json
 import time
 
+import pytest
 from openpyxl import Workbook
 from storekit import SHANGHAI, add_traffic, local, sale_count, signed, traffic_rows
 from webkit import login
 
 
-def _upload(client, user: str, kind: str, name: str, data: bytes):
+def _post_file(client, user: str, kind: str, name: str, data: bytes):
     token = login(client, user)
     return client.post("/h5/stores/upload", data={"csrf_token": token, "kind": kind,
                                                   "file": (io.BytesIO(data), name)},
                        content_type="multipart/form-data")
+
+
+@pytest.fixture
+def _upload(client, run_jobs):
+    """Upload, let the job read the file, and answer the result page the upload led to
+    (or the form, when the request itself refused the file)."""
+
+    def upload(_client, user: str, kind: str, name: str, data: bytes):
+        response = _post_file(client, user, kind, name, data)
+        if response.status_code != 303:
+            return response
+        run_jobs()
+        return client.get(response.headers["Location"])
+
+    return upload
 
 
 def _csv(*lines: str) -> bytes:
@@ -28,7 +44,7 @@ GOOD_TRAFFIC = _csv("门店编码,时间,客流", "S001,2026-11-02 09:00,30", "S
                     "S002,2026-11-02 09:00,12")
 
 
-def test_a_good_traffic_file_is_stored_and_resending_replaces_not_adds(client, chain):
+def test_a_good_traffic_file_is_stored_and_resending_replaces_not_adds(client, chain, _upload):
     response = _upload(client, "zongbu", "traffic", "traffic.csv", GOOD_TRAFFIC)
     assert response.status_code == 200
     assert "已保存 3 个小时的客流" in response.get_data(as_text=True)
@@ -41,7 +57,7 @@ def test_a_good_traffic_file_is_stored_and_resending_replaces_not_adds(client, c
     assert len(rows) == 3 and ("S001", hour, 35) in rows  # replaced, not 30 + 35
 
 
-def test_one_bad_row_stores_nothing_and_every_problem_is_named(client, chain):
+def test_one_bad_row_stores_nothing_and_every_problem_is_named(client, chain, _upload):
     bad = _csv("门店编码,时间,客流",
                "S001,2026-11-02 09:00,30",      # fine
                "S999,2026-11-02 09:00,10",      # unknown store
@@ -52,7 +68,7 @@ def test_one_bad_row_stores_nothing_and_every_problem_is_named(client, chain):
                "S002,2026-11-02 11:00,很多")     # not a number
     response = _upload(client, "zongbu", "traffic", "bad.csv", bad)
     page = response.get_data(as_text=True)
-    assert response.status_code == 422
+    assert 'data-status="refused"' in page
     assert "文件有 6 行错误，整份文件没有保存" in page
     assert "第 3 行：门店编码“S999”不存在或无权上传" in page
     assert "第 4 行：客流不能为负数（-4）" in page
@@ -63,19 +79,19 @@ def test_one_bad_row_stores_nothing_and_every_problem_is_named(client, chain):
     assert traffic_rows() == []  # the good first row was not kept either
 
 
-def test_a_malformed_file_is_refused_with_a_reason(client, chain):
+def test_a_malformed_file_is_refused_with_a_reason(client, chain, _upload):
     response = _upload(client, "zongbu", "traffic", "traffic.xlsx", b"PK\x03\x04 not a zip")
     assert response.status_code == 422
     assert "upload-error" in response.get_data(as_text=True)
     response = _upload(client, "zongbu", "traffic", "wrong.csv", _csv("名称,数量", "a,1"))
-    assert response.status_code == 422
+    assert 'data-status="refused"' in response.get_data(as_text=True)
     assert "找不到表头，需要的列：门店编码、时间、客流" in response.get_data(as_text=True)
     response = _upload(client, "zongbu", "traffic", "notes.pdf", b"%PDF-1.4")
     assert response.status_code == 422
     assert traffic_rows() == []
 
 
-def test_an_xlsx_export_is_read_like_a_csv(client, chain):
+def test_an_xlsx_export_is_read_like_a_csv(client, chain, _upload):
     book = Workbook()
     sheet = book.active
     sheet.append(["门店编码", "时间", "客流"])
@@ -88,17 +104,17 @@ def test_an_xlsx_export_is_read_like_a_csv(client, chain):
     assert traffic_rows() == [("S003", local("2026-11-03T08:00"), 17)]
 
 
-def test_a_manager_uploads_for_their_own_stores_only(client, chain):
+def test_a_manager_uploads_for_their_own_stores_only(client, chain, _upload):
     mixed = _csv("门店编码,时间,客流", "S001,2026-11-02 09:00,30", "S002,2026-11-02 09:00,12")
     response = _upload(client, "dz1", "traffic", "mine.csv", mixed)
-    assert response.status_code == 422
+    assert 'data-status="refused"' in response.get_data(as_text=True)
     assert "第 3 行：门店编码“S002”不存在或无权上传" in response.get_data(as_text=True)
     assert traffic_rows() == []
     assert _upload(client, "dz1", "traffic", "ok.csv",
                    _csv("门店编码,时间,客流", "S003,2026-11-02 09:00,9")).status_code == 200
 
 
-def test_pos_receipts_are_keyed_by_receipt_number(client, chain):
+def test_pos_receipts_are_keyed_by_receipt_number(client, chain, _upload):
     export = _csv("门店编码,交易时间,金额,会员号,小票号",
                   "S001,2026-11-02 09:12:03,23.50,M001,R0001",
                   "S001,2026-11-02 09:40:00,8.00,,R0002",
@@ -118,7 +134,7 @@ def test_pos_receipts_are_keyed_by_receipt_number(client, chain):
                "S001,2026-11-03 09:04,5,,")
     response = _upload(client, "zongbu", "sales", "bad.csv", bad)
     page = response.get_data(as_text=True)
-    assert response.status_code == 422
+    assert 'data-status="refused"' in page
     for text in ("第 3 行：金额“abc”不是有效数字", "第 4 行：金额不能为负数（-3）",
                  "第 5 行：小票号“R0100”与第 2 行重复", "第 6 行：缺少小票号"):
         assert text in page
@@ -126,8 +142,8 @@ def test_pos_receipts_are_keyed_by_receipt_number(client, chain):
 
 
 def test_reps_and_directors_cannot_upload(client, chain):
-    assert _upload(client, "zhangwei", "traffic", "t.csv", GOOD_TRAFFIC).status_code == 403
-    assert _upload(client, "dongqu", "traffic", "t.csv", GOOD_TRAFFIC).status_code == 403
+    assert _post_file(client, "zhangwei", "traffic", "t.csv", GOOD_TRAFFIC).status_code == 403
+    assert _post_file(client, "dongqu", "traffic", "t.csv", GOOD_TRAFFIC).status_code == 403
     assert traffic_rows() == []
 
 
@@ -210,3 +226,39 @@ def test_without_a_configured_secret_the_endpoint_refuses_everything(client, cha
 def test_hours_from_the_file_are_business_time(client, chain):
     add_traffic(chain["S002"], local("2026-11-01T07:00"), [1])
     assert traffic_rows()[0][1].astimezone(SHANGHAI).hour == 7
+
+
+def test_a_decompression_bomb_is_refused_by_the_job_and_only_its_uploader_sees_it(
+        client, chain, run_jobs):
+    import tracemalloc
+
+    from sheetbomb import xlsx_bomb
+
+    bomb = xlsx_bomb(300)  # ~300 kB zipped, 300 MiB of shared strings unpacked
+    started = time.monotonic()
+    response = _post_file(client, "dz1", "traffic", "traffic.xlsx", bomb)
+    assert response.status_code == 303 and time.monotonic() - started < 1.0
+    location = response.headers["Location"]
+    pending = client.get(location).get_data(as_text=True)
+    assert "处理中" in pending and 'data-import-status="' in pending
+    assert client.get(location + "/status.json").get_json()["finished"] is False
+
+    tracemalloc.start()
+    started = time.monotonic()
+    run_jobs()
+    seconds = time.monotonic() - started
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert seconds < 5 and peak < 50 * 1024 * 1024
+    page = client.get(location).get_data(as_text=True)
+    assert 'data-status="refused"' in page and "压缩炸弹" in page
+    assert client.get(location + "/status.json").get_json()["finished"] is True
+    assert traffic_rows() == []
+    from zhongshu.settings import get_settings
+
+    saved = get_settings().instance_dir / "uploads" / "stores" / location.rsplit("/", 1)[-1]
+    assert not saved.exists()  # the job deleted the file
+
+    login(client, "zongbu")  # another uploader: the result is not theirs to see
+    assert client.get(location).status_code == 404
+    assert client.get(location + "/status.json").status_code == 404

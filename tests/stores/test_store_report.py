@@ -60,3 +60,16 @@ def test_too_long_notes_are_refused_with_the_text_kept(client, yesterday):
     assert response.status_code == 422 and "内容不能超过 1000 字" in response.get_data(as_text=True)
     with session_scope() as session:
         assert session.exec(select(StoreDailyReport)).all() == []
+
+
+def test_money_is_shown_with_thousands_separators(client, yesterday):
+    store = yesterday["S001"]
+    add_sale(store, "R3", local("2026-11-23T10:00"), "12345.60", member="M77")
+    login(client, "dz1")
+    report = client.get(f"/h5/stores/{store}/report").get_data(as_text=True)
+    assert 'id="r-sales">¥12,385.60<' in report
+    with mock.patch("web.stores._today", return_value=NOW.date()):
+        page = client.get(f"/h5/stores/{store}").get_data(as_text=True)
+    assert "¥12,385.60" in page and "¥12385.60" not in page
+    member = client.get("/h5/members/M77").get_data(as_text=True)
+    assert "¥12,345.60" in member

@@ -37,10 +37,11 @@ def xlsx(rows: list[list[Any]], header: list[str] = HEADER) -> bytes:
 
 
 def upload(client, csrf: str, content: bytes, filename: str = "客户.xlsx",
-           kind: str = "customers"):
-    return client.post("/admin/import", data={
-        "csrf_token": csrf, "kind": kind, "file": (io.BytesIO(content), filename)},
-        content_type="multipart/form-data")
+           kind: str = "customers", overwrite: bool = False):
+    data = {"csrf_token": csrf, "kind": kind, "file": (io.BytesIO(content), filename)}
+    if overwrite:
+        data["overwrite"] = "1"
+    return client.post("/admin/import", data=data, content_type="multipart/form-data")
 
 
 def imports_dir() -> Path:
@@ -87,9 +88,13 @@ def test_admin_imports_a_small_xlsx_and_downloads_the_error_report(client, org, 
     assert done["status"] == "done" and done["finished"] is True and done["percent"] == 100
     assert (done["total"], done["done"], done["inserted"], done["updated"], done["refused"]) \
         == (5, 5, 3, 0, 2)
-    assert done["summary"] == "共5行：新增3，更新0，拒绝2"
+    summary = "共5行：新增3，已存在0（补全空字段），覆盖0，拒绝2"
+    assert done["summary"] == summary
+    # Two rows were refused: not a green "done", a partial import that says so.
+    assert done["status_label"] == "部分导入"
     page = client.get(location).text
-    assert "导入完成" in page and "共5行：新增3，更新0，拒绝2" in page
+    assert "部分导入" in page and "导入完成" not in page and summary in page
+    assert "有2行未导入" in page and "weui-icon-success" not in page
     assert "客户.xlsx" in page and done["report_url"] in page
 
     stored = {c.name: c for c in customers()}
@@ -225,3 +230,93 @@ def test_the_report_and_progress_are_for_admins_and_the_uploader(client, org, ru
     login(client, "admin")
     assert client.get("/admin/import/0123456789abcdef01234567").status_code == 404
     assert client.get("/admin/import/..%2F..%2Fetc").status_code == 404
+
+
+def test_a_decompression_bomb_is_refused_by_the_job_not_parsed_in_the_request(
+        client, org, run_jobs):
+    import time
+    import tracemalloc
+
+    from sheetbomb import xlsx_bomb
+
+    bomb = xlsx_bomb(300)  # ~300 kB zipped, 300 MiB of shared strings unpacked
+    assert len(bomb) < 1024 * 1024
+    csrf = login(client, "admin")
+    started = time.monotonic()
+    res = upload(client, csrf, bomb)
+    assert res.status_code == 303 and time.monotonic() - started < 1.0
+    location = res.headers["Location"]
+    assert _status(client, location)["status"] == "queued"
+    assert "处理中" in client.get(location).text
+
+    tracemalloc.start()
+    started = time.monotonic()
+    run_jobs()
+    seconds = time.monotonic() - started
+    _size, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert seconds < 5 and peak < 50 * 1024 * 1024
+    failed = _status(client, location)
+    assert failed["status"] == "failed"
+    assert "压缩炸弹" in failed["error"] and "没有导入任何数据" in failed["error"]
+    page = client.get(location).text
+    assert "导入失败" in page and "压缩炸弹" in page
+    assert customers() == []
+
+
+def test_an_existing_customer_is_reported_not_overwritten_unless_asked(client, org, run_jobs):
+    from webkit import add_customer
+
+    add_customer("杭州恒达环保有限公司", "13912345601", owner="zhangwei", intent="PPS滤袋",
+                 contact=None)
+    csrf = login(client, "admin")
+    header = ["客户名称", "电话", "联系人", "初步意向"]
+    sheet = xlsx([["杭州恒达环保有限公司", "13912345601", "王经理", "PTFE覆膜"],
+                  ["宁波华滤过滤材料有限公司", "13912345602", "李工", "除尘"]], header=header)
+    location = upload(client, csrf, sheet).headers["Location"]
+    run_jobs()
+    done = _status(client, location)
+    assert (done["inserted"], done["existing"], done["overwritten"], done["refused"]) == \
+        (1, 1, 0, 0)
+    assert done["status_label"] == "导入完成"
+    page = client.get(location).text
+    assert "共2行：新增1，已存在1（补全空字段），覆盖0，拒绝0" in page
+    assert "1位已有客户的不同值未覆盖" in page and "下载导入报告" in page
+    stored = {c.name: c for c in customers()}
+    hengda = stored["杭州恒达环保有限公司"]
+    assert (hengda.intent, hengda.contact) == ("PPS滤袋", "王经理")  # kept; empty filled
+    from openpyxl import load_workbook
+
+    report = client.get(done["report_url"])
+    rows = list(load_workbook(io.BytesIO(report.data)).active.iter_rows(values_only=True))
+    assert rows[1][0] == "杭州恒达环保有限公司"
+    assert "初步意向（系统：PPS滤袋，表格：PTFE覆膜）" in rows[1][-1]
+
+    form = client.get("/admin/import").text
+    assert 'name="overwrite"' in form and "覆盖" in form
+    location = upload(client, csrf, sheet, overwrite=True).headers["Location"]
+    run_jobs()
+    done = _status(client, location)
+    assert (done["inserted"], done["existing"], done["overwritten"]) == (0, 0, 2)
+    assert {c.name: c for c in customers()}["杭州恒达环保有限公司"].intent == "PTFE覆膜"
+
+
+def test_a_company_under_another_spelling_is_refused_naming_its_owner(client, org, run_jobs):
+    from openpyxl import load_workbook
+    from webkit import add_customer
+
+    add_customer("苏州恒达精密机械有限公司", "13900001111", "lina")
+    sheet = xlsx([["恒达精密机械（苏州）有限公司", "13912340000"],
+                  ["江苏省苏州市恒达精密机械股份有限公司", "13912340001"],
+                  ["杭州恒达精密机械有限公司", "13912340002"]], header=["客户名称", "电话"])
+    csrf = login(client, "admin")
+    location = upload(client, csrf, sheet).headers["Location"]
+    run_jobs()
+    state = _status(client, location)
+    assert (state["inserted"], state["refused"], state["status_label"]) == (1, 2, "部分导入")
+    report = client.get(state["report_url"])
+    rows = list(load_workbook(io.BytesIO(report.data)).active.iter_rows(values_only=True))
+    assert [(r[0], r[-1]) for r in rows[1:]] == [
+        ("恒达精密机械（苏州）有限公司", "已有名称相近的客户“苏州恒达精密机械有限公司”，负责人：李娜"),
+        ("江苏省苏州市恒达精密机械股份有限公司", "与第2行是同一家公司（名称相同或相近）")]
+    assert [c.name for c in customers()] == ["苏州恒达精密机械有限公司", "杭州恒达精密机械有限公司"]

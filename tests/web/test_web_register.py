@@ -234,3 +234,12 @@ def test_control_characters_are_dropped_not_a_500(client, org):
     assert res.status_code == 303
     (customer,) = [c for c in customers() if c.name == "杭州精工机械"]
     assert (customer.contact, customer.industry) == ("张三", "机械制造")
+
+
+def test_a_company_under_another_spelling_is_a_duplicate_naming_its_owner(client, org):
+    add_customer("苏州恒达精密机械有限公司", "13900001111", "lina")
+    csrf = login(client, "zhangwei")
+    html = _post(client, csrf, name="恒达精密机械（苏州）有限公司").text
+    assert "该客户已登记，未重复创建" in html
+    assert "已有名称相近的客户“苏州恒达精密机械有限公司”，负责人：李娜" in html
+    assert [c.name for c in customers()] == ["苏州恒达精密机械有限公司"]
