@@ -6,8 +6,10 @@ the platform emulator as child processes until interrupted."""
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -30,7 +32,55 @@ def _wait_http(url: str, timeout: float = 60.0) -> bool:
     return False
 
 
+def port_problems(ports: dict[str, int], host: str = "127.0.0.1") -> list[str]:
+    """Why each of these ports can't be listened on (Chinese, one line each); empty when
+    all are free. Probed the way gunicorn binds (SO_REUSEADDR), so a port that only has
+    connections in TIME_WAIT counts as free."""
+    problems: list[str] = []
+    seen: dict[int, str] = {}
+    for label, port in ports.items():
+        if port in seen:
+            problems.append(f"{label}和{seen[port]}不能用同一个端口 {port}")
+            continue
+        seen[port] = label
+        if not 0 < port < 65536:
+            problems.append(f"{label}端口 {port} 不是有效端口（1–65535）")
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((host, port))
+            except OSError as error:
+                if error.errno == errno.EADDRINUSE:
+                    problems.append(f"{label}端口 {port} 已被其他程序占用")
+                elif error.errno == errno.EACCES:
+                    problems.append(f"{label}端口 {port} 需要管理员权限")
+                else:
+                    problems.append(f"{label}端口 {port} 无法使用（{error.strerror}）")
+    return problems
+
+
+def _free_pair(avoid: set[int], start: int = 5300) -> tuple[int, int]:
+    """Two neighbouring free ports to suggest (the first pair from ``start`` on)."""
+    for web in range(start, 65534, 2):
+        if {web, web + 1} & avoid:
+            continue
+        if not port_problems({"服务": web, "模拟器": web + 1}):
+            return web, web + 1
+    return start, start + 1
+
+
 def run_demo(*, port: int, emulator_port: int) -> int:
+    # Checked before anything starts: a taken port must not surface as gunicorn's English
+    # "Address already in use" after the ready banner.
+    problems = port_problems({"服务": port, "模拟器": emulator_port})
+    if problems:
+        for line in problems:
+            click.echo(f"!! {line}", err=True)
+        web, emu = _free_pair(avoid={port, emulator_port})
+        click.echo("!! 演示没有启动。请关闭占用端口的程序，或换用其他端口，例如：\n"
+                   f"   bash dev.sh demo --port {web} --emulator-port {emu}", err=True)
+        return 2
     settings = get_settings()
     service_url = f"http://127.0.0.1:{port}"
     emulator_url = f"http://127.0.0.1:{emulator_port}"
