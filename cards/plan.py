@@ -30,7 +30,7 @@ UNCOVERED_NONE = "本周团队的高潜客户（A 级或高意向）都已有有
 UNCOVERED_USAGE = "未覆盖"
 UNCOVERED_SUMMARY = "本周团队未拜访的高潜客户（主管）"
 UNCOVERED_REFUSED = "「未覆盖」只对主管开放。"
-UNCOVERED_MORE = "……另有 {n} 位，见计划页面"
+UNCOVERED_MORE = "只列出前 {shown} 位，另有 {n} 位，点开查看全部"
 NO_DAY = "未定日期"
 
 
@@ -94,7 +94,9 @@ class UncoveredLine:
     intent: str | None
 
 
-UNCOVERED_MAX_FIELDS = 10
+# The card shows the first few (WeCom shows at most 6 rows); the plan page it links to
+# lists them all, scoped to the supervisor's team.
+UNCOVERED_MAX_FIELDS = 5
 
 
 def uncovered_card(lines: Sequence[UncoveredLine], *, url: str) -> Reply:
@@ -102,6 +104,7 @@ def uncovered_card(lines: Sequence[UncoveredLine], *, url: str) -> Reply:
         return Reply(text=UNCOVERED_NONE)
     shown = lines[:UNCOVERED_MAX_FIELDS]
     fields = tuple((line.name, f"{line.owner_name} · {line.grade or '-'}级") for line in shown)
-    desc = UNCOVERED_MORE.format(n=len(lines) - len(shown)) if len(lines) > len(shown) else ""
+    desc = (UNCOVERED_MORE.format(shown=len(shown), n=len(lines) - len(shown))
+            if len(lines) > len(shown) else "")
     return Reply(card=Card(title=UNCOVERED_TITLE.format(n=len(lines)), description=desc,
                            fields=fields, url=url))

@@ -2,6 +2,13 @@
 
 DETAILS = "详情"  # WeCom textcard button
 VIEW_DETAILS = "查看详情"  # DingTalk action card link button
+# A card longer than the platform shows: the first items, then this row / line.
+MORE_LABEL = "更多"
+MORE_OPEN = "另有{n}项，点开查看全部"
+MORE_HIDDEN = "另有{n}项未显示"
+MORE_LINES = "……另有{n}行，点开查看全部"
+MORE_LINES_HIDDEN = "……另有{n}行未显示"
+VIEW_ALL = "查看全部"
 
 # -- customer cards (cards/customer.py) -----------------------------------------------------
 REGISTERED_TITLE = "客户已报备"
