@@ -35,6 +35,13 @@ REGISTER_ASK = {
     "industry": "请输入客户所属行业（如：制造业、化工、零售）：",
     "intent": "请输入初步意向（如：想采购滤芯，月底前要报价）：",
 }
+# The step-by-step dialog refuses an answer that does not fit the question, and says why.
+REGISTER_LABELS = {"name": "客户名称", "contact": "联系人姓名", "industry": "行业",
+                   "intent": "初步意向"}
+REGISTER_NOT_AN_ANSWER = "「{value}」不是{label}，本项没有保存。"
+REGISTER_PHONE_HERE = "「{value}」像是电话号码，不是{label}，本项没有保存（电话会单独询问）。"
+REGISTER_CONTACT_DIGITS = "联系人姓名里不能有数字，本项没有保存（电话会单独询问）。"
+REGISTER_TOO_SHORT = "{label}至少要有{n}个字，本项没有保存。"
 REGISTER_ASK_OPTION = "请选择{name}，回复编号或原文：\n{options}"
 REGISTER_ASK_FIELD = "请输入{name}（{kind}）："
 REGISTER_DUPLICATE = "该客户已经登记过，本次报备没有保存：\n{lines}\n如需跟进该客户，请联系负责人或您的主管。"

@@ -330,3 +330,32 @@ def test_a_dingtalk_retry_of_the_same_message_registers_once(client, dingtalk, r
     run_jobs()
     assert len(_customers()) == 1
     assert [m["msgtype"] for m in chat.new()] == ["actionCard"]
+
+
+def test_each_step_checks_its_own_answer_and_asks_again_with_the_reason(wecom):
+    chat = wecom("zhangwei")
+    first = said(chat.send("新客户 " + "绍兴滤材环保科技" * 15))
+    assert "客户名称" in first and "100" in first and "请输入客户名称" in first
+    for junk, reason in (("好的", "「好的」不是客户名称"),
+                         ("王总 13800001234", "「王总 13800001234」像是电话号码，不是客户名称"),
+                         ("算了吧", "「算了吧」不是客户名称"),
+                         ("嗯嗯，", "「嗯嗯,」不是客户名称"), ("A", "客户名称至少要有2个字")):
+        answer = said(chat.send(junk))
+        assert reason in answer and "请输入客户名称" in answer, junk
+    assert _flow("wecom", "zhangwei").step == "name"
+    assert "请输入联系人姓名" in said(chat.send("绍兴滤材"))
+    answer = said(chat.send("王经理13800001234"))
+    assert "联系人姓名里不能有数字" in answer and "请输入联系人姓名" in answer
+    assert "请输入联系电话" in said(chat.send("王经理"))
+    assert "请输入客户所属行业" in said(chat.send("13800001234"))
+    answer = said(chat.send("嗯"))
+    assert "「嗯」不是行业" in answer and "请输入客户所属行业" in answer
+    assert "请输入初步意向" in said(chat.send("制造业"))
+    answer = said(chat.send("不知道"))
+    assert "「不知道」不是初步意向" in answer and "请输入初步意向" in answer
+    assert _customers() == []
+    (done,) = chat.send("想采购滤芯，月底前报价")
+    assert done["content"]["template_card"]["main_title"]["title"] == "客户已报备"
+    (customer,) = _customers()
+    assert (customer.name, customer.contact, customer.phone, customer.industry,
+            customer.intent) == ("绍兴滤材", "王经理", "13800001234", "制造业", "想采购滤芯,月底前报价")
