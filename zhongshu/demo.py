@@ -70,6 +70,16 @@ def _free_pair(avoid: set[int], start: int = 5300) -> tuple[int, int]:
     return start, start + 1
 
 
+def _set_menu() -> None:
+    """The app's menu, as an admin sets it once: 报备客户 opens the form directly."""
+    from bot.wecom.menu import push_app_menu
+
+    try:
+        push_app_menu()
+    except Exception as error:  # the demo still works with the emulator's own buttons
+        click.echo(f"!! 企业微信应用菜单未能设置（{error}），工作台按钮仍可用", err=True)
+
+
 def run_demo(*, port: int, emulator_port: int) -> int:
     # Checked before anything starts: a taken port must not surface as gunicorn's English
     # "Address already in use" after the ready banner.
@@ -139,6 +149,8 @@ def run_demo(*, port: int, emulator_port: int) -> int:
     signal.signal(signal.SIGTERM, stop)
 
     ok = _wait_http(f"{service_url}/healthz") and _wait_http(f"{emulator_url}/")
+    if ok:
+        _set_menu()
     if ok:
         click.echo("")
         click.echo("中枢演示已启动：")

@@ -359,3 +359,35 @@ def test_each_step_checks_its_own_answer_and_asks_again_with_the_reason(wecom):
     (customer,) = _customers()
     assert (customer.name, customer.contact, customer.phone, customer.industry,
             customer.intent) == ("绍兴滤材", "王经理", "13800001234", "制造业", "想采购滤芯,月底前报价")
+
+
+# -- the workbench ------------------------------------------------------------------------------
+
+def test_the_workbench_entry_opens_the_registration_form_signed_in(emulator, team, run_jobs):
+    import re
+    from urllib.parse import urlsplit
+
+    from bot.wecom.menu import push_app_menu
+
+    assert push_app_menu()["errcode"] == 0
+    phone = requests.Session()  # one browser: the phone page, then the links it opens
+    page = phone.get(f"{emulator}/phone/wecom/zhangwei", timeout=5).text
+    entry = re.search(r'<a class="wb" href="([^"]+)"[^>]*>.*?报备客户', page, re.S)
+    assert entry is not None, "报备客户 is a direct link on the workbench"
+    assert 'data-key="quick_register"' not in page
+    assert 'data-key="checkin"' in page and 'data-key="my_customers"' in page
+    form = phone.get(emulator + entry.group(1).replace("&amp;", "&"), timeout=10)
+    assert form.status_code == 200
+    assert urlsplit(form.url).path == "/h5/register"
+    assert 'name="name"' in form.text and "张伟" in form.text  # the form, signed in
+    assert _customers() == []
+    # Nothing was sent into the chat on the way: no card to tap a second time.
+    assert [m for m in requests.get(f"{emulator}/_emu/messages", params={
+        "platform": "wecom", "user": "zhangwei"}, timeout=5).json()
+        if m["direction"] == "out"] == []
+
+
+def test_the_chat_still_offers_the_registration_card_for_the_button_key(wecom):
+    chat = wecom("zhangwei")
+    (card,) = chat.click("quick_register")
+    assert said([card]).startswith("报备新客户")
