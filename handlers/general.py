@@ -7,6 +7,8 @@ from sqlmodel import Session
 from bot.event import Event, Reply
 from handlers import flows, router, texts
 from models import user as users
+from models.scope import EDITOR_ROLES
+from models.store_scope import STORE_ROLES
 
 
 @router.command("帮助", summary="查看可用命令")
@@ -23,7 +25,8 @@ def help_text(role: str) -> str:
     for command in router.commands_for(role):
         usage = command.usage if command.usage != command.word else command.word
         lines.append(f"· {usage} — {command.summary}" if command.summary else f"· {usage}")
-    lines.append(texts.HELP_FOOTER)
+    lines.append(texts.HELP_FOOTER_STORES if role in STORE_ROLES and role not in EDITOR_ROLES
+                 else texts.HELP_FOOTER)
     return "\n".join(lines)
 
 
