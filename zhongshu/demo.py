@@ -20,6 +20,17 @@ import requests
 from zhongshu.settings import EMULATOR_DINGTALK, get_settings
 
 
+# Whom to open first, one per role (the README's table lists everyone).
+DEMO_PHONES = (
+    ("zhangwei", "张伟（业务员）的企业微信"),
+    ("wangfang", "王芳（主管）"),
+    ("liuyang", "刘洋（销售总监）"),
+    ("chenjing", "陈静（财务）"),
+    ("zongbu", "周敏（总部运营）"),
+    ("dianzhang07", "赵店长（MD007 店长）"),
+)
+
+
 def _wait_http(url: str, timeout: float = 60.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -154,9 +165,10 @@ def run_demo(*, port: int, emulator_port: int) -> int:
     if ok:
         click.echo("")
         click.echo("中枢演示已启动：")
-        click.echo(f"  手机模拟器（扮演用户）: {emulator_url}/")
-        click.echo(f"  张伟（业务员）的企业微信: {emulator_url}/phone/wecom/zhangwei")
-        click.echo(f"  服务健康检查:          {service_url}/healthz")
+        click.echo(f"  手机模拟器（通讯录，每个人都能打开）: {emulator_url}/")
+        for userid, who in DEMO_PHONES:
+            click.echo(f"  {who}: {emulator_url}/phone/wecom/{userid}")
+        click.echo(f"  服务健康检查: {service_url}/healthz")
         click.echo("  在模拟器里发送「帮助」试试。按 Ctrl-C 退出。")
     else:
         click.echo("!! 服务未能在 60 秒内启动", err=True)
