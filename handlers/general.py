@@ -25,8 +25,11 @@ def help_text(role: str) -> str:
     for command in router.commands_for(role):
         usage = command.usage if command.usage != command.word else command.word
         lines.append(f"· {usage} — {command.summary}" if command.summary else f"· {usage}")
-    lines.append(texts.HELP_FOOTER_STORES if role in STORE_ROLES and role not in EDITOR_ROLES
-                 else texts.HELP_FOOTER)
+    # The workbench's entries are the sales team's; store roles are pointed at 门店.
+    if role in EDITOR_ROLES:
+        lines.append(texts.HELP_FOOTER)
+    elif role in STORE_ROLES:
+        lines.append(texts.HELP_FOOTER_STORES)
     return "\n".join(lines)
 
 

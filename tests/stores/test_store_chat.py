@@ -53,3 +53,11 @@ def test_hq_sees_every_store_without_a_report_link(phones, run_jobs, chain):
     said = _ask(phones, run_jobs, "zongbu", "门店")
     assert "我的门店（3 家）" in said and "和平路店（S002）" in said
     assert "填写今日日报" not in said
+
+
+def test_help_names_the_workbench_only_to_those_who_use_it(phones, run_jobs, chain):
+    from handlers.general import help_text
+
+    assert "工作台按钮：报备客户" in help_text("rep")
+    assert "工作台按钮" not in help_text("finance") and "工作台按钮" not in help_text("admin")
+    assert "发送「门店」" in help_text("hq") and "发送「门店」" not in help_text("rep")
