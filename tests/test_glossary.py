@@ -42,7 +42,7 @@ def test_no_retired_term_is_left_in_the_product():
 
 
 def test_a_list_is_chosen_from_never_filled_in():
-    selects = re.compile(r"<select\b.*?</select>", re.S)
+    selects = re.compile(r"<select\b.*?</select>", re.DOTALL)
     for path in (ROOT / "web" / "templates").rglob("*.html"):
         for block in selects.findall(path.read_text(encoding="utf-8")):
             assert "请填写" not in block, path

@@ -19,7 +19,6 @@ import requests
 
 from zhongshu.settings import EMULATOR_DINGTALK, get_settings
 
-
 # Whom to open first, one per role (the README's table lists everyone).
 DEMO_PHONES = (
     ("zhangwei", "张伟（业务员）的企业微信"),
@@ -83,11 +82,12 @@ def _free_pair(avoid: set[int], start: int = 5300) -> tuple[int, int]:
 
 def _set_menu() -> None:
     """The app's menu, as an admin sets it once: 报备客户 opens the form directly."""
+    from bot.channels import DeliveryError, Throttled
     from bot.wecom.menu import push_app_menu
 
     try:
         push_app_menu()
-    except Exception as error:  # the demo still works with the emulator's own buttons
+    except (DeliveryError, Throttled) as error:  # the emulator's own buttons still work
         click.echo(f"!! 企业微信应用菜单未能设置（{error}），工作台按钮仍可用", err=True)
 
 

@@ -372,7 +372,7 @@ def test_the_workbench_entry_opens_the_registration_form_signed_in(emulator, tea
     assert push_app_menu()["errcode"] == 0
     phone = requests.Session()  # one browser: the phone page, then the links it opens
     page = phone.get(f"{emulator}/phone/wecom/zhangwei", timeout=5).text
-    entry = re.search(r'<a class="wb" href="([^"]+)"[^>]*>.*?报备客户', page, re.S)
+    entry = re.search(r'<a class="wb" href="([^"]+)"[^>]*>.*?报备客户', page, re.DOTALL)
     assert entry is not None, "报备客户 is a direct link on the workbench"
     assert 'data-key="quick_register"' not in page
     assert 'data-key="checkin"' in page and 'data-key="my_customers"' in page
