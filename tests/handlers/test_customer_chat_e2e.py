@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import requests
+from browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium, phone_page
 from edgekit import robot_headers, wecom_encrypt, wecom_envelope, wecom_query
 from sqlmodel import select
 
@@ -391,3 +392,28 @@ def test_the_chat_still_offers_the_registration_card_for_the_button_key(wecom):
     chat = wecom("zhangwei")
     (card,) = chat.click("quick_register")
     assert said([card]).startswith("报备新客户")
+
+
+@needs_chromium
+def test_in_a_browser_the_workbench_entry_opens_the_form_in_one_tap(emulator, team):
+    from urllib.parse import urlsplit
+
+    from playwright.sync_api import expect, sync_playwright
+
+    from bot.wecom.menu import push_app_menu
+
+    assert push_app_menu()["errcode"] == 0
+    problems: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        phone = phone_page(browser, problems, viewport={"width": 414, "height": 896})
+        phone.goto(f"{emulator}/phone/wecom/zhangwei")
+        with phone.context.expect_page() as opened:
+            phone.click("a.wb:has-text('报备客户')")
+        form = opened.value
+        form.wait_for_load_state()
+        assert urlsplit(form.url).path == "/h5/register"
+        expect(form.locator("#f-name")).to_be_visible()
+        expect(form.locator("body")).to_contain_text("张伟")
+        browser.close()
+    assert problems == []
