@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One entry point for newcomers and CI:
 #   bash dev.sh demo   — install, then bring the whole service up with demo data
+#                        (--port 5300 --emulator-port 5301 for other ports than 5000/5001)
 #   bash dev.sh test   — install, then run the test suite (extra args go to pytest)
 # Installs everything it needs into .venv on a machine that has only Python, pip and apt.
 set -euo pipefail
@@ -75,7 +76,7 @@ case "$cmd" in
     exec .venv/bin/zhongshu demo "$@"
     ;;
   *)
-    echo "usage: bash dev.sh demo | bash dev.sh test [pytest args]" >&2
+    echo "usage: bash dev.sh demo [--port 5000 --emulator-port 5001] | bash dev.sh test [pytest args]" >&2
     exit 2
     ;;
 esac

@@ -19,6 +19,7 @@ from sqlalchemy import and_, case, func
 from sqlmodel import Session, col, select
 
 from analytics.metrics import SUMS, TREND_WEEKS, Selection, WeekSums, week_trend
+from models import glossary
 from models.customer import GRADES, Customer
 from models.dashboard import DashCustomer, DashSegment, DashWeek
 from models.order import OrderLine, SalesOrder
@@ -28,7 +29,7 @@ from models.regions import REGIONS
 REPURCHASE_MIN_ORDERS = 2
 CUSTOMER_LIST_LIMIT = 200
 NO_REGION = "未划区"
-NO_GRADE = "未分级"
+NO_GRADE = glossary.NO_GRADE
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,7 @@ def grades(session: Session, sel: Selection, region: str, last_week: date) -> Le
                           [lambda t: t.region == region])
     if not found:
         return None
-    buckets = [Bucket(g, f"{g} 级", *found[g]) for g in GRADES if g in found]
+    buckets = [Bucket(g, glossary.grade_label(g), *found[g]) for g in GRADES if g in found]
     if None in found:
         buckets.append(Bucket("-", NO_GRADE, *found[None]))
     return Level(region, buckets, trend)

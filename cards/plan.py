@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.event import Card, Reply
+from models import glossary
 
 WEEKDAYS = "一二三四五六日"
 
@@ -26,11 +27,11 @@ PLAN_PAGE = "打开计划页面"
 NOTICE_TITLE = "晨会提醒：{n} 位业务员未交下周计划"
 NOTICE_DESC = "计划周 {start}—{end}，截止时间 {lock}。以下业务员没有提交拜访计划："
 UNCOVERED_TITLE = "本周未覆盖的高潜客户（{n} 位）"
-UNCOVERED_NONE = "本周团队的高潜客户（A 级或高意向）都已有有效拜访。"
+UNCOVERED_NONE = "本周团队的高潜客户（A级或高意向）都已有有效拜访。"
 UNCOVERED_USAGE = "未覆盖"
 UNCOVERED_SUMMARY = "本周团队未拜访的高潜客户（主管）"
 UNCOVERED_REFUSED = "「未覆盖」只对主管开放。"
-UNCOVERED_MORE = "……另有 {n} 位，见计划页面"
+UNCOVERED_MORE = "只列出前 {shown} 位，另有 {n} 位，点开查看全部"
 NO_DAY = "未定日期"
 
 
@@ -94,14 +95,18 @@ class UncoveredLine:
     intent: str | None
 
 
-UNCOVERED_MAX_FIELDS = 10
+# The card shows the first few (WeCom shows at most 6 rows); the plan page it links to
+# lists them all, scoped to the supervisor's team.
+UNCOVERED_MAX_FIELDS = 5
 
 
 def uncovered_card(lines: Sequence[UncoveredLine], *, url: str) -> Reply:
     if not lines:
         return Reply(text=UNCOVERED_NONE)
     shown = lines[:UNCOVERED_MAX_FIELDS]
-    fields = tuple((line.name, f"{line.owner_name} · {line.grade or '-'}级") for line in shown)
-    desc = UNCOVERED_MORE.format(n=len(lines) - len(shown)) if len(lines) > len(shown) else ""
+    fields = tuple((line.name, f"{line.owner_name} · {glossary.grade_label(line.grade)}")
+                   for line in shown)
+    desc = (UNCOVERED_MORE.format(shown=len(shown), n=len(lines) - len(shown))
+            if len(lines) > len(shown) else "")
     return Reply(card=Card(title=UNCOVERED_TITLE.format(n=len(lines)), description=desc,
                            fields=fields, url=url))

@@ -14,6 +14,12 @@ WeCom (message/send ``msg``, PLATFORMS.md §2.2):
 - a card with neither buttons nor a link: ``markdown``.
 Fields go to ``horizontal_content_list`` (at most 6 rows).
 
+Platform limits never make a reply fail: a card longer than the platform shows degrades
+to its first items plus a line saying how many more there are (and, when the card has a
+link, that tapping it shows them all) — more than 6 WeCom rows keep 5 and a 更多 row,
+more than 6 WeCom buttons keep 5 and a link button, markdown and text are cut by whole
+lines to WeCom's 2048 bytes and DingTalk's body size (PLATFORMS.md §2.2, §4.1).
+
 DingTalk (robot: ``actionCard``; work notification: snake_case ``action_card``):
 DingTalk robot and work-notification cards have link buttons only — nothing calls us back
 when one is tapped. So a button becomes a ``dtmd://dingtalkclient/sendMessage?content=…``
@@ -38,6 +44,10 @@ from web.links import for_dingtalk
 
 MAX_WECOM_BUTTONS = 6
 MAX_WECOM_ROWS = 6  # horizontal_content_list
+MAX_WECOM_TEXT_BYTES = 2048  # text and markdown content (longer text is cut by WeCom)
+# DingTalk refuses a robot body over 20 000 bytes (460101); room is kept for the JSON
+# around the text and for \uXXXX escapes of non-ASCII characters.
+MAX_DINGTALK_TEXT_BYTES = 6000
 TASK_ID_RE = re.compile(r"^[0-9A-Za-z_\-@]{1,128}$")  # WeCom task_id rule (42014 otherwise)
 # Keys are "area.action" with an optional ":argument", so a hash a user types is not a tap.
 DINGTALK_ACTION_RE = re.compile(r"#([a-z][a-z0-9_]*\.[a-z0-9_.]+(?::[^\s#]+)?)\s*$")
@@ -50,10 +60,27 @@ def wecom_message(reply: Reply) -> dict[str, Any]:
     if reply.card is not None:
         return _wecom_card_message(reply.card)
     if reply.markdown is not None:
-        return {"msgtype": "markdown", "markdown": {"content": reply.markdown}}
+        return {"msgtype": "markdown", "markdown": {
+            "content": fit_lines(reply.markdown, MAX_WECOM_TEXT_BYTES)}}
     if reply.text is not None:
-        return {"msgtype": "text", "text": {"content": reply.text}}
+        return {"msgtype": "text", "text": {
+            "content": fit_lines(reply.text, MAX_WECOM_TEXT_BYTES)}}
     raise ValueError("empty reply: set text, markdown or card")
+
+
+def fit_lines(text: str, max_bytes: int, *, openable: bool = False) -> str:
+    """``text`` cut by whole lines to at most ``max_bytes`` of UTF-8, the last line saying
+    how many lines were left out (that tapping shows them when ``openable``)."""
+    if len(text.encode("utf-8")) <= max_bytes:
+        return text
+    lines = text.split("\n")
+    more = texts.MORE_LINES if openable else texts.MORE_LINES_HIDDEN
+    for keep in range(len(lines) - 1, 0, -1):
+        cut = "\n".join([*lines[:keep], more.format(n=len(lines) - keep)])
+        if len(cut.encode("utf-8")) <= max_bytes:
+            return cut
+    # One long line: cut inside it, without splitting a character.
+    return text.encode("utf-8")[:max_bytes - 3].decode("utf-8", errors="ignore") + texts.ELLIPSIS
 
 
 def wecom_template_card(card: Card) -> dict[str, Any]:
@@ -86,9 +113,6 @@ def _wecom_card_message(card: Card) -> dict[str, Any]:
 def _wecom_button_card(card: Card) -> dict[str, Any]:
     if card.task_id is None:
         raise ValueError(f"card {card.title!r} has buttons but no task_id")
-    if len(card.buttons) > MAX_WECOM_BUTTONS:
-        raise ValueError(f"card {card.title!r}: {len(card.buttons)} buttons, "
-                         f"WeCom shows at most {MAX_WECOM_BUTTONS}")
     tc: dict[str, Any] = {"card_type": "button_interaction",
                           "main_title": {"title": card.title}}
     if card.description:
@@ -98,16 +122,25 @@ def _wecom_button_card(card: Card) -> dict[str, Any]:
     if card.url is not None:
         tc["card_action"] = {"type": 1, "url": card.url}
     tc["task_id"] = _task_id(card.task_id)
-    tc["button_list"] = [{"text": b.text, "style": b.style, "key": b.key}
-                         for b in card.buttons]
+    buttons: list[dict[str, Any]] = [{"text": b.text, "style": b.style, "key": b.key}
+                                     for b in card.buttons]
+    if len(buttons) > MAX_WECOM_BUTTONS:
+        if card.url is not None:  # the rest are reachable on the page the card links to
+            buttons = [*buttons[:MAX_WECOM_BUTTONS - 1],
+                       {"type": 1, "text": texts.VIEW_ALL, "style": 2, "url": card.url}]
+        else:
+            buttons = buttons[:MAX_WECOM_BUTTONS]
+    tc["button_list"] = buttons
     return tc
 
 
 def _wecom_rows(card: Card) -> list[dict[str, str]]:
-    if len(card.fields) > MAX_WECOM_ROWS:
-        raise ValueError(f"card {card.title!r}: {len(card.fields)} fields, "
-                         f"WeCom shows at most {MAX_WECOM_ROWS}")
-    return [{"keyname": name, "value": value} for name, value in card.fields]
+    fields = list(card.fields)
+    if len(fields) > MAX_WECOM_ROWS:
+        keep = MAX_WECOM_ROWS - 1
+        more = texts.MORE_OPEN if card.url is not None else texts.MORE_HIDDEN
+        fields = [*fields[:keep], (texts.MORE_LABEL, more.format(n=len(fields) - keep))]
+    return [{"keyname": name, "value": value} for name, value in fields]
 
 
 # Plain text placed into markdown: the characters that would start a link, an HTML tag,
@@ -127,7 +160,7 @@ def _wecom_card_markdown(card: Card) -> str:
     if card.description:
         lines.append(markdown_text(card.description))
     lines += [f"> {markdown_text(name)}：{markdown_text(value)}" for name, value in card.fields]
-    return "\n".join(lines)
+    return fit_lines("\n".join(lines), MAX_WECOM_TEXT_BYTES)
 
 
 def _task_id(task_id: str) -> str:
@@ -172,9 +205,11 @@ def dingtalk_robot_message(reply: Reply) -> dict[str, Any]:
             body["btns"] = [{"title": t, "actionURL": u} for t, u in links]
         return {"msgtype": "actionCard", "actionCard": body}
     if reply.markdown is not None:
-        return _dingtalk_markdown(_markdown_title(reply.markdown), reply.markdown)
+        return _dingtalk_markdown(_markdown_title(reply.markdown),
+                                  fit_lines(reply.markdown, MAX_DINGTALK_TEXT_BYTES))
     if reply.text is not None:
-        return {"msgtype": "text", "text": {"content": reply.text}}
+        return {"msgtype": "text", "text": {
+            "content": fit_lines(reply.text, MAX_DINGTALK_TEXT_BYTES)}}
     raise ValueError("empty reply: set text, markdown or card")
 
 
@@ -195,9 +230,11 @@ def dingtalk_work_message(reply: Reply) -> dict[str, Any]:
             body["btn_json_list"] = [{"title": t, "action_url": u} for t, u in links]
         return {"msgtype": "action_card", "action_card": body}
     if reply.markdown is not None:
-        return _dingtalk_markdown(_markdown_title(reply.markdown), reply.markdown)
+        return _dingtalk_markdown(_markdown_title(reply.markdown),
+                                  fit_lines(reply.markdown, MAX_DINGTALK_TEXT_BYTES))
     if reply.text is not None:
-        return {"msgtype": "text", "text": {"content": reply.text}}
+        return {"msgtype": "text", "text": {
+            "content": fit_lines(reply.text, MAX_DINGTALK_TEXT_BYTES)}}
     raise ValueError("empty reply: set text, markdown or card")
 
 
@@ -217,7 +254,8 @@ def _dingtalk_card_markdown(card: Card) -> str:
     if card.fields:
         parts.append("\n".join(f"- {markdown_text(name)}：{markdown_text(value)}"
                                for name, value in card.fields))
-    return "\n\n".join(parts)
+    return fit_lines("\n\n".join(parts), MAX_DINGTALK_TEXT_BYTES,
+                     openable=bool(card.url or card.buttons))
 
 
 def _dingtalk_markdown(title: str, text: str) -> dict[str, Any]:

@@ -1,7 +1,16 @@
 """Every user-facing string the renderers add on their own (Chinese, one place)."""
 
+from models import glossary
+
 DETAILS = "详情"  # WeCom textcard button
 VIEW_DETAILS = "查看详情"  # DingTalk action card link button
+# A card longer than the platform shows: the first items, then this row / line.
+MORE_LABEL = "更多"
+MORE_OPEN = "另有{n}项，点开查看全部"
+MORE_HIDDEN = "另有{n}项未显示"
+MORE_LINES = "……另有{n}行，点开查看全部"
+MORE_LINES_HIDDEN = "……另有{n}行未显示"
+VIEW_ALL = "查看全部"
 
 # -- customer cards (cards/customer.py) -----------------------------------------------------
 REGISTERED_TITLE = "客户已报备"
@@ -17,8 +26,8 @@ LABEL_GRADE = "等级"
 LABEL_OWNER = "负责人"
 LABEL_LAST_INTERACTION = "最近互动"
 LABEL_LAST_ORDER = "最近下单"
-GRADE_VALUE = "{grade}级"
-NO_GRADE = "未评级"
+GRADE_VALUE = glossary.GRADE
+NO_GRADE = glossary.NO_GRADE
 NO_OWNER = "暂无负责人"
 NOT_FILLED = "未填写"
 NEVER = "无记录"
@@ -41,8 +50,8 @@ LABEL_REP = "业务员"
 LABEL_VISIT_TIME = "签到时间"
 VISIT_CONFIRM = "确认有效"
 VISIT_REJECT = "驳回"
-VISIT_CONFIRMED = "已确认有效"
-VISIT_REJECTED = "已驳回"
+VISIT_CONFIRMED = glossary.VISIT_STATUS["confirmed"]
+VISIT_REJECTED = glossary.VISIT_STATUS["rejected"]
 VISIT_RECORDED = "拜访已记录：{customer}（{when}）"
 VISIT_UNDER_REVIEW = "拜访已提交：{customer}（{when}），存在疑点，待主管审核：{reasons}"
 VISIT_CONFIRMED_TO_REP = "你在 {when} 对{customer}的拜访已由{by}确认有效"

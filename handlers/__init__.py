@@ -13,4 +13,5 @@ __all__ = ["router"]
 from handlers import (
     dashboard,  # noqa: F401  (健康度, C9)
     fields,  # noqa: F401  (custom field commands, C8)
+    stores,  # noqa: F401  (门店, C12)
 )

@@ -212,21 +212,38 @@ def _as_def(spec: dict[str, Any]) -> cf.FieldDef:
                        options=list(spec["options"]), required=True)
 
 
+def _sequence(data: dict[str, Any]) -> list[str]:
+    """The steps this flow asks, in order: the six (less any answered before the flow
+    started, e.g. a location reported minutes earlier), then the required visit fields.
+    Steps are numbered by their place here, so the numbers the rep reads never jump."""
+    preset = set(data.get("preset", ()))
+    return [s for s in STEPS if s not in preset] + [
+        f"{CUSTOM_STEP}{f['id']}" for f in data.get("fields", [])]
+
+
+def _number(step: str, data: dict[str, Any]) -> int:
+    sequence = _sequence(data)
+    return sequence.index(step) + 1 if step in sequence else len(sequence)
+
+
 def _ask_field(step: str, data: dict[str, Any]) -> str:
     spec = _field_spec(step, data) or {"name": "", "kind": cf.TEXT, "options": []}
-    number = len(STEPS) + 1 + next((i for i, f in enumerate(data.get("fields", []))
-                                    if f is spec), 0)
     template = texts.CHAT_ASK_FIELD.get(spec["kind"], texts.CHAT_ASK_FIELD[cf.TEXT])
-    return template.format(n=number, name=spec["name"], options=_numbered(spec["options"]))
+    return template.format(n=_number(step, data), name=spec["name"],
+                           options=_numbered(spec["options"]))
 
 
 def _ask(step: str, data: dict[str, Any]) -> str:
     if step.startswith(CUSTOM_STEP):
         return _ask_field(step, data)
-    template = texts.CHAT_ASK.get(step, texts.CHAT_ASK["photo"])
+    if step not in texts.CHAT_ASK:
+        step = "photo"
+    template = texts.CHAT_ASK[step]
     if step in ("pain_points", "next_action"):
-        return template.format(options=_numbered(_labels(step, data)))
-    return template
+        return template.format(n=_number(step, data), options=_numbered(_labels(step, data)))
+    if step == STEP_PHOTO_WAIT:
+        return template
+    return template.format(n=_number(step, data))
 
 
 def _chat_question(row: Conversation) -> str:
@@ -314,7 +331,7 @@ def _advance(session: Session, platform: str, user_id: str, row: Conversation,
         if recent is not None:
             data["location"] = recent
             notes.append(texts.CHAT_LOCATION_USED.format(
-                minutes=int(LOCATION_FRESH.total_seconds() // 60)))
+                n=_number("location", data), minutes=int(LOCATION_FRESH.total_seconds() // 60)))
             step = _next_step(data)
     if step is None:
         return _finish(session, platform, user_id, row, data, notes=notes)
@@ -520,8 +537,6 @@ def checkin_command(event: Event, session: Session) -> Reply | list[Reply]:
     if previous is not None:
         notes.append(texts.CHAT_REPLACED.format(title=flows.FLOWS[previous.flow].title))
     fields = _chat_fields(session)
-    notes.append(texts.CHAT_STARTED_STEPS.format(customer=customer.name,
-                                                 steps=len(STEPS) + len(fields)))
     data: dict[str, Any] = {
         "fields": fields, "custom": {},
         "customer_id": customer.id, "customer_name": customer.name,
@@ -529,6 +544,14 @@ def checkin_command(event: Event, session: Session) -> Reply | list[Reply]:
         # edits the lists meanwhile (submit checks against the lists in force).
         "options": {vm.PAIN_POINT: vm.options(session, vm.PAIN_POINT),
                     vm.NEXT_ACTION: vm.options(session, vm.NEXT_ACTION)}}
+    recent = _recent_location(session, event.platform, event.user_id)
+    if recent is not None:  # reported on entering the app: one step fewer to answer
+        data["location"], data["preset"] = recent, ["location"]
+    notes.append(texts.CHAT_STARTED_STEPS.format(customer=customer.name,
+                                                 steps=len(_sequence(data))))
+    if recent is not None:
+        notes.append(texts.CHAT_LOCATION_PRESET.format(
+            minutes=int(LOCATION_FRESH.total_seconds() // 60)))
     conversation.start(session, platform=event.platform, user_id=event.user_id,
                        flow=CHAT_FLOW, step="photo", data=data)
     return Reply(text="\n".join([*notes, _ask("photo", data)]))

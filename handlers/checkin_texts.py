@@ -1,12 +1,14 @@
 """What the check-in handlers say (Chinese, one place)."""
 
+from models import glossary
+
 VISIT_NOT_FOUND = "找不到这条拜访记录"
 NOT_YOUR_DECISION = "抱歉，只有该业务员的主管或所在区域的总监可以审核这条拜访"
 ALREADY_DECIDED = "这条拜访已处理过（{state}），无需重复操作"
 NOT_EVALUATED = "这条拜访仍在检查中，请稍后再审核"
 CONFIRMED_DONE = "已确认{rep}对{customer}的拜访有效，计入拜访统计"
 REJECTED_DONE = "已驳回{rep}对{customer}的拜访"
-STATE_NAMES = {"confirmed": "已确认有效", "rejected": "已驳回"}
+STATE_NAMES = {k: glossary.VISIT_STATUS[k] for k in ("confirmed", "rejected")}
 CHECKIN_REFUSED = "抱歉，拜访签到仅限业务员、主管和总监使用"
 
 # -- the chat check-in (拜访签到 <客户名称>) ---------------------------------------------------
@@ -17,23 +19,23 @@ CHAT_RESTART = "如需签到，请重新发送「拜访签到 客户名称」。
 CHAT_ASK_CUSTOMER = "请在命令后写上客户名称，例如：拜访签到 杭州华滤环保"
 CHAT_NOT_FOUND = "没有找到客户「{name}」，请检查名称（只能为自己负责的客户签到）。"
 CHAT_AMBIGUOUS = "找到多个名称相近的客户：{names}\n请用完整名称重新发送「拜访签到 客户名称」。"
-CHAT_STARTED = "开始为「{customer}」拜访签到，共6步，随时回复「取消」放弃。"
 CHAT_REPLACED = "已放弃上一次未完成的{title}。"
 CHAT_ASK = {
-    "photo": "第1步：请拍一张拜访现场的照片，直接发送图片给我。",
-    "location": ("第2步：请发送您当前的位置——在应用设置里打开「上报地理位置」后重新进入本应用，"
+    "photo": "第{n}步：请拍一张拜访现场的照片，直接发送图片给我。",
+    "location": ("第{n}步：请发送您当前的位置——在应用设置里打开「上报地理位置」后重新进入本应用，"
                  "或点击「发送位置」；无法定位请回复「跳过」（将只依据照片里的定位核验）。"),
-    "grade": "第3步：客户等级？请回复 A、B 或 C。",
-    "pain_points": "第4步：客户的痛点？回复编号（可多选，如「1 3」）或原文：\n{options}",
-    "question": "第5步：客户提出的具体问题是什么？",
-    "next_action": ("第6步：下一步行动？回复编号或原文，可在后面加日期（如「1 12-05」"
+    "grade": "第{n}步：客户等级？请回复 A、B 或 C。",
+    "pain_points": "第{n}步：客户的痛点？回复编号（可多选，如「1 3」）或原文：\n{options}",
+    "question": "第{n}步：客户提出的具体问题是什么？",
+    "next_action": ("第{n}步：下一步行动？回复编号或原文，可在后面加日期（如「1 12-05」"
                     "或「1 2026-12-05」）：\n{options}"),
     "photo_wait": "照片还在接收中，接收完成后会自动提交，请稍候。",
 }
 CHAT_PHOTO_GOT = "照片已收到。"
 CHAT_PHOTO_REPLACED = "照片已更新，以这张为准。"
 CHAT_NEED_PHOTO = "这一步需要一张现场照片，请直接发送图片。"
-CHAT_LOCATION_USED = "已使用您{minutes}分钟内上报的位置。"
+CHAT_LOCATION_USED = "第{n}步（位置）已完成：使用您{minutes}分钟内上报的位置。"
+CHAT_LOCATION_PRESET = "已使用您{minutes}分钟内上报的位置，无需再发送位置。"
 CHAT_LOCATION_GOT = "位置已收到。"
 CHAT_LOCATION_SKIPPED = "已跳过定位，将只依据照片里的定位核验。"
 CHAT_NEED_LOCATION = "还没有收到您的位置。"

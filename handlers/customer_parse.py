@@ -168,3 +168,48 @@ def parse_registration(args: str) -> ParsedRegistration:
     intent = _span(text, after[1:]) if len(after) > 1 else None
     return ParsedRegistration(name=name, contact=contact, phone=phone, industry=industry,
                               intent=intent)
+
+
+# -- one answer in the step-by-step dialog -----------------------------------------------------
+# Replies that answer no question: acknowledgements, hesitations, "no idea".
+_NOT_ANSWERS = frozenset({
+    "好", "好的", "好滴", "好吧", "嗯", "嗯嗯", "恩", "哦", "噢", "喔", "是", "是的", "对", "对的",
+    "行", "可以", "ok", "okay", "收到", "谢谢", "多谢", "不知道", "不清楚", "不确定", "没有",
+    "没", "啊", "呃", "额", "啥", "什么", "算了", "算了吧", "等等", "稍等", "等一下", "hi", "hello", "你好",
+    "在吗", "?", "??", "???",
+})
+_LETTER = re.compile(r"[^\W\d_]")
+_MIN_LETTERS = {"name": 2, "contact": 2, "industry": 2, "intent": 2}
+STEP_FIELDS = ("name", "contact", "industry", "intent")  # the phone has its own check
+
+
+def answer_problem(field: str, value: str) -> str | None:
+    """Why ``value`` is not an answer to the question for ``field`` (a reason the rep can
+    act on, in Chinese), or None. On top of the field's own rules (length, required):
+    a filler word, a phone number where a name belongs, digits in a person's name, too
+    few letters for a name — so a stray reply is never stored as the customer's name."""
+    from handlers import texts  # Chinese wording lives with the handlers' other sentences
+
+    if field not in STEP_FIELDS:
+        return None
+    label = texts.REGISTER_LABELS[field]
+    shown = value if len(value) <= 20 else value[:20] + "…"
+    compact = re.sub(r"[\s,，。.!！~～]+", "", value).lower()
+    if compact in _NOT_ANSWERS or compact.strip("?？") == "":
+        return texts.REGISTER_NOT_AN_ANSWER.format(value=shown, label=label)
+    if _phone_in(value):
+        return texts.REGISTER_PHONE_HERE.format(value=shown, label=label)
+    if field == "contact" and _DIGIT.search(value):
+        return texts.REGISTER_CONTACT_DIGITS
+    if len(_LETTER.findall(value)) < _MIN_LETTERS[field]:
+        return texts.REGISTER_TOO_SHORT.format(label=label, n=_MIN_LETTERS[field])
+    return None
+
+
+def _phone_in(value: str) -> bool:
+    """Whether ``value`` is, or mainly is, a phone number."""
+    digits = _digits(_tokens(value))
+    if digits < _MIN_PHONE_DIGITS:
+        return False
+    letters = len(_LETTER.findall(value))
+    return letters <= 2 or _valid(value)

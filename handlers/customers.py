@@ -7,7 +7,9 @@ Registration is a state machine (flow ``register_customer``, see handlers/flows.
             one still missing), data = the fields accepted so far (cleaned)
     新客户 <text>    parse the text (handlers/customer_parse.py), accept the valid fields
     plain text       the answer for the field being asked
-    each input  →  a bad value: its message, the same question again (state unchanged)
+    each input  →  a bad value (the field's rules, or an answer that does not fit the
+                   question: a filler word, a phone number as a name — see
+                   customer_parse.answer_problem): the reason, the same question again
                 →  a name or phone already registered: the duplicate notice, flow ends
                 →  a field still missing: ask for it (state saved, expiry restarts)
                 →  all five: register_customer(owner=sender), confirmation card, flow ends
@@ -30,7 +32,7 @@ from sqlmodel import Session
 from bot.event import Event, Reply
 from cards import customer as cards
 from handlers import flows, router, texts
-from handlers.customer_parse import FIELDS, clean_input, parse_registration
+from handlers.customer_parse import FIELDS, answer_problem, clean_input, parse_registration
 from models import conversation
 from models import custom_fields as cf
 from models import user as users
@@ -171,10 +173,17 @@ def _step(event: Event, session: Session, sender: User, *, row: Conversation | N
         if raw is None:
             continue
         try:
-            data[field] = clean_field(field, raw)
+            cleaned = clean_field(field, raw)
         except ValidationError as error:
             data.pop(field, None)
             errors.append(error.errors[field])
+            continue
+        problem = answer_problem(field, clean_input(str(raw)))
+        if problem is not None:
+            data.pop(field, None)
+            errors.append(problem)
+        else:
+            data[field] = cleaned
 
     if any(offered.get(f) is not None and f in data for f in _DUPLICATE_KEYS):
         duplicates = find_duplicates(session, name=data.get("name"), phone=data.get("phone"))

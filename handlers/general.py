@@ -7,6 +7,8 @@ from sqlmodel import Session
 from bot.event import Event, Reply
 from handlers import flows, router, texts
 from models import user as users
+from models.scope import EDITOR_ROLES
+from models.store_scope import STORE_ROLES
 
 
 @router.command("帮助", summary="查看可用命令")
@@ -23,7 +25,11 @@ def help_text(role: str) -> str:
     for command in router.commands_for(role):
         usage = command.usage if command.usage != command.word else command.word
         lines.append(f"· {usage} — {command.summary}" if command.summary else f"· {usage}")
-    lines.append(texts.HELP_FOOTER)
+    # The workbench's entries are the sales team's; store roles are pointed at 门店.
+    if role in EDITOR_ROLES:
+        lines.append(texts.HELP_FOOTER)
+    elif role in STORE_ROLES:
+        lines.append(texts.HELP_FOOTER_STORES)
     return "\n".join(lines)
 
 

@@ -19,6 +19,18 @@ FLOW_EXPIRED = "{title}超过30分钟没有回复，已自动取消，没有保�
 FLOW_WAITING = "提醒：您的{title}还没有完成，仍在等待您回复——{question}\n直接回复即可继续，发送「取消」放弃。"
 NOTHING_TO_CANCEL = "当前没有进行中的操作，无需取消。发送「帮助」查看可用命令。"
 
+# -- stores (handlers/stores.py) -------------------------------------------------------------
+STORES_USAGE = "门店"
+STORES_SUMMARY = "打开我的门店：客流热力图、今日日报、促销检查"
+STORES_TITLE = "我的门店（{n} 家）"
+STORES_REPORT = "填写今日日报"
+STORES_MORE = "另有 {n} 家，查看全部门店"
+STORES_PROMOTIONS = "促销检查（拍照打卡）"
+STORES_NONE = "您名下还没有门店，请联系总部运营。"
+STORES_REFUSED = "「门店」只对店长、总部运营和销售总监开放。"
+# The workbench's entries are for the sales team; store roles are pointed at 门店.
+HELP_FOOTER_STORES = "发送「门店」打开门店页面、日报和促销检查。"
+
 # -- customers (handlers/customers.py) ------------------------------------------------------
 REGISTER_TITLE = "客户报备"
 REGISTER_USAGE = "新客户 <客户名称> <联系人> <电话> <行业> <初步意向>"
@@ -35,6 +47,13 @@ REGISTER_ASK = {
     "industry": "请输入客户所属行业（如：制造业、化工、零售）：",
     "intent": "请输入初步意向（如：想采购滤芯，月底前要报价）：",
 }
+# The step-by-step dialog refuses an answer that does not fit the question, and says why.
+REGISTER_LABELS = {"name": "客户名称", "contact": "联系人姓名", "industry": "行业",
+                   "intent": "初步意向"}
+REGISTER_NOT_AN_ANSWER = "「{value}」不是{label}，本项没有保存。"
+REGISTER_PHONE_HERE = "「{value}」像是电话号码，不是{label}，本项没有保存（电话会单独询问）。"
+REGISTER_CONTACT_DIGITS = "联系人姓名里不能有数字，本项没有保存（电话会单独询问）。"
+REGISTER_TOO_SHORT = "{label}至少要有{n}个字，本项没有保存。"
 REGISTER_ASK_OPTION = "请选择{name}，回复编号或原文：\n{options}"
 REGISTER_ASK_FIELD = "请输入{name}（{kind}）："
 REGISTER_DUPLICATE = "该客户已经登记过，本次报备没有保存：\n{lines}\n如需跟进该客户，请联系负责人或您的主管。"

@@ -6,13 +6,16 @@ import logging
 
 from sqlalchemy import update
 
-from bot.event import Event
-from bot.outbound import queue_replies
+from bot.event import Event, Reply
+from bot.outbound import queue_replies, queue_reply
 from models import inbox
 from models.base import utcnow
 from zhongshu.db import session_scope
 
 log = logging.getLogger(__name__)
+
+# What the sender reads when their message could not be handled, whatever went wrong.
+REPLY_FAILED_TEXT = "抱歉，刚才的消息没有处理成功，请稍后再试一次；如果一直这样，请联系管理员。"
 
 
 def process_inbox(inbox_id: int) -> str:
@@ -45,6 +48,7 @@ def process_inbox(inbox_id: int) -> str:
                 .values(status=inbox.STATUS_FAILED, attempts=inbox.InboxEvent.attempts + 1,
                         error=f"{type(exc).__name__}: {exc}"[:1000])
             )
+        _tell_failed(inbox_id)
         raise
 
     from jobs.deliver import enqueue_delivery
@@ -52,3 +56,24 @@ def process_inbox(inbox_id: int) -> str:
     for outbox_id in outbox_ids:
         enqueue_delivery(outbox_id)
     return "done"
+
+
+def _tell_failed(inbox_id: int) -> None:
+    """Tell the sender that their message failed (once per event: a re-run of the same
+    event finds the notice already queued). Never raises: the job's own error counts."""
+    from jobs.deliver import enqueue_delivery
+
+    try:
+        with session_scope() as session:
+            row = session.get(inbox.InboxEvent, inbox_id)
+            if row is None:
+                return
+            event = Event.from_dict(row.event)
+            queued = queue_reply(session, event, Reply(text=REPLY_FAILED_TEXT),
+                                 dedupe_key=f"inbox:{inbox_id}:failed")
+            outbox_id = queued.id if queued is not None else None
+    except Exception:
+        log.exception("could not queue the failure notice for inbox %s", inbox_id)
+        return
+    if outbox_id is not None:
+        enqueue_delivery(outbox_id)

@@ -32,6 +32,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, UniqueConstraint, delete, func
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from models import glossary
 from models import team_config as tc
 from models.base import utcnow
 from models.numbers import parse_number
@@ -78,8 +79,8 @@ NOT_IN_ENTITY = "{entity}没有使用中的字段“{name}”"
 ORDER_DUPLICATE = "排序里有重复的字段名"
 ALREADY_RETIRED = "字段“{name}”已停用"
 ALREADY_ACTIVE = "字段“{name}”正在使用中"
-REQUIRED = "请填写“{name}”"
-REQUIRED_CHOOSE = "请选择“{name}”"
+REQUIRED = glossary.FILL.format(label="“{name}”")
+REQUIRED_CHOOSE = glossary.CHOOSE.format(label="“{name}”")
 BAD_NUMBER = "“{name}”应为数字，“{value}”不是数字"
 BAD_DATE = "“{name}”应为日期（如 2026-12-05），“{value}”不是日期"
 BAD_OPTION = "“{name}”没有选项“{value}”，可选：{options}"

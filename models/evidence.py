@@ -178,6 +178,11 @@ class PriorVisit:
     at: datetime
     customer_id: str
     position: GeoPoint | None = None
+    rep_name: str | None = None  # how reasons name the rep (张伟, not the userid)
+
+    @property
+    def shown_rep(self) -> str:
+        return self.rep_name or self.rep
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,7 +333,7 @@ def check_revisit(visit: VisitFacts, previous: PriorVisit | None, rules: Evidenc
     gap = visit.at - previous.at
     if gap < timedelta(0) or gap >= timedelta(hours=rules.revisit_hours):
         return []
-    by = REVISIT_BY.format(rep=previous.rep) if previous.rep != visit.rep else ""
+    by = REVISIT_BY.format(rep=previous.shown_rep) if previous.rep != visit.rep else ""
     return [Flag(REVISIT_48H, REVISIT.format(
         hours=_num(rules.revisit_hours), previous=_when(previous.at, business_tz), by=by,
         gap=duration(gap)))]
@@ -384,9 +389,9 @@ def check_reuse(match: PhotoMatch | None, rules: EvidenceRules, *,
     at = _when(match.visit.at, business_tz)
     if match.identical:
         return [Flag(PHOTO_REUSED, REUSED_SAME.format(visit=match.visit.id, at=at,
-                                                      rep=match.visit.rep))]
+                                                      rep=match.visit.shown_rep))]
     return [Flag(PHOTO_REUSED, REUSED_NEAR.format(visit=match.visit.id, at=at,
-                                                  rep=match.visit.rep, bits=match.bits,
+                                                  rep=match.visit.shown_rep, bits=match.bits,
                                                   max=rules.photo_match_bits))]
 
 

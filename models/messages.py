@@ -6,6 +6,8 @@ assistants, so they say exactly what is wrong and how to fix it. Placeholders us
 
 from __future__ import annotations
 
+from models import glossary
+
 # -- phone numbers (models/phone.py) -----------------------------------------------------
 PHONE_EMPTY = "请填写电话"
 PHONE_BAD_CHARS = "电话中含有无效字符“{chars}”，只能填写数字、空格、短横线和括号"
@@ -42,7 +44,7 @@ FIELD_LABELS = {
     "product_model": "产品型号",
     "quantity": "数量",
 }
-REQUIRED = "请填写{label}"
+REQUIRED = glossary.FILL
 TOO_LONG = "{label}过长，最多{max}个字"
 NAME_NO_LETTERS = "客户名称不能只有数字或符号"
 GRADE_INVALID = "等级应为A、B或C，而不是“{value}”"

@@ -130,7 +130,7 @@ THRESHOLD_LIMITS: dict[str, dict[str, tuple[str, int, int]]] = {
     STAMP_24H: {"hours": ("小时数", 1, 720)},
     PLAN_DEADLINE: {},
     INACTIVE: {"A": ("A级客户天数", 1, 365), "B": ("B级客户天数", 1, 365),
-               "C": ("C级客户天数", 1, 365), "other": ("未分级客户天数", 1, 365)},
+               "C": ("C级客户天数", 1, 365), "other": ("未评级客户天数", 1, 365)},
     ZOMBIE: {"days": ("天数", 1, 730)},
     DIGEST: {},
 }

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, false, true
+from sqlalchemy import ColumnElement, Select, false, func, true
 from sqlmodel import Session, col, select
 
 from models.store import Store
@@ -55,3 +55,11 @@ def visible_store_ids(user: User) -> Any:
 
 def get_store_for(session: Session, user: User, store_id: int) -> Store | None:
     return session.exec(scope_stores(select(Store).where(Store.id == store_id), user)).first()
+
+
+def get_store_by_code_for(session: Session, user: User, code: str) -> Store | None:
+    """The store with this code (as printed on cards: ``MD007``, any letter case), if
+    ``user`` may see it — the same scope as by id."""
+    wanted = code.strip().upper()
+    return session.exec(scope_stores(select(Store).where(
+        func.upper(Store.code) == wanted), user)).first()

@@ -6,20 +6,14 @@ from datetime import datetime
 
 from sqlmodel import Field, Session, SQLModel, select
 
+from models import glossary
 from models.base import utcnow
 
 ROLES = ("rep", "supervisor", "director", "finance", "admin")
 # Retail stores (C12): a store manager runs their store(s); HQ operations sees all stores.
 ROLES += ("store_manager", "hq")
-# How each role is named to users, in chat and on pages.
-ROLE_NAMES = {
-    "rep": "业务员",
-    "supervisor": "主管",
-    "director": "销售总监",
-    "finance": "财务",
-    "admin": "管理员",
-}
-ROLE_NAMES.update({"store_manager": "店长", "hq": "总部运营"})
+# How each role is named to users, in chat and on pages (models.glossary).
+ROLE_NAMES = glossary.ROLE_NAMES
 
 
 class User(SQLModel, table=True):

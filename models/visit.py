@@ -338,13 +338,14 @@ def _prior(session: Session, visit: Visit, *where: Any) -> ev.PriorVisit | None:
     if found is None:
         return None
     row, customer = found
-    return _as_prior(row, customer)
+    return _as_prior(session, row, customer)
 
 
-def _as_prior(row: Visit, customer: Customer | None) -> ev.PriorVisit:
+def _as_prior(session: Session, row: Visit, customer: Customer | None) -> ev.PriorVisit:
+    rep = session.exec(select(User.name).where(col(User.wecom_userid) == row.rep)).first()
     return ev.PriorVisit(id=str(row.id), rep=row.rep, at=row.at,
                          customer_id=str(row.customer_id),
-                         position=row.device or _customer_point(customer))
+                         position=row.device or _customer_point(customer), rep_name=rep)
 
 
 def _photo_candidates(session: Session, visit: Visit, rules: ev.EvidenceRules,
@@ -356,7 +357,7 @@ def _photo_candidates(session: Session, visit: Visit, rules: ev.EvidenceRules,
     bound = (col(Visit.at) <= visit.at + window) if later else (col(Visit.at) >= visit.at - window)
     rows = session.exec(select(Visit).where(col(Visit.photo_phash).is_not(None), order,
                                             bound)).all()
-    return [(row, ev.PriorPhoto(_as_prior(row, None), row.photo_sha256 or "",
+    return [(row, ev.PriorPhoto(_as_prior(session, row, None), row.photo_sha256 or "",
                                 photos.parse_phash(row.photo_phash or "0")))
             for row in rows]
 
@@ -450,7 +451,7 @@ def _store_flags(session: Session, visit: Visit, flags: Sequence[ev.Flag]) -> No
 
 def _flag_later_reuse(session: Session, visit: Visit, photo: photos.PhotoInfo,
                       rules: ev.EvidenceRules, business_tz: tzinfo) -> list[int]:
-    original = _as_prior(visit, None)
+    original = _as_prior(session, visit, None)
     flagged: list[int] = []
     for row, later in _photo_candidates(session, visit, rules, later=True):
         identical = later.sha256 == photo.sha256

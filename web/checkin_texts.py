@@ -39,7 +39,7 @@ BACK_TO_CUSTOMER = "查看客户"
 ANOTHER = "继续签到"
 
 # -- visits on the customer's 360 timeline (web/customers.py) ---------------------------------
-VISIT_TITLE = "拜访签到 · {rep} · {grade}级"
+VISIT_TITLE = "拜访签到 · {rep} · {grade}"
 VISIT_STATE = "状态：{state}"
 VISIT_STATES = {"pending": "核验中", "confirmed": "主管已确认有效", "rejected": "主管已驳回"}
 VISIT_OK = "核验通过"

@@ -24,6 +24,7 @@ from sqlmodel import Session, select
 from werkzeug.wrappers import Response
 
 from models import custom_fields as cf
+from models import glossary
 from models import messages as M
 from models import visit as vm
 from models.base import as_utc, utcnow
@@ -215,7 +216,7 @@ def visit_entry(visit: Visit, rep_name: str, reasons: list[str],
         lines.append(CT.VISIT_NEXT.format(action=visit.next_action))
     lines += [texts.CUSTOM_FIELD_LINE.format(name=name, value=value) for name, value in custom]
     return Entry("visit", as_utc(visit.at),
-                 CT.VISIT_TITLE.format(rep=rep_name, grade=visit.grade or "—"),
+                 CT.VISIT_TITLE.format(rep=rep_name, grade=glossary.grade_label(visit.grade)),
                  lines=lines, body=visit.question,
                  photo_url=f"/h5/visits/{visit.id}/photo" if visit.photo_marked_path else None)
 

@@ -23,6 +23,7 @@ from flask import Blueprint, Response, abort, jsonify, render_template, request,
 from sqlmodel import Session, select
 
 from analytics import coaching, compare, drill, metrics, rollup
+from models import glossary
 from models.base import parse_id, utcnow
 from models.plan import business_tz, week_of
 from models.user import User
@@ -325,7 +326,7 @@ def drill_view(db: Session, sel: metrics.Selection, week: date, region: str | No
         if one.region:
             crumbs.append({"label": one.region, "href": _href(base, region=one.region)})
             if one.grade:
-                crumbs.append({"label": f"{one.grade} 级",
+                crumbs.append({"label": glossary.grade_label(one.grade),
                                "href": _href(base, region=one.region, grade=one.grade)})
         rows = [{"cells": [p.at.astimezone(tz).strftime("%Y-%m-%d %H:%M"), p.order_no,
                            money(p.amount), "、".join(p.models) or "-"], "href": None}
@@ -355,7 +356,7 @@ def drill_view(db: Session, sel: metrics.Selection, week: date, region: str | No
              "href": f"{base}?customer={r.customer_id}"} for r in buyers.rows]
     note = (f"共 {buyers.total} 位，显示金额最高的 {len(rows)} 位"
             if buyers.total > len(rows) else f"共 {buyers.total} 位")
-    label = f"{grade} 级" if grade != "-" else drill.NO_GRADE
+    label = glossary.grade_label(grade if grade != "-" else None)
     return DrillView("customers", f"{region} · {label} · 复购客户", crumbs,
                      DRILL_COLUMNS["customers"], rows, buyers.trend.as_json(), note)
 

@@ -156,6 +156,16 @@ def _form(user: User, *, values: dict[str, Any], submit_id: str,
                            intents=_options(texts.INTENTS, values.get("intent")))
 
 
+# The five fields the form offers as lists: left empty, they are chosen, not typed.
+_SELECTS = {"industry": texts.SELECT_INDUSTRY, "intent": texts.SELECT_INTENT}
+
+
+def _picked(errors: dict[str, str], values: dict[str, str]) -> dict[str, str]:
+    """The errors as the form shows them: an empty list field says 请选择, not 请填写."""
+    return {field: _SELECTS[field] if field in _SELECTS and not values.get(field, "").strip()
+            else message for field, message in errors.items()}
+
+
 def _options(choices: tuple[str, ...], current: str | None) -> list[str]:
     # A value typed elsewhere (chat, an old form) stays selectable instead of being lost.
     if current and current not in choices:
@@ -185,7 +195,7 @@ def register(user: User) -> str | Response:
         customer_id = _create(user, values, custom)
     except ValidationError as error:
         return _form(user, values=shown, submit_id=submit_id,
-                     errors={**error.errors, **custom.errors})
+                     errors={**_picked(error.errors, values), **custom.errors})
     except DuplicateCustomer as error:
         # The twin of a double submit may have won the race while this one ran.
         done = _already_registered(user, submit_id)

@@ -6,6 +6,7 @@ H5 pages (``bp``, behind WeCom identity and CSRF like every page):
 |---|---|---|
 | ``/h5/stores`` | store roles | the stores one may see, last 7 days |
 | ``/h5/stores/<id>`` (+ ``.json``, ``/export.csv``) | store roles | one store: figures, weekday × hour heatmap |
+| ``/h5/stores/<code>`` | store roles | the same store by its code (``MD007``): redirects to its page |
 | ``/h5/stores/compare`` (+ ``.json``) | store roles | stores × hour heatmap |
 | ``/h5/stores/upload`` (+ ``/<id>``) | hq, store manager | CSV/xlsx of hourly traffic or POS transactions, all-or-nothing, read by a job |
 | ``/h5/stores/<id>/report`` | store manager | the daily report, figures pre-filled |
@@ -54,6 +55,7 @@ from models.base import as_utc, parse_id, utcnow
 from models.store_scope import (
     HQ_ROLES,
     STORE_ROLES,
+    get_store_by_code_for,
     get_store_for,
     is_hq,
     visible_stores,
@@ -171,6 +173,19 @@ def show(store_id: int, user: User) -> tuple[str, int]:
     return render_template("h5/store.html", user=user, S=S, data=data, pct=_pct, money=_money,
                            heatmap_title=S.HEATMAP_TITLE.format(weeks=HEATMAP_WEEKS),
                            manager=user.role == "store_manager"), 200
+
+
+@bp.get("/h5/stores/<code>")
+@login_required(roles=STORE_ROLES)
+def show_code(code: str, user: User) -> Response | tuple[str, int]:
+    """A store by the code shown on cards and reports (``MD007``): the store's page, under
+    the same scope as by id; a code one may not see reads as not found."""
+    with session_scope() as db:
+        store = get_store_by_code_for(db, user, code)
+        store_id = store.id if store is not None else None
+    if store_id is None:
+        return store_not_found(user)
+    return redirect(url_for("stores.show", store_id=store_id))
 
 
 @bp.get("/h5/stores/<int:store_id>.json")

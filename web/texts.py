@@ -3,6 +3,7 @@ from models.messages; these are the pages' own words)."""
 
 from __future__ import annotations
 
+from models import glossary
 from models.user import ROLE_NAMES  # noqa: F401 - re-exported for templates and replies
 
 APP_NAME = "中枢"
@@ -95,8 +96,8 @@ CUSTOMERS_TEAM_TITLE = "客户列表"
 SEARCH_PLACEHOLDER = "搜索客户名称或电话"
 SEARCH = "搜索"
 ALL_GRADES = "全部等级"
-NO_GRADE = "未分级"
-GRADE_LABEL = "{grade}类"
+NO_GRADE = glossary.NO_GRADE
+GRADE_LABEL = glossary.GRADE
 CUSTOMERS_COUNT = "共{total}个客户"
 CUSTOMERS_EMPTY = "没有符合条件的客户"
 PREV_PAGE = "上一页"

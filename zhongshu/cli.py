@@ -319,6 +319,15 @@ def web(host: str, port: int) -> None:
     create_app().run(host=host, port=port, threaded=True)
 
 
+@main.command("wecom-menu")
+def wecom_menu() -> None:
+    """Set the WeCom app's menu (workbench): 报备客户 opens the form directly."""
+    from bot.wecom.menu import push_app_menu
+
+    push_app_menu()
+    click.echo("企业微信应用菜单已设置：报备客户（直接打开表单）、拜访签到、更多（我的客户、帮助）")
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5001, show_default=True, type=int)

@@ -6,8 +6,10 @@ the platform emulator as child processes until interrupted."""
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -16,6 +18,16 @@ import click
 import requests
 
 from zhongshu.settings import EMULATOR_DINGTALK, get_settings
+
+# Whom to open first, one per role (the README's table lists everyone).
+DEMO_PHONES = (
+    ("zhangwei", "张伟（业务员）的企业微信"),
+    ("wangfang", "王芳（主管）"),
+    ("liuyang", "刘洋（销售总监）"),
+    ("chenjing", "陈静（财务）"),
+    ("zongbu", "周敏（总部运营）"),
+    ("dianzhang07", "赵店长（MD007 店长）"),
+)
 
 
 def _wait_http(url: str, timeout: float = 60.0) -> bool:
@@ -30,7 +42,66 @@ def _wait_http(url: str, timeout: float = 60.0) -> bool:
     return False
 
 
+def port_problems(ports: dict[str, int], host: str = "127.0.0.1") -> list[str]:
+    """Why each of these ports can't be listened on (Chinese, one line each); empty when
+    all are free. Probed the way gunicorn binds (SO_REUSEADDR), so a port that only has
+    connections in TIME_WAIT counts as free."""
+    problems: list[str] = []
+    seen: dict[int, str] = {}
+    for label, port in ports.items():
+        if port in seen:
+            problems.append(f"{label}和{seen[port]}不能用同一个端口 {port}")
+            continue
+        seen[port] = label
+        if not 0 < port < 65536:
+            problems.append(f"{label}端口 {port} 不是有效端口（1–65535）")
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((host, port))
+            except OSError as error:
+                if error.errno == errno.EADDRINUSE:
+                    problems.append(f"{label}端口 {port} 已被其他程序占用")
+                elif error.errno == errno.EACCES:
+                    problems.append(f"{label}端口 {port} 需要管理员权限")
+                else:
+                    problems.append(f"{label}端口 {port} 无法使用（{error.strerror}）")
+    return problems
+
+
+def _free_pair(avoid: set[int], start: int = 5300) -> tuple[int, int]:
+    """Two neighbouring free ports to suggest (the first pair from ``start`` on)."""
+    for web in range(start, 65534, 2):
+        if {web, web + 1} & avoid:
+            continue
+        if not port_problems({"服务": web, "模拟器": web + 1}):
+            return web, web + 1
+    return start, start + 1
+
+
+def _set_menu() -> None:
+    """The app's menu, as an admin sets it once: 报备客户 opens the form directly."""
+    from bot.channels import DeliveryError, Throttled
+    from bot.wecom.menu import push_app_menu
+
+    try:
+        push_app_menu()
+    except (DeliveryError, Throttled) as error:  # the emulator's own buttons still work
+        click.echo(f"!! 企业微信应用菜单未能设置（{error}），工作台按钮仍可用", err=True)
+
+
 def run_demo(*, port: int, emulator_port: int) -> int:
+    # Checked before anything starts: a taken port must not surface as gunicorn's English
+    # "Address already in use" after the ready banner.
+    problems = port_problems({"服务": port, "模拟器": emulator_port})
+    if problems:
+        for line in problems:
+            click.echo(f"!! {line}", err=True)
+        web, emu = _free_pair(avoid={port, emulator_port})
+        click.echo("!! 演示没有启动。请关闭占用端口的程序，或换用其他端口，例如：\n"
+                   f"   bash dev.sh demo --port {web} --emulator-port {emu}", err=True)
+        return 2
     settings = get_settings()
     service_url = f"http://127.0.0.1:{port}"
     emulator_url = f"http://127.0.0.1:{emulator_port}"
@@ -90,11 +161,14 @@ def run_demo(*, port: int, emulator_port: int) -> int:
 
     ok = _wait_http(f"{service_url}/healthz") and _wait_http(f"{emulator_url}/")
     if ok:
+        _set_menu()
+    if ok:
         click.echo("")
         click.echo("中枢演示已启动：")
-        click.echo(f"  手机模拟器（扮演用户）: {emulator_url}/")
-        click.echo(f"  张伟（业务员）的企业微信: {emulator_url}/phone/wecom/zhangwei")
-        click.echo(f"  服务健康检查:          {service_url}/healthz")
+        click.echo(f"  手机模拟器（通讯录，每个人都能打开）: {emulator_url}/")
+        for userid, who in DEMO_PHONES:
+            click.echo(f"  {who}: {emulator_url}/phone/wecom/{userid}")
+        click.echo(f"  服务健康检查: {service_url}/healthz")
         click.echo("  在模拟器里发送「帮助」试试。按 Ctrl-C 退出。")
     else:
         click.echo("!! 服务未能在 60 秒内启动", err=True)

@@ -34,7 +34,7 @@ from models.phone import PhoneError, normalise_phone
 from models.regions import region_of
 from models.ticket import ServiceTicket
 from zhongshu.demo_contracts import COUNT_KEYS, load_demo_contracts  # contracts (C6)
-from zhongshu.demo_stores import load_demo_stores
+from zhongshu.demo_stores import load_demo_stores, store_directory
 from zhongshu.progress import with_progress
 
 SEED = 20251201
@@ -117,12 +117,14 @@ DEMO_ORG: list[Person] = [
 
 def demo_directory() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(departments, users) shaped like WeCom's department/list and user/list, plus each
-    user's ``role`` and ``dingtalk_userid`` — what the emulator serves."""
+    user's ``role`` and ``dingtalk_userid`` — what the emulator serves: the sales
+    organisation, then HQ operations and the store managers (WeCom only)."""
     departments = [dict(d) for d in DEMO_DEPARTMENTS]
     users = [{"userid": p.userid, "name": p.name, "department": [p.department],
               "position": POSITIONS[p.role], "mobile": p.mobile, "role": p.role,
               "dingtalk_userid": p.dingtalk_userid} for p in DEMO_ORG]
-    return departments, users
+    store_departments, store_people = store_directory()
+    return departments + store_departments, users + store_people
 
 
 # -- places, companies, products ----------------------------------------------------------

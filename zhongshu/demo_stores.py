@@ -112,12 +112,36 @@ def load_demo_stores(*, progress: bool = True, now: datetime | None = None,
     return counts
 
 
+def manager_name(n: int) -> str:
+    return f"{SURNAMES[(n - 1) % len(SURNAMES)]}店长"
+
+
+# The store side of the company in the emulator's directory (WeCom only, as in the article).
+HQ_DEPARTMENT = {"id": 11, "name": "门店运营部", "parentid": 1, "order": 99940000}
+STORES_DEPARTMENT = {"id": 12, "name": "社区门店", "parentid": 1, "order": 99930000}
+
+
+def store_directory(count: int = STORE_COUNT) -> tuple[list[dict[str, Any]],
+                                                       list[dict[str, Any]]]:
+    """(departments, users) for HQ operations and every store manager, shaped like
+    ``demo_data.demo_directory``'s, so each of them can be opened as a phone."""
+    people: list[dict[str, Any]] = [
+        {"userid": userid, "name": name, "department": [HQ_DEPARTMENT["id"]],
+         "position": users.ROLE_NAMES["hq"], "mobile": f"1370000{i + 1:04d}", "role": "hq"}
+        for i, (userid, name) in enumerate(HQ_USERS)]
+    people += [{"userid": manager_id(n), "name": manager_name(n),
+                "department": [STORES_DEPARTMENT["id"]],
+                "position": f"{users.ROLE_NAMES['store_manager']}（{store_code(n)}）",
+                "mobile": f"1370001{n:04d}", "role": "store_manager"}
+               for n in range(1, count + 1)]
+    return [dict(HQ_DEPARTMENT), dict(STORES_DEPARTMENT)], people
+
+
 def _people(session: Session, count: int) -> None:
     for userid, name in HQ_USERS:
         users.upsert(session, wecom_userid=userid, name=name, role="hq")
     for n in range(1, count + 1):
-        surname = SURNAMES[(n - 1) % len(SURNAMES)]
-        users.upsert(session, wecom_userid=manager_id(n), name=f"{surname}店长",
+        users.upsert(session, wecom_userid=manager_id(n), name=manager_name(n),
                      role="store_manager", region=REGIONS[n % len(REGIONS)])
 
 

@@ -175,4 +175,4 @@ def directory() -> Response:
     """Users, departments, workbench buttons and preset places (for the phone page)."""
     config = get_state().config
     return jsonify({"users": config.users, "departments": config.departments,
-                    "workbench": config.workbench, "locations": config.locations})
+                    "workbench": get_state().workbench(), "locations": config.locations})

@@ -53,7 +53,7 @@ def _phone(platform: str, user: dict[str, Any] | None, chat_user: str) -> str:
         "name": user["name"] if user else "中枢销售群",
         "wecomUser": user["userid"] if user else None,
         "readOnly": user is None,
-        "workbench": config.workbench if platform == PLATFORM_WECOM else [],
+        "workbench": get_state().workbench() if platform == PLATFORM_WECOM else [],
         "locations": config.locations,
     }
     return render_template("emulator/phone.html", boot=boot, platform=platform,

@@ -148,10 +148,20 @@ class EmulatorState:
             self.robot_sends: deque[float] = deque()
             self.robot_blocked_until = 0.0
             self.sessions: dict[str, SessionWebhook] = {}
+            # WeCom app menu set through menu/create (None: the configured workbench).
+            self.menu: dict[str, Any] | None = None
+            self.menu_entries: list[dict[str, str]] | None = None
             self._next_message_id = 1
             self._next_call_id = 1
             self._next_msgid = 7_300_000_000_000_000_000 + secrets.randbelow(10**15)
             self._next_task_id = 256_000_000_000 + secrets.randbelow(10**9)
+
+    def workbench(self) -> list[dict[str, str]]:
+        """The WeCom workbench: the app's menu once the service has set one, else the
+        configured buttons. Each entry has a ``name`` and a ``key`` (click) or ``url``."""
+        with self.lock:
+            return list(self.menu_entries if self.menu_entries is not None
+                        else self.config.workbench)
 
     # -- clock ---------------------------------------------------------------------------
     def now(self) -> float:

@@ -140,10 +140,12 @@ def test_recent_location_is_used_and_a_late_photo_submits_from_the_download(chat
 
     rep = chat("zhangwei")
     assert rep.location(*_at_the_shop()) == ""  # a report on entering the app: no reply
-    rep.send(f"拜访签到 {SHOP}")
+    started = rep.send(f"拜访签到 {SHOP}")
+    # The location reported minutes ago is taken: five steps, numbered without a gap.
+    assert "共5步" in started and "已使用您10分钟内上报的位置" in started
+    assert "第1步：请拍一张拜访现场的照片" in started
     asked = rep.photo(camera_photo(8, gps=HANGZHOU))
-    # The location reported minutes ago is taken: straight on to the grade.
-    assert "已使用您10分钟内上报的位置" in asked and "客户等级" in asked
+    assert "第2步：客户等级" in asked and "第3步" not in asked
 
     # Pretend the download is slow: the photo is not stored yet when the last answer comes.
     with session_scope() as session:
@@ -167,6 +169,15 @@ def test_recent_location_is_used_and_a_late_photo_submits_from_the_download(chat
     assert (visit.grade, visit.pain_points, visit.next_action) == ("B", ["价格偏高"], "电话回访")
     assert visit.next_action_date is None and visit.device_lat is not None
     assert _flow("zhangwei") is None
+
+
+def test_a_location_reported_mid_flow_is_counted_as_its_step(chat, shop):
+    rep = chat("zhangwei")
+    started = rep.send(f"拜访签到 {SHOP}")
+    assert "共6步" in started and "第1步" in started
+    rep.location(*_at_the_shop())
+    asked = rep.photo(camera_photo(14, gps=HANGZHOU))
+    assert "第2步（位置）已完成" in asked and "第3步：客户等级" in asked
 
 
 def test_a_failed_download_asks_for_the_photo_again(chat, shop):

@@ -102,11 +102,11 @@ def test_director_drills_east_china_a_grade_to_a_customer(emulator, live_service
         expect(page.locator("#drill-title")).to_have_text("华东")
         expect(page).to_have_url(f"{live_service}/h5/drill?region=%E5%8D%8E%E4%B8%9C")
         expect(page.locator("#drill-chart canvas")).to_have_count(1)
-        a_row = page.locator("#drill-table tr", has_text="A 级")
+        a_row = page.locator("#drill-table tr", has_text="A级")
         expect(a_row.locator("td").nth(2)).to_have_text(str(len(_repurchasers("华东", "A"))))
 
-        page.click("#drill-table a:text('A 级')")
-        expect(page.locator("#drill-title")).to_have_text("华东 · A 级 · 复购客户")
+        page.click("#drill-table a:text('A级')")
+        expect(page.locator("#drill-title")).to_have_text("华东 · A级 · 复购客户")
         expected = _repurchasers("华东", "A")
         rows = page.locator("#drill-table tr")
         expect(rows).to_have_count(1 + len(expected))
@@ -131,7 +131,7 @@ def test_director_drills_east_china_a_grade_to_a_customer(emulator, live_service
         _shot(page, "drill-customer.png")
         # Back goes one level up, redrawn from JSON.
         page.go_back()
-        expect(page.locator("#drill-title")).to_have_text("华东 · A 级 · 复购客户")
+        expect(page.locator("#drill-title")).to_have_text("华东 · A级 · 复购客户")
         browser.close()
     assert problems == []
 

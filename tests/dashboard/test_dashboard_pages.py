@@ -89,8 +89,8 @@ def test_drill_json_levels(client, ids) -> None:
     top = client.get(f"/h5/drill/data?week={WEEK}").get_json()
     assert [r["cells"] for r in top["rows"]] == [["华东", 4, 2, "¥3,500"]]
     grades = client.get(f"/h5/drill/data?region=华东&week={WEEK}").get_json()
-    assert [r["cells"][:3] for r in grades["rows"]] == [["A 级", 2, 1], ["B 级", 1, 1],
-                                                         ["C 级", 1, 0]]
+    assert [r["cells"][:3] for r in grades["rows"]] == [["A级", 2, 1], ["B级", 1, 1],
+                                                         ["C级", 1, 0]]
     buyers = client.get(f"/h5/drill/data?region=华东&grade=A&week={WEEK}").get_json()
     assert buyers["rows"][0]["cells"] == ["杭州精工机械", 2, "¥3,000", "2026-11-17"]
     one = client.get(buyers["rows"][0]["href"].replace("/h5/drill", "/h5/drill/data")

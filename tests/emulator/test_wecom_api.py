@@ -315,3 +315,31 @@ def test_faults_errcode_status_delay_and_clear(emu: Emu) -> None:
     assert log[0]["json"]["text"] == {"content": "1"}
     assert log[0]["query"]["access_token"] == token and log[0]["method"] == "POST"
     assert [c["status"] for c in emu.calls("gettoken")][-1] == 503
+
+
+def test_menu_create_sets_the_workbench_and_refuses_what_wecom_would(emu: Emu) -> None:
+    token = emu.wecom_token()
+    agent = emu.config.wecom_agent_id
+    view = {"type": "view", "name": "报备客户", "url": "http://svc.test/h5/register"}
+    click = {"type": "click", "name": "帮助", "key": "help"}
+    for bad in ({"button": [click] * 4},  # at most 3 first-level entries
+                {"button": [{"name": "更多", "sub_button": [click] * 6}]},
+                {"button": [{"type": "view", "name": "x", "url": "javascript:1"}]},
+                {"button": [{"type": "click", "name": "x"}]}):
+        answer = emu.post("/cgi-bin/menu/create", bad, access_token=token, agentid=agent)
+        assert answer.json()["errcode"] == 40058, bad
+    assert emu.post("/cgi-bin/menu/create", {"button": [view]}, access_token=token,
+                    agentid=999).json()["errcode"] == 40056
+    menu = {"button": [view, {"name": "更多", "sub_button": [click]}]}
+    assert emu.post("/cgi-bin/menu/create", menu, access_token=token,
+                    agentid=agent).json()["errcode"] == 0
+    assert emu.get("/_emu/directory").json()["workbench"] == [
+        {"url": "http://svc.test/h5/register", "name": "报备客户"},
+        {"key": "help", "name": "帮助"}]
+    got = emu.get("/cgi-bin/menu/get", access_token=token, agentid=agent).json()
+    assert got["errcode"] == 0 and got["button"] == menu["button"]
+    page = emu.get("/phone/wecom/zhangwei").text
+    assert 'class="wb" href="/phone/wecom/zhangwei/open?url=http' in page
+    emu.post("/_emu/reset")
+    assert [w["name"] for w in emu.get("/_emu/directory").json()["workbench"]] == [
+        "报备客户", "拜访签到", "我的客户", "帮助"]

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import requests
+from browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium, phone_page
 from edgekit import robot_headers, wecom_encrypt, wecom_envelope, wecom_query
 from sqlmodel import select
 
@@ -330,3 +331,89 @@ def test_a_dingtalk_retry_of_the_same_message_registers_once(client, dingtalk, r
     run_jobs()
     assert len(_customers()) == 1
     assert [m["msgtype"] for m in chat.new()] == ["actionCard"]
+
+
+def test_each_step_checks_its_own_answer_and_asks_again_with_the_reason(wecom):
+    chat = wecom("zhangwei")
+    first = said(chat.send("新客户 " + "绍兴滤材环保科技" * 15))
+    assert "客户名称" in first and "100" in first and "请输入客户名称" in first
+    for junk, reason in (("好的", "「好的」不是客户名称"),
+                         ("王总 13800001234", "「王总 13800001234」像是电话号码，不是客户名称"),
+                         ("算了吧", "「算了吧」不是客户名称"),
+                         ("嗯嗯，", "「嗯嗯,」不是客户名称"), ("A", "客户名称至少要有2个字")):
+        answer = said(chat.send(junk))
+        assert reason in answer and "请输入客户名称" in answer, junk
+    assert _flow("wecom", "zhangwei").step == "name"
+    assert "请输入联系人姓名" in said(chat.send("绍兴滤材"))
+    answer = said(chat.send("王经理13800001234"))
+    assert "联系人姓名里不能有数字" in answer and "请输入联系人姓名" in answer
+    assert "请输入联系电话" in said(chat.send("王经理"))
+    assert "请输入客户所属行业" in said(chat.send("13800001234"))
+    answer = said(chat.send("嗯"))
+    assert "「嗯」不是行业" in answer and "请输入客户所属行业" in answer
+    assert "请输入初步意向" in said(chat.send("制造业"))
+    answer = said(chat.send("不知道"))
+    assert "「不知道」不是初步意向" in answer and "请输入初步意向" in answer
+    assert _customers() == []
+    (done,) = chat.send("想采购滤芯，月底前报价")
+    assert done["content"]["template_card"]["main_title"]["title"] == "客户已报备"
+    (customer,) = _customers()
+    assert (customer.name, customer.contact, customer.phone, customer.industry,
+            customer.intent) == ("绍兴滤材", "王经理", "13800001234", "制造业", "想采购滤芯,月底前报价")
+
+
+# -- the workbench ------------------------------------------------------------------------------
+
+def test_the_workbench_entry_opens_the_registration_form_signed_in(emulator, team, run_jobs):
+    import re
+    from urllib.parse import urlsplit
+
+    from bot.wecom.menu import push_app_menu
+
+    assert push_app_menu()["errcode"] == 0
+    phone = requests.Session()  # one browser: the phone page, then the links it opens
+    page = phone.get(f"{emulator}/phone/wecom/zhangwei", timeout=5).text
+    entry = re.search(r'<a class="wb" href="([^"]+)"[^>]*>.*?报备客户', page, re.DOTALL)
+    assert entry is not None, "报备客户 is a direct link on the workbench"
+    assert 'data-key="quick_register"' not in page
+    assert 'data-key="checkin"' in page and 'data-key="my_customers"' in page
+    form = phone.get(emulator + entry.group(1).replace("&amp;", "&"), timeout=10)
+    assert form.status_code == 200
+    assert urlsplit(form.url).path == "/h5/register"
+    assert 'name="name"' in form.text and "张伟" in form.text  # the form, signed in
+    assert _customers() == []
+    # Nothing was sent into the chat on the way: no card to tap a second time.
+    assert [m for m in requests.get(f"{emulator}/_emu/messages", params={
+        "platform": "wecom", "user": "zhangwei"}, timeout=5).json()
+        if m["direction"] == "out"] == []
+
+
+def test_the_chat_still_offers_the_registration_card_for_the_button_key(wecom):
+    chat = wecom("zhangwei")
+    (card,) = chat.click("quick_register")
+    assert said([card]).startswith("报备新客户")
+
+
+@needs_chromium
+def test_in_a_browser_the_workbench_entry_opens_the_form_in_one_tap(emulator, team):
+    from urllib.parse import urlsplit
+
+    from playwright.sync_api import expect, sync_playwright
+
+    from bot.wecom.menu import push_app_menu
+
+    assert push_app_menu()["errcode"] == 0
+    problems: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        phone = phone_page(browser, problems, viewport={"width": 414, "height": 896})
+        phone.goto(f"{emulator}/phone/wecom/zhangwei")
+        with phone.context.expect_page() as opened:
+            phone.click("a.wb:has-text('报备客户')")
+        form = opened.value
+        form.wait_for_load_state()
+        assert urlsplit(form.url).path == "/h5/register"
+        expect(form.locator("#f-name")).to_be_visible()
+        expect(form.locator("body")).to_contain_text("张伟")
+        browser.close()
+    assert problems == []

@@ -86,3 +86,35 @@ def test_load_is_deterministic_idempotent_and_realistic(session: Session) -> Non
         sums[order_id] = sums.get(order_id, Decimal(0)) + amount
     for order in session.exec(select(SalesOrder)):
         assert order.amount == sums[order.id]
+
+
+def test_every_demo_user_is_in_the_emulators_directory_and_opens_as_a_phone(
+        session: Session) -> None:
+    from bot.emulator import EmulatorConfig, create_emulator_app
+
+    load_demo_data(progress=False, customers=60, visit_weeks=1)
+    departments, users = demo_directory()
+    listed = {u["userid"]: u for u in users}
+    stored = {u.wecom_userid: u for u in session.exec(select(User))}
+    assert set(stored) <= set(listed), sorted(set(stored) - set(listed))
+    assert {"zongbu", "zongbu2", "dianzhang01", "dianzhang47"} <= set(listed)
+    for userid, user in stored.items():  # the directory says what the service knows
+        assert (listed[userid]["name"], listed[userid]["role"]) == (user.name, user.role)
+    assert {d["id"] for d in departments} >= {d for u in users for d in u["department"]}
+    assert len({u["mobile"] for u in users}) == len(users)
+
+    config = EmulatorConfig()
+    config.departments, config.users = departments, users
+    client = create_emulator_app(config).test_client()
+    home = client.get("/").get_data(as_text=True)
+    assert "周敏" in home and "/phone/wecom/dianzhang07" in home and "门店运营部" in home
+    for userid in ("zongbu", "dianzhang07"):
+        page = client.get(f"/phone/wecom/{userid}")
+        assert page.status_code == 200, userid
+        assert listed[userid]["name"] in page.get_data(as_text=True)
+    token = client.get("/cgi-bin/gettoken", query_string={
+        "corpid": config.wecom_corp_id, "corpsecret": config.wecom_secret}).get_json()
+    sent = client.post(f"/cgi-bin/message/send?access_token={token['access_token']}", json={
+        "touser": "zongbu|zongbu2|dianzhang07", "msgtype": "text",
+        "agentid": config.wecom_agent_id, "text": {"content": "促销检查"}}).get_json()
+    assert sent["errcode"] == 0, sent  # not 81013 "user & party & tag all invalid"

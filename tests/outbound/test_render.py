@@ -92,12 +92,44 @@ def test_card_wins_over_text_and_empty_reply_is_an_error():
     Card("t", buttons=(APPROVE,)),  # no task_id
     Card("t", buttons=(APPROVE,), task_id="has space"),
     Card("t", buttons=(APPROVE,), task_id="x" * 129),
-    Card("t", buttons=(APPROVE,) * 7, task_id="t"),
-    Card("t", fields=(("a", "b"),) * 7, url="https://x.test"),
 ])
 def test_wecom_refuses_cards_the_platform_would(card):
     with pytest.raises(ValueError):
         render.wecom_message(Reply(card=card))
+
+
+def test_a_card_longer_than_wecom_shows_degrades_to_its_first_rows_and_a_link():
+    rows = tuple((f"客户{i}", "张伟 · A级") for i in range(125))
+    linked = render.wecom_message(Reply(card=Card("未覆盖", fields=rows, url="https://x.test")))
+    shown = linked["template_card"]["horizontal_content_list"]
+    assert len(shown) == 6 and shown[0] == {"keyname": "客户0", "value": "张伟 · A级"}
+    assert shown[-1] == {"keyname": "更多", "value": "另有120项，点开查看全部"}
+    assert linked["template_card"]["card_action"] == {"type": 1, "url": "https://x.test"}
+    unlinked = render.wecom_message(Reply(card=Card("t", fields=rows[:8],
+                                                    buttons=(APPROVE,), task_id="t")))
+    assert unlinked["template_card"]["horizontal_content_list"][-1]["value"] == "另有3项未显示"
+
+    many = tuple(Button(f"按钮{i}", f"a.b:{i}") for i in range(8))
+    card = render.wecom_message(Reply(card=Card("t", buttons=many, task_id="t",
+                                                url="https://x.test")))["template_card"]
+    assert [b["text"] for b in card["button_list"]] == [
+        "按钮0", "按钮1", "按钮2", "按钮3", "按钮4", "查看全部"]
+    assert card["button_list"][-1] == {"type": 1, "text": "查看全部", "style": 2,
+                                       "url": "https://x.test"}
+
+
+def test_long_text_and_markdown_are_cut_by_whole_lines_within_the_platforms_size():
+    lines = [f"{i}. 杭州恒达精密机械有限公司 · 张伟" for i in range(200)]
+    text = render.wecom_message(Reply(text="\n".join(lines)))["text"]["content"]
+    assert len(text.encode("utf-8")) <= 2048
+    kept = text.split("\n")
+    assert kept[:-1] == lines[:len(kept) - 1]
+    assert kept[-1] == f"……另有{200 - len(kept) + 1}行未显示"
+    card = Card("名单", fields=tuple((f"客户{i}", "x" * 30) for i in range(2000)),
+                url="https://x.test")
+    body = render.dingtalk_robot_message(Reply(card=card))["actionCard"]["text"]
+    assert len(body.encode("utf-8")) <= render.MAX_DINGTALK_TEXT_BYTES
+    assert "点开查看全部" in body.splitlines()[-1]
 
 
 # -- DingTalk ---------------------------------------------------------------------------------

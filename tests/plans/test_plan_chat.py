@@ -72,3 +72,48 @@ def test_uncovered_for_a_supervisor_only(emulator, run_jobs) -> None:
     (supervisor,) = _replies(emulator, "wangfang")
     assert "A级未拜访" in supervisor and "A级已拜访" not in supervisor
     assert "A级未拜访" not in "\n".join(_replies(emulator, "zhangwei"))
+
+
+def _messages(emulator: str, user: str) -> list[dict]:
+    response = requests.get(f"{emulator}/_emu/messages",
+                            params={"platform": "wecom", "user": user}, timeout=5)
+    response.raise_for_status()
+    return [m for m in response.json() if m["direction"] == "out"]
+
+
+def test_uncovered_with_more_than_a_card_holds_shows_the_first_and_links_all(
+        emulator, run_jobs, client) -> None:
+    from plankit import login
+
+    make_org()
+    for n in range(125):
+        add_customer(f"高潜客户{n:03d}", "zhangwei" if n % 2 else "lina", grade="A")
+    add_customer("别的团队A级", "zhaolei", grade="A")
+    now = at("2026-11-26 15:00")
+    with mock.patch("handlers.plans._now", return_value=now):
+        _say(emulator, "wangfang", "未覆盖")
+        run_jobs()
+    (message,) = _messages(emulator, "wangfang")
+    assert message["msgtype"] == "template_card", message
+    card = message["content"]["template_card"]
+    assert card["main_title"]["title"] == "本周未覆盖的高潜客户（125 位）"
+    rows = card["horizontal_content_list"]
+    assert 1 <= len(rows) <= 6
+    assert "另有 120 位，点开查看全部" in card["sub_title_text"]
+    assert card["card_action"]["url"].endswith("/h5/login?next=%2Fh5%2Fplan")
+    login(client, "wangfang")  # the link's page lists every one, the team's only
+    with mock.patch("web.plans._now", return_value=now):
+        page = client.get("/h5/plan").get_data(as_text=True)
+    assert all(f"高潜客户{n:03d}" in page for n in range(125))
+    assert "别的团队A级" not in page
+
+
+def test_a_reply_that_fails_tells_the_user_in_chinese(emulator, run_jobs) -> None:
+    make_org()
+    with mock.patch("models.plan.uncovered_high_potential",
+                    side_effect=RuntimeError("database went away")):
+        _say(emulator, "wangfang", "未覆盖")
+        run_jobs()
+    (notice,) = _replies(emulator, "wangfang")
+    assert "没有处理成功" in notice and "请稍后再试" in notice
+    assert "database" not in notice and "RuntimeError" not in notice

@@ -93,3 +93,21 @@ def test_only_a_manager_of_the_store_writes_its_report(client, numbers):
     response = client.post(f"/h5/stores/{numbers['S001']}/report",
                            data={"csrf_token": token, "notes": "x"})
     assert response.status_code == 403
+
+
+def test_a_store_opens_by_its_code_within_the_same_scope(client, numbers):
+    login(client, "dz1")
+    for code in ("S001", "s001"):
+        response = client.get(f"/h5/stores/{code}")
+        assert response.status_code == 302, code
+        assert response.headers["Location"].endswith(f"/h5/stores/{numbers['S001']}")
+        page = client.get(response.headers["Location"]).get_data(as_text=True)
+        assert "S001" in page
+    for code in ("S002", "MD999"):  # another manager's store reads as a missing one
+        response = client.get(f"/h5/stores/{code}")
+        assert response.status_code == 404, code
+        assert "门店" in response.get_data(as_text=True)
+    assert client.get("/h5/stores/compare").status_code == 200  # named pages still win
+    login(client, "zongbu")
+    assert client.get("/h5/stores/S002").headers["Location"].endswith(
+        f"/h5/stores/{numbers['S002']}")

@@ -203,7 +203,7 @@ def test_flags_against_earlier_visits_in_the_database(
                                        "photo_reused"]
     assert flags[0].reason == "48 小时内已拜访过该客户（上次 2026-11-24 09:00，间隔 20 小时）"
     assert flags[1].reason == "签到定位距客户登记地址 7.3 公里（阈值 5 公里）"
-    assert flags[3].reason.startswith(f"与拜访 {first.id}（2026-11-24 09:00，业务员 zhangwei）")
+    assert flags[3].reason.startswith(f"与拜访 {first.id}（2026-11-24 09:00，业务员 张伟）")
     assert session.get(Visit, second.id).compliant is False  # type: ignore[union-attr]
     counted = session.exec(select(func.count()).select_from(Visit).where(vm.countable())).one()
     assert counted == 1

@@ -152,7 +152,7 @@ def test_the_360_shows_the_customer_and_a_merged_timeline(client, book):
                              summary="现场看了除尘器", at=NOW - timedelta(hours=1))
     login(client, "zhangwei")
     html = client.get(f"/h5/customers/{cid}").text
-    for text in ("张伟的A客户", "A类", "报价", "张伟", "王经理", "水泥建材", "询价滤袋",
+    for text in ("张伟的A客户", "A级", "报价", "张伟", "王经理", "水泥建材", "询价滤袋",
                  "华东", "浙江 杭州", "滨江区创业路8号", 'href="tel:13800000101"'):
         assert text in html, text
     # Days are counted on the business calendar; the order was 3 days ago.

@@ -95,8 +95,8 @@ def test_success_creates_one_customer_owned_by_the_rep_and_one_card(client, org,
     ("phone", "", "请填写电话"),
     ("phone", "1391234567", "手机号应为11位，当前为10位"),
     ("phone", "88886666", "固定电话请加区号"),
-    ("industry", "", "请填写行业"),
-    ("intent", "", "请填写初步意向"),
+    ("industry", "", "请选择行业"),  # a list on the form: chosen, not typed
+    ("intent", "", "请选择意向程度"),
     ("intent", "很" * 201, "初步意向过长，最多200个字"),
 ])
 def test_each_bad_field_shows_its_message_under_it_and_nothing_is_written(

@@ -549,7 +549,7 @@
       input.value = "";
       act("/text", { content: text }, form);
     });
-    document.querySelectorAll(".wb").forEach((b) => b.addEventListener("click", () => act("/click", { key: b.dataset.key }, b)));
+    document.querySelectorAll("button.wb").forEach((b) => b.addEventListener("click", () => act("/click", { key: b.dataset.key }, b)));
     document.querySelectorAll(".chip").forEach((b) => b.addEventListener("click", () => {
       if (b.dataset.send) act("/text", { content: b.dataset.send }, b);
       else { input.value = b.dataset.fill; input.focus(); }
