@@ -7,6 +7,7 @@ The page list is checked against the app's routes, so a new page can't be left o
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
@@ -68,6 +69,7 @@ def _ids() -> dict[str, Any]:
             "visit": visit.id if visit else None,
             "contract": first(select(Contract.id).where(Contract.owner == "zhangwei")),
             "store": first(select(Store.id).order_by(col(Store.id))),
+            "store_code": first(select(Store.code).order_by(col(Store.id))),
             "manager": first(select(User.wecom_userid).where(User.role == "store_manager")
                              .order_by(col(User.wecom_userid))),
             "promotion": first(select(Promotion.id)),
@@ -100,6 +102,7 @@ def _pages(ids: dict[str, Any], store_of_manager: int) -> list[tuple[str | None,
         ("admin", "/admin/presets/growth"), ("admin", "/admin/changes"),
         ("wangfang", "/admin/fields/1/retire"),
         ("zongbu", "/h5/stores"), ("zongbu", f"/h5/stores/{s}"),
+        ("zongbu", f"/h5/stores/{ids['store_code']}"),
         ("zongbu", "/h5/stores/compare"), ("zongbu", "/h5/stores/upload"),
         ("zongbu", "/h5/promotions"), ("zongbu", f"/h5/promotions/{ids['promotion']}"),
         ("zongbu", f"/h5/members?id={ids['member']}"),
@@ -148,6 +151,15 @@ def test_every_page_fits_a_414px_phone(app, client, demo_small, run_jobs):
         store_of_manager = visible_stores(db, manager)[0].id
     pages = _pages(ids, store_of_manager)
     pages.append(("admin", imported.headers["Location"].replace("http://localhost", "")))
+    # The store upload's and the bank import's result pages, each seen by its uploader.
+    for userid, url, extra in (("zongbu", "/h5/stores/upload", {"kind": "traffic"}),
+                               ("chenjing", "/h5/contracts/payments/import", {})):
+        sent = client.post(url, data={"csrf_token": login(client, userid), **extra,
+                                      "file": (io.BytesIO(b"\xe6\x97\xa0\n"), "x.csv")},
+                           content_type="multipart/form-data")
+        assert sent.status_code == 303, sent.text
+        run_jobs()
+        pages.append((userid, sent.headers["Location"].replace("http://localhost", "")))
 
     # Every GET page the app serves is on the list.
     served = {r.rule for r in app.url_map.iter_rules()
