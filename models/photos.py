@@ -14,8 +14,18 @@ from a screenshot or album picture: DateTimeOriginal (+ OffsetTimeOriginal), Mak
 and GPS.
 
 The perceptual hash is implemented here on Pillow (a 32×32 DCT, ~30 lines) instead of the
-``ImageHash`` package, which would pull numpy, scipy and PyWavelets into a web service
-for one 64-bit number.
+``ImageHash`` package, which would pull scipy and PyWavelets into a web service for one
+64-bit number.
+
+A perceptual hash alone cannot tell a copy from a new photo of the same storefront taken
+from about the same spot a week later: both land a few bits away. So every photo also
+keeps a ``signature`` (its upright greyscale picture squeezed to 64×64, 4 KB), and
+``similarity`` confirms a hash candidate with an aligned comparison: the correlation of
+the two normalised thumbnails, the earlier one cropped where the new one is best explained
+as a crop of it. A re-encoded, resized, recompressed, brightened or darkened copy, or a
+crop, correlates above 0.95; a new shot (another framing, a few degrees of tilt, other
+light, people and cars that moved) stays below 0.95 (calibration:
+``bench/evidence_accuracy.py``, figures in docs/BENCHMARKS.md).
 
 ``watermark`` burns server time, rep, customer, distance and a short hash into a copy;
 that copy is what supervisors see, the original is kept untouched as evidence. The text
@@ -120,6 +130,7 @@ class PhotoInfo:
     sha256: str
     phash: int
     exif: ExifInfo = field(default_factory=ExifInfo)
+    signature: bytes | None = None  # see ``signature``; None only for hand-built infos
 
     @property
     def short_hash(self) -> str:
@@ -233,9 +244,10 @@ def analyse(data: bytes, *, limits: PhotoLimits | None = None, filename: str | N
     except (SyntaxError, EOFError, ValueError, MemoryError) as exc:
         raise PhotoError("damaged", PHOTO_DAMAGED) from exc
     exif = read_exif(image)
+    upright = _upright(image, exif.orientation)
     return PhotoInfo(format=actual, width=width, height=height, size=len(data),
                      sha256=hashlib.sha256(data).hexdigest(),
-                     phash=phash(_upright(image, exif.orientation)), exif=exif)
+                     phash=phash(upright), exif=exif, signature=signature(upright))
 
 
 def analyse_file(path: Path, *, limits: PhotoLimits | None = None,
@@ -401,6 +413,105 @@ def phash(image: Image.Image) -> int:
     for coeff in coeffs:
         value = (value << 1) | (coeff > median)
     return value
+
+
+SIGNATURE_SIDE = 64
+_COARSE, _FINE = 16, 32
+# Crops searched: the new photo as a window of the earlier one keeping this share of its
+# width and of its height, anywhere inside it.
+_CROP_SCALES = (1.0, 0.96, 0.92, 0.88, 0.84, 0.80)
+_CROP_STEPS = 5
+# A coarse correlation this far below the verdict's threshold is not refined.
+_REFINE_MARGIN = 0.04
+
+
+def signature(image: Image.Image) -> bytes:
+    """The upright picture in grey, squeezed to 64×64 (box filter): 4,096 bytes."""
+    grey = _flatten(image).convert("L")
+    return grey.resize((SIGNATURE_SIDE, SIGNATURE_SIDE), Image.Resampling.BOX).tobytes()
+
+
+@lru_cache(maxsize=1)
+def _search() -> tuple[Any, Any, Any, Any]:
+    """The crop windows (x0, y0, width, height in signature pixels) and, for each, the
+    row and column edges of its 16×16 cells and their areas."""
+    import numpy as np
+
+    side = SIGNATURE_SIDE
+    boxes = [(0.0, 0.0, float(side), float(side))]
+    for sx in _CROP_SCALES:
+        for sy in _CROP_SCALES:
+            if sx == sy == 1.0 or abs(sx - sy) > 0.08:
+                continue
+            for x in np.linspace(0, side * (1 - sx), _CROP_STEPS if sx < 1 else 1):
+                for y in np.linspace(0, side * (1 - sy), _CROP_STEPS if sy < 1 else 1):
+                    boxes.append((float(x), float(y), side * sx, side * sy))
+    array = np.array(boxes)
+    steps = np.arange(_COARSE + 1) / _COARSE
+    xs = np.rint(array[:, 0:1] + array[:, 2:3] * steps).astype(np.intp)
+    ys = np.rint(array[:, 1:2] + array[:, 3:4] * steps).astype(np.intp)
+    areas = (np.diff(ys)[:, :, None] * np.diff(xs)[:, None, :]).clip(min=1).astype(float)
+    return array, xs, ys, areas
+
+
+def _normalised(rows: Any) -> Any:
+    """Each row → zero mean, unit length (brightness and contrast cancel out)."""
+    import numpy as np
+
+    flat = rows.reshape(rows.shape[0], -1).astype(np.float64)
+    flat = flat - flat.mean(axis=1, keepdims=True)
+    norm = np.linalg.norm(flat, axis=1, keepdims=True)
+    return flat / np.where(norm == 0, 1.0, norm)
+
+
+def _pooled(grid: Any, n: int) -> Any:
+    k = SIGNATURE_SIDE // n
+    return grid.reshape(n, k, n, k).mean(axis=(1, 3))
+
+
+def similarity(new: bytes, old: bytes, *, threshold: float = 0.0) -> float:
+    """How well the photo with signature ``new`` is explained as a copy of ``old``: the
+    best correlation (−1…1) of the normalised greyscale thumbnails on a 32×32 grid,
+    ``old`` taken whole or as a crop (80–100 % of its width and of its height, anywhere
+    inside it; found on a 16×16 grid, then refined). Brightness and contrast changes
+    cancel out; re-encoding, resizing and recompression barely move it. A ``threshold``
+    lets the search stop early: a result below it is only known to be below it."""
+    import numpy as np
+
+    side = SIGNATURE_SIDE
+    a = np.frombuffer(new, dtype=np.uint8).reshape(side, side).astype(np.float64)
+    b = np.frombuffer(old, dtype=np.uint8).reshape(side, side).astype(np.float64)
+    fine = _normalised(_pooled(a, _FINE)[None])[0]
+    whole = float(_normalised(_pooled(b, _FINE)[None])[0] @ fine)
+    if whole >= max(threshold, 0.999):
+        return whole
+    boxes, xs, ys, areas = _search()
+    integral = np.zeros((side + 1, side + 1))
+    integral[1:, 1:] = b.cumsum(0).cumsum(1)
+    corners = integral[ys[:, :, None], xs[:, None, :]]
+    cells = (corners[:, 1:, 1:] - corners[:, :-1, 1:] - corners[:, 1:, :-1]
+             + corners[:, :-1, :-1]) / areas
+    coarse = _normalised(cells) @ _normalised(_pooled(a, _COARSE)[None])[0]
+    best = int(np.argmax(coarse))
+    if best == 0 or coarse[best] < threshold - _REFINE_MARGIN:
+        return whole
+    # Refine around the best window on the 32×32 grid with exact (fractional) boxes.
+    x0, y0, w0, h0 = boxes[best]
+    picture = Image.frombytes("L", (side, side), old)
+    step = side * 0.02
+    crops = []
+    for dw, dh in ((0.0, 0.0), (-step, -step), (step, step), (-step, 0.0), (step, 0.0),
+                   (0.0, -step), (0.0, step)):
+        w, h = min(side, w0 + dw), min(side, h0 + dh)
+        for dx in (-step, 0.0, step):
+            for dy in (-step, 0.0, step):
+                x = min(max(0.0, x0 + dx), side - w)
+                y = min(max(0.0, y0 + dy), side - h)
+                crops.append(picture.resize((_FINE, _FINE), Image.Resampling.BOX,
+                                            box=(x, y, x + w, y + h)).tobytes())
+    stacked = _normalised(np.frombuffer(b"".join(crops), dtype=np.uint8)
+                          .reshape(len(crops), -1))
+    return max(whole, float((stacked @ fine).max()))
 
 
 def hamming(a: int, b: int) -> int:

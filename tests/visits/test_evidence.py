@@ -276,8 +276,11 @@ def test_history_flags_identical_and_near_identical_photos() -> None:
     near = visit("v3", customer="c3", when=NOON + timedelta(days=6), photo=copy)
     reused = [f for f in history.check(near, business_tz=SHANGHAI) if f.code == "photo_reused"]
     assert len(reused) == 1
-    assert reused[0].reason.startswith("与拜访 v1（2026-11-25 14:02，业务员 zhangwei）的照片几乎相同（相差 ")
-    assert reused[0].reason.endswith(" 位，阈值 6 位）")
+    assert reused[0].reason.startswith(
+        "与拜访 v1（2026-11-25 14:02，业务员 zhangwei）的照片是同一张照片（重新压缩、缩放、调亮度或裁剪后的副本，"
+        "对齐比对相似度 ")
+    assert reused[0].reason.endswith("，阈值 0.96）")
+    assert reused[0].evidence is not None and reused[0].evidence["visit"] == "v1"
 
     other = visit("v4", customer="c4", when=NOON + timedelta(days=9, minutes=1),
                   photo=analyse(camera_photo(8, taken=NOON + timedelta(days=9, minutes=1),
@@ -302,9 +305,12 @@ def test_photo_match_prefers_identical_then_closest() -> None:
                           photo.phash)
     assert ev.best_photo_match(photo, NOON, [near, exact], RULES) == ev.PhotoMatch(
         exact.visit, 0, True)
+    # An earlier photo stored without a signature is judged by its hash alone, strictly.
     far = ev.PriorPhoto(prior("far"), "z" * 64, photo.phash ^ 0b1111111)  # 7 bits
     assert ev.best_photo_match(photo, NOON, [far], RULES) is None
-    assert ev.best_photo_match(photo, NOON, [far], replace(RULES, photo_match_bits=7))
+    close = ev.PriorPhoto(prior("close"), "z" * 64, photo.phash ^ 0b111111)  # 6 bits
+    assert ev.best_photo_match(photo, NOON, [close], RULES) == ev.PhotoMatch(
+        close.visit, 6, False)
 
 
 def test_photo_index_finds_every_hash_within_the_threshold() -> None:
@@ -360,3 +366,41 @@ def test_rules_reject_bad_values(bad: dict[str, object]) -> None:
 def test_rules_reject_unknown_names() -> None:
     with pytest.raises(ValueError, match="unknown rule"):
         RULES.with_changes({"revisit_days": 2})
+
+
+def test_the_same_short_question_every_week_is_not_flagged() -> None:
+    """Reps ask the same common questions week after week: that is not a fake."""
+    history = History(RULES)
+    for week in range(4):
+        when = NOON + timedelta(days=7 * week)
+        v = visit(f"w{week}", when=when, question="含税吗?",
+                  photo=analyse(camera_photo(40 + week, taken=when, gps=HANGZHOU)))
+        assert history.check(v, business_tz=SHANGHAI) == []
+
+
+def test_a_new_photo_of_the_same_storefront_is_not_a_copy() -> None:
+    """Next week's photo of the same door (other framing, tilt, light, passers-by) is
+    honest; an edited copy of last week's photo is reuse, whatever the edit."""
+    from visitkit import edited_copy, storefront, storefront_shot
+
+    front = storefront(7)
+    first = storefront_shot(front, 1)
+    history = History(RULES)
+    v1 = visit("v1", customer="c1", photo=analyse(jpeg(first, exif=camera_exif(taken=NOON))))
+    assert history.check(v1, business_tz=SHANGHAI) == []
+    week = NOON + timedelta(days=7)
+    new_shot = analyse(jpeg(storefront_shot(front, 2), exif=camera_exif(taken=week)))
+    assert ev.hamming(new_shot.phash, v1.photo.phash) <= RULES.photo_match_bits  # type: ignore[union-attr]
+    assert history.check(visit("v2", customer="c1", when=week, photo=new_shot),
+                         business_tz=SHANGHAI) == []
+    edits = [dict(scale=0.5), dict(brightness=1.3), dict(brightness=0.7),
+             dict(crop=(0.05, 0.05, 0.05, 0.05)), dict(crop=(0.08, 0.0, 0.0, 0.06), scale=1.2)]
+    for n, edit in enumerate(edits):
+        when = week + timedelta(days=3 + n)
+        copy = analyse(jpeg(edited_copy(first, **edit), quality=70,  # type: ignore[arg-type]
+                            exif=camera_exif(taken=when)))
+        flagged = history.check(visit(f"c{n}", customer=f"x{n}", when=when, photo=copy),
+                                business_tz=SHANGHAI)
+        assert [f.code for f in flagged] == ["photo_reused"], edit
+        # The copy of v1, or of one of the earlier copies of it.
+        assert flagged[0].evidence["visit"] in {"v1", *(f"c{k}" for k in range(n))}, edit  # type: ignore[index]
