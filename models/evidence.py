@@ -115,11 +115,9 @@ class Flag:
     # What the reason is based on, as plain JSON for the review page (not compared).
     evidence: Mapping[str, Any] | None = field(default=None, compare=False)
 
-    def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"code": self.code, "reason": self.reason}
-        if self.evidence:
-            out["evidence"] = dict(self.evidence)
-        return out
+    def as_dict(self) -> dict[str, str]:
+        """The audit format's flag (CONTRACT.md): code and reason."""
+        return {"code": self.code, "reason": self.reason}
 
 
 @dataclass(frozen=True, slots=True)
@@ -474,7 +472,7 @@ def check_travel(visit: VisitFacts, previous: PriorVisit | None, rules: Evidence
         max=_num(rules.max_speed_kmh)), evidence=evidence)]
 
 
-def photo_match(photo: PhotoInfo, candidate: PriorPhoto,
+def photo_match(photo: PhotoInfo | PriorPhoto, candidate: PriorPhoto,
                 rules: EvidenceRules) -> PhotoMatch | None:
     """Is ``photo`` a copy of the earlier ``candidate``? Identical bytes; else a hash
     candidate confirmed by the aligned comparison; else (no signature on one side) the

@@ -32,6 +32,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     UniqueConstraint,
     and_,
     delete,
@@ -102,6 +103,8 @@ class Visit(SQLModel, table=True):
     photo_error: str | None = Field(default=None, max_length=255)
     photo_sha256: str | None = Field(default=None, max_length=64, index=True)
     photo_phash: str | None = Field(default=None, max_length=16)
+    # photos.signature (64×64 grey, 4 KB): confirms a hash match is a copy, not a new shot.
+    photo_signature: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
     photo_taken_at: datetime | None = None
     photo_make: str | None = Field(default=None, max_length=64)
     photo_model: str | None = Field(default=None, max_length=64)
@@ -112,6 +115,9 @@ class Visit(SQLModel, table=True):
     status: str = Field(default=STATUS_PENDING, max_length=16, index=True)
     compliant: bool | None = None  # None until evaluated
     checked_at: datetime | None = None
+    # Who confirmed (dismissing its flags) or rejected the visit, and when.
+    decided_by: str | None = Field(default=None, max_length=64)
+    decided_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
     @property
@@ -131,6 +137,8 @@ class VisitFlag(SQLModel, table=True):
                                            nullable=False, index=True))
     code: str = Field(max_length=32, index=True)
     reason: str = Field(max_length=500)
+    # What the reason rests on (evidence.Flag.evidence): the earlier visit, points, times.
+    evidence: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -160,6 +168,7 @@ class VisitRules(SQLModel, table=True):
     max_distance_km: float | None = None
     exif_skew_minutes: float | None = None
     photo_match_bits: int | None = None
+    photo_match_score: float | None = None
     photo_reuse_days: int | None = None
     max_speed_kmh: float | None = None
     travel_min_km: float | None = None
@@ -357,7 +366,8 @@ def _photo_candidates(session: Session, visit: Visit, rules: ev.EvidenceRules,
     rows = session.exec(select(Visit).where(col(Visit.photo_phash).is_not(None), order,
                                             bound)).all()
     return [(row, ev.PriorPhoto(_as_prior(row, None), row.photo_sha256 or "",
-                                photos.parse_phash(row.photo_phash or "0")))
+                                photos.parse_phash(row.photo_phash or "0"),
+                                row.photo_signature))
             for row in rows]
 
 
@@ -408,6 +418,7 @@ def evaluate_visit(session: Session, visit_id: int, *, business_tz: tzinfo,
     visit.photo_error = error[:255] if error else None
     visit.photo_sha256 = photo.sha256 if photo else None
     visit.photo_phash = photo.phash_hex if photo else None
+    visit.photo_signature = photo.signature if photo else None
     visit.photo_taken_at = photo.exif.taken_at_in(business_tz) if photo else None
     exif = photo.exif if photo else None
     visit.photo_make = exif.make[:64] if exif and exif.make else None
@@ -441,7 +452,8 @@ def _store_flags(session: Session, visit: Visit, flags: Sequence[ev.Flag]) -> No
     session.exec(delete(VisitFlag).where(col(VisitFlag.visit_id) == visit.id))  # type: ignore[call-overload]
     assert visit.id is not None
     for flag in flags:
-        session.add(VisitFlag(visit_id=visit.id, code=flag.code, reason=flag.reason[:500]))
+        session.add(VisitFlag(visit_id=visit.id, code=flag.code, reason=flag.reason[:500],
+                              evidence=dict(flag.evidence) if flag.evidence else None))
     visit.compliant = not flags
     visit.status = STATUS_CHECKED
     visit.checked_at = utcnow()
@@ -450,20 +462,20 @@ def _store_flags(session: Session, visit: Visit, flags: Sequence[ev.Flag]) -> No
 
 def _flag_later_reuse(session: Session, visit: Visit, photo: photos.PhotoInfo,
                       rules: ev.EvidenceRules, business_tz: tzinfo) -> list[int]:
-    original = _as_prior(visit, None)
+    original = ev.PriorPhoto(_as_prior(visit, None), photo.sha256, photo.phash,
+                             photo.signature)
     flagged: list[int] = []
     for row, later in _photo_candidates(session, visit, rules, later=True):
-        identical = later.sha256 == photo.sha256
-        bits = 0 if identical else photos.hamming(later.phash, photo.phash)
-        if bits > rules.photo_match_bits or row.id is None:
+        match = ev.photo_match(later, original, rules)
+        if match is None or row.id is None:
             continue
         already = session.exec(select(VisitFlag).where(
             col(VisitFlag.visit_id) == row.id, col(VisitFlag.code) == ev.PHOTO_REUSED)).first()
         if already is not None:
             continue
-        flag = ev.check_reuse(ev.PhotoMatch(original, bits, identical), rules,
-                              business_tz=business_tz)[0]
-        session.add(VisitFlag(visit_id=row.id, code=flag.code, reason=flag.reason[:500]))
+        flag = ev.check_reuse(match, rules, business_tz=business_tz)[0]
+        session.add(VisitFlag(visit_id=row.id, code=flag.code, reason=flag.reason[:500],
+                              evidence=dict(flag.evidence) if flag.evidence else None))
         row.compliant = False
         session.add(row)
         flagged.append(row.id)
@@ -475,7 +487,7 @@ def _flag_later_reuse(session: Session, visit: Visit, photo: photos.PhotoInfo,
 def flags_of(session: Session, visit_id: int) -> list[ev.Flag]:
     rows = session.exec(select(VisitFlag).where(col(VisitFlag.visit_id) == visit_id)
                         .order_by(col(VisitFlag.id))).all()
-    return [ev.Flag(row.code, row.reason) for row in rows]
+    return [ev.Flag(row.code, row.reason, row.evidence) for row in rows]
 
 
 def countable() -> ColumnElement[bool]:

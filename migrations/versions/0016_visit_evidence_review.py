@@ -1,0 +1,47 @@
+"""Visit evidence: photo signatures, flag evidence, recorded decisions
+
+``visit.photo_signature`` keeps each photo's 64×64 grey thumbnail, so a perceptual-hash
+match is confirmed as a copy (not a new photo of the same storefront) by an aligned
+comparison; visits stored before it are compared by their hash alone. ``visit_flag.evidence``
+holds what a flag rests on (the earlier visit, the points, the times) for the review page.
+``visit.decided_by`` / ``decided_at`` record who confirmed (dismissing the flags) or
+rejected a visit, and when. ``visit_rules.photo_match_score`` is the admin's threshold of
+the comparison (NULL: the default in code).
+
+Revision ID: 0016
+Revises: 0015
+Create Date: 2026-12-04 02:20:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+revision = '0016'
+down_revision = '0015'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('visit', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('photo_signature', sa.LargeBinary(), nullable=True))
+        batch_op.add_column(sa.Column('decided_by', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('decided_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
+    with op.batch_alter_table('visit_flag', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('evidence', sa.JSON(), nullable=True))
+    with op.batch_alter_table('visit_rules', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('photo_match_score', sa.Float(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('visit_rules', schema=None) as batch_op:
+        batch_op.drop_column('photo_match_score')
+    with op.batch_alter_table('visit_flag', schema=None) as batch_op:
+        batch_op.drop_column('evidence')
+    with op.batch_alter_table('visit', schema=None) as batch_op:
+        batch_op.drop_column('decided_at')
+        batch_op.drop_column('decided_by')
+        batch_op.drop_column('photo_signature')
