@@ -137,6 +137,10 @@ class EvidenceRules:
     # Below this many km between consecutive check-ins the speed is not judged: customers
     # in one business park, GPS jitter in a building.
     travel_min_km: float = 1.0
+    # From this many km a rep may have taken a high-speed train (or a plane): door to
+    # door, up to ``rail_speed_kmh`` (Hangzhou–Beijing, 1,130 km, in 6 h is 190 km/h).
+    rail_min_km: float = 150.0
+    rail_speed_kmh: float = 300.0
     max_photo_bytes: int = 15 * 1024 * 1024
     max_photo_pixels: int = 40_000_000
     min_question_chars: int = 2
@@ -455,21 +459,23 @@ def check_travel(visit: VisitFacts, previous: PriorVisit | None, rules: Evidence
     gap = visit.at - previous.at
     hours = gap.total_seconds() / 3600
     speed = km / hours if hours > 0 else math.inf
-    if speed <= rules.max_speed_kmh:
+    limit = (max(rules.max_speed_kmh, rules.rail_speed_kmh) if km >= rules.rail_min_km
+             else rules.max_speed_kmh)
+    if speed <= limit:
         return []
     at = _when(previous.at, business_tz)
     evidence = {"visit": previous.id, "from": _latlng(previous.position), "to": _latlng(here),
                 "previous_at": previous.at.isoformat(), "at": visit.at.isoformat(),
                 "km": round(km, 3),
                 "speed_kmh": round(speed, 1) if math.isfinite(speed) else None,
-                "max_kmh": rules.max_speed_kmh}
+                "max_kmh": limit}
     if gap < timedelta(minutes=1):
         return [Flag(IMPOSSIBLE_TRAVEL, TRAVEL_INSTANT.format(
-            visit=previous.id, at=at, km=f"{km:.1f}", max=_num(rules.max_speed_kmh)),
+            visit=previous.id, at=at, km=f"{km:.1f}", max=_num(limit)),
             evidence=evidence)]
     return [Flag(IMPOSSIBLE_TRAVEL, TRAVEL.format(
         visit=previous.id, at=at, km=f"{km:.1f}", gap=duration(gap), speed=f"{speed:.0f}",
-        max=_num(rules.max_speed_kmh)), evidence=evidence)]
+        max=_num(limit)), evidence=evidence)]
 
 
 def photo_match(photo: PhotoInfo | PriorPhoto, candidate: PriorPhoto,

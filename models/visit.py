@@ -172,6 +172,8 @@ class VisitRules(SQLModel, table=True):
     photo_reuse_days: int | None = None
     max_speed_kmh: float | None = None
     travel_min_km: float | None = None
+    rail_min_km: float | None = None
+    rail_speed_kmh: float | None = None
     max_photo_bytes: int | None = Field(default=None, sa_column=Column(BigInteger))
     max_photo_pixels: int | None = Field(default=None, sa_column=Column(BigInteger))
     min_question_chars: int | None = None

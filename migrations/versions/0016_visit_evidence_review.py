@@ -6,7 +6,8 @@ comparison; visits stored before it are compared by their hash alone. ``visit_fl
 holds what a flag rests on (the earlier visit, the points, the times) for the review page.
 ``visit.decided_by`` / ``decided_at`` record who confirmed (dismissing the flags) or
 rejected a visit, and when. ``visit_rules.photo_match_score`` is the admin's threshold of
-the comparison (NULL: the default in code).
+the comparison; ``rail_min_km`` / ``rail_speed_kmh`` let a leg between cities go at
+high-speed-rail pace (NULL: the defaults in code).
 
 Revision ID: 0016
 Revises: 0015
@@ -34,10 +35,14 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('evidence', sa.JSON(), nullable=True))
     with op.batch_alter_table('visit_rules', schema=None) as batch_op:
         batch_op.add_column(sa.Column('photo_match_score', sa.Float(), nullable=True))
+        batch_op.add_column(sa.Column('rail_min_km', sa.Float(), nullable=True))
+        batch_op.add_column(sa.Column('rail_speed_kmh', sa.Float(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('visit_rules', schema=None) as batch_op:
+        batch_op.drop_column('rail_speed_kmh')
+        batch_op.drop_column('rail_min_km')
         batch_op.drop_column('photo_match_score')
     with op.batch_alter_table('visit_flag', schema=None) as batch_op:
         batch_op.drop_column('evidence')

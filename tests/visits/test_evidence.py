@@ -27,6 +27,7 @@ from models.photos import analyse
 RULES = EvidenceRules()
 NOON = at("2026-11-25 14:02")
 SHANGHAI_CITY = GeoPoint(31.2304, 121.4737)  # ~165 km from the Hangzhou customer
+HUNDRED_KM = point_at(HANGZHOU, 100, 60)  # a leg short of the high-speed-rail allowance
 
 
 def visit(id: str = "v2", *, rep: str = "zhangwei", when: datetime = NOON,
@@ -209,32 +210,47 @@ def test_incomplete_record_lists_every_problem() -> None:
 # -- impossible_travel ------------------------------------------------------------------
 
 def test_impossible_travel() -> None:
-    previous = prior(customer="c9", when=NOON - timedelta(hours=1), where=SHANGHAI_CITY)
-    km = distance_km(SHANGHAI_CITY, HANGZHOU)
+    previous = prior(customer="c9", when=NOON - timedelta(minutes=30), where=HUNDRED_KM)
+    km = distance_km(HUNDRED_KM, HANGZHOU)
     assert flags(visit(), ev.Context(last_rep_checkin=previous)) == [Flag(
         "impossible_travel",
-        f"与上一次签到（拜访 v1，2026-11-25 13:02）相距 {km:.1f} 公里、间隔 1 小时，"
-        f"折合时速 {km:.0f} 公里（阈值 120 公里/小时）")]
+        f"与上一次签到（拜访 v1，2026-11-25 13:32）相距 {km:.1f} 公里、间隔 30 分钟，"
+        f"折合时速 {km * 2:.0f} 公里（阈值 120 公里/小时）")]
 
 
-@pytest.mark.parametrize("minutes,flagged", [(60, True), (80, True), (90, False),
+@pytest.mark.parametrize("minutes,flagged", [(30, True), (49, True), (51, False),
                                              (180, False)])
 def test_travel_speed_boundary(minutes: int, flagged: bool) -> None:
-    # 165 km: 82 min would be 120.7 km/h, 83 min 119.3 km/h.
-    previous = prior(when=NOON - timedelta(minutes=minutes), where=SHANGHAI_CITY,
+    # 100 km: 49 min would be 122 km/h, 51 min 118 km/h.
+    previous = prior(when=NOON - timedelta(minutes=minutes), where=HUNDRED_KM,
                      customer="c9")
     assert codes(visit(), ev.Context(last_rep_checkin=previous)) == (
         ["impossible_travel"] if flagged else [])
 
 
 def test_travel_speed_exact_threshold() -> None:
-    km = distance_km(SHANGHAI_CITY, HANGZHOU)
+    km = distance_km(HUNDRED_KM, HANGZHOU)
     limit = timedelta(hours=km / 120)
     for gap, flagged in ((limit - timedelta(seconds=30), True),
                          (limit + timedelta(seconds=30), False)):
-        previous = prior(when=NOON - gap, where=SHANGHAI_CITY, customer="c9")
+        previous = prior(when=NOON - gap, where=HUNDRED_KM, customer="c9")
         assert codes(visit(), ev.Context(last_rep_checkin=previous)) == (
             ["impossible_travel"] if flagged else [])
+
+
+@pytest.mark.parametrize("minutes,flagged", [(25, True), (32, True), (34, False),
+                                             (82, False)])
+def test_a_high_speed_train_between_cities_is_not_impossible(minutes: int,
+                                                             flagged: bool) -> None:
+    # Shanghai → Hangzhou, 165 km: by train door to door up to 300 km/h (33 min).
+    previous = prior(when=NOON - timedelta(minutes=minutes), where=SHANGHAI_CITY,
+                     customer="c9")
+    result = flags(visit(), ev.Context(last_rep_checkin=previous))
+    assert [f.code for f in result] == (["impossible_travel"] if flagged else [])
+    if flagged:
+        assert result[0].reason.endswith("（阈值 300 公里/小时）")
+        assert result[0].evidence["from"] == [round(SHANGHAI_CITY.lat, 5),  # type: ignore[index]
+                                              round(SHANGHAI_CITY.lng, 5)]
 
 
 def test_simultaneous_check_ins_far_apart() -> None:
