@@ -47,7 +47,7 @@ from typing import Any
 
 from models.customer import GRADES
 from models.geo import GeoPoint, distance_km
-from models.photos import PhotoInfo, PhotoLimits, hamming, similarity
+from models.photos import WINDOWS, PhotoInfo, PhotoLimits, hamming, similarity, window_hashes
 from models.text import halfwidth
 
 REVISIT_48H = "revisit_48h"
@@ -217,6 +217,7 @@ class PriorPhoto:
     sha256: str
     phash: int
     signature: bytes | None = None  # photos.signature; None for photos stored before it
+    window_hashes: tuple[int, ...] = ()  # photos.window_hashes of the signature
 
 
 @dataclass(frozen=True, slots=True)
@@ -486,6 +487,9 @@ def photo_match(photo: PhotoInfo | PriorPhoto, candidate: PriorPhoto,
     if candidate.sha256 == photo.sha256:
         return PhotoMatch(candidate.visit, 0, True)
     bits = hamming(candidate.phash, photo.phash)
+    if bits > LEGACY_MATCH_BITS:
+        # A crop of the earlier photo hashes close to one of its centre windows.
+        bits = min([bits, *(hamming(h, photo.phash) for h in candidate.window_hashes)])
     if bits > rules.photo_match_bits:
         return None
     if photo.signature is None or candidate.signature is None:
@@ -544,16 +548,18 @@ class PhotoIndex:
         self._max_bits = max_bits
         self._by_sha: dict[str, PriorPhoto] = {}
         self._photos: list[PriorPhoto] = []
-        self._hashes = np.zeros(1024, dtype=np.uint64)
+        # Row 0: each photo's hash; further rows: its centre windows' (or the hash again).
+        self._hashes = np.zeros((1 + len(WINDOWS), 1024), dtype=np.uint64)
 
     def add(self, photo: PriorPhoto) -> None:
         import numpy as np
 
         self._by_sha.setdefault(photo.sha256, photo)
         n = len(self._photos)
-        if n == len(self._hashes):
-            self._hashes = np.concatenate([self._hashes, np.zeros(n, dtype=np.uint64)])
-        self._hashes[n] = np.uint64(photo.phash)
+        if n == self._hashes.shape[1]:
+            self._hashes = np.concatenate([self._hashes, np.zeros_like(self._hashes)], axis=1)
+        windows = list(photo.window_hashes) or [photo.phash] * len(WINDOWS)
+        self._hashes[:, n] = [np.uint64(h) for h in (photo.phash, *windows)]
         self._photos.append(photo)
 
     def candidates(self, sha256: str, phash: int) -> list[PriorPhoto]:
@@ -565,7 +571,8 @@ class PhotoIndex:
             found[id(exact)] = exact
         n = len(self._photos)
         if n:
-            near = np.bitwise_count(self._hashes[:n] ^ np.uint64(phash)) <= self._max_bits
+            near = (np.bitwise_count(self._hashes[:, :n] ^ np.uint64(phash))
+                    <= self._max_bits).any(axis=0)
             for i in np.flatnonzero(near):
                 photo = self._photos[int(i)]
                 found.setdefault(id(photo), photo)
@@ -602,8 +609,9 @@ class History:
         self.by_customer[visit.customer_id] = prior
         self.by_rep[visit.rep] = prior
         if visit.photo is not None:
-            self.photos.add(PriorPhoto(prior, visit.photo.sha256, visit.photo.phash,
-                                       visit.photo.signature))
+            sig = visit.photo.signature
+            self.photos.add(PriorPhoto(prior, visit.photo.sha256, visit.photo.phash, sig,
+                                       window_hashes(sig) if sig else ()))
 
     def check(self, visit: VisitFacts, *, business_tz: tzinfo) -> list[Flag]:
         """Evaluate ``visit`` against everything before it, then remember it. Visits must

@@ -105,6 +105,7 @@ class Visit(SQLModel, table=True):
     photo_phash: str | None = Field(default=None, max_length=16)
     # photos.signature (64×64 grey, 4 KB): confirms a hash match is a copy, not a new shot.
     photo_signature: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    photo_window_hashes: str | None = Field(default=None, max_length=40)  # "hex,hex"
     photo_taken_at: datetime | None = None
     photo_make: str | None = Field(default=None, max_length=64)
     photo_model: str | None = Field(default=None, max_length=64)
@@ -369,7 +370,8 @@ def _photo_candidates(session: Session, visit: Visit, rules: ev.EvidenceRules,
                                             bound)).all()
     return [(row, ev.PriorPhoto(_as_prior(row, None), row.photo_sha256 or "",
                                 photos.parse_phash(row.photo_phash or "0"),
-                                row.photo_signature))
+                                row.photo_signature,
+                                photos.parse_hashes(row.photo_window_hashes)))
             for row in rows]
 
 
@@ -421,6 +423,8 @@ def evaluate_visit(session: Session, visit_id: int, *, business_tz: tzinfo,
     visit.photo_sha256 = photo.sha256 if photo else None
     visit.photo_phash = photo.phash_hex if photo else None
     visit.photo_signature = photo.signature if photo else None
+    windows = photos.window_hashes(photo.signature) if photo and photo.signature else ()
+    visit.photo_window_hashes = photos.format_hashes(windows) if windows else None
     visit.photo_taken_at = photo.exif.taken_at_in(business_tz) if photo else None
     exif = photo.exif if photo else None
     visit.photo_make = exif.make[:64] if exif and exif.make else None
@@ -465,7 +469,7 @@ def _store_flags(session: Session, visit: Visit, flags: Sequence[ev.Flag]) -> No
 def _flag_later_reuse(session: Session, visit: Visit, photo: photos.PhotoInfo,
                       rules: ev.EvidenceRules, business_tz: tzinfo) -> list[int]:
     original = ev.PriorPhoto(_as_prior(visit, None), photo.sha256, photo.phash,
-                             photo.signature)
+                             photo.signature, photos.parse_hashes(visit.photo_window_hashes))
     flagged: list[int] = []
     for row, later in _photo_candidates(session, visit, rules, later=True):
         match = ev.photo_match(later, original, rules)

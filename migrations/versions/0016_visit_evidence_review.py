@@ -2,7 +2,8 @@
 
 ``visit.photo_signature`` keeps each photo's 64×64 grey thumbnail, so a perceptual-hash
 match is confirmed as a copy (not a new photo of the same storefront) by an aligned
-comparison; visits stored before it are compared by their hash alone. ``visit_flag.evidence``
+comparison (``photo_window_hashes``: the hashes of its centre 90 % and 80 %, so a crop
+is still a candidate); visits stored before it are compared by their hash alone. ``visit_flag.evidence``
 holds what a flag rests on (the earlier visit, the points, the times) for the review page.
 ``visit.decided_by`` / ``decided_at`` record who confirmed (dismissing the flags) or
 rejected a visit, and when. ``visit_rules.photo_match_score`` is the admin's threshold of
@@ -29,6 +30,8 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('visit', schema=None) as batch_op:
         batch_op.add_column(sa.Column('photo_signature', sa.LargeBinary(), nullable=True))
+        batch_op.add_column(sa.Column('photo_window_hashes', sa.String(length=40),
+                                      nullable=True))
         batch_op.add_column(sa.Column('decided_by', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('decided_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
     with op.batch_alter_table('visit_flag', schema=None) as batch_op:
@@ -49,4 +52,5 @@ def downgrade() -> None:
     with op.batch_alter_table('visit', schema=None) as batch_op:
         batch_op.drop_column('decided_at')
         batch_op.drop_column('decided_by')
+        batch_op.drop_column('photo_window_hashes')
         batch_op.drop_column('photo_signature')
