@@ -436,7 +436,8 @@ def check_reuse(match: PhotoMatch | None, rules: EvidenceRules, *,
     evidence = {"visit": match.visit.id, "rep": match.visit.rep,
                 "previous_at": match.visit.at.isoformat(), "identical": match.identical,
                 "bits": match.bits,
-                "score": round(match.score, 3) if match.score is not None else None}
+                "score": round(match.score, 3) if match.score is not None else None,
+                "max_score": rules.photo_match_score}
     if match.identical:
         reason = REUSED_SAME.format(visit=match.visit.id, at=at, rep=match.visit.rep)
     elif match.score is not None:
