@@ -142,7 +142,7 @@ def _page(db: Session, user: User, visit: vm.Visit, done: str | None) -> str:
     can_decide = (may_decide(user, rep) and visit.status not in DECIDED
                   and visit.compliant is not None and bool(flags))
     return render_template(
-        "h5/visit_review.html", T=texts, visit=visit, flags=flags, state=state, done=done,
+        "h5/visit_review.html", V=texts, visit=visit, flags=flags, state=state, done=done,
         rep_name=rep.name if rep else visit.rep,
         customer_name=customer.name if customer else str(visit.customer_id),
         when=when_text(visit.at), can_decide=can_decide,
