@@ -129,9 +129,9 @@ class EvidenceRules:
     max_distance_km: float = 5.0
     exif_skew_minutes: float = 30.0
     # pHash Hamming distance (of 64) within which an earlier photo is a reuse candidate…
-    photo_match_bits: int = 20
+    photo_match_bits: int = 18
     # …and the aligned comparison (``photos.similarity``) that confirms it is a copy.
-    photo_match_score: float = 0.96
+    photo_match_score: float = 0.965
     photo_reuse_days: int = 365
     max_speed_kmh: float = 120.0
     # Below this many km between consecutive check-ins the speed is not judged: customers

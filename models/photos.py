@@ -23,8 +23,8 @@ keeps a ``signature`` (its upright greyscale picture squeezed to 64×64, 4 KB), 
 ``similarity`` confirms a hash candidate with an aligned comparison: the correlation of
 the two normalised thumbnails, the earlier one cropped where the new one is best explained
 as a crop of it. A re-encoded, resized, recompressed, brightened or darkened copy, or a
-crop, correlates above 0.95; a new shot (another framing, a few degrees of tilt, other
-light, people and cars that moved) stays below 0.95 (calibration:
+crop, correlates above 0.965; a new shot (another framing, a few degrees of tilt, other
+light, people and cars that moved) stays below it (calibration:
 ``bench/evidence_accuracy.py``, figures in docs/BENCHMARKS.md).
 
 ``watermark`` burns server time, rep, customer, distance and a short hash into a copy;
@@ -397,28 +397,36 @@ _N, _K = 32, 8
 _COS = [[math.cos(math.pi * k * (2 * n + 1) / (2 * _N)) for n in range(_N)] for k in range(_K)]
 
 
+def _dct_hash(px: Any) -> int:
+    """The 64 bits of a 32×32 grey array: 2-D DCT-II, the 8×8 lowest frequencies, one bit
+    per coefficient above their median, (0, 0) first."""
+    import numpy as np
+
+    cos = np.array(_COS)
+    coeffs = (cos @ px @ cos.T).ravel()
+    ordered = np.sort(coeffs)
+    median = (ordered[31] + ordered[32]) / 2
+    value = 0
+    for bit in coeffs > median:
+        value = (value << 1) | int(bit)
+    return value
+
+
 def phash(image: Image.Image) -> int:
     """64-bit DCT perceptual hash (the classic pHash, as ImageHash computes it): grey
     32×32, 2-D DCT-II, the 8×8 lowest frequencies, one bit per coefficient above their
     median. Bit 63 is coefficient (0, 0)."""
+    import numpy as np
+
     small = _flatten(image).convert("L").resize((_N, _N), Image.Resampling.LANCZOS)
-    px = small.tobytes()
-    rows = [[sum(_COS[k][x] * px[y * _N + x] for x in range(_N)) for k in range(_K)]
-            for y in range(_N)]
-    coeffs = [sum(_COS[u][y] * rows[y][v] for y in range(_N))
-              for u in range(_K) for v in range(_K)]
-    ordered = sorted(coeffs)
-    median = (ordered[31] + ordered[32]) / 2
-    value = 0
-    for coeff in coeffs:
-        value = (value << 1) | (coeff > median)
-    return value
+    return _dct_hash(np.frombuffer(small.tobytes(), dtype=np.uint8).astype(np.float64)
+                     .reshape(_N, _N))
 
 
 SIGNATURE_SIDE = 64
 _COARSE, _FINE = 16, 32
 # Crops searched: the new photo as a window of the earlier one keeping this share of its
-# width and of its height, anywhere inside it.
+# width and of its height (at most 8 points apart), anywhere inside it.
 _CROP_SCALES = (1.0, 0.96, 0.92, 0.88, 0.84, 0.80)
 _CROP_STEPS = 5
 # A coarse correlation this far below the verdict's threshold is not refined.
@@ -441,21 +449,14 @@ def window_hashes(sig: bytes) -> tuple[int, ...]:
     import numpy as np
 
     picture = Image.frombytes("L", (SIGNATURE_SIDE, SIGNATURE_SIDE), sig)
-    cos = np.array(_COS)
     out = []
     for share in WINDOWS:
         margin = SIGNATURE_SIDE * (1 - share) / 2
         small = picture.resize((_N, _N), Image.Resampling.LANCZOS,
                                box=(margin, margin, SIGNATURE_SIDE - margin,
                                     SIGNATURE_SIDE - margin))
-        px = np.frombuffer(small.tobytes(), dtype=np.uint8).astype(np.float64) \
-            .reshape(_N, _N)
-        coeffs = (cos @ px @ cos.T).ravel()
-        bits = coeffs > np.median(coeffs)
-        value = 0
-        for bit in bits:
-            value = (value << 1) | int(bit)
-        out.append(value)
+        out.append(_dct_hash(np.frombuffer(small.tobytes(), dtype=np.uint8)
+                             .astype(np.float64).reshape(_N, _N)))
     return tuple(out)
 
 
@@ -477,7 +478,7 @@ def _search() -> tuple[Any, Any, Any, Any]:
     boxes = [(0.0, 0.0, float(side), float(side))]
     for sx in _CROP_SCALES:
         for sy in _CROP_SCALES:
-            if sx == sy == 1.0 or abs(sx - sy) > 0.08:
+            if sx == sy == 1.0 or abs(sx - sy) > 0.081:
                 continue
             for x in np.linspace(0, side * (1 - sx), _CROP_STEPS if sx < 1 else 1):
                 for y in np.linspace(0, side * (1 - sy), _CROP_STEPS if sy < 1 else 1):
@@ -486,15 +487,19 @@ def _search() -> tuple[Any, Any, Any, Any]:
     steps = np.arange(_COARSE + 1) / _COARSE
     xs = np.rint(array[:, 0:1] + array[:, 2:3] * steps).astype(np.intp)
     ys = np.rint(array[:, 1:2] + array[:, 3:4] * steps).astype(np.intp)
-    areas = (np.diff(ys)[:, :, None] * np.diff(xs)[:, None, :]).clip(min=1).astype(float)
-    return array, xs, ys, areas
+    areas = (np.diff(ys)[:, :, None] * np.diff(xs)[:, None, :]).clip(min=1) \
+        .astype(np.float32)
+    # Flat indices into a (side+1)² integral image of each cell's four corners.
+    width = side + 1
+    corners = (ys[:, :, None] * width + xs[:, None, :])
+    return array, corners, areas, np.float32(0)
 
 
 def _normalised(rows: Any) -> Any:
     """Each row → zero mean, unit length (brightness and contrast cancel out)."""
     import numpy as np
 
-    flat = rows.reshape(rows.shape[0], -1).astype(np.float64)
+    flat = rows.reshape(rows.shape[0], -1).astype(np.float32, copy=False)
     flat = flat - flat.mean(axis=1, keepdims=True)
     norm = np.linalg.norm(flat, axis=1, keepdims=True)
     return flat / np.where(norm == 0, 1.0, norm)
@@ -503,6 +508,29 @@ def _normalised(rows: Any) -> Any:
 def _pooled(grid: Any, n: int) -> Any:
     k = SIGNATURE_SIDE // n
     return grid.reshape(n, k, n, k).mean(axis=(1, 3))
+
+
+@lru_cache(maxsize=4)
+def _as_new(sig: bytes) -> tuple[Any, Any]:
+    """The new photo's normalised 32×32 and 16×16 pictures (one photo is compared with
+    all its candidates in a row)."""
+    import numpy as np
+
+    a = np.frombuffer(sig, dtype=np.uint8).reshape(SIGNATURE_SIDE, SIGNATURE_SIDE) \
+        .astype(np.float32)
+    return _normalised(_pooled(a, _FINE)[None])[0], _normalised(_pooled(a, _COARSE)[None])[0]
+
+
+@lru_cache(maxsize=2048)
+def _as_old(sig: bytes) -> tuple[Any, Any]:
+    """An earlier photo's normalised 32×32 picture and its integral image (flat)."""
+    import numpy as np
+
+    side = SIGNATURE_SIDE
+    b = np.frombuffer(sig, dtype=np.uint8).reshape(side, side).astype(np.float32)
+    integral = np.zeros((side + 1, side + 1), dtype=np.float32)
+    integral[1:, 1:] = b.cumsum(0).cumsum(1)
+    return _normalised(_pooled(b, _FINE)[None])[0], integral.ravel()
 
 
 def similarity(new: bytes, old: bytes, *, threshold: float = 0.0) -> float:
@@ -514,40 +542,43 @@ def similarity(new: bytes, old: bytes, *, threshold: float = 0.0) -> float:
     lets the search stop early: a result below it is only known to be below it."""
     import numpy as np
 
-    side = SIGNATURE_SIDE
-    a = np.frombuffer(new, dtype=np.uint8).reshape(side, side).astype(np.float64)
-    b = np.frombuffer(old, dtype=np.uint8).reshape(side, side).astype(np.float64)
-    fine = _normalised(_pooled(a, _FINE)[None])[0]
-    whole = float(_normalised(_pooled(b, _FINE)[None])[0] @ fine)
+    fine, coarse_new = _as_new(new)
+    fine_old, integral = _as_old(old)
+    whole = float(fine_old @ fine)
     if whole >= max(threshold, 0.999):
         return whole
-    boxes, xs, ys, areas = _search()
-    integral = np.zeros((side + 1, side + 1))
-    integral[1:, 1:] = b.cumsum(0).cumsum(1)
-    corners = integral[ys[:, :, None], xs[:, None, :]]
-    cells = (corners[:, 1:, 1:] - corners[:, :-1, 1:] - corners[:, 1:, :-1]
-             + corners[:, :-1, :-1]) / areas
-    coarse = _normalised(cells) @ _normalised(_pooled(a, _COARSE)[None])[0]
+    boxes, corners, areas, _ = _search()
+    c = integral[corners]
+    cells = (c[:, 1:, 1:] - c[:, :-1, 1:] - c[:, 1:, :-1] + c[:, :-1, :-1]) / areas
+    coarse = _normalised(cells) @ coarse_new
     best = int(np.argmax(coarse))
     if best == 0 or coarse[best] < threshold - _REFINE_MARGIN:
         return whole
     # Refine around the best window on the 32×32 grid with exact (fractional) boxes.
+    side = SIGNATURE_SIDE
     x0, y0, w0, h0 = boxes[best]
     picture = Image.frombytes("L", (side, side), old)
-    step = side * 0.02
-    crops = []
-    for dw, dh in ((0.0, 0.0), (-step, -step), (step, step), (-step, 0.0), (step, 0.0),
-                   (0.0, -step), (0.0, step)):
-        w, h = min(side, w0 + dw), min(side, h0 + dh)
-        for dx in (-step, 0.0, step):
-            for dy in (-step, 0.0, step):
-                x = min(max(0.0, x0 + dx), side - w)
-                y = min(max(0.0, y0 + dy), side - h)
-                crops.append(picture.resize((_FINE, _FINE), Image.Resampling.BOX,
-                                            box=(x, y, x + w, y + h)).tobytes())
-    stacked = _normalised(np.frombuffer(b"".join(crops), dtype=np.uint8)
-                          .reshape(len(crops), -1))
-    return max(whole, float((stacked @ fine).max()))
+    best_score = whole
+    for step in (side * 0.02, side * 0.01):
+        crops, windows = [], []
+        for dw, dh in ((0.0, 0.0), (-step, -step), (step, step), (-step, 0.0),
+                       (step, 0.0), (0.0, -step), (0.0, step)):
+            w, h = min(side, w0 + dw), min(side, h0 + dh)
+            for dx in (-step, 0.0, step):
+                for dy in (-step, 0.0, step):
+                    x = min(max(0.0, x0 + dx), side - w)
+                    y = min(max(0.0, y0 + dy), side - h)
+                    windows.append((x, y, w, h))
+                    crops.append(picture.resize((_FINE, _FINE), Image.Resampling.BOX,
+                                                box=(x, y, x + w, y + h)).tobytes())
+        scores = _normalised(np.frombuffer(b"".join(crops), dtype=np.uint8)
+                             .reshape(len(crops), -1).astype(np.float32)) @ fine
+        top = int(np.argmax(scores))
+        x0, y0, w0, h0 = windows[top]
+        best_score = max(best_score, float(scores[top]))
+        if best_score >= max(threshold, 0.999):
+            break
+    return best_score
 
 
 def hamming(a: int, b: int) -> int:

@@ -5,6 +5,7 @@ decompression-bomb headers, re-encoded copies."""
 from __future__ import annotations
 
 import io
+import math
 import random
 import struct
 import zlib
@@ -72,20 +73,23 @@ def storefront_shot(front: Image.Image, seed: int,
         x0, y0 = rnd.randrange(width), rnd.randrange(height // 3, height)
         box = (x0, y0, x0 + rnd.randrange(40, 160), y0 + rnd.randrange(60, 260))
         draw.rectangle(box, fill=tuple(rnd.randrange(256) for _ in range(3)))
-    img = img.rotate(rnd.uniform(1, 4) * rnd.choice([-1, 1]),
-                     resample=Image.Resampling.BICUBIC)
-    zoom = rnd.uniform(0.66, 0.72)
-    cw, ch = width * zoom, height * zoom
+    # Tilt, framing and zoom in one affine pass (output pixel → scene point).
+    angle = math.radians(rnd.uniform(1, 4) * rnd.choice([-1, 1]))
+    k = width * rnd.uniform(0.66, 0.72) / size[0]
     cx = width / 2 + rnd.uniform(-0.03, 0.03) * width
     cy = height / 2 + rnd.uniform(-0.03, 0.03) * height
-    img = img.crop((int(cx - cw / 2), int(cy - ch / 2), int(cx + cw / 2),
-                    int(cy + ch / 2))).resize(size, Image.Resampling.BILINEAR)
+    cos, sin = math.cos(angle), math.sin(angle)
+    u0, v0 = size[0] / 2, size[1] / 2
+    img = img.transform(size, Image.Transform.AFFINE,
+                        (k * cos, -k * sin, cx - k * (cos * u0 - sin * v0),
+                         k * sin, k * cos, cy - k * (sin * u0 + cos * v0)),
+                        resample=Image.Resampling.BILINEAR)
     light = Image.linear_gradient("L").rotate(rnd.uniform(0, 360)).resize(size)
     shade = ImageEnhance.Brightness(img).enhance(rnd.uniform(0.55, 0.8))
     img = Image.composite(img, shade, light)
     img = ImageEnhance.Brightness(img).enhance(rnd.uniform(0.8, 1.25))
-    noise = Image.effect_noise(size, 10).convert("RGB")
-    return Image.blend(img, noise, 0.06).filter(ImageFilter.GaussianBlur(0.7))
+    noise = Image.frombytes("L", size, rnd.randbytes(size[0] * size[1])).convert("RGB")
+    return Image.blend(img, noise, 0.06)
 
 
 def edited_copy(img: Image.Image, *, scale: float = 1.0, brightness: float = 1.0,
