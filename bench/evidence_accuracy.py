@@ -3,6 +3,8 @@ reps alone, on visits with the mess of real field work.
 
     .venv/bin/python bench/evidence_accuracy.py [--seed 20261204] [--size bench|test]
                                                 [--out DIR] [--record]
+    .venv/bin/python bench/evidence_accuracy.py --size scale --generate --out DIR
+    /usr/bin/time -v .venv/bin/zhongshu visits audit DIR/visits.jsonl --out OUT.jsonl
 
 Generates a labelled set of visits deterministically (seeded; the test set
 ``tests/visits/test_labelled_set.py`` uses ``TEST_SEED`` and the smaller ``test`` size,
@@ -111,6 +113,8 @@ NOISE = {
 SIZES: dict[str, dict[str, int]] = {
     "test": {"reps": 5, "customers": 6, "weeks": 4, "per_pattern": 12},
     "bench": {"reps": 14, "customers": 8, "weeks": 8, "per_pattern": 30},
+    # About 10,000 visits with photos, for timing ``zhongshu visits audit`` (--generate).
+    "scale": {"reps": 120, "customers": 8, "weeks": 10, "per_pattern": 32},
 }
 PAIN_POINTS = ["价格偏高", "交期太长", "售后响应慢", "产品稳定性", "缺少技术支持", "账期要求"]
 QUESTIONS = ["这款滤芯多久换一次？", "批量采购能不能再优惠一点？", "下个月能保证交货吗？",
@@ -641,7 +645,16 @@ def main() -> None:
                         help="keep the generated set in this folder")
     parser.add_argument("--record", action="store_true",
                         help="write the figures into docs/BENCHMARKS.md")
+    parser.add_argument("--generate", action="store_true",
+                        help="only write the set into --out (to time the CLI on it)")
     args = parser.parse_args()
+    if args.generate:
+        if args.out is None:
+            parser.error("--generate needs --out")
+        started = time.perf_counter()
+        path, labels = build(args.out, seed=args.seed, size=args.size)
+        print(f"{len(labels)} visits written to {path} in {time.perf_counter() - started:.0f} s")
+        return
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="zs-evidence-") as tmp:
         folder = args.out or Path(tmp)
