@@ -507,6 +507,7 @@ AUDIT_BAD_JSON = "第 {line} 行：不是有效的 JSON（{error}）"
 AUDIT_NOT_OBJECT = "第 {line} 行：应为一个 JSON 对象"
 AUDIT_BAD_FIELD = "第 {line} 行：{error}"
 AUDIT_DUPLICATE_ID = "第 {line} 行：id “{id}” 与第 {first} 行重复"
+AUDIT_UNCHECKED = "第 {line} 行：拜访 {id} 无法检查（{error}）"
 AUDIT_PROGRESS = "已检查 {done}/{total} 条拜访"
 AUDIT_SUMMARY = ("拜访审计：共 {total} 条，合规 {compliant} 条（{compliant_pct}），"
                  "疑似虚假拜访 {fake} 条（虚假拜访率 {fake_pct}）")
@@ -682,7 +683,13 @@ def audit(source: Path, out: IO[str], *, rules: ev.EvidenceRules, business_tz: t
                     facts = _with_photo(facts, info, None)
                 except photos.PhotoError as exc:
                     facts = _with_photo(facts, None, exc.message)
-            flags = history.check(facts, business_tz=business_tz)
+                except Exception:  # noqa: BLE001 - a decoder's surprise is this photo's problem
+                    facts = _with_photo(facts, None, photos.PHOTO_DAMAGED)
+            try:
+                flags = history.check(facts, business_tz=business_tz)
+            except Exception as exc:  # noqa: BLE001 - one visit, never the whole audit
+                fail(AUDIT_UNCHECKED.format(line=line, id=record.raw_id, error=exc))
+                continue
             summary.total += 1
             summary.compliant += not flags
             summary.fake += any(flag.code in ev.FRAUD_CODES for flag in flags)
