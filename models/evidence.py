@@ -26,7 +26,9 @@ Decisions worth knowing:
 - ``photo_reused`` is a copy of an earlier photo (identical bytes, or re-encoded,
   resized, recompressed, brightened, darkened or cropped), never a new photo of the same
   storefront: a perceptual-hash candidate (``photo_match_bits``) is confirmed by the
-  aligned thumbnail comparison ``photos.similarity`` (``photo_match_score``). An earlier
+  aligned thumbnail comparison ``photos.similarity`` (``photo_match_score``); a crop
+  is a candidate through the hashes of the earlier photo's centre windows
+  (``photo_crop_bits``). An earlier
   photo stored before signatures existed is judged by the hash alone, strictly
   (``LEGACY_MATCH_BITS``).
 - Every flag carries ``evidence`` (plain JSON: the earlier visit, the points, the times)
@@ -128,8 +130,10 @@ class EvidenceRules:
     revisit_hours: float = 48.0
     max_distance_km: float = 5.0
     exif_skew_minutes: float = 30.0
-    # pHash Hamming distance (of 64) within which an earlier photo is a reuse candidate…
-    photo_match_bits: int = 18
+    # pHash Hamming distance (of 64) within which an earlier photo is a reuse candidate,
+    # for the whole photo and for its centre windows (a crop of it)…
+    photo_match_bits: int = 12
+    photo_crop_bits: int = 16
     # …and the aligned comparison (``photos.similarity``) that confirms it is a copy.
     photo_match_score: float = 0.965
     photo_reuse_days: int = 365
@@ -153,7 +157,7 @@ class EvidenceRules:
                 raise ValueError(f"{f.name} must be a non-negative number, not {value!r}")
             if f.type == "int" and not isinstance(value, int):
                 raise ValueError(f"{f.name} must be a whole number, not {value!r}")
-        if self.photo_match_bits > 32:
+        if self.photo_match_bits > 32 or self.photo_crop_bits > 32:
             raise ValueError("photo_match_bits above 32 would match unrelated photos")
         if not 0 < self.photo_match_score <= 1:
             raise ValueError("photo_match_score must be above 0 and at most 1")
@@ -488,11 +492,13 @@ def photo_match(photo: PhotoInfo | PriorPhoto, candidate: PriorPhoto,
     if candidate.sha256 == photo.sha256:
         return PhotoMatch(candidate.visit, 0, True)
     bits = hamming(candidate.phash, photo.phash)
-    if bits > LEGACY_MATCH_BITS:
-        # A crop of the earlier photo hashes close to one of its centre windows.
-        bits = min([bits, *(hamming(h, photo.phash) for h in candidate.window_hashes)])
     if bits > rules.photo_match_bits:
-        return None
+        # A crop of the earlier photo hashes close to one of its centre windows.
+        crop_bits = min((hamming(h, photo.phash) for h in candidate.window_hashes),
+                        default=64)
+        if crop_bits > rules.photo_crop_bits:
+            return None
+        bits = crop_bits
     if photo.signature is None or candidate.signature is None:
         return PhotoMatch(candidate.visit, bits, False) if bits <= LEGACY_MATCH_BITS else None
     score = similarity(photo.signature, candidate.signature,
@@ -543,10 +549,11 @@ class PhotoIndex:
     array, so "every photo within ``max_bits``" is one vectorised XOR and popcount over
     all of them (10,000 photos: tens of microseconds)."""
 
-    def __init__(self, max_bits: int) -> None:
+    def __init__(self, max_bits: int, crop_bits: int | None = None) -> None:
         import numpy as np
 
         self._max_bits = max_bits
+        self._crop_bits = max_bits if crop_bits is None else crop_bits
         self._by_sha: dict[str, PriorPhoto] = {}
         self._photos: list[PriorPhoto] = []
         # Row 0: each photo's hash; further rows: its centre windows' (or the hash again).
@@ -572,8 +579,8 @@ class PhotoIndex:
             found[id(exact)] = exact
         n = len(self._photos)
         if n:
-            near = (np.bitwise_count(self._hashes[:, :n] ^ np.uint64(phash))
-                    <= self._max_bits).any(axis=0)
+            bits = np.bitwise_count(self._hashes[:, :n] ^ np.uint64(phash))
+            near = (bits[0] <= self._max_bits) | (bits[1:] <= self._crop_bits).any(axis=0)
             for i in np.flatnonzero(near):
                 photo = self._photos[int(i)]
                 found.setdefault(id(photo), photo)
@@ -592,7 +599,7 @@ class History:
 
     def __post_init__(self) -> None:
         if self.photos is None:
-            self.photos = PhotoIndex(self.rules.photo_match_bits)
+            self.photos = PhotoIndex(self.rules.photo_match_bits, self.rules.photo_crop_bits)
 
     def context(self, visit: VisitFacts) -> Context:
         assert self.photos is not None
@@ -611,8 +618,9 @@ class History:
         self.by_rep[visit.rep] = prior
         if visit.photo is not None:
             sig = visit.photo.signature
+            windows = visit.photo.windows or (window_hashes(sig) if sig else ())
             self.photos.add(PriorPhoto(prior, visit.photo.sha256, visit.photo.phash, sig,
-                                       window_hashes(sig) if sig else ()))
+                                       windows))
 
     def check(self, visit: VisitFacts, *, business_tz: tzinfo) -> list[Flag]:
         """Evaluate ``visit`` against everything before it, then remember it. Visits must

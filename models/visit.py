@@ -18,7 +18,7 @@ later visit ``photo_reused`` (the earlier one is the original)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -170,6 +170,7 @@ class VisitRules(SQLModel, table=True):
     exif_skew_minutes: float | None = None
     photo_match_bits: int | None = None
     photo_match_score: float | None = None
+    photo_crop_bits: int | None = None
     photo_reuse_days: int | None = None
     max_speed_kmh: float | None = None
     travel_min_km: float | None = None
@@ -423,7 +424,7 @@ def evaluate_visit(session: Session, visit_id: int, *, business_tz: tzinfo,
     visit.photo_sha256 = photo.sha256 if photo else None
     visit.photo_phash = photo.phash_hex if photo else None
     visit.photo_signature = photo.signature if photo else None
-    windows = photos.window_hashes(photo.signature) if photo and photo.signature else ()
+    windows = photo.windows if photo else ()
     visit.photo_window_hashes = photos.format_hashes(windows) if windows else None
     visit.photo_taken_at = photo.exif.taken_at_in(business_tz) if photo else None
     exif = photo.exif if photo else None
@@ -623,14 +624,49 @@ def parse_audit_line(obj: Any, *, base: Path) -> AuditRecord:
     return AuditRecord(raw_id=raw_id, facts=facts, photo=path)
 
 
+# Photos are read, hashed and thumbnailed in worker processes (they do not depend on each
+# other); the checks run in time order in this one. Small audits stay in one process.
+AUDIT_POOL_FROM = 200
+
+
+def _analyse_one(path: str, limits: photos.PhotoLimits) -> tuple[photos.PhotoInfo | None,
+                                                                  str | None]:
+    if not path:
+        return None, None
+    try:
+        return photos.analyse_file(Path(path), limits=limits), None
+    except photos.PhotoError as exc:
+        return None, exc.message
+    except Exception:  # noqa: BLE001 - a decoder's surprise is this photo's problem
+        return None, photos.PHOTO_DAMAGED
+
+
+def _analysed(paths: Sequence[str], limits: photos.PhotoLimits, *,
+              workers: int | None) -> Iterator[tuple[photos.PhotoInfo | None, str | None]]:
+    """``_analyse_one`` of each path, in order, over a process pool when it pays."""
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+    from functools import partial
+
+    count = workers if workers is not None else min(4, os.cpu_count() or 1)
+    with_photo = sum(1 for p in paths if p)
+    if count <= 1 or with_photo < AUDIT_POOL_FROM:
+        yield from (_analyse_one(p, limits) for p in paths)
+        return
+    with ProcessPoolExecutor(max_workers=count) as pool:
+        yield from pool.map(partial(_analyse_one, limits=limits), paths, chunksize=256)
+
+
 def audit(source: Path, out: IO[str], *, rules: ev.EvidenceRules, business_tz: tzinfo,
           report_error: Callable[[str], None] | None = None,
-          progress: Callable[[int, int], None] | None = None) -> AuditSummary:
+          progress: Callable[[int, int], None] | None = None,
+          workers: int | None = None) -> AuditSummary:
     """Check every visit in the JSONL file ``source`` against the ones before it, in time
     order (``at``, then line order), and write one result line per visit to ``out`` in
     that order. Malformed lines are reported through ``report_error(message)`` and left
-    out. Memory stays small: a first pass keeps only (time, line, offset) per visit, the
-    second re-reads each line where it is and analyses its photo then."""
+    out. Memory stays small: a first pass keeps only (time, line, offset, photo path) per
+    visit, the second re-reads each line where it is; photos are analysed ahead of it by
+    ``workers`` processes (default: the CPUs, at most 4; 1 = in this process)."""
     summary = AuditSummary()
     base = source.parent
 
@@ -651,7 +687,7 @@ def audit(source: Path, out: IO[str], *, rules: ev.EvidenceRules, business_tz: t
             fail(AUDIT_BAD_FIELD.format(line=line, error=exc))
             return None
 
-    order: list[tuple[float, int, int]] = []
+    order: list[tuple[float, int, int, str]] = []
     first_line: dict[str, int] = {}
     with source.open("rb") as handle:
         offset = 0
@@ -667,24 +703,22 @@ def audit(source: Path, out: IO[str], *, rules: ev.EvidenceRules, business_tz: t
                                                first=first_line[record.facts.id]))
                 continue
             first_line[record.facts.id] = line
-            order.append((record.facts.at.timestamp(), line, start))
+            order.append((record.facts.at.timestamp(), line, start,
+                          str(record.photo) if record.photo is not None else ""))
         order.sort()
         first_line.clear()
 
         history = ev.History(rules)
-        for done, (_at, line, start) in enumerate(order, start=1):
+        analysed = _analysed([photo for *_rest, photo in order], rules.photo_limits,
+                             workers=workers)
+        for done, ((_at, line, start, _photo), (info, error)) in enumerate(
+                zip(order, analysed, strict=True), start=1):
             handle.seek(start)
             record = load(handle.readline(), line)
             assert record is not None
             facts = record.facts
             if record.photo is not None:
-                try:
-                    info = photos.analyse_file(record.photo, limits=rules.photo_limits)
-                    facts = _with_photo(facts, info, None)
-                except photos.PhotoError as exc:
-                    facts = _with_photo(facts, None, exc.message)
-                except Exception:  # noqa: BLE001 - a decoder's surprise is this photo's problem
-                    facts = _with_photo(facts, None, photos.PHOTO_DAMAGED)
+                facts = _with_photo(facts, info, error)
             try:
                 flags = history.check(facts, business_tz=business_tz)
             except Exception as exc:  # noqa: BLE001 - one visit, never the whole audit

@@ -2,13 +2,14 @@
 
 ``visit.photo_signature`` keeps each photo's 64×64 grey thumbnail, so a perceptual-hash
 match is confirmed as a copy (not a new photo of the same storefront) by an aligned
-comparison (``photo_window_hashes``: the hashes of its centre 90 % and 80 %, so a crop
-is still a candidate); visits stored before it are compared by their hash alone. ``visit_flag.evidence``
-holds what a flag rests on (the earlier visit, the points, the times) for the review page.
-``visit.decided_by`` / ``decided_at`` record who confirmed (dismissing the flags) or
-rejected a visit, and when. ``visit_rules.photo_match_score`` is the admin's threshold of
-the comparison; ``rail_min_km`` / ``rail_speed_kmh`` let a leg between cities go at
-high-speed-rail pace (NULL: the defaults in code).
+comparison; ``photo_window_hashes`` holds the hashes of its centre 90 % and 80 %, so a
+crop of it is still a candidate. Visits stored before them are compared by their hash
+alone. ``visit_flag.evidence`` holds what a flag rests on (the earlier visit, the points,
+the times) for the review page. ``visit.decided_by`` / ``decided_at`` record who
+confirmed (dismissing the flags) or rejected a visit, and when. New thresholds in
+``visit_rules`` (NULL: the defaults in code): ``photo_match_score`` for the comparison,
+``photo_crop_bits`` for a crop candidate, ``rail_min_km`` / ``rail_speed_kmh`` for a leg
+between cities at high-speed-rail pace.
 
 Revision ID: 0016
 Revises: 0015
@@ -38,6 +39,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('evidence', sa.JSON(), nullable=True))
     with op.batch_alter_table('visit_rules', schema=None) as batch_op:
         batch_op.add_column(sa.Column('photo_match_score', sa.Float(), nullable=True))
+        batch_op.add_column(sa.Column('photo_crop_bits', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('rail_min_km', sa.Float(), nullable=True))
         batch_op.add_column(sa.Column('rail_speed_kmh', sa.Float(), nullable=True))
 
@@ -46,6 +48,7 @@ def downgrade() -> None:
     with op.batch_alter_table('visit_rules', schema=None) as batch_op:
         batch_op.drop_column('rail_speed_kmh')
         batch_op.drop_column('rail_min_km')
+        batch_op.drop_column('photo_crop_bits')
         batch_op.drop_column('photo_match_score')
     with op.batch_alter_table('visit_flag', schema=None) as batch_op:
         batch_op.drop_column('evidence')
