@@ -61,9 +61,9 @@ def _location_fragment(userid: str, place: str | None) -> str:
         chosen = places[int(place or "")]
     except (ValueError, IndexError):
         return ""
-    jitter = lambda: random.uniform(-0.0002, 0.0002)  # noqa: E731
-    return (f"#zs-location={float(chosen['lat']) + jitter():.6f},"
-            f"{float(chosen['lng']) + jitter():.6f},{chosen.get('coord', 'wgs84')}")
+    lat = float(chosen["lat"]) + random.uniform(-0.0002, 0.0002)
+    lng = float(chosen["lng"]) + random.uniform(-0.0002, 0.0002)
+    return f"#zs-location={lat:.6f},{lng:.6f},{chosen.get('coord', 'wgs84')}"
 
 
 def _phone(platform: str, user: dict[str, Any] | None, chat_user: str) -> str:

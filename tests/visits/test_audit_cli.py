@@ -268,8 +268,8 @@ def test_bad_input_gets_a_reason_per_visit_and_the_audit_goes_on(tmp_path: Path)
                     "photo": "photos/folder.jpg"}),
         json.dumps({**good, "id": "gone", "at": (later + timedelta(days=9)).isoformat(),
                     "photo": "photos/nowhere.jpg"}),
-        '{"id": "nan", "rep": "zhangwei", "at": "2026-12-10T09:00:00+08:00", '
-        '"customer": {"id": "c1", "lat": NaN, "lng": 120.1, "coord": "wgs84"}}',
+        ('{"id": "nan", "rep": "zhangwei", "at": "2026-12-10T09:00:00+08:00", '
+         '"customer": {"id": "c1", "lat": NaN, "lng": 120.1, "coord": "wgs84"}}'),
         json.dumps({**good, "id": "lat999", "customer": {"id": "c1", "lat": 999, "lng": 120,
                                                          "coord": "wgs84"}}),
         json.dumps({**good, "id": "text-lat", "device": {"lat": "30.1", "lng": 120,

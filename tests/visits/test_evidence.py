@@ -410,8 +410,8 @@ def test_a_new_photo_of_the_same_storefront_is_not_a_copy() -> None:
     assert ev.hamming(new_shot.phash, v1.photo.phash) <= ev.LEGACY_MATCH_BITS  # type: ignore[union-attr]
     assert history.check(visit("v2", customer="c1", when=week, photo=new_shot),
                          business_tz=SHANGHAI) == []
-    edits = [dict(scale=0.5), dict(brightness=1.3), dict(brightness=0.7),
-             dict(crop=(0.05, 0.05, 0.05, 0.05)), dict(crop=(0.08, 0.0, 0.0, 0.06), scale=1.2)]
+    edits = [{"scale": 0.5}, {"brightness": 1.3}, {"brightness": 0.7},
+             {"crop": (0.05, 0.05, 0.05, 0.05)}, {"crop": (0.08, 0.0, 0.0, 0.06), "scale": 1.2}]
     for n, edit in enumerate(edits):
         when = week + timedelta(days=3 + n)
         copy = analyse(jpeg(edited_copy(first, **edit), quality=70,  # type: ignore[arg-type]
