@@ -109,3 +109,30 @@ def test_reused_photo_shows_both_photos_side_by_side(client, shop, check_in) -> 
     assert client.get(f"/h5/visits/{copy}/evidence/{copy + 1000}/photo").status_code == 404
     login(client, "zhaolei")  # another region's rep sees neither
     assert client.get(earlier).status_code == 404
+
+
+def test_live_check_in_tells_a_new_photo_of_the_storefront_from_an_edited_copy(
+        shop, check_in) -> None:
+    """The live job runs the same confirmation as the audit: next week's photo of the same
+    door passes, a brightened crop of last week's is flagged with the earlier visit."""
+    from visitkit import camera_exif, edited_copy, jpeg, storefront, storefront_shot
+
+    front = storefront(7, (800, 600))
+    last_week = datetime.now(UTC) - timedelta(days=7)
+    first_shot = storefront_shot(front, 1)
+    first = check_in("zhangwei", shop, jpeg(first_shot, exif=camera_exif(taken=last_week)),
+                     at=last_week)
+    assert process_visit(first) == "accepted"
+    new = check_in("zhangwei", shop, jpeg(storefront_shot(front, 21),
+                                          exif=camera_exif(taken=datetime.now(UTC))))
+    assert process_visit(new) == "accepted"
+    copy = edited_copy(first_shot, brightness=1.2, crop=(0.05, 0.04, 0.03, 0.05))
+    later = datetime.now(UTC) + timedelta(hours=49)
+    edited = check_in("zhangwei", shop, jpeg(copy, quality=70, exif=camera_exif(taken=later)),
+                      at=later)
+    assert process_visit(edited) == "flagged"
+    with session_scope() as session:
+        flags = vm.flags_of(session, edited)
+    reuse = [f for f in flags if f.code == "photo_reused"]
+    assert len(reuse) == 1
+    assert reuse[0].evidence["visit"] == str(first)  # type: ignore[index]
