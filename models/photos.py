@@ -13,9 +13,9 @@ few bits away, a different photo about 32) and the camera EXIF that tells a came
 from a screenshot or album picture: DateTimeOriginal (+ OffsetTimeOriginal), Make, Model
 and GPS.
 
-The perceptual hash is implemented here on Pillow (a 32×32 DCT, ~30 lines) instead of the
-``ImageHash`` package, which would pull scipy and PyWavelets into a web service for one
-64-bit number.
+The perceptual hash is implemented here on Pillow and numpy (a 32×32 DCT, a few lines)
+instead of the ``ImageHash`` package, which would pull scipy and PyWavelets into a web
+service for one 64-bit number.
 
 A perceptual hash alone cannot tell a copy from a new photo of the same storefront taken
 from about the same spot a week later: both land a few bits away. So every photo also
@@ -486,9 +486,10 @@ def parse_hashes(text: str | None) -> tuple[int, ...]:
 
 
 @lru_cache(maxsize=1)
-def _search() -> tuple[Any, Any, Any, Any]:
+def _search() -> tuple[Any, Any, Any]:
     """The crop windows (x0, y0, width, height in signature pixels) and, for each, the
-    row and column edges of its 16×16 cells and their areas."""
+    flat indices of its 16×16 cells' corners in a (side+1)² integral image and the
+    cells' areas."""
     import numpy as np
 
     side = SIGNATURE_SIDE
@@ -506,10 +507,8 @@ def _search() -> tuple[Any, Any, Any, Any]:
     ys = np.rint(array[:, 1:2] + array[:, 3:4] * steps).astype(np.intp)
     areas = (np.diff(ys)[:, :, None] * np.diff(xs)[:, None, :]).clip(min=1) \
         .astype(np.float32)
-    # Flat indices into a (side+1)² integral image of each cell's four corners.
-    width = side + 1
-    corners = (ys[:, :, None] * width + xs[:, None, :])
-    return array, corners, areas, np.float32(0)
+    corners = ys[:, :, None] * (side + 1) + xs[:, None, :]
+    return array, corners, areas
 
 
 def _normalised(rows: Any) -> Any:
@@ -564,7 +563,7 @@ def similarity(new: bytes, old: bytes, *, threshold: float = 0.0) -> float:
     whole = float(fine_old @ fine)
     if whole >= max(threshold, 0.999):
         return whole
-    boxes, corners, areas, _ = _search()
+    boxes, corners, areas = _search()
     c = integral[corners]
     cells = (c[:, 1:, 1:] - c[:, :-1, 1:] - c[:, 1:, :-1] + c[:, :-1, :-1]) / areas
     coarse = _normalised(cells) @ coarse_new
