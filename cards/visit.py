@@ -24,7 +24,7 @@ class FlaggedVisit:
     customer_name: str
     when: str  # server receive time, already formatted in the business time zone
     reasons: tuple[str, ...]  # each flag's Chinese reason
-    url: str  # the customer's 360 page
+    url: str  # the visit's review page: each flag with its evidence
     task_id: str  # unique per card (WeCom refuses a reused task_id)
     extra: tuple[tuple[str, str], ...] = ()  # the visit's custom field values (C8)
 

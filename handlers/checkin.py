@@ -101,6 +101,22 @@ def _learn_location(customer: Customer, visit: vm.Visit) -> None:
     customer.coord = "wgs84"
 
 
+def record_decision(session: Session, visit: vm.Visit, decider: User, *,
+                    confirm: bool) -> None:
+    """Store a supervisor's decision on a visit whose row the caller holds locked, after
+    ``may_decide``: confirmed (its flags dismissed, the visit counts) or rejected, by
+    whom and when. The review card's buttons and the review page both come here."""
+    visit.status = STATUS_CONFIRMED if confirm else STATUS_REJECTED
+    visit.compliant = confirm
+    visit.decided_by = decider.wecom_userid
+    visit.decided_at = utcnow()
+    session.add(visit)
+    customer = session.get(Customer, visit.customer_id)
+    if confirm and customer is not None:
+        _learn_location(customer, visit)
+        session.add(customer)
+
+
 def _decide(event: Event, session: Session, *, confirm: bool) -> Reply | list[Reply]:
     decider = users.by_platform_id(session, event.platform, event.user_id)
     visit_id = _visit_id(event.key)
@@ -117,12 +133,7 @@ def _decide(event: Event, session: Session, *, confirm: bool) -> Reply | list[Re
         return Reply(text=texts.NOT_EVALUATED)
     customer = session.get(Customer, visit.customer_id)
     customer_name = customer.name if customer else str(visit.customer_id)
-    visit.status = STATUS_CONFIRMED if confirm else STATUS_REJECTED
-    visit.compliant = confirm
-    session.add(visit)
-    if confirm and customer is not None:
-        _learn_location(customer, visit)
-        session.add(customer)
+    record_decision(session, visit, decider, confirm=confirm)
     # The rep's notice is a reply addressed to them, so the inbox job queues and
     # delivers it with the decider's answer (dedupe keys from the inbox event).
     to_rep = cards.decided(customer_name, when_text(visit.at), confirmed=confirm,

@@ -61,6 +61,11 @@ def customer_path(customer_id: int) -> str:
     return f"/h5/customers/{customer_id}"
 
 
+def review_path(visit_id: int) -> str:
+    """The flagged visit's evidence and the one-tap decision (web/visits.py)."""
+    return f"/h5/visits/{visit_id}/review"
+
+
 def _user(session: Session, userid: str | None) -> User | None:
     if not userid:
         return None
@@ -106,7 +111,7 @@ def _notify(session: Session, visit_id: int) -> list[int]:
             card = cards.review_card(cards.FlaggedVisit(
                 visit_id=visit_id, rep_name=rep.name if rep else visit.rep,
                 customer_name=customer_name, when=when, reasons=tuple(reasons),
-                url=wecom_oauth_url(customer_path(visit.customer_id)),
+                url=wecom_oauth_url(review_path(visit_id)),
                 task_id=f"visit{visit_id}x{secrets.token_hex(6)}",
                 extra=tuple(cf.shown(cf.fields_of(session, cf.VISIT), cf.values_for(
                     session, cf.VISIT, [visit_id]).get(visit_id, {})))))

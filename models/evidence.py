@@ -18,6 +18,21 @@ Decisions worth knowing:
   registered location (``impossible_travel`` compares consecutive check-ins of a rep).
 - Exact boundaries are not flagged: 48 h 00 min is fine, 47 h 59 min is a revisit;
   5.0 km is fine, 5.01 km is far.
+- A real customer question is often two or three characters (``交期?``, ``含税吗?``):
+  the record check judges meaning, not length. Incomplete is an empty answer, a
+  non-answer (the 无 / 没有 / 暂无 family, punctuation or digits only, one character
+  repeated) or a missing part; the reason names each missing part. Asking the same
+  question as last week is not flagged.
+- ``photo_reused`` is a copy of an earlier photo (identical bytes, or re-encoded,
+  resized, recompressed, brightened, darkened or cropped), never a new photo of the same
+  storefront: a perceptual-hash candidate (``photo_match_bits``) is confirmed by the
+  aligned thumbnail comparison ``photos.similarity`` (``photo_match_score``); a crop
+  is a candidate through the hashes of the earlier photo's centre windows
+  (``photo_crop_bits``). An earlier
+  photo stored before signatures existed is judged by the hash alone, strictly
+  (``LEGACY_MATCH_BITS``).
+- Every flag carries ``evidence`` (plain JSON: the earlier visit, the points, the times)
+  so the supervisor's review page can show it; ``reason`` is the same in words.
 - ``FRAUD_CODES`` (everything except ``incomplete_record``) define the fake-visit rate;
   any flag makes a visit non-compliant, and non-compliant visits don't count toward
   coverage."""
@@ -34,7 +49,7 @@ from typing import Any
 
 from models.customer import GRADES
 from models.geo import GeoPoint, distance_km
-from models.photos import PhotoInfo, PhotoLimits, hamming
+from models.photos import WINDOWS, PhotoInfo, PhotoLimits, hamming, similarity, window_hashes
 from models.text import halfwidth
 
 REVISIT_48H = "revisit_48h"
@@ -82,19 +97,28 @@ NO_EXIF = "照片{fmt}没有相机信息（{missing}），可能是截图、相�
 NO_EXIF_TIME = "无拍摄时间"
 NO_EXIF_CAMERA = "无相机品牌型号"
 REUSED_SAME = "与拜访 {visit}（{at}，业务员 {rep}）的照片完全相同"
-REUSED_NEAR = "与拜访 {visit}（{at}，业务员 {rep}）的照片几乎相同（相差 {bits} 位，阈值 {max} 位）"
+REUSED_NEAR = ("与拜访 {visit}（{at}，业务员 {rep}）的照片是同一张照片（重新压缩、缩放、调亮度或裁剪后的副本，"
+               "对齐比对相似度 {score}，阈值 {max}）")
+REUSED_HASH = "与拜访 {visit}（{at}，业务员 {rep}）的照片几乎相同（相差 {bits} 位，阈值 {max} 位）"
 TRAVEL = ("与上一次签到（拜访 {visit}，{at}）相距 {km} 公里、间隔 {gap}，"
           "折合时速 {speed} 公里（阈值 {max} 公里/小时）")
 TRAVEL_INSTANT = "与上一次签到（拜访 {visit}，{at}）相距 {km} 公里，却几乎同时提交（阈值 {max} 公里/小时）"
 SEPARATOR = "；"
 
 
+# Without a stored signature an earlier photo is compared by its hash alone, this strictly.
+LEGACY_MATCH_BITS = 6
+
+
 @dataclass(frozen=True, slots=True)
 class Flag:
     code: str
     reason: str
+    # What the reason is based on, as plain JSON for the review page (not compared).
+    evidence: Mapping[str, Any] | None = field(default=None, compare=False)
 
     def as_dict(self) -> dict[str, str]:
+        """The audit format's flag (CONTRACT.md): code and reason."""
         return {"code": self.code, "reason": self.reason}
 
 
@@ -106,15 +130,24 @@ class EvidenceRules:
     revisit_hours: float = 48.0
     max_distance_km: float = 5.0
     exif_skew_minutes: float = 30.0
-    photo_match_bits: int = 6  # pHash Hamming distance (of 64) that still means "same photo"
+    # pHash Hamming distance (of 64) within which an earlier photo is a reuse candidate,
+    # for the whole photo and for its centre windows (a crop of it)…
+    photo_match_bits: int = 12
+    photo_crop_bits: int = 16
+    # …and the aligned comparison (``photos.similarity``) that confirms it is a copy.
+    photo_match_score: float = 0.965
     photo_reuse_days: int = 365
     max_speed_kmh: float = 120.0
     # Below this many km between consecutive check-ins the speed is not judged: customers
     # in one business park, GPS jitter in a building.
     travel_min_km: float = 1.0
+    # From this many km a rep may have taken a high-speed train (or a plane): door to
+    # door, up to ``rail_speed_kmh`` (Hangzhou–Beijing, 1,130 km, in 6 h is 190 km/h).
+    rail_min_km: float = 150.0
+    rail_speed_kmh: float = 300.0
     max_photo_bytes: int = 15 * 1024 * 1024
     max_photo_pixels: int = 40_000_000
-    min_question_chars: int = 4
+    min_question_chars: int = 2
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -124,8 +157,10 @@ class EvidenceRules:
                 raise ValueError(f"{f.name} must be a non-negative number, not {value!r}")
             if f.type == "int" and not isinstance(value, int):
                 raise ValueError(f"{f.name} must be a whole number, not {value!r}")
-        if self.photo_match_bits > 32:
+        if self.photo_match_bits > 32 or self.photo_crop_bits > 32:
             raise ValueError("photo_match_bits above 32 would match unrelated photos")
+        if not 0 < self.photo_match_score <= 1:
+            raise ValueError("photo_match_score must be above 0 and at most 1")
 
     @property
     def photo_limits(self) -> PhotoLimits:
@@ -190,6 +225,8 @@ class PriorPhoto:
     visit: PriorVisit
     sha256: str
     phash: int
+    signature: bytes | None = None  # photos.signature; None for photos stored before it
+    window_hashes: tuple[int, ...] = ()  # photos.window_hashes of the signature
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +234,7 @@ class PhotoMatch:
     visit: PriorVisit
     bits: int  # Hamming distance of the perceptual hashes
     identical: bool  # same bytes (sha256)
+    score: float | None = None  # aligned comparison; None: identical, or judged by hash
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,7 +293,7 @@ def _meaningful(text: str) -> str:
                    if unicodedata.category(ch)[0] in "LN")
 
 
-def question_problem(question: str | None, *, min_chars: int = 4) -> str | None:
+def question_problem(question: str | None, *, min_chars: int = 2) -> str | None:
     """Why ``question`` is not a concrete customer question, or None when it is one."""
     raw = " ".join((question or "").split())  # quoted back as the rep typed it
     core = _meaningful(raw)
@@ -275,7 +313,7 @@ def question_problem(question: str | None, *, min_chars: int = 4) -> str | None:
 
 def record_problems(*, grade: str | None, pain_points: Sequence[str],
                     question: str | None, next_action: str | None, has_photo: bool,
-                    min_question_chars: int = 4,
+                    min_question_chars: int = 2,
                     pain_point_options: Iterable[str] | None = None,
                     next_action_options: Iterable[str] | None = None) -> dict[str, str]:
     """What is missing or invalid, by field (grade, pain_points, question, next_action,
@@ -336,7 +374,10 @@ def check_revisit(visit: VisitFacts, previous: PriorVisit | None, rules: Evidenc
     by = REVISIT_BY.format(rep=previous.shown_rep) if previous.rep != visit.rep else ""
     return [Flag(REVISIT_48H, REVISIT.format(
         hours=_num(rules.revisit_hours), previous=_when(previous.at, business_tz), by=by,
-        gap=duration(gap)))]
+        gap=duration(gap)), evidence={
+            "visit": previous.id, "rep": previous.rep, "previous_at": previous.at.isoformat(),
+            "at": visit.at.isoformat(), "gap_hours": round(gap.total_seconds() / 3600, 2),
+            "max_hours": rules.revisit_hours})]
 
 
 def check_distance(visit: VisitFacts, rules: EvidenceRules) -> list[Flag]:
@@ -345,17 +386,27 @@ def check_distance(visit: VisitFacts, rules: EvidenceRules) -> list[Flag]:
     if visit.customer_location is None:
         return []
     parts = []
+    evidence: dict[str, Any] = {"customer": _latlng(visit.customer_location),
+                                "max_km": rules.max_distance_km}
     gps = visit.photo.exif.gps if visit.photo is not None else None
-    for template, where in ((FAR_PHOTO, gps), (FAR_DEVICE, visit.device)):
+    for template, key, where in ((FAR_PHOTO, "photo", gps), (FAR_DEVICE, "device", visit.device)):
         if where is None:
             continue
         km = distance_km(where, visit.customer_location)
+        evidence[key] = _latlng(where)
+        evidence[f"{key}_km"] = round(km, 3)
         if km > rules.max_distance_km:
             parts.append(template.format(km=_km(km, rules.max_distance_km)))
     if not parts:
         return []
     return [Flag(FAR_FROM_CUSTOMER, SEPARATOR.join(parts)
-                 + FAR_SUFFIX.format(max=_num(rules.max_distance_km)))]
+                 + FAR_SUFFIX.format(max=_num(rules.max_distance_km)), evidence=evidence)]
+
+
+def _latlng(point: GeoPoint) -> list[float]:
+    """[lat, lng] in WGS-84, rounded to about a metre."""
+    lat, lng = point.wgs84()
+    return [round(lat, 5), round(lng, 5)]
 
 
 def check_exif(visit: VisitFacts, rules: EvidenceRules, *,
@@ -379,7 +430,11 @@ def check_exif(visit: VisitFacts, rules: EvidenceRules, *,
         return []
     return [Flag(EXIF_TIME_MISMATCH, EXIF_MISMATCH.format(
         taken=_when(taken, business_tz), at=_when(visit.at, business_tz), gap=duration(gap),
-        max=duration(timedelta(minutes=rules.exif_skew_minutes))))]
+        max=duration(timedelta(minutes=rules.exif_skew_minutes))), evidence={
+            "taken_at": taken.isoformat(), "at": visit.at.isoformat(),
+            "offset_recorded": exif.offset is not None,
+            "gap_minutes": round(gap.total_seconds() / 60, 1),
+            "max_minutes": rules.exif_skew_minutes})]
 
 
 def check_reuse(match: PhotoMatch | None, rules: EvidenceRules, *,
@@ -387,12 +442,21 @@ def check_reuse(match: PhotoMatch | None, rules: EvidenceRules, *,
     if match is None:
         return []
     at = _when(match.visit.at, business_tz)
+    evidence = {"visit": match.visit.id, "rep": match.visit.rep,
+                "previous_at": match.visit.at.isoformat(), "identical": match.identical,
+                "bits": match.bits,
+                "score": round(match.score, 3) if match.score is not None else None,
+                "max_score": rules.photo_match_score}
     if match.identical:
-        return [Flag(PHOTO_REUSED, REUSED_SAME.format(visit=match.visit.id, at=at,
-                                                      rep=match.visit.shown_rep))]
-    return [Flag(PHOTO_REUSED, REUSED_NEAR.format(visit=match.visit.id, at=at,
-                                                  rep=match.visit.shown_rep, bits=match.bits,
-                                                  max=rules.photo_match_bits))]
+        reason = REUSED_SAME.format(visit=match.visit.id, at=at, rep=match.visit.shown_rep)
+    elif match.score is not None:
+        reason = REUSED_NEAR.format(visit=match.visit.id, at=at, rep=match.visit.shown_rep,
+                                    score=f"{match.score:.3f}",
+                                    max=_num(rules.photo_match_score))
+    else:
+        reason = REUSED_HASH.format(visit=match.visit.id, at=at, rep=match.visit.shown_rep,
+                                    bits=match.bits, max=LEGACY_MATCH_BITS)
+    return [Flag(PHOTO_REUSED, reason, evidence=evidence)]
 
 
 def check_travel(visit: VisitFacts, previous: PriorVisit | None, rules: EvidenceRules, *,
@@ -406,33 +470,65 @@ def check_travel(visit: VisitFacts, previous: PriorVisit | None, rules: Evidence
     gap = visit.at - previous.at
     hours = gap.total_seconds() / 3600
     speed = km / hours if hours > 0 else math.inf
-    if speed <= rules.max_speed_kmh:
+    limit = (max(rules.max_speed_kmh, rules.rail_speed_kmh) if km >= rules.rail_min_km
+             else rules.max_speed_kmh)
+    if speed <= limit:
         return []
     at = _when(previous.at, business_tz)
+    evidence = {"visit": previous.id, "from": _latlng(previous.position), "to": _latlng(here),
+                "previous_at": previous.at.isoformat(), "at": visit.at.isoformat(),
+                "km": round(km, 3),
+                "speed_kmh": round(speed, 1) if math.isfinite(speed) else None,
+                "max_kmh": limit}
     if gap < timedelta(minutes=1):
         return [Flag(IMPOSSIBLE_TRAVEL, TRAVEL_INSTANT.format(
-            visit=previous.id, at=at, km=f"{km:.1f}", max=_num(rules.max_speed_kmh)))]
+            visit=previous.id, at=at, km=f"{km:.1f}", max=_num(limit)),
+            evidence=evidence)]
     return [Flag(IMPOSSIBLE_TRAVEL, TRAVEL.format(
         visit=previous.id, at=at, km=f"{km:.1f}", gap=duration(gap), speed=f"{speed:.0f}",
-        max=_num(rules.max_speed_kmh)))]
+        max=_num(limit)), evidence=evidence)]
+
+
+def photo_match(photo: PhotoInfo | PriorPhoto, candidate: PriorPhoto,
+                rules: EvidenceRules) -> PhotoMatch | None:
+    """Is ``photo`` a copy of the earlier ``candidate``? Identical bytes; else a hash
+    candidate confirmed by the aligned comparison; else (no signature on one side) the
+    hash alone, within ``LEGACY_MATCH_BITS``."""
+    if candidate.sha256 == photo.sha256:
+        return PhotoMatch(candidate.visit, 0, True)
+    bits = hamming(candidate.phash, photo.phash)
+    if bits > rules.photo_match_bits:
+        # A crop of the earlier photo hashes close to one of its centre windows.
+        crop_bits = min((hamming(h, photo.phash) for h in candidate.window_hashes),
+                        default=64)
+        if crop_bits > rules.photo_crop_bits:
+            return None
+        bits = crop_bits
+    if photo.signature is None or candidate.signature is None:
+        return PhotoMatch(candidate.visit, bits, False) if bits <= LEGACY_MATCH_BITS else None
+    score = similarity(photo.signature, candidate.signature,
+                       threshold=rules.photo_match_score)
+    if score < rules.photo_match_score:
+        return None
+    return PhotoMatch(candidate.visit, bits, False, score)
 
 
 def best_photo_match(photo: PhotoInfo, at: datetime, candidates: Iterable[PriorPhoto],
                      rules: EvidenceRules) -> PhotoMatch | None:
-    """The closest earlier photo within the reuse window and the match threshold
-    (identical bytes first, then fewest differing bits, then the earliest visit)."""
+    """The earlier photo within the reuse window this one is a copy of (identical bytes
+    first, then the most similar, then the earliest visit)."""
     since = at - timedelta(days=rules.photo_reuse_days)
-    best: tuple[int, datetime, PhotoMatch] | None = None
+    best: tuple[float, datetime, PhotoMatch] | None = None
     for candidate in candidates:
         if not (since <= candidate.visit.at <= at):
             continue
-        identical = candidate.sha256 == photo.sha256
-        bits = 0 if identical else hamming(candidate.phash, photo.phash)
-        if bits > rules.photo_match_bits:
+        match = photo_match(photo, candidate, rules)
+        if match is None:
             continue
-        rank = -1 if identical else bits
+        rank = -2.0 if match.identical else (
+            -match.score if match.score is not None else match.bits / 64)
         if best is None or (rank, candidate.visit.at) < (best[0], best[1]):
-            best = (rank, candidate.visit.at, PhotoMatch(candidate.visit, bits, identical))
+            best = (rank, candidate.visit.at, match)
     return best[2] if best else None
 
 
@@ -454,36 +550,46 @@ def evaluate(visit: VisitFacts, context: Context, rules: EvidenceRules, *,
 # -- in-memory history (audits) ---------------------------------------------------------
 
 class PhotoIndex:
-    """Earlier photos by sha256 and by perceptual hash. Near-duplicate lookup uses the
-    pigeonhole principle: split the 64 bits into ``max_bits + 1`` chunks; two hashes at
-    most ``max_bits`` apart agree exactly on at least one chunk, so only photos sharing a
-    chunk value are compared bit by bit."""
+    """Earlier photos by sha256 and by perceptual hash: the hashes sit in one numpy
+    array, so "every photo within ``max_bits``" is one vectorised XOR and popcount over
+    all of them (10,000 photos: tens of microseconds)."""
 
-    def __init__(self, max_bits: int) -> None:
-        chunks = max_bits + 1
-        widths = [64 // chunks + (1 if i < 64 % chunks else 0) for i in range(chunks)]
-        self._spans: list[tuple[int, int]] = []
-        shift = 64
-        for width in widths:
-            shift -= width
-            self._spans.append((shift, (1 << width) - 1))
+    def __init__(self, max_bits: int, crop_bits: int | None = None) -> None:
+        import numpy as np
+
+        self._max_bits = max_bits
+        self._crop_bits = max_bits if crop_bits is None else crop_bits
         self._by_sha: dict[str, PriorPhoto] = {}
-        self._buckets: list[dict[int, list[PriorPhoto]]] = [{} for _ in self._spans]
+        self._photos: list[PriorPhoto] = []
+        # Row 0: each photo's hash; further rows: its centre windows' (or the hash again).
+        self._hashes = np.zeros((1 + len(WINDOWS), 1024), dtype=np.uint64)
 
     def add(self, photo: PriorPhoto) -> None:
+        import numpy as np
+
         self._by_sha.setdefault(photo.sha256, photo)
-        for bucket, (shift, mask) in zip(self._buckets, self._spans, strict=True):
-            bucket.setdefault((photo.phash >> shift) & mask, []).append(photo)
+        n = len(self._photos)
+        if n == self._hashes.shape[1]:
+            self._hashes = np.concatenate([self._hashes, np.zeros_like(self._hashes)], axis=1)
+        windows = list(photo.window_hashes) or [photo.phash] * len(WINDOWS)
+        self._hashes[:, n] = [np.uint64(h) for h in (photo.phash, *windows)]
+        self._photos.append(photo)
 
     def candidates(self, sha256: str, phash: int) -> list[PriorPhoto]:
-        seen: dict[int, PriorPhoto] = {}
+        import numpy as np
+
+        found: dict[int, PriorPhoto] = {}
         exact = self._by_sha.get(sha256)
         if exact is not None:
-            seen[id(exact)] = exact
-        for bucket, (shift, mask) in zip(self._buckets, self._spans, strict=True):
-            for photo in bucket.get((phash >> shift) & mask, ()):
-                seen.setdefault(id(photo), photo)
-        return list(seen.values())
+            found[id(exact)] = exact
+        n = len(self._photos)
+        if n:
+            bits = np.bitwise_count(self._hashes[:, :n] ^ np.uint64(phash))
+            near = (bits[0] <= self._max_bits) | (bits[1:] <= self._crop_bits).any(axis=0)
+            for i in np.flatnonzero(near):
+                photo = self._photos[int(i)]
+                found.setdefault(id(photo), photo)
+        return list(found.values())
 
 
 @dataclass
@@ -498,7 +604,7 @@ class History:
 
     def __post_init__(self) -> None:
         if self.photos is None:
-            self.photos = PhotoIndex(self.rules.photo_match_bits)
+            self.photos = PhotoIndex(self.rules.photo_match_bits, self.rules.photo_crop_bits)
 
     def context(self, visit: VisitFacts) -> Context:
         assert self.photos is not None
@@ -516,7 +622,10 @@ class History:
         self.by_customer[visit.customer_id] = prior
         self.by_rep[visit.rep] = prior
         if visit.photo is not None:
-            self.photos.add(PriorPhoto(prior, visit.photo.sha256, visit.photo.phash))
+            sig = visit.photo.signature
+            windows = visit.photo.windows or (window_hashes(sig) if sig else ())
+            self.photos.add(PriorPhoto(prior, visit.photo.sha256, visit.photo.phash, sig,
+                                       windows))
 
     def check(self, visit: VisitFacts, *, business_tz: tzinfo) -> list[Flag]:
         """Evaluate ``visit`` against everything before it, then remember it. Visits must

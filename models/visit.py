@@ -18,7 +18,7 @@ later visit ``photo_reused`` (the earlier one is the original)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -32,6 +32,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     UniqueConstraint,
     and_,
     delete,
@@ -102,6 +103,9 @@ class Visit(SQLModel, table=True):
     photo_error: str | None = Field(default=None, max_length=255)
     photo_sha256: str | None = Field(default=None, max_length=64, index=True)
     photo_phash: str | None = Field(default=None, max_length=16)
+    # photos.signature (64×64 grey, 4 KB): confirms a hash match is a copy, not a new shot.
+    photo_signature: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    photo_window_hashes: str | None = Field(default=None, max_length=40)  # "hex,hex"
     photo_taken_at: datetime | None = None
     photo_make: str | None = Field(default=None, max_length=64)
     photo_model: str | None = Field(default=None, max_length=64)
@@ -112,6 +116,9 @@ class Visit(SQLModel, table=True):
     status: str = Field(default=STATUS_PENDING, max_length=16, index=True)
     compliant: bool | None = None  # None until evaluated
     checked_at: datetime | None = None
+    # Who confirmed (dismissing its flags) or rejected the visit, and when.
+    decided_by: str | None = Field(default=None, max_length=64)
+    decided_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
     @property
@@ -131,6 +138,8 @@ class VisitFlag(SQLModel, table=True):
                                            nullable=False, index=True))
     code: str = Field(max_length=32, index=True)
     reason: str = Field(max_length=500)
+    # What the reason rests on (evidence.Flag.evidence): the earlier visit, points, times.
+    evidence: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -160,9 +169,13 @@ class VisitRules(SQLModel, table=True):
     max_distance_km: float | None = None
     exif_skew_minutes: float | None = None
     photo_match_bits: int | None = None
+    photo_match_score: float | None = None
+    photo_crop_bits: int | None = None
     photo_reuse_days: int | None = None
     max_speed_kmh: float | None = None
     travel_min_km: float | None = None
+    rail_min_km: float | None = None
+    rail_speed_kmh: float | None = None
     max_photo_bytes: int | None = Field(default=None, sa_column=Column(BigInteger))
     max_photo_pixels: int | None = Field(default=None, sa_column=Column(BigInteger))
     min_question_chars: int | None = None
@@ -358,7 +371,9 @@ def _photo_candidates(session: Session, visit: Visit, rules: ev.EvidenceRules,
     rows = session.exec(select(Visit).where(col(Visit.photo_phash).is_not(None), order,
                                             bound)).all()
     return [(row, ev.PriorPhoto(_as_prior(session, row, None), row.photo_sha256 or "",
-                                photos.parse_phash(row.photo_phash or "0")))
+                                photos.parse_phash(row.photo_phash or "0"),
+                                row.photo_signature,
+                                photos.parse_hashes(row.photo_window_hashes)))
             for row in rows]
 
 
@@ -409,6 +424,9 @@ def evaluate_visit(session: Session, visit_id: int, *, business_tz: tzinfo,
     visit.photo_error = error[:255] if error else None
     visit.photo_sha256 = photo.sha256 if photo else None
     visit.photo_phash = photo.phash_hex if photo else None
+    visit.photo_signature = photo.signature if photo else None
+    windows = photo.windows if photo else ()
+    visit.photo_window_hashes = photos.format_hashes(windows) if windows else None
     visit.photo_taken_at = photo.exif.taken_at_in(business_tz) if photo else None
     exif = photo.exif if photo else None
     visit.photo_make = exif.make[:64] if exif and exif.make else None
@@ -442,7 +460,8 @@ def _store_flags(session: Session, visit: Visit, flags: Sequence[ev.Flag]) -> No
     session.exec(delete(VisitFlag).where(col(VisitFlag.visit_id) == visit.id))  # type: ignore[call-overload]
     assert visit.id is not None
     for flag in flags:
-        session.add(VisitFlag(visit_id=visit.id, code=flag.code, reason=flag.reason[:500]))
+        session.add(VisitFlag(visit_id=visit.id, code=flag.code, reason=flag.reason[:500],
+                              evidence=dict(flag.evidence) if flag.evidence else None))
     visit.compliant = not flags
     visit.status = STATUS_CHECKED
     visit.checked_at = utcnow()
@@ -451,20 +470,20 @@ def _store_flags(session: Session, visit: Visit, flags: Sequence[ev.Flag]) -> No
 
 def _flag_later_reuse(session: Session, visit: Visit, photo: photos.PhotoInfo,
                       rules: ev.EvidenceRules, business_tz: tzinfo) -> list[int]:
-    original = _as_prior(session, visit, None)
+    original = ev.PriorPhoto(_as_prior(session, visit, None), photo.sha256, photo.phash,
+                             photo.signature, photos.parse_hashes(visit.photo_window_hashes))
     flagged: list[int] = []
     for row, later in _photo_candidates(session, visit, rules, later=True):
-        identical = later.sha256 == photo.sha256
-        bits = 0 if identical else photos.hamming(later.phash, photo.phash)
-        if bits > rules.photo_match_bits or row.id is None:
+        match = ev.photo_match(later, original, rules)
+        if match is None or row.id is None:
             continue
         already = session.exec(select(VisitFlag).where(
             col(VisitFlag.visit_id) == row.id, col(VisitFlag.code) == ev.PHOTO_REUSED)).first()
         if already is not None:
             continue
-        flag = ev.check_reuse(ev.PhotoMatch(original, bits, identical), rules,
-                              business_tz=business_tz)[0]
-        session.add(VisitFlag(visit_id=row.id, code=flag.code, reason=flag.reason[:500]))
+        flag = ev.check_reuse(match, rules, business_tz=business_tz)[0]
+        session.add(VisitFlag(visit_id=row.id, code=flag.code, reason=flag.reason[:500],
+                              evidence=dict(flag.evidence) if flag.evidence else None))
         row.compliant = False
         session.add(row)
         flagged.append(row.id)
@@ -476,7 +495,7 @@ def _flag_later_reuse(session: Session, visit: Visit, photo: photos.PhotoInfo,
 def flags_of(session: Session, visit_id: int) -> list[ev.Flag]:
     rows = session.exec(select(VisitFlag).where(col(VisitFlag.visit_id) == visit_id)
                         .order_by(col(VisitFlag.id))).all()
-    return [ev.Flag(row.code, row.reason) for row in rows]
+    return [ev.Flag(row.code, row.reason, row.evidence) for row in rows]
 
 
 def countable() -> ColumnElement[bool]:
@@ -490,6 +509,7 @@ AUDIT_BAD_JSON = "第 {line} 行：不是有效的 JSON（{error}）"
 AUDIT_NOT_OBJECT = "第 {line} 行：应为一个 JSON 对象"
 AUDIT_BAD_FIELD = "第 {line} 行：{error}"
 AUDIT_DUPLICATE_ID = "第 {line} 行：id “{id}” 与第 {first} 行重复"
+AUDIT_UNCHECKED = "第 {line} 行：拜访 {id} 无法检查（{error}）"
 AUDIT_PROGRESS = "已检查 {done}/{total} 条拜访"
 AUDIT_SUMMARY = ("拜访审计：共 {total} 条，合规 {compliant} 条（{compliant_pct}），"
                  "疑似虚假拜访 {fake} 条（虚假拜访率 {fake_pct}）")
@@ -605,14 +625,49 @@ def parse_audit_line(obj: Any, *, base: Path) -> AuditRecord:
     return AuditRecord(raw_id=raw_id, facts=facts, photo=path)
 
 
+# Photos are read, hashed and thumbnailed in worker processes (they do not depend on each
+# other); the checks run in time order in this one. Small audits stay in one process.
+AUDIT_POOL_FROM = 200
+
+
+def _analyse_one(path: str, limits: photos.PhotoLimits) -> tuple[photos.PhotoInfo | None,
+                                                                  str | None]:
+    if not path:
+        return None, None
+    try:
+        return photos.analyse_file(Path(path), limits=limits), None
+    except photos.PhotoError as exc:
+        return None, exc.message
+    except Exception:  # noqa: BLE001 - a decoder's surprise is this photo's problem
+        return None, photos.PHOTO_DAMAGED
+
+
+def _analysed(paths: Sequence[str], limits: photos.PhotoLimits, *,
+              workers: int | None) -> Iterator[tuple[photos.PhotoInfo | None, str | None]]:
+    """``_analyse_one`` of each path, in order, over a process pool when it pays."""
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+    from functools import partial
+
+    count = workers if workers is not None else min(4, os.cpu_count() or 1)
+    with_photo = sum(1 for p in paths if p)
+    if count <= 1 or with_photo < AUDIT_POOL_FROM:
+        yield from (_analyse_one(p, limits) for p in paths)
+        return
+    with ProcessPoolExecutor(max_workers=count) as pool:
+        yield from pool.map(partial(_analyse_one, limits=limits), paths, chunksize=256)
+
+
 def audit(source: Path, out: IO[str], *, rules: ev.EvidenceRules, business_tz: tzinfo,
           report_error: Callable[[str], None] | None = None,
-          progress: Callable[[int, int], None] | None = None) -> AuditSummary:
+          progress: Callable[[int, int], None] | None = None,
+          workers: int | None = None) -> AuditSummary:
     """Check every visit in the JSONL file ``source`` against the ones before it, in time
     order (``at``, then line order), and write one result line per visit to ``out`` in
     that order. Malformed lines are reported through ``report_error(message)`` and left
-    out. Memory stays small: a first pass keeps only (time, line, offset) per visit, the
-    second re-reads each line where it is and analyses its photo then."""
+    out. Memory stays small: a first pass keeps only (time, line, offset, photo path) per
+    visit, the second re-reads each line where it is; photos are analysed ahead of it by
+    ``workers`` processes (default: the CPUs, at most 4; 1 = in this process)."""
     summary = AuditSummary()
     base = source.parent
 
@@ -633,7 +688,7 @@ def audit(source: Path, out: IO[str], *, rules: ev.EvidenceRules, business_tz: t
             fail(AUDIT_BAD_FIELD.format(line=line, error=exc))
             return None
 
-    order: list[tuple[float, int, int]] = []
+    order: list[tuple[float, int, int, str]] = []
     first_line: dict[str, int] = {}
     with source.open("rb") as handle:
         offset = 0
@@ -649,23 +704,27 @@ def audit(source: Path, out: IO[str], *, rules: ev.EvidenceRules, business_tz: t
                                                first=first_line[record.facts.id]))
                 continue
             first_line[record.facts.id] = line
-            order.append((record.facts.at.timestamp(), line, start))
+            order.append((record.facts.at.timestamp(), line, start,
+                          str(record.photo) if record.photo is not None else ""))
         order.sort()
         first_line.clear()
 
         history = ev.History(rules)
-        for done, (_at, line, start) in enumerate(order, start=1):
+        analysed = _analysed([photo for *_rest, photo in order], rules.photo_limits,
+                             workers=workers)
+        for done, ((_at, line, start, _photo), (info, error)) in enumerate(
+                zip(order, analysed, strict=True), start=1):
             handle.seek(start)
             record = load(handle.readline(), line)
             assert record is not None
             facts = record.facts
             if record.photo is not None:
-                try:
-                    info = photos.analyse_file(record.photo, limits=rules.photo_limits)
-                    facts = _with_photo(facts, info, None)
-                except photos.PhotoError as exc:
-                    facts = _with_photo(facts, None, exc.message)
-            flags = history.check(facts, business_tz=business_tz)
+                facts = _with_photo(facts, info, error)
+            try:
+                flags = history.check(facts, business_tz=business_tz)
+            except Exception as exc:  # noqa: BLE001 - one visit, never the whole audit
+                fail(AUDIT_UNCHECKED.format(line=line, id=record.raw_id, error=exc))
+                continue
             summary.total += 1
             summary.compliant += not flags
             summary.fake += any(flag.code in ev.FRAUD_CODES for flag in flags)

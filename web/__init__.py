@@ -7,6 +7,7 @@
 | ``customers`` | ``/h5/customers`` list, 360 view and export (C3) |
 | ``admin_import`` | ``/admin/import`` spreadsheet import with progress (C3) |
 | ``checkin`` | ``/h5/checkin`` visit check-in with photo (C4) |
+| ``visits`` | ``/h5/visits/<id>/review`` a flagged visit's evidence and the supervisor's one-tap decision (C4) |
 | ``contracts`` | ``/h5/contracts`` contracts, finance review, risk list, bank import, collection reports (C6) |
 | ``stores`` | ``/h5/stores`` store figures and traffic heatmaps, ``/h5/stores/compare``, ``/h5/stores/upload``, ``/h5/stores/<id>/report`` daily report, ``/h5/promotions`` execution check-ins, ``/h5/members`` trajectories; ``POST /stores/traffic`` signed people-counter feed (C12) |
 | ``admin_fields`` | ``/admin/fields``, ``/admin/presets``, ``/admin/changes`` (C8) |
@@ -28,6 +29,8 @@ def init_app(app: Flask) -> None:
     from web import admin_import, auth, checkin, customers, register
 
     blueprints = [static_bp, register.bp, customers.bp, admin_import.bp, checkin.bp]
+    from web import visits as visits_page  # the review page of a flagged visit (C4)
+    blueprints.append(visits_page.bp)
     from web import plans as plans_page  # visit plans (C5)
     blueprints.append(plans_page.bp)
     from web import contracts as contracts_page  # contracts and collections (C6)

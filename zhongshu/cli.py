@@ -337,11 +337,12 @@ def wecom_menu() -> None:
 def emulator(host: str, port: int, service_url: str | None, demo_org: bool) -> None:
     """Local WeCom + DingTalk emulator with a phone view of each user's chat."""
     from bot.emulator import serve
-    from zhongshu.demo_data import demo_directory
+    from zhongshu.demo_data import demo_directory, demo_locations
     from zhongshu.settings import get_settings
 
     serve(host=host, port=port, service_url=service_url or get_settings().base_url,
-          directory=demo_directory() if demo_org else None)
+          directory=demo_directory() if demo_org else None,
+          locations=demo_locations() if demo_org else None)
 
 
 @main.command()

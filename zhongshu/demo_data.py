@@ -17,7 +17,7 @@ import math
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -258,6 +258,54 @@ def _wgs84_to_gcj02(lat: float, lng: float) -> tuple[float, float]:
     dlat = (dlat * 180.0) / ((a * (1 - ee)) / (magic * math.sqrt(magic)) * math.pi)
     dlng = (dlng * 180.0) / (a / math.sqrt(magic) * math.cos(rad) * math.pi)
     return lat + dlat, lng + dlng
+
+
+# -- where the emulator's phones can "be" (the demo's location picker) ----------------------
+DEMO_PHONES = ("zhangwei", "lina")
+LOCATION_AT = "在 {customer}（约 {m} 米）"
+LOCATION_OFFICE = "公司办公室（距 {customer} 约 {km} 公里）"
+LOCATION_FAR = "{city}（距 {customer} 约 {km} 公里）"
+
+
+def _offset(lat: float, lng: float, metres: float, bearing: float) -> tuple[float, float]:
+    rad = math.radians(bearing)
+    dlat = metres * math.cos(rad) / 111_320
+    dlng = metres * math.sin(rad) / (111_320 * math.cos(math.radians(lat)))
+    return lat + dlat, lng + dlng
+
+
+def demo_locations(count: int = 80) -> list[dict[str, Any]]:
+    """For each rep whose phone the emulator shows: their first three customers' places
+    as a phone reports them there (GCJ-02, as WeCom does, 40–350 m off like a real fix)
+    and, to try a flagged check-in, the office 12 km from the first one and a city 160 km
+    away. Computed from the demo's seeded plan, so they match the loaded customers."""
+    from models.geo import to_wgs84
+
+    now = datetime.now(UTC)
+    plan = _plan(count, now).customers
+    rng = random.Random(SEED + 7)
+    out: list[dict[str, Any]] = []
+    for userid in DEMO_PHONES:
+        mine = [c for c in plan if c["owner"] == userid][:3]
+        for customer in mine:
+            lat, lng = to_wgs84(customer["latitude"], customer["longitude"], customer["coord"])
+            metres = rng.uniform(40, 350)
+            glat, glng = _wgs84_to_gcj02(*_offset(lat, lng, metres, rng.uniform(0, 360)))
+            out.append({"name": LOCATION_AT.format(customer=customer["name"],
+                                                   m=int(round(metres, -1))),
+                        "lat": round(glat, 6), "lng": round(glng, 6), "coord": "gcj02",
+                        "precision": round(rng.uniform(15, 65)), "user": userid})
+        if mine:
+            first = mine[0]
+            lat, lng = to_wgs84(first["latitude"], first["longitude"], first["coord"])
+            for template, km, city in ((LOCATION_OFFICE, 12, ""), (LOCATION_FAR, 160, "外地")):
+                # North-west: inland from the coast of Zhejiang.
+                glat, glng = _wgs84_to_gcj02(*_offset(lat, lng, km * 1000,
+                                                      rng.uniform(280, 320)))
+                out.append({"name": template.format(customer=first["name"], km=km, city=city),
+                            "lat": round(glat, 6), "lng": round(glng, 6), "coord": "gcj02",
+                            "precision": 30, "user": userid})
+    return out
 
 
 def _phone(rng: random.Random, area: str, used: set[str]) -> str:

@@ -44,12 +44,16 @@ def create_emulator_app(config: EmulatorConfig | None = None) -> Flask:
 
 def serve(host: str = "127.0.0.1", port: int = 5001,
           service_url: str = "http://127.0.0.1:5000", *,
-          directory: tuple[list[dict[str, Any]], list[dict[str, Any]]] | None = None) -> None:
+          directory: tuple[list[dict[str, Any]], list[dict[str, Any]]] | None = None,
+          locations: list[dict[str, Any]] | None = None) -> None:
     """Run the emulator until interrupted (threaded: the service calls back while the
     player waits for it). ``directory`` is (departments, users) to serve instead of the
-    built-in six people."""
+    built-in six people; ``locations`` the places the phones offer instead of four in
+    Shanghai."""
     config = EmulatorConfig(service_url=service_url)
     if directory is not None:
         config.departments, config.users = directory
+    if locations:
+        config.locations = locations
     app = create_emulator_app(config)
     run_simple(host, port, app, threaded=True, use_reloader=False)

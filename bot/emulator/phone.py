@@ -45,6 +45,27 @@ def favicon() -> Response:
     return Response(status=204)
 
 
+def places_for(userid: str | None) -> list[dict[str, Any]]:
+    """The places this user's phone offers (those for everyone and their own)."""
+    return [p for p in get_state().config.locations if p.get("user") in (None, userid)]
+
+
+def _location_fragment(userid: str, place: str | None) -> str:
+    """``#zs-location=lat,lng,coord`` for the place picked on the phone, with a few metres
+    of jitter like a real fix: the H5 check-in page reads it where a real phone would
+    answer its location request (the fragment survives the sign-in redirects)."""
+    import random
+
+    places = places_for(userid)
+    try:
+        chosen = places[int(place or "")]
+    except (ValueError, IndexError):
+        return ""
+    lat = float(chosen["lat"]) + random.uniform(-0.0002, 0.0002)
+    lng = float(chosen["lng"]) + random.uniform(-0.0002, 0.0002)
+    return f"#zs-location={lat:.6f},{lng:.6f},{chosen.get('coord', 'wgs84')}"
+
+
 def _phone(platform: str, user: dict[str, Any] | None, chat_user: str) -> str:
     config = get_state().config
     boot = {
@@ -54,7 +75,7 @@ def _phone(platform: str, user: dict[str, Any] | None, chat_user: str) -> str:
         "wecomUser": user["userid"] if user else None,
         "readOnly": user is None,
         "workbench": get_state().workbench() if platform == PLATFORM_WECOM else [],
-        "locations": config.locations,
+        "locations": places_for(user["userid"] if user else None),
     }
     return render_template("emulator/phone.html", boot=boot, platform=platform,
                            user=user, chat_user=chat_user)
@@ -94,11 +115,11 @@ def _oauth_target(url: str) -> dict[str, str] | None:
     return {"redirect_uri": query["redirect_uri"][0], "state": query.get("state", [""])[0]}
 
 
-def _signed_in_redirect(userid: str, target: dict[str, str]) -> BaseResponse:
+def _signed_in_redirect(userid: str, target: dict[str, str], fragment: str = "") -> BaseResponse:
     code = issue_oauth_code(get_state(), userid)
     uri = target["redirect_uri"]
     query = urlencode({"code": code, "state": target["state"]})
-    return redirect(uri + ("&" if "?" in uri else "?") + query)
+    return redirect(uri + ("&" if "?" in uri else "?") + query + fragment)
 
 
 def _unwrap_dingtalk(url: str) -> str:
@@ -117,11 +138,21 @@ def open_link(platform: str, userid: str) -> BaseResponse:
     if not url.startswith(("http://", "https://", "/")):
         return Response("只能打开 http(s) 链接", status=400, mimetype="text/plain")
     target = _oauth_target(url)
+    fragment = _location_fragment(userid, request.args.get("place"))
+    state = get_state()
+    with state.lock:
+        if fragment:
+            # The service's sign-in sends the browser on through OAuth with a fragment of
+            # its own (#wechat_redirect): the OAuth hop puts the place back.
+            state.picked_places[userid] = fragment
+        else:
+            state.picked_places.pop(userid, None)
     if platform == PLATFORM_WECOM and target is not None:
         if get_state().config.wecom_user(userid) is None:
             return Response(f"没有成员 {userid}", status=404, mimetype="text/plain")
-        return _signed_in_redirect(userid, target)
-    return redirect(url)
+        state.picked_places.pop(userid, None)
+        return _signed_in_redirect(userid, target, fragment)
+    return redirect(url + (fragment if "#" not in url else ""))
 
 
 @bp.get(OAUTH_PATH)
@@ -139,7 +170,9 @@ def oauth_authorize() -> BaseResponse | str:
         return Response("缺少 redirect_uri", status=400, mimetype="text/plain")
     userid = request.args.get("emu_user") or request.cookies.get(USER_COOKIE)
     if userid and config.wecom_user(userid) is not None:
-        return _signed_in_redirect(userid, target)
+        with get_state().lock:
+            fragment = get_state().picked_places.pop(userid, "")
+        return _signed_in_redirect(userid, target, fragment)
     choices = [{"user": u, "url": request.full_path + "&" + urlencode({"emu_user": u["userid"]})}
                for u in config.users]
     return render_template("emulator/oauth.html", choices=choices)

@@ -136,6 +136,9 @@ class EmulatorState:
             self.task_ids: set[str] = set()
             self.response_codes: dict[str, ResponseCode] = {}
             self.oauth_codes: dict[str, tuple[str, float]] = {}
+            # The place a phone picked when it last opened a link (a URL fragment for the
+            # page), handed over at that user's next OAuth hop.
+            self.picked_places: dict[str, str] = {}
             # DingTalk H5 auth codes (requestAuthCode): code -> (staff id, expiry).
             self.dingtalk_auth_codes: dict[str, tuple[str, float]] = {}
             # WeCom: when each message/send delivery to a user happened (rate windows).

@@ -89,7 +89,7 @@ def test_flagged_visit_sends_the_supervisor_a_review_card(shop, check_in, make, 
     assert [(b["text"], b["key"]) for b in card["button_list"]] == [
         ("确认有效", f"visit.confirm:{visit_id}"), ("驳回", f"visit.reject:{visit_id}")]
     assert reason in card["sub_title_text"]
-    assert f"/h5/customers/{shop}" in unquote(card["card_action"]["url"])
+    assert f"/h5/visits/{visit_id}/review" in unquote(card["card_action"]["url"])
     assert by_key["under-review"].recipient == "zhangwei"
     process_visit(visit_id)
     assert len([r for r in outbox_rows() if r.dedupe_key.startswith(f"visit:{visit_id}:")]) == 2

@@ -246,3 +246,58 @@ def test_numeric_ids_are_echoed_as_numbers_and_empty_file_is_fine(tmp_path: Path
     result = CliRunner().invoke(main, ["visits", "audit", str(empty)])
     assert result.exit_code == 0 and result.stdout == ""
     assert result.stderr.startswith("拜访审计：共 0 条")
+
+
+def test_bad_input_gets_a_reason_per_visit_and_the_audit_goes_on(tmp_path: Path) -> None:
+    """Unreadable photos, wrong coordinates and missing fields: each visit says why, the
+    rest are checked."""
+    photos_dir = tmp_path / "photos"
+    photos_dir.mkdir()
+    (photos_dir / "garbage.jpg").write_bytes(b"\xff\xd8\xff\xe0" + b"\x00garbage" * 50)
+    (photos_dir / "half.jpg").write_bytes(camera_photo(5, taken=T0)[:2000])
+    (photos_dir / "folder.jpg").mkdir()
+    good = _visit("ok", T0, customer=_customer("c1"), photo=None)
+    later = T0 + timedelta(days=3)
+    lines = [
+        json.dumps(good),
+        json.dumps({**good, "id": "garbage", "at": later.isoformat(),
+                    "photo": "photos/garbage.jpg"}),
+        json.dumps({**good, "id": "half", "at": (later + timedelta(days=3)).isoformat(),
+                    "photo": "photos/half.jpg"}),
+        json.dumps({**good, "id": "folder", "at": (later + timedelta(days=6)).isoformat(),
+                    "photo": "photos/folder.jpg"}),
+        json.dumps({**good, "id": "gone", "at": (later + timedelta(days=9)).isoformat(),
+                    "photo": "photos/nowhere.jpg"}),
+        ('{"id": "nan", "rep": "zhangwei", "at": "2026-12-10T09:00:00+08:00", '
+         '"customer": {"id": "c1", "lat": NaN, "lng": 120.1, "coord": "wgs84"}}'),
+        json.dumps({**good, "id": "lat999", "customer": {"id": "c1", "lat": 999, "lng": 120,
+                                                         "coord": "wgs84"}}),
+        json.dumps({**good, "id": "text-lat", "device": {"lat": "30.1", "lng": 120,
+                                                          "coord": "wgs84"}}),
+        json.dumps({"id": "bare", "rep": "zhangwei", "at": "2026-12-20T09:00:00+08:00",
+                    "customer": {"id": "c9"}}),
+        json.dumps({**good, "id": "no-customer", "customer": None}),
+        json.dumps({**good, "id": "no-at", "at": None}),
+    ]
+    path = tmp_path / "in.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["visits", "audit", str(path)])
+    assert result.exit_code == 1, result.output
+    rows = {row["id"]: row for row in _rows(result.stdout)}
+    assert set(rows) == {"ok", "garbage", "half", "folder", "gone", "bare"}
+    reasons = {vid: [f["reason"] for f in rows[vid]["flags"] if f["code"] == "bad_photo"]
+               for vid in ("garbage", "half", "folder", "gone")}
+    assert reasons == {"garbage": ["照片文件已损坏，无法解码"],
+                       "half": ["照片文件不完整（可能上传中断），请重新拍摄上传"],
+                       "folder": ["无法读取照片文件“folder.jpg”"],
+                       "gone": ["找不到照片文件“nowhere.jpg”"]}
+    bare = rows["bare"]["flags"]
+    assert [f["code"] for f in bare] == ["incomplete_record"]
+    assert bare[0]["reason"] == ("记录不完整：未选择客户等级（A/B/C）；未选择客户痛点（至少一项）；"
+                                 "未填写客户提出的具体问题；未填写下一步行动；缺少现场照片")
+    errors = result.stderr.splitlines()
+    assert "第 6 行：customer 坐标超出范围（nan, 120.1）" in errors
+    assert "第 7 行：customer 坐标超出范围（999, 120）" in errors
+    assert "第 8 行：device.lat/lng 应为数字" in errors
+    assert "第 10 行：缺少 customer.id" in errors
+    assert "第 11 行：缺少 at（ISO 8601 时间，带时区）" in errors

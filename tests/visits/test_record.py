@@ -14,6 +14,7 @@ PLACEHOLDERS = [
     "客户没有提问题", "客户暂时没有问题", "没有什么问题", "客户没问", "没提", "无具体需求",
     "客户无疑问", "对方没有提出任何问题", "已沟通", "正常拜访", "一切正常", "可以", "收到",
     "问题", "客户问题", "1.", "#", "😀😀", "好好好", "是是是", "ok ok ok", "无无",
+    "嗯", "没", "0", "——", "。。。", "12 34", "啊啊", "??!!",
 ]
 
 CONCRETE = [
@@ -28,6 +29,8 @@ CONCRETE = [
     "是否支持月结60天",
     "没有库存的话多久能到货",  # starts with 没有, still a question
     "PH值范围能到多少",
+    # Real questions are often two or three characters.
+    "交期?", "含税吗?", "有现货吗", "价格？", "几折？", "MOQ?", "包邮吗", "保修几年",
 ]
 
 
@@ -49,8 +52,9 @@ def test_missing_question(text: str | None) -> None:
 
 
 def test_too_short() -> None:
-    assert question_problem("价格？") == "客户问题“价格？”太短（2 个字，至少 4 个字），请写下客户的原话"
-    assert question_problem("价格？", min_chars=2) is None
+    assert question_problem("价？") == "客户问题“价？”太短（1 个字，至少 2 个字），请写下客户的原话"
+    assert question_problem("价格？") is None
+    assert question_problem("价格？", min_chars=4) is not None
     assert question_problem("交期多久", min_chars=5) is not None
 
 
@@ -100,3 +104,10 @@ def test_everything_missing_lists_every_field_in_order() -> None:
     problems = record_problems(grade=None, pain_points=[], question="无", next_action=None,
                                has_photo=False)
     assert list(problems) == ["grade", "pain_points", "question", "next_action", "photo"]
+
+
+def test_the_reason_names_exactly_the_missing_parts() -> None:
+    problems = record_problems(grade="B", pain_points=[], question="交期?", next_action="",
+                               has_photo=True)
+    assert problems == {"pain_points": "未选择客户痛点（至少一项）",
+                        "next_action": "未填写下一步行动"}

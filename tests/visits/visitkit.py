@@ -5,6 +5,7 @@ decompression-bomb headers, re-encoded copies."""
 from __future__ import annotations
 
 import io
+import math
 import random
 import struct
 import zlib
@@ -12,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from geopy.distance import geodesic  # type: ignore[import-untyped]
-from PIL import ExifTags, Image, ImageDraw, ImageFilter
+from PIL import ExifTags, Image, ImageDraw, ImageEnhance, ImageFilter
 
 from models.geo import GeoPoint
 
@@ -38,6 +39,71 @@ def scene(seed: int, size: tuple[int, int] = (800, 600)) -> Image.Image:
         colour = tuple(rnd.randrange(256) for _ in range(3))
         (draw.ellipse if rnd.random() < 0.5 else draw.rectangle)(box, fill=colour)
     return img.filter(ImageFilter.GaussianBlur(2))
+
+
+def storefront(seed: int, size: tuple[int, int] = (1200, 900)) -> Image.Image:
+    """The scene in front of one customer's door (sky, walls, signs, windows), wider than
+    any photo of it: ``storefront_shot`` frames a photo out of it."""
+    rnd = random.Random(seed)
+    width, height = size
+    img = Image.new("RGB", size)
+    draw = ImageDraw.Draw(img)
+    sky = [rnd.randrange(120, 230) for _ in range(3)]
+    for y in range(0, height, 4):
+        t = y / height
+        draw.rectangle((0, y, width, y + 4), fill=tuple(int(c * (1 - t) + 60 * t) for c in sky))
+    for _ in range(30):
+        x0, y0 = rnd.randrange(width), rnd.randrange(height)
+        box = (x0, y0, x0 + rnd.randrange(20, width // 2), y0 + rnd.randrange(20, height // 2))
+        colour = tuple(rnd.randrange(256) for _ in range(3))
+        (draw.ellipse if rnd.random() < 0.4 else draw.rectangle)(box, fill=colour)
+    return img
+
+
+def storefront_shot(front: Image.Image, seed: int,
+                    size: tuple[int, int] = (480, 360)) -> Image.Image:
+    """A new photo of ``front`` from about the same spot: framing within ±3 %, zoom
+    within ±5 %, a 1–4° tilt, other light (overall and a gradient), people, cars and
+    posters that were not there before, sensor noise."""
+    rnd = random.Random(seed)
+    width, height = front.size
+    img = front.copy()
+    draw = ImageDraw.Draw(img)
+    for _ in range(rnd.randint(2, 4)):
+        x0, y0 = rnd.randrange(width), rnd.randrange(height // 3, height)
+        box = (x0, y0, x0 + rnd.randrange(40, 160), y0 + rnd.randrange(60, 260))
+        draw.rectangle(box, fill=tuple(rnd.randrange(256) for _ in range(3)))
+    # Tilt, framing and zoom in one affine pass (output pixel → scene point).
+    angle = math.radians(rnd.uniform(1, 4) * rnd.choice([-1, 1]))
+    k = width * rnd.uniform(0.66, 0.72) / size[0]
+    cx = width / 2 + rnd.uniform(-0.03, 0.03) * width
+    cy = height / 2 + rnd.uniform(-0.03, 0.03) * height
+    cos, sin = math.cos(angle), math.sin(angle)
+    u0, v0 = size[0] / 2, size[1] / 2
+    img = img.transform(size, Image.Transform.AFFINE,
+                        (k * cos, -k * sin, cx - k * (cos * u0 - sin * v0),
+                         k * sin, k * cos, cy - k * (sin * u0 + cos * v0)),
+                        resample=Image.Resampling.BILINEAR)
+    light = Image.linear_gradient("L").rotate(rnd.uniform(0, 360)).resize(size)
+    shade = ImageEnhance.Brightness(img).enhance(rnd.uniform(0.55, 0.8))
+    img = Image.composite(img, shade, light)
+    img = ImageEnhance.Brightness(img).enhance(rnd.uniform(0.8, 1.25))
+    noise = Image.frombytes("L", size, rnd.randbytes(size[0] * size[1])).convert("RGB")
+    return Image.blend(img, noise, 0.06)
+
+
+def edited_copy(img: Image.Image, *, scale: float = 1.0, brightness: float = 1.0,
+                crop: tuple[float, float, float, float] = (0, 0, 0, 0)) -> Image.Image:
+    """An old photo edited to pass as new: cropped (share off left, top, right,
+    bottom), brightened or darkened, resized."""
+    left, top, right, bottom = crop
+    w, h = img.size
+    out = img.crop((int(w * left), int(h * top), w - int(w * right), h - int(h * bottom)))
+    if brightness != 1.0:
+        out = ImageEnhance.Brightness(out).enhance(brightness)
+    if scale != 1.0:
+        out = out.resize((max(1, int(out.width * scale)), max(1, int(out.height * scale))))
+    return out
 
 
 def _dms(value: float) -> tuple[float, float, float]:

@@ -105,7 +105,12 @@
     }, true);
   }
 
-  if (/wxwork/i.test(navigator.userAgent) && form.getAttribute("data-jssdk")) {
+  // Opened from the emulator's phone (the demo): the place picked there, as
+  // "#zs-location=lat,lng,coord".
+  var picked = /[#&]zs-location=(-?[\d.]+),(-?[\d.]+),(wgs84|gcj02)/.exec(location.hash);
+  if (picked && !lat.value) {
+    setPosition(picked[1], picked[2], picked[3]);
+  } else if (/wxwork/i.test(navigator.userAgent) && form.getAttribute("data-jssdk")) {
     useWeCom();
   } else {
     browserPosition();

@@ -72,6 +72,14 @@
     if (!linkable(url)) return escapedText;
     return '<a target="_blank" rel="noopener" href="' + esc(openHref(url)) + '">' + escapedText + "</a>";
   }
+  // A link opened from this phone carries the place picked below it, as the real phone
+  // would answer the page's location request (the check-in page reads it).
+  document.addEventListener("click", (e) => {
+    const a = e.target.closest && e.target.closest("a[href*='/open?url=']");
+    const place = document.getElementById("place");
+    if (!a || !place) return;
+    a.href = a.href.replace(/&place=\d+$/, "") + "&place=" + encodeURIComponent(place.value);
+  }, true);
   const signInPages = new Set(); // windows this phone opened on the DingTalk entry
   document.addEventListener("click", (e) => {
     const a = e.target.closest && e.target.closest("a[data-dd-signin]");
