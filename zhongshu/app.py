@@ -25,6 +25,8 @@ class _IdConverter(IntegerConverter):
 
 def create_app() -> Flask:
     settings = get_settings()
+    # Outside the demo, never serve on published, missing or weak secrets.
+    settings.refuse_unsafe()
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=settings.secret_key,
