@@ -60,6 +60,7 @@ FORM_PREFIX = "f_"  # form inputs and list filters are named f_<field id>
 NAME_BLANK = "字段名称不能为空"
 NAME_TOO_LONG = f"字段名称过长，最多{NAME_MAX}个字"
 NAME_BAD = "字段名称不能包含空格或 / | , ， 等分隔符"
+NAME_FORMULA = "字段名称不能以 = + - @ 开头，也不能包含控制字符（导出到 Excel 时会被当作公式）"
 NAME_TAKEN = "{entity}已有名为“{name}”的字段，请换一个名称"
 NAME_TAKEN_RETIRED = "{entity}已有名为“{name}”的字段（已停用），可在字段管理中恢复"
 KIND_BAD = "字段类型“{kind}”无效，可选：文本、数字、日期、单选、多选、照片"
@@ -88,6 +89,9 @@ TOO_LONG_VALUE = f"“{{name}}”过长，最多{TEXT_MAX}个字"
 BAD_PHOTO = "“{name}”应为照片（JPEG 或 PNG）"
 
 _NAME_BAD = re.compile(r"[\s/|,，、;；]")
+# What a spreadsheet reads as the start of a formula, and characters nobody types.
+_NAME_FORMULA_START = ("=", "+", "-", "@")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _OPTION_SPLIT = re.compile(r"[/|｜、]")
 _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 
@@ -197,6 +201,10 @@ def clean_field_name(value: str | None) -> str:
     name = (value or "").strip()
     if not name:
         raise FieldRefused(NAME_BLANK)
+    # Before the separator check: a tab is a control character first. A field's name is
+    # an export's column header, read by spreadsheets.
+    if name.startswith(_NAME_FORMULA_START) or _CONTROL.search(value or ""):
+        raise FieldRefused(NAME_FORMULA)
     if len(name) > NAME_MAX:
         raise FieldRefused(NAME_TOO_LONG)
     if _NAME_BAD.search(name):

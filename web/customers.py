@@ -338,23 +338,22 @@ def stream_xlsx(path: str, sheet: str, headers: list[str], items: Iterable[T],
     """``items`` as an .xlsx at ``path`` in openpyxl's write-only mode: rows stream to disk
     a chunk at a time (``rows_of`` turns a chunk into rows and may read what the chunk
     needs in one query), so a director's 100k customers never sit in memory. Text that
-    looks like a formula stays text — a customer name must never run as a formula in the
-    spreadsheet a manager opens — and times are in business time. Returns the row count."""
+    looks like a formula stays text, headers included (models.sheet_out) — a customer
+    name must never run as a formula in the spreadsheet a manager opens — and times are in
+    business time. Returns the row count."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
+
+    from models.sheet_out import text_cell, text_row
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(sheet)
-    ws.append(headers)
+    # Headers hold custom field names: text cells like every other string.
+    ws.append(text_row(ws, headers))
 
     def cell(value: Any) -> Any:
-        if isinstance(value, str) and value.startswith("="):
-            text = WriteOnlyCell(ws, value=value)
-            text.data_type = "s"
-            return text
         if isinstance(value, datetime):
             return as_utc(value).astimezone(tz).replace(tzinfo=None)
-        return value
+        return text_cell(ws, value)
 
     count = 0
     chunk: list[T] = []
