@@ -87,7 +87,7 @@ def _form(user: User, *, values: dict[str, Any], errors: dict[str, str] | None =
         customers = [(c.id, c.name) for c in _choices(db, user, query, chosen)]
         pain_points = vm.options(db, vm.PAIN_POINT)
         next_actions = vm.options(db, vm.NEXT_ACTION)
-        custom = cf.fields_of(db, cf.VISIT)
+        custom = cf.form_fields(db, cf.VISIT, user)
     return render_template("h5/checkin.html", user=user, values=values, errors=errors,
                            custom=custom,
                            customers=customers, query=query, grades=GRADES,
@@ -174,7 +174,7 @@ def checkin(user: User) -> tuple[str, int] | Response:
     photo_problem = _photo_problem(data)
     errors: dict[str, str] = {}
     # The supervisor's own fields (C8), as defined right now.
-    custom = cfw.active_fields(cf.VISIT)
+    custom = cfw.active_fields(cf.VISIT, user)
     raw, uploads, upload_errors = cfw.read_form(custom)
     custom_values, custom_errors = cf.clean_values(custom, raw)
     errors.update(custom_errors)
