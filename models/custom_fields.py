@@ -224,7 +224,8 @@ def find_field(session: Session, entity: str, name: str,
     return session.exec(select(FieldDef).where(FieldDef.entity == entity,
                                                FieldDef.name == name.strip())
                         .where(_in_team(team))
-                        .order_by(col(FieldDef.team) == tc.COMPANY)).first()
+                        .order_by(col(FieldDef.team) == tc.COMPANY if team is not None
+                                  else col(FieldDef.team) != tc.COMPANY)).first()
 
 
 def _for_change(session: Session, field_id: int, scope: str | None) -> FieldDef:

@@ -131,17 +131,15 @@ class Settings(BaseSettings):
     @field_validator("*", mode="before")
     @classmethod
     def _stripped(cls, value: object) -> object:
-        # " https://…" or a key padded with spaces is the value without them, and an empty
-        # value (`WECOM_TOKEN=` in a .env) is the same as an unset one.
-        if isinstance(value, str):
-            value = value.strip()
-            return value if value else None
-        return value
+        # " https://…" or a key padded with spaces is the value without them.
+        # (Empty ones are dropped before this: see _unset_is_default.)
+        return value.strip() if isinstance(value, str) else value
 
     @model_validator(mode="before")
     @classmethod
     def _unset_is_default(cls, data: object) -> object:
-        # An empty variable falls back to its field's default, not to None.
+        # An empty variable (`WECOM_TOKEN=` in a .env, or only spaces) is an unset one:
+        # its field's default applies.
         if isinstance(data, dict):
             return {k: v for k, v in data.items()
                     if not (isinstance(v, str) and not v.strip())}
