@@ -257,8 +257,9 @@ def safe_next(raw: str | None) -> str:
             parts = urlsplit(form)
         except ValueError:
             return HOME_PATH
-        if (parts.scheme or parts.netloc or not parts.path.startswith("/")
-                or parts.path.startswith("//")):
+        # "///host" parses with an empty host, yet a browser goes to that host.
+        if (parts.scheme or parts.netloc or not form.startswith("/") or form.startswith("//")
+                or not parts.path.startswith("/") or parts.path.startswith("//")):
             return HOME_PATH
     return raw
 
