@@ -281,15 +281,18 @@ def _start_session(userid: str) -> None:
     session[SESSION_CSRF] = secrets.token_urlsafe(32)
 
 
-def _browser_key(cookie: str) -> str:
-    """Who "this browser" is for the sign-in limits: its sign-in state or session cookie,
-    else its address and user agent (hashed: the key names no person)."""
-    raw = (request.cookies.get(cookie) or request.cookies.get("zs_session")
-           or f"{request.remote_addr}|{request.user_agent.string}")
+def _browser_key() -> str:
+    """Who "this browser" is for the sign-in limits: its session's CSRF token (kept for
+    as long as the browser keeps its cookie), else its address and user agent — a client
+    that drops its cookies is counted by those, and by its address below. Hashed: the key
+    names no one."""
+    token = session.get(SESSION_CSRF)
+    raw = token if isinstance(token, str) and token else (
+        f"{request.remote_addr}|{request.user_agent.string}")
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
 
 
-def signin_throttled(cookie: str = OAUTH_STATE_COOKIE) -> tuple[str, int] | None:
+def signin_throttled() -> tuple[str, int] | None:
     """One sign-in attempt (an entry opened, a code exchanged) from this browser and this
     IP address: refused with 429 once either has made too many in a minute. Guessed codes
     would otherwise spend the app's platform API quota."""
@@ -298,7 +301,7 @@ def signin_throttled(cookie: str = OAUTH_STATE_COOKIE) -> tuple[str, int] | None
     wait = pacing.reserve([
         pacing.Window(f"{prefix}:ip:{request.remote_addr or '-'}",
                       settings.signin_per_ip_per_minute, 60.0),
-        pacing.Window(f"{prefix}:browser:{_browser_key(cookie)}",
+        pacing.Window(f"{prefix}:browser:{_browser_key()}",
                       settings.signin_per_browser_per_minute, 60.0),
     ])
     if wait <= 0:
@@ -320,7 +323,7 @@ def login() -> Response | tuple[str, int]:
     target = safe_next(request.args.get("next"))
     if _session_user()[1] is not None:
         return redirect(target)
-    refused = signin_throttled(OAUTH_STATE_COOKIE)
+    refused = signin_throttled()
     if refused is not None:
         return refused
     state = secrets.token_urlsafe(24)
@@ -347,7 +350,7 @@ def dingtalk_login() -> Response | tuple[str, int]:
     target = safe_next(request.args.get("next"))
     if _session_user()[1] is not None:
         return redirect(target)
-    refused = signin_throttled(DINGTALK_STATE_COOKIE)
+    refused = signin_throttled()
     if refused is not None:
         return refused
     state = secrets.token_urlsafe(24)
@@ -386,7 +389,7 @@ def dingtalk_sign_in() -> Response | tuple[str, int]:
     if not code:
         return message_page(texts.DINGTALK_ONLY_TITLE, texts.DINGTALK_ONLY_DESC, status=401,
                             icon="info")
-    refused = signin_throttled(DINGTALK_STATE_COOKIE)
+    refused = signin_throttled()
     if refused is not None:
         return refused
     try:
@@ -424,7 +427,7 @@ def _sign_in(code: str) -> Response | tuple[str, int]:
         return open_from_workbench()
     if not get_settings().wecom_enabled:
         return open_from_workbench()
-    refused = signin_throttled(OAUTH_STATE_COOKIE)
+    refused = signin_throttled()
     if refused is not None:
         return refused
 

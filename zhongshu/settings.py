@@ -102,6 +102,9 @@ class Settings(BaseSettings):
     signin_per_browser_per_minute: int = Field(default=10,
                                                alias="ZS_SIGNIN_PER_BROWSER_PER_MINUTE")
     signin_per_ip_per_minute: int = Field(default=60, alias="ZS_SIGNIN_PER_IP_PER_MINUTE")
+    # Reverse proxies in front of the web process (docker-compose: nginx = 1): the client
+    # address (sign-in limits, logs) is then read from their X-Forwarded-For.
+    proxy_count: int = Field(default=0, alias="ZS_PROXY_COUNT")
 
     # Edge behaviour.
     wecom_timestamp_window: int = Field(default=300, alias="ZS_WECOM_TIMESTAMP_WINDOW")
