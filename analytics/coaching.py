@@ -126,9 +126,8 @@ def workbook(lines: list[CoachLine], week: date) -> bytes:
 
 
 def _cell(sheet: Any, value: Any, **style: Any) -> WriteOnlyCell:
-    cell = text_cell(sheet, value)
-    if not isinstance(cell, WriteOnlyCell):
-        cell = WriteOnlyCell(sheet, value=value)
+    cell = text_cell(sheet, value) if isinstance(value, str) else WriteOnlyCell(sheet,
+                                                                                 value=value)
     for name, setting in style.items():
         setattr(cell, name, setting)
     return cell

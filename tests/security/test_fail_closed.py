@@ -176,6 +176,8 @@ def _start(name: str, env: dict[str, str], tmp_path: Path) -> subprocess.Complet
     wait for it to exit; one that starts serving instead is a failure (timeout)."""
     base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path),
             "LANG": "C.UTF-8", "ZS_INSTANCE_DIR": str(tmp_path / "instance")}
+    if "PYTHONPATH" in os.environ:  # a source tree under test, not the installed one
+        base["PYTHONPATH"] = os.environ["PYTHONPATH"]
     try:
         return subprocess.run(COMMANDS[name](), env={**base, **env}, cwd=tmp_path,
                               capture_output=True, text=True, timeout=60, check=False)
