@@ -231,8 +231,15 @@ def preset(code: str, user: User) -> Response | tuple[str, int]:
         return redirect(url_for(".presets_page"), 303)
     scope, with_rules = tc.scope_of(user), user.role in tc.RULE_EDITORS
     if request.method == "POST":
-        with session_scope() as db:
-            presets.apply(db, code, actor=user.wecom_userid, team=scope, with_rules=with_rules)
+        try:
+            with session_scope() as db:
+                presets.apply(db, code, actor=user.wecom_userid, team=scope,
+                              with_rules=with_rules)
+        except cf.FieldRefused as refused:
+            # e.g. a company-wide preset field whose name a team already uses: nothing
+            # of the switch was saved (one transaction).
+            flash(refused.message)
+            return redirect(url_for(".presets_page"), 303)
         flash(texts.APPLIED.format(name=presets.PRESETS[code].title))
         return redirect(url_for(".changes"), 303)
     with session_scope() as db:

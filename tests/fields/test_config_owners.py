@@ -232,3 +232,18 @@ def test_existing_company_wide_settings_and_fields_stay_company_wide(session):
     assert tc.get(session, tc.VISIT_VALIDATION, "wangfang") is False  # teams inherit it
     (old,) = cf.fields_of(session, cf.CUSTOMER, team="sunli")
     assert (old.name, old.team) == ("旧字段", tc.COMPANY)
+
+
+def test_a_company_preset_clashing_with_a_teams_field_names_is_refused_whole(client, org,
+                                                                             rules):
+    with session_scope() as session:
+        presets.apply(session, presets.SMALL, actor="wangfang", team="wangfang",
+                      with_rules=False)
+    token = login(client, "admin")
+    answer = client.post("/admin/presets/small", data={"csrf_token": token})
+    assert answer.status_code == 303
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "已有名为“下次跟进时间”的字段" in page
+    with session_scope() as session:
+        assert tc.get(session, tc.PRESET) is None  # nothing of the switch was saved
+        assert [f.team for f in cf.fields_of(session, cf.CUSTOMER)] == ["wangfang"] * 3
