@@ -309,9 +309,8 @@ def signin_throttled() -> tuple[str, int] | None:
     seconds = max(1, math.ceil(wait))
     log.warning("sign-in rate limit: %s %s refused for %ss", request.method, request.path,
                 seconds)
-    page, status = message_page(texts.SIGNIN_TOO_FAST_TITLE,
-                                texts.SIGNIN_TOO_FAST_DESC.format(seconds=seconds), status=429)
-    return page, status
+    return message_page(texts.SIGNIN_TOO_FAST_TITLE,
+                        texts.SIGNIN_TOO_FAST_DESC.format(seconds=seconds), status=429)
 
 
 @bp.get(LOGIN_PATH)

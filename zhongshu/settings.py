@@ -155,7 +155,9 @@ class Settings(BaseSettings):
             for prefix, values in (("wecom_", EMULATOR_WECOM), ("dingtalk_", EMULATOR_DINGTALK)):
                 for key, value in values.items():
                     name = prefix + key
-                    if name in type(self).model_fields and getattr(self, name) is None:
+                    # The app's own values; the group robot stays as configured.
+                    if (not key.startswith("robot_") and name in type(self).model_fields
+                            and getattr(self, name) is None):
                         setattr(self, name, value)
             if not self.secret_key:
                 self.secret_key = DEV_SECRET_KEY

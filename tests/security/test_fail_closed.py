@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -178,11 +179,18 @@ def _start(name: str, env: dict[str, str], tmp_path: Path) -> subprocess.Complet
             "LANG": "C.UTF-8", "ZS_INSTANCE_DIR": str(tmp_path / "instance")}
     if "PYTHONPATH" in os.environ:  # a source tree under test, not the installed one
         base["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    # Its own process group: a command that does start (and forks, like RQ's scheduler)
+    # is stopped whole.
+    proc = subprocess.Popen(COMMANDS[name](), env={**base, **env}, cwd=tmp_path, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
     try:
-        return subprocess.run(COMMANDS[name](), env={**base, **env}, cwd=tmp_path,
-                              capture_output=True, text=True, timeout=60, check=False)
-    except subprocess.TimeoutExpired as running:
-        pytest.fail(f"{name} started on an unsafe configuration: {running.stderr!r}")
+        out, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        pytest.fail(f"{name} started on an unsafe configuration: {err!r}")
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
 def _refused(result: subprocess.CompletedProcess[str], *names: str) -> list[str]:
