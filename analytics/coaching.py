@@ -24,6 +24,7 @@ from sqlmodel import Session
 
 from analytics.metrics import Person, Selection, WeekSums, by_owner, reps, teams
 from models.photos import find_cjk_font
+from models.sheet_out import text_cell
 from models.user import User
 from models.workdays import is_workday
 
@@ -119,14 +120,16 @@ def workbook(lines: list[CoachLine], week: date) -> bytes:
     for line in lines:
         rate = (_cell(sheet, round(line.rate, 4), number_format="0.0%")
                 if line.rate is not None else None)
-        sheet.append([line.team_name, line.name, line.visits, line.complete, rate])
+        sheet.append([text_cell(sheet, line.team_name), text_cell(sheet, line.name),
+                      line.visits, line.complete, rate])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
 def _cell(sheet: Any, value: Any, **style: Any) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=value)
+    cell = text_cell(sheet, value) if isinstance(value, str) else WriteOnlyCell(sheet,
+                                                                                 value=value)
     for name, setting in style.items():
         setattr(cell, name, setting)
     return cell

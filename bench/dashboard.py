@@ -57,6 +57,7 @@ def log(message: str) -> None:
 
 def generate(url: str, customers: int, orders: int, visits: int, reps: int) -> dict[str, float]:
     os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("ZS_DEMO", "1")  # the emulator's app values
     from sqlalchemy import text
 
     from zhongshu.db import get_engine
@@ -196,6 +197,7 @@ def generate(url: str, customers: int, orders: int, visits: int, reps: int) -> d
 def build_rollups(url: str) -> dict[str, float]:
     """Migrate to head and rebuild every roll-up (full, then the scheduler's recent one)."""
     os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("ZS_DEMO", "1")  # the emulator's app values
     from zoneinfo import ZoneInfo
 
     from analytics import rollup
@@ -307,6 +309,7 @@ def _replay(raw: Any, statements: list[tuple[str, Any]], autocommit: bool) -> fl
 
 def measure(url: str, requests: int) -> list[dict[str, Any]]:
     os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("ZS_DEMO", "1")  # the emulator's app values
     os.environ.setdefault("ZS_INSTANCE_DIR", tempfile.mkdtemp(prefix="zs-bench-dash-"))
     from sqlalchemy import event
 

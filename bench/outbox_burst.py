@@ -69,7 +69,8 @@ def _start_emulator(port: int, users: int) -> None:
 
 
 def _prepare(args: argparse.Namespace, tmp: Path) -> dict[str, str]:
-    env = {"ZS_INSTANCE_DIR": str(tmp / "instance"), "REDIS_URL": args.redis_url,
+    env = {"ZS_DEMO": "1",  # the emulator's app values
+           "ZS_INSTANCE_DIR": str(tmp / "instance"), "REDIS_URL": args.redis_url,
            "ZS_LOG_LEVEL": "WARNING", "ZS_WORKER_CLASS": args.worker_class}
     if args.db == "postgres":
         import psycopg

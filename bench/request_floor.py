@@ -52,6 +52,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=2)
     args = ap.parse_args()
     os.environ["DATABASE_URL"] = args.db
+    os.environ.setdefault("ZS_DEMO", "1")  # the emulator's app values
     os.environ.setdefault("ZS_INSTANCE_DIR", tempfile.mkdtemp(prefix="zs-bench-floor-"))
 
     from flask import jsonify

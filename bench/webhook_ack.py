@@ -75,6 +75,7 @@ PAYLOADS: list[tuple[bytes, bytes]] = []  # (path?query, body)
 # --------------------------------------------------------------------------- environment
 def bench_env(db: str, tmp: Path) -> dict[str, str]:
     env = {
+        "ZS_DEMO": "1",  # the emulator's app values
         "ZS_INSTANCE_DIR": str(tmp / "instance"),
         "REDIS_URL": REDIS_URL,
         "WECOM_API_BASE": NOWHERE,

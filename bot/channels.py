@@ -102,6 +102,7 @@ def send(channel: str, recipient: str, payload: dict[str, Any], *, outbox_id: in
     """
     log.debug("outbox %s attempt %s: %s -> %s%s", outbox_id, attempt, channel, recipient,
               " (resend check)" if resend_check else "")
+    _require_platform(channel)
     if channel == CHANNEL_WECOM_APP:
         return _send_wecom_app(recipient, payload, resend_check=resend_check)
     if channel == CHANNEL_WECOM_CARD_UPDATE:
@@ -114,6 +115,19 @@ def send(channel: str, recipient: str, payload: dict[str, Any], *, outbox_id: in
         return _send_dingtalk_session(recipient, payload, resend_check=resend_check,
                                       outbox_id=outbox_id, expires_at=expires_at)
     raise Rejected(None, f"unknown channel {channel!r}")
+
+
+def _require_platform(channel: str) -> None:
+    """A platform that is not configured is off: nothing is sent there (and no request
+    leaves with an empty app id), the row is refused for good."""
+    from zhongshu.settings import get_settings
+
+    settings = get_settings()
+    if channel in (CHANNEL_WECOM_APP, CHANNEL_WECOM_CARD_UPDATE) and not settings.wecom_enabled:
+        raise Rejected(None, f"{channel}: WeCom is not configured")
+    if channel in (CHANNEL_DINGTALK_WORK, CHANNEL_DINGTALK_SESSION) \
+            and not settings.dingtalk_enabled:
+        raise Rejected(None, f"{channel}: DingTalk is not configured")
 
 
 def _split(recipient: str, sep: str) -> list[str]:

@@ -55,6 +55,7 @@ from handlers.customer_parse import clean_input
 from jobs.visits import DECIDED, STATUS_CONFIRMED, STATUS_REJECTED, enqueue_process, when_text
 from models import conversation, location, media, photos
 from models import custom_fields as cf
+from models import team_config as tc
 from models import user as users
 from models import visit as vm
 from models.base import parse_id, utcnow
@@ -206,11 +207,12 @@ def _labels(step: str, data: dict[str, Any]) -> list[str]:
 CUSTOM_STEP = "cf:"
 
 
-def _chat_fields(session: Session) -> list[dict[str, Any]]:
-    """The required visit fields the chat asks for, as shown when the flow started (a
-    photo field is answered by the check-in photo itself)."""
+def _chat_fields(session: Session, team: str | None) -> list[dict[str, Any]]:
+    """The required visit fields the chat asks for (the rep's team's and the company's),
+    as shown when the flow started (a photo field is answered by the check-in photo)."""
     return [{"id": f.id, "name": f.name, "kind": f.kind, "options": list(f.options)}
-            for f in cf.fields_of(session, cf.VISIT) if f.required and f.kind != cf.PHOTO]
+            for f in cf.fields_of(session, cf.VISIT, team=team)
+            if f.required and f.kind != cf.PHOTO]
 
 
 def _field_spec(step: str, data: dict[str, Any]) -> dict[str, Any] | None:
@@ -274,13 +276,14 @@ def _custom_problems(session: Session, data: dict[str, Any]) -> list[str]:
     """Before submitting: the required visit fields as they are *now* (a supervisor may
     have added one or changed options meanwhile). Fields missing or no longer valid are
     put back in the flow to be asked; returns why, for the rep."""
-    current = [f for f in cf.fields_of(session, cf.VISIT) if f.kind != cf.PHOTO]
+    current = [f for f in cf.fields_of(session, cf.VISIT, team=data.get("team"))
+               if f.kind != cf.PHOTO]
     answers = dict(data.get("custom", {}))
     raw = {f.key: answers.get(str(f.id)) for f in current}
     _, errors = cf.clean_values(current, raw)
     if not errors:
         return []
-    data["fields"] = _chat_fields(session)
+    data["fields"] = _chat_fields(session, data.get("team"))
     problems = []
     for field in current:
         if field.key in errors and answers.pop(str(field.id), None) is not None:
@@ -293,7 +296,7 @@ def _custom_values(session: Session, data: dict[str, Any],
                    photo_path: str) -> dict[int, cf.Cleaned]:
     """The values to store with the visit: the answers, and the check-in photo for every
     photo field."""
-    fields = cf.fields_of(session, cf.VISIT)
+    fields = cf.fields_of(session, cf.VISIT, team=data.get("team"))
     answers = data.get("custom", {})
     raw = {f.key: photo_path if f.kind == cf.PHOTO else answers.get(str(f.id)) for f in fields}
     values, _ = cf.clean_values(fields, raw)
@@ -547,9 +550,10 @@ def checkin_command(event: Event, session: Session) -> Reply | list[Reply]:
     previous = flows.waiting(session, event, lock=True)
     if previous is not None:
         notes.append(texts.CHAT_REPLACED.format(title=flows.FLOWS[previous.flow].title))
-    fields = _chat_fields(session)
+    team = tc.team_of(sender)
+    fields = _chat_fields(session, team)
     data: dict[str, Any] = {
-        "fields": fields, "custom": {},
+        "fields": fields, "custom": {}, "team": team,
         "customer_id": customer.id, "customer_name": customer.name,
         # Numbered as shown now, so "1 3" means what the rep read even if an admin
         # edits the lists meanwhile (submit checks against the lists in force).

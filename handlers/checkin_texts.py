@@ -2,8 +2,10 @@
 
 from models import glossary
 
-VISIT_NOT_FOUND = "找不到这条拜访记录"
-NOT_YOUR_DECISION = "抱歉，只有该业务员的主管或所在区域的总监可以审核这条拜访"
+# One answer for a visit that does not exist and one the clicker may not decide: a click
+# must not tell which ids exist.
+VISIT_NOT_FOUND = "找不到这条拜访记录（只有该业务员的主管或所在区域的总监可以审核）"
+NOT_YOUR_DECISION = VISIT_NOT_FOUND
 ALREADY_DECIDED = "这条拜访已处理过（{state}），无需重复操作"
 NOT_EVALUATED = "这条拜访仍在检查中，请稍后再审核"
 CONFIRMED_DONE = "已确认{rep}对{customer}的拜访有效，计入拜访统计"

@@ -100,7 +100,7 @@ def _summaries(session: Session, viewer: User, customers: list[Customer],
                platform: str) -> list[cards.CustomerSummary]:
     names = owner_names(session, (c.owner for c in customers))
     today = _today()
-    fields = cf.fields_of(session, cf.CUSTOMER)
+    fields = cf.visible_fields(session, cf.CUSTOMER, viewer)
     values = cf.values_for(session, cf.CUSTOMER, [c.id for c in customers if c.id is not None]) \
         if fields else {}
     return [cards.CustomerSummary(
@@ -130,8 +130,9 @@ def _question(row: Conversation) -> str:
 CUSTOM_STEP = "cf:"
 
 
-def _chat_fields(session: Session) -> list[cf.FieldDef]:
-    return [f for f in cf.fields_of(session, cf.CUSTOMER) if f.required and f.kind != cf.PHOTO]
+def _chat_fields(session: Session, sender: User) -> list[cf.FieldDef]:
+    return [f for f in cf.form_fields(session, cf.CUSTOMER, sender)
+            if f.required and f.kind != cf.PHOTO]
 
 
 def _ask_custom(field: cf.FieldDef) -> str:
@@ -158,7 +159,7 @@ def _step(event: Event, session: Session, sender: User, *, row: Conversation | N
     data: dict[str, Any] = {f: str(v) for f, v in collected.items() if f in FIELDS}
     custom: dict[str, Any] = dict(collected.get("custom", {}))
     errors: list[str] = []
-    fields = _chat_fields(session)
+    fields = _chat_fields(session, sender)
     for field in fields:
         raw = offered.get(f"{CUSTOM_STEP}{field.id}")
         if raw is None:
@@ -210,7 +211,8 @@ def _step(event: Event, session: Session, sender: User, *, row: Conversation | N
             missing = still_missing()
         else:
             assert customer.id is not None
-            every = [f for f in cf.fields_of(session, cf.CUSTOMER) if f.kind != cf.PHOTO]
+            every = [f for f in cf.form_fields(session, cf.CUSTOMER, sender)
+                     if f.kind != cf.PHOTO]
             values, _ = cf.clean_values(every, {f.key: custom.get(str(f.id)) for f in every
                                                 if str(f.id) in custom})
             cf.save_values(session, cf.CUSTOMER, customer.id,

@@ -2,7 +2,10 @@
 and lists fields from WeCom or DingTalk, e.g. ``新建字段 拜访 竞品品牌 单选 A牌/B牌/其他 必填``.
 The field is live for the next form, card, export and chat check-in. Reps and finance
 are refused politely and nothing changes; a bad definition gets the model's Chinese
-message and nothing changes (the transaction rolls back with the refusal)."""
+message and nothing changes (the transaction rolls back with the refusal).
+
+A supervisor's fields are their team's: created for it, and the only ones they change
+(the company's are an admin's or a director's, see models.team_config.may_change)."""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from handlers import fields_texts as texts
 from handlers import router
 from handlers import texts as general_texts
 from models import custom_fields as cf
+from models import team_config as tc
 from models import user as users
 from models.user import User
 
@@ -69,14 +73,21 @@ def create_field(session: Session, sender: User, args: list[str]) -> Reply:
     entity, name, kind = args[:3]
     field = cf.create_field(session, actor=sender.wecom_userid, entity=entity, name=name,
                             kind=kind, options=args[3] if len(args) == 4 else None,
-                            required=required)
+                            required=required, team=tc.scope_of(sender))
     return Reply(text=texts.CREATED.format(entity=cf.ENTITY_NAMES[field.entity],
                                            field=cf.describe(field)))
 
 
-def _find(session: Session, entity_word: str, name: str) -> tuple[cf.FieldDef | None, str]:
+def _scope(sender: User) -> str | None:
+    """The team whose fields ``sender`` may change (None: every field)."""
+    return None if tc.sees_every_team(sender) else tc.scope_of(sender)
+
+
+def _find(session: Session, sender: User, entity_word: str,
+          name: str) -> tuple[cf.FieldDef | None, str]:
+    """The field of that name ``sender`` sees (their team's before the company's)."""
     entity = cf.clean_entity(entity_word)
-    return cf.find_field(session, entity, name), entity
+    return cf.find_field(session, entity, name, _scope(sender)), entity
 
 
 @router.command("重命名字段", usage=texts.RENAME_USAGE, summary=texts.RENAME_SUMMARY,
@@ -85,10 +96,11 @@ def _find(session: Session, entity_word: str, name: str) -> tuple[cf.FieldDef | 
 def rename_field(session: Session, sender: User, args: list[str]) -> Reply:
     if len(args) != 3:
         return Reply(text=texts.USAGE.format(usage=texts.RENAME_USAGE))
-    field, entity = _find(session, args[0], args[1])
+    field, entity = _find(session, sender, args[0], args[1])
     if field is None or field.id is None:
         return Reply(text=texts.NOT_FOUND.format(entity=cf.ENTITY_NAMES[entity], name=args[1]))
-    cf.update_field(session, field.id, actor=sender.wecom_userid, name=args[2])
+    cf.update_field(session, field.id, actor=sender.wecom_userid, name=args[2],
+                    scope=_scope(sender))
     return Reply(text=texts.RENAMED.format(entity=cf.ENTITY_NAMES[entity], old=args[1],
                                            new=field.name))
 
@@ -97,10 +109,11 @@ def _switch(session: Session, sender: User, args: list[str], *, active: bool) ->
     if len(args) != 2:
         usage = texts.RESTORE_USAGE if active else texts.RETIRE_USAGE
         return Reply(text=texts.USAGE.format(usage=usage))
-    field, entity = _find(session, args[0], args[1])
+    field, entity = _find(session, sender, args[0], args[1])
     if field is None or field.id is None:
         return Reply(text=texts.NOT_FOUND.format(entity=cf.ENTITY_NAMES[entity], name=args[1]))
-    cf.set_active(session, field.id, actor=sender.wecom_userid, active=active)
+    cf.set_active(session, field.id, actor=sender.wecom_userid, active=active,
+                  scope=_scope(sender))
     entity_name = cf.ENTITY_NAMES[entity]
     if active:
         return Reply(text=texts.RESTORED.format(entity=entity_name, name=field.name))
@@ -128,7 +141,8 @@ def restore_field(session: Session, sender: User, args: list[str]) -> Reply:
 def order_fields(session: Session, sender: User, args: list[str]) -> Reply:
     if len(args) < 2:
         return Reply(text=texts.USAGE.format(usage=texts.ORDER_USAGE))
-    ordered = cf.reorder_fields(session, args[0], args[1:], actor=sender.wecom_userid)
+    ordered = cf.reorder_fields(session, args[0], args[1:], actor=sender.wecom_userid,
+                                scope=tc.scope_of(sender))
     entity = cf.clean_entity(args[0])
     return Reply(text=texts.ORDERED.format(entity=cf.ENTITY_NAMES[entity],
                                            names="、".join(f.name for f in ordered)))
@@ -148,7 +162,8 @@ def list_fields(event: Event, session: Session) -> Reply:
     manager = sender.role in CONFIG_ROLES
     parts: list[str] = []
     for entity in entities:
-        fields = cf.fields_of(session, entity, include_retired=manager)
+        fields = cf.fields_of(session, entity, include_retired=manager,
+                              team=None if tc.sees_every_team(sender) else tc.team_of(sender))
         name = cf.ENTITY_NAMES[entity]
         if not fields:
             parts.append(texts.LIST_EMPTY.format(entity=name))

@@ -17,8 +17,10 @@ from models import user as users
 from models.base import parse_id, utcnow
 from models.communication import record_communication
 
-TASK_NOT_FOUND = "找不到这条跟进任务"
-NOT_YOUR_TASK = "只有该跟进任务的负责人可以标记完成"
+# One answer for a task that does not exist and one that is someone else's: a click
+# must not tell which ids exist.
+TASK_NOT_FOUND = "找不到这条跟进任务（只有该跟进任务的负责人可以标记完成）"
+NOT_YOUR_TASK = TASK_NOT_FOUND
 ALREADY_DONE = "这条跟进任务已完成"
 MARKED_DONE = "已完成跟进：{action}"
 WAKEUP_CHANNEL = "phone"

@@ -72,6 +72,12 @@ def _user(session: Session, userid: str | None) -> User | None:
     return session.exec(select(User).where(User.wecom_userid == userid)).first()
 
 
+def _team_of_rep(session: Session, rep: str) -> str:
+    """The team whose settings apply to ``rep``'s visits (a team may switch validation)."""
+    user = _user(session, rep)
+    return tc.team_of(user) if user is not None else tc.COMPANY
+
+
 def _notify(session: Session, visit_id: int) -> list[int]:
     """Queue the messages one evaluated visit calls for; returns the new outbox ids."""
     visit = session.get(vm.Visit, visit_id)
@@ -82,7 +88,8 @@ def _notify(session: Session, visit_id: int) -> list[int]:
     rep = _user(session, visit.rep)
     when = when_text(visit.at)
     queued = []
-    if visit.compliant and not tc.visit_validation_on(session):
+    team = tc.team_of(rep) if rep is not None else tc.COMPANY
+    if visit.compliant and not tc.visit_validation_on(session, team):
         bad = next((f for f in vm.flags_of(session, visit_id) if f.code == ev.BAD_PHOTO), None)
         if bad is not None:
             queued.append(queue_wecom(session, visit.rep,
@@ -113,7 +120,7 @@ def _notify(session: Session, visit_id: int) -> list[int]:
                 customer_name=customer_name, when=when, reasons=tuple(reasons),
                 url=wecom_oauth_url(review_path(visit_id)),
                 task_id=f"visit{visit_id}x{secrets.token_hex(6)}",
-                extra=tuple(cf.shown(cf.fields_of(session, cf.VISIT), cf.values_for(
+                extra=tuple(cf.shown(cf.fields_of(session, cf.VISIT, team=team), cf.values_for(
                     session, cf.VISIT, [visit_id]).get(visit_id, {})))))
             queued.append(queue_wecom(session, supervisor.wecom_userid, Reply(card=card),
                                       dedupe_key=f"visit:{visit_id}:review"))
@@ -137,7 +144,7 @@ def process_visit(visit_id: int) -> str:
         # The next action is owed whatever the evidence says: one task per visit.
         checked = session.get(vm.Visit, visit_id)
         if checked is not None and checked.compliant is False and not tc.visit_validation_on(
-                session):
+                session, _team_of_rep(session, checked.rep)):
             checked.compliant = True  # flags kept for the record, not enforced
             session.add(checked)
         if checked is not None:
@@ -147,7 +154,8 @@ def process_visit(visit_id: int) -> str:
         for later in evaluation.also_flagged:
             row = session.get(vm.Visit, later)
             if row is not None and row.status not in DECIDED:
-                if row.compliant is False and not tc.visit_validation_on(session):
+                if row.compliant is False and not tc.visit_validation_on(
+                        session, _team_of_rep(session, row.rep)):
                     row.compliant = True
                     session.add(row)
                 outbox_ids += _notify(session, later)

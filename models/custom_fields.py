@@ -14,6 +14,13 @@ columns on each entity table because
 - the entity tables (customer, visit, contract) are owned by other modules and keep
   their schema: adding a field is one INSERT, never a migration or a table rewrite.
 
+Ownership (``team``): a field a supervisor adds belongs to their team — it shows on the
+forms, cards and chat of that team's people only, and only that supervisor (or an admin
+or a director) changes it; a field an admin or a director adds is company-wide and only
+they change it (``models.team_config.may_change``). Exports and lists show what the
+viewer may see: their team's and the company's fields, every field for directors and
+admins.
+
 A retired field keeps its values (``active = False``): it disappears from forms, cards,
 chat and exports; restoring it brings everything back. Exports list active fields only.
 
@@ -61,6 +68,7 @@ FORM_PREFIX = "f_"  # form inputs and list filters are named f_<field id>
 NAME_BLANK = "字段名称不能为空"
 NAME_TOO_LONG = f"字段名称过长，最多{NAME_MAX}个字"
 NAME_BAD = "字段名称不能包含空格或 / | , ， 等分隔符"
+NAME_FORMULA = "字段名称不能以 = + - @ 开头，也不能包含控制字符（导出到 Excel 时会被当作公式）"
 NAME_TAKEN = "{entity}已有名为“{name}”的字段，请换一个名称"
 NAME_TAKEN_RETIRED = "{entity}已有名为“{name}”的字段（已停用），可在字段管理中恢复"
 KIND_BAD = "字段类型“{kind}”无效，可选：文本、数字、日期、单选、多选、照片"
@@ -75,6 +83,7 @@ OPTION_IN_USE = "选项“{option}”已有{count}条记录在用，不能删除
 KIND_CHANGE_LOSES = "已有{count}条记录的值不是{kind}（例如“{example}”），改类型会丢数据，未修改"
 KIND_CHANGE_PHOTO = "照片字段不能和其他类型互相转换"
 NOT_FOUND = "找不到该字段"
+COMPANY_FIELD = "“{name}”是全公司字段，只有管理员或销售总监可以修改"
 NOT_IN_ENTITY = "{entity}没有使用中的字段“{name}”"
 ORDER_DUPLICATE = "排序里有重复的字段名"
 ALREADY_RETIRED = "字段“{name}”已停用"
@@ -89,6 +98,9 @@ TOO_LONG_VALUE = f"“{{name}}”过长，最多{TEXT_MAX}个字"
 BAD_PHOTO = "“{name}”应为照片（JPEG 或 PNG）"
 
 _NAME_BAD = re.compile(r"[\s/|,，、;；]")
+# What a spreadsheet reads as the start of a formula, and characters nobody types.
+_NAME_FORMULA_START = ("=", "+", "-", "@")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _OPTION_SPLIT = re.compile(r"[/|｜、]")
 _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 
@@ -103,7 +115,7 @@ class FieldRefused(ValueError):
 
 class FieldDef(SQLModel, table=True):
     __tablename__ = "field_def"
-    __table_args__ = (UniqueConstraint("entity", "name", name="uq_field_def_entity_name"),
+    __table_args__ = (UniqueConstraint("entity", "team", "name", name="uq_field_def_team_name"),
                       Index("ix_field_def_entity_active", "entity", "active", "position"))
 
     id: int | None = Field(default=None, primary_key=True)
@@ -115,6 +127,9 @@ class FieldDef(SQLModel, table=True):
     position: int = 0
     active: bool = True
     preset: str | None = Field(default=None, max_length=16)  # the preset that added it
+    # The owning team (a supervisor's userid), or team_config.COMPANY for everyone's.
+    team: str = Field(default=tc.COMPANY, max_length=64,
+                      sa_column_kwargs={"server_default": tc.COMPANY})
     created_at: datetime = Field(default_factory=utcnow)
     created_by: str | None = Field(default=None, max_length=64)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -154,22 +169,75 @@ class FieldValue(SQLModel, table=True):
 
 # -- reading definitions ------------------------------------------------------------------
 
-def fields_of(session: Session, entity: str, *, include_retired: bool = False
-              ) -> list[FieldDef]:
-    stmt = select(FieldDef).where(FieldDef.entity == entity)
+def _in_team(team: str | None) -> Any:
+    """The fields that apply to ``team``: the company's and the team's own (``None``:
+    every team's)."""
+    if team is None:
+        return True
+    return col(FieldDef.team).in_({tc.COMPANY, team})
+
+
+def fields_of(session: Session, entity: str, *, include_retired: bool = False,
+              team: str | None = None) -> list[FieldDef]:
+    """The entity's fields as ``team`` sees them (company-wide first, then the team's);
+    ``team=None``: every team's."""
+    stmt = select(FieldDef).where(FieldDef.entity == entity).where(_in_team(team))
     if not include_retired:
         stmt = stmt.where(col(FieldDef.active).is_(True))
     return list(session.exec(stmt.order_by(col(FieldDef.active).desc(),
-                                           col(FieldDef.position), col(FieldDef.id))))
+                                           col(FieldDef.team) != tc.COMPANY,
+                                           col(FieldDef.team), col(FieldDef.position),
+                                           col(FieldDef.id))))
 
 
-def get_field(session: Session, field_id: int) -> FieldDef | None:
-    return session.get(FieldDef, field_id)
+def form_fields(session: Session, entity: str, user: Any) -> list[FieldDef]:
+    """The fields ``user``'s own forms ask for (and their cards show): the company's and
+    their team's."""
+    return fields_of(session, entity, team=tc.team_of(user))
 
 
-def find_field(session: Session, entity: str, name: str) -> FieldDef | None:
+def visible_fields(session: Session, entity: str, user: Any) -> list[FieldDef]:
+    """The columns ``user`` reads in lists and exports: a rep's or a supervisor's team
+    and the company's; everyone else (directors, admins, finance) every team's."""
+    team = tc.team_of(user) if user.role in ("rep", "supervisor") else None
+    return fields_of(session, entity, team=team)
+
+
+def record_fields(session: Session, entity: str, owner: str | None) -> list[FieldDef]:
+    """The fields of a record owned by ``owner`` (a userid): its owner's team's and the
+    company's."""
+    from models.user import User
+
+    user = session.exec(select(User).where(User.wecom_userid == owner)).first() if owner \
+        else None
+    return form_fields(session, entity, user) if user is not None else fields_of(
+        session, entity, team=tc.COMPANY)
+
+
+def get_field(session: Session, field_id: int, team: str | None = None) -> FieldDef | None:
+    return session.exec(select(FieldDef).where(FieldDef.id == field_id)
+                        .where(_in_team(team))).first()
+
+
+def find_field(session: Session, entity: str, name: str,
+               team: str | None = None) -> FieldDef | None:
+    """The field of that name that applies to ``team`` (its own before the company's)."""
     return session.exec(select(FieldDef).where(FieldDef.entity == entity,
-                                               FieldDef.name == name.strip())).first()
+                                               FieldDef.name == name.strip())
+                        .where(_in_team(team))
+                        .order_by(col(FieldDef.team) == tc.COMPANY if team is not None
+                                  else col(FieldDef.team) != tc.COMPANY)).first()
+
+
+def _for_change(session: Session, field_id: int, scope: str | None) -> FieldDef:
+    """The field ``field_id`` if a person changing ``scope`` may change it (``None``: any
+    field — an admin's or a director's change, or an undo already checked)."""
+    field = get_field(session, field_id, scope)
+    if field is None:
+        raise FieldRefused(NOT_FOUND)
+    if scope is not None and field.team != scope:
+        raise FieldRefused(COMPANY_FIELD.format(name=field.name))
+    return field
 
 
 def values_count(session: Session, field_id: int) -> int:
@@ -198,6 +266,10 @@ def clean_field_name(value: str | None) -> str:
     name = (value or "").strip()
     if not name:
         raise FieldRefused(NAME_BLANK)
+    # Before the separator check: a tab is a control character first. A field's name is
+    # an export's column header, read by spreadsheets.
+    if name.startswith(_NAME_FORMULA_START) or _CONTROL.search(name):
+        raise FieldRefused(NAME_FORMULA)
     if len(name) > NAME_MAX:
         raise FieldRefused(NAME_TOO_LONG)
     if _NAME_BAD.search(name):
@@ -228,9 +300,16 @@ def parse_options(value: str | Sequence[str] | None) -> list[str]:
 
 
 def _check_name_free(session: Session, entity: str, name: str,
-                     except_id: int | None = None) -> None:
-    other = find_field(session, entity, name)
-    if other is not None and other.id != except_id:
+                     except_id: int | None = None, team: str = tc.COMPANY) -> None:
+    # A team's field may not shadow a company one; a company field may not take a name
+    # any team uses (its people would see two fields of one name).
+    stmt = select(FieldDef).where(FieldDef.entity == entity, FieldDef.name == name.strip())
+    if team != tc.COMPANY:
+        stmt = stmt.where(_in_team(team))
+    if except_id is not None:
+        stmt = stmt.where(FieldDef.id != except_id)
+    other = session.exec(stmt.order_by(col(FieldDef.active).desc())).first()
+    if other is not None:
         template = NAME_TAKEN if other.active else NAME_TAKEN_RETIRED
         raise FieldRefused(template.format(entity=ENTITY_NAMES[entity], name=name))
 
@@ -247,22 +326,24 @@ def _check_options(kind: str, options: list[str]) -> None:
 def _audit(session: Session, actor: str, before: dict[str, Any] | None, field: FieldDef,
            batch: str | None) -> None:
     tc.record_change(session, actor=actor, area=tc.AREA_FIELD, key=str(field.id),
-                     before=before, after=field.snapshot(), batch=batch)
+                     before=before, after=field.snapshot(), batch=batch, team=field.team)
 
 
 def create_field(session: Session, *, actor: str, entity: str, name: str, kind: str,
                  options: str | Sequence[str] | None = None, required: bool = False,
-                 preset: str | None = None, batch: str | None = None) -> FieldDef:
+                 preset: str | None = None, batch: str | None = None,
+                 team: str = tc.COMPANY) -> FieldDef:
+    """A new field owned by ``team`` (the company's when COMPANY)."""
     entity = clean_entity(entity)
     kind = clean_kind(kind)
     name = clean_field_name(name)
     opts = parse_options(options)
     _check_options(kind, opts)
-    _check_name_free(session, entity, name)
+    _check_name_free(session, entity, name, team=team)
     last = session.exec(select(func.max(FieldDef.position))
-                        .where(FieldDef.entity == entity)).one()
+                        .where(FieldDef.entity == entity, FieldDef.team == team)).one()
     field = FieldDef(entity=entity, name=name, kind=kind, options=opts, required=required,
-                     position=(last or 0) + 1, preset=preset, created_by=actor)
+                     position=(last or 0) + 1, preset=preset, created_by=actor, team=team)
     session.add(field)
     session.flush()
     _audit(session, actor, None, field, batch)
@@ -331,12 +412,12 @@ def _check_retype(session: Session, field: FieldDef, new_kind: str,
 
 def update_field(session: Session, field_id: int, *, actor: str, name: str | None = None,
                  kind: str | None = None, options: str | Sequence[str] | None = None,
-                 required: bool | None = None, batch: str | None = None) -> FieldDef:
+                 required: bool | None = None, batch: str | None = None,
+                 scope: str | None = None) -> FieldDef:
     """Rename, change type, options or required. A change that would lose data (a value
-    the new type cannot hold, an option still in use) is refused and nothing changes."""
-    field = session.get(FieldDef, field_id)
-    if field is None:
-        raise FieldRefused(NOT_FOUND)
+    the new type cannot hold, an option still in use) is refused and nothing changes.
+    ``scope``: the team the person changing it owns (None: any field)."""
+    field = _for_change(session, field_id, scope)
     before = field.snapshot()
     new_name = clean_field_name(name) if name is not None else field.name
     new_kind = clean_kind(kind) if kind is not None else field.kind
@@ -344,7 +425,7 @@ def update_field(session: Session, field_id: int, *, actor: str, name: str | Non
         list(field.options) if new_kind in (SELECT, MULTI) else [])
     _check_options(new_kind, new_options)
     if new_name != field.name:
-        _check_name_free(session, field.entity, new_name, except_id=field.id)
+        _check_name_free(session, field.entity, new_name, except_id=field.id, team=field.team)
     _check_retype(session, field, new_kind, new_options)
     field.name, field.kind, field.options = new_name, new_kind, new_options
     if required is not None:
@@ -371,16 +452,15 @@ def _retype_values(session: Session, field: FieldDef, kind: str) -> None:
 
 
 def set_active(session: Session, field_id: int, *, actor: str, active: bool,
-               batch: str | None = None) -> FieldDef:
+               batch: str | None = None, scope: str | None = None) -> FieldDef:
     """Retire (values kept, hidden everywhere) or restore a field."""
-    field = session.get(FieldDef, field_id)
-    if field is None:
-        raise FieldRefused(NOT_FOUND)
+    field = _for_change(session, field_id, scope)
     if field.active == active:
         raise FieldRefused((ALREADY_ACTIVE if active else ALREADY_RETIRED).format(
             name=field.name))
     if active:
-        _check_name_free(session, field.entity, field.name, except_id=field.id)
+        _check_name_free(session, field.entity, field.name, except_id=field.id,
+                         team=field.team)
     before = field.snapshot()
     field.active = active
     field.updated_at = utcnow()
@@ -402,12 +482,18 @@ def _set_order(session: Session, order: list[FieldDef], actor: str) -> None:
             _audit(session, actor, before, item, batch)
 
 
-def move_field(session: Session, field_id: int, *, actor: str, offset: int) -> FieldDef:
-    """Move a field up (-1) or down (+1) among the active fields of its entity."""
-    field = session.get(FieldDef, field_id)
-    if field is None or not field.active:
+def _owned(session: Session, entity: str, team: str) -> list[FieldDef]:
+    """The active fields ``team`` owns (their order is the team's own)."""
+    return [f for f in fields_of(session, entity, team=team) if f.team == team]
+
+
+def move_field(session: Session, field_id: int, *, actor: str, offset: int,
+               scope: str | None = None) -> FieldDef:
+    """Move a field up (-1) or down (+1) among the active fields of its entity and team."""
+    field = _for_change(session, field_id, scope)
+    if not field.active:
         raise FieldRefused(NOT_FOUND)
-    order = fields_of(session, field.entity)
+    order = _owned(session, field.entity, field.team)
     index = next(i for i, f in enumerate(order) if f.id == field.id)
     target = index + offset
     if 0 <= target < len(order):
@@ -417,10 +503,11 @@ def move_field(session: Session, field_id: int, *, actor: str, offset: int) -> F
 
 
 def reorder_fields(session: Session, entity: str, names: Sequence[str], *,
-                   actor: str) -> list[FieldDef]:
-    """The named active fields first, in the given order, then the others as they were."""
+                   actor: str, scope: str = tc.COMPANY) -> list[FieldDef]:
+    """The named active fields of ``scope`` first, in the given order, then the others as
+    they were; returns the fields as ``scope`` sees them."""
     entity = clean_entity(entity)
-    order = fields_of(session, entity)
+    order = _owned(session, entity, scope)
     by_name = {f.name: f for f in order}
     for name in names:
         if name not in by_name:
@@ -429,23 +516,22 @@ def reorder_fields(session: Session, entity: str, names: Sequence[str], *,
         raise FieldRefused(ORDER_DUPLICATE)
     first = [by_name[n] for n in names]
     _set_order(session, first + [f for f in order if f.name not in names], actor)
-    return fields_of(session, entity)
+    return fields_of(session, entity, team=scope)
 
 
 def restore(session: Session, snapshot: Mapping[str, Any] | None, field_id: int, *,
             actor: str, batch: str | None) -> None:
     """Put a field back as ``snapshot`` says (the undo of a change); a field that did not
     exist before is retired (its values are kept, as with any retirement)."""
-    field = session.get(FieldDef, field_id)
-    if field is None:
-        raise FieldRefused(NOT_FOUND)
+    field = _for_change(session, field_id, None)
     if snapshot is None:
         if field.active:
             set_active(session, field_id, actor=actor, active=False, batch=batch)
         return
     before = field.snapshot()
     if snapshot["name"] != field.name:
-        _check_name_free(session, field.entity, snapshot["name"], except_id=field.id)
+        _check_name_free(session, field.entity, snapshot["name"], except_id=field.id,
+                         team=field.team)
     _check_retype(session, field, snapshot["kind"], list(snapshot["options"]))
     field.kind = snapshot["kind"]
     field.name, field.required = snapshot["name"], bool(snapshot["required"])

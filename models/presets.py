@@ -12,7 +12,12 @@ many records hold data in a field that would be retired); ``apply`` makes exactl
 changes in one audited batch, so one undo puts everything back. Fields the preset did not
 add (a supervisor's own) are never touched; a preset's field is retired, not deleted,
 when another preset is chosen (its values stay). Rule rows are seeded by the message
-center; a code that is not there is skipped."""
+center; a code that is not there is skipped.
+
+Whose configuration a preset changes (``team``): a supervisor's choice sets their own
+team's fields and settings only, and never the message-center rules, which are the whole
+company's and an admin's (``with_rules``); an admin's or a director's choice is the
+company's."""
 
 from __future__ import annotations
 
@@ -90,6 +95,10 @@ class Plan:
     rules: list[tuple[str, str, bool]] = field(default_factory=list)  # code, name, enabled
     missing_rules: list[str] = field(default_factory=list)
     settings: list[tuple[str, Any, Any]] = field(default_factory=list)  # key, before, after
+    team: str = tc.COMPANY
+    # The preset's rule switches left alone: a team's choice, or a director's (rules are
+    # an admin's); the preview says so.
+    rules_kept: bool = False
 
     @property
     def forms(self) -> list[str]:
@@ -103,48 +112,56 @@ class Plan:
                     or self.current != self.preset.code)
 
 
-def plan(session: Session, code: str) -> Plan:
+def plan(session: Session, code: str, *, team: str = tc.COMPANY,
+         with_rules: bool = True) -> Plan:
+    """What choosing ``code`` changes for ``team`` (the company's when COMPANY); the rule
+    switches only ``with_rules`` (an admin's company-wide choice)."""
     preset = PRESETS.get(code)
     if preset is None:
         raise cf.FieldRefused(UNKNOWN)
-    out = Plan(preset, tc.get(session, tc.PRESET))
+    with_rules = with_rules and team == tc.COMPANY
+    out = Plan(preset, tc.get(session, tc.PRESET, team), team=team,
+               rules_kept=not with_rules and bool(preset.rules))
     wanted = {(f.entity, f.name) for f in preset.fields}
     for spec in preset.fields:
-        existing = cf.find_field(session, spec.entity, spec.name)
+        # The team's own field of that name, or a company one its people already see.
+        existing = cf.find_field(session, spec.entity, spec.name, team)
         if existing is None:
             out.add.append(spec)
-        elif not existing.active:
+        elif not existing.active and existing.team == team:
             out.restore.append(existing)
     others = session.exec(select(cf.FieldDef).where(col(cf.FieldDef.active).is_(True),
-                                                    col(cf.FieldDef.preset).is_not(None))
+                                                    col(cf.FieldDef.preset).is_not(None),
+                                                    cf.FieldDef.team == team)
                           .order_by(col(cf.FieldDef.id))).all()
     for other in others:
         if (other.entity, other.name) not in wanted and other.id is not None:
             out.retire.append((other, cf.values_count(session, other.id)))
-    for code_, enabled in preset.rules.items():
+    for code_, enabled in preset.rules.items() if with_rules else ():
         rule = tc.rule_by_code(session, code_)
         if rule is None:
             out.missing_rules.append(code_)
         elif rule.enabled != enabled:
             out.rules.append((code_, rule.name, enabled))
     for key, value in preset.settings.items():
-        before = tc.get(session, key)
+        before = tc.get(session, key, team)
         if before != value:
             out.settings.append((key, before, value))
     return out
 
 
-def apply(session: Session, code: str, *, actor: str) -> str:
+def apply(session: Session, code: str, *, actor: str, team: str = tc.COMPANY,
+          with_rules: bool = True) -> str:
     """Make the changes ``plan`` lists, as one audited batch; returns the batch id."""
-    todo = plan(session, code)
+    todo = plan(session, code, team=team, with_rules=with_rules)
     batch = tc.new_batch()
     tc.record_change(session, actor=actor, area=tc.AREA_PRESET, key=tc.PRESET,
-                     before=todo.current, after=code, batch=batch)
-    tc.set_value(session, tc.PRESET, code, actor=actor, batch=batch)
+                     before=todo.current, after=code, batch=batch, team=team)
+    tc.set_value(session, tc.PRESET, code, actor=actor, batch=batch, team=team)
     for spec in todo.add:
         cf.create_field(session, actor=actor, entity=spec.entity, name=spec.name,
                         kind=spec.kind, options=list(spec.options) or None,
-                        required=spec.required, preset=code, batch=batch)
+                        required=spec.required, preset=code, batch=batch, team=team)
     for existing in todo.restore:
         assert existing.id is not None
         cf.set_active(session, existing.id, actor=actor, active=True, batch=batch)
@@ -154,7 +171,7 @@ def apply(session: Session, code: str, *, actor: str) -> str:
     for rule_code, _, enabled in todo.rules:
         tc.set_rule_enabled(session, rule_code, enabled, actor=actor, batch=batch)
     for key, _, value in todo.settings:
-        tc.set_value(session, key, value, actor=actor, batch=batch)
+        tc.set_value(session, key, value, actor=actor, batch=batch, team=team)
     return batch
 
 

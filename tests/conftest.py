@@ -20,6 +20,8 @@ import pytest
 
 _INSTANCE = Path(tempfile.mkdtemp(prefix="zs-test-"))
 os.environ["ZS_INSTANCE_DIR"] = str(_INSTANCE)
+# The suite runs against the emulator with its published values: the demo switch.
+os.environ["ZS_DEMO"] = "1"
 
 
 def _free_port() -> int:

@@ -26,19 +26,22 @@ session's CSRF token; every web response gets the security headers below."""
 from __future__ import annotations
 
 import functools
+import hashlib
 import hmac
 import logging
+import math
 import re
 import secrets
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any, TypeVar
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode, urlsplit
 
 from flask import (
     Blueprint,
     Flask,
     Request,
+    abort,
     g,
     jsonify,
     make_response,
@@ -53,6 +56,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntit
 from werkzeug.utils import cached_property
 from werkzeug.wrappers import Response
 
+from bot import pacing
 from bot.channels import DeliveryError
 from models import messages
 from models import user as users
@@ -242,10 +246,14 @@ def message_page(title: str, desc: str, *, status: int, icon: str = "warn",
 
 def open_from_workbench() -> tuple[str, int]:
     path = _clean_path()
+    settings = get_settings()
+    buttons = []
+    if settings.wecom_enabled:
+        buttons.append((texts.OPEN_IN_WECOM, wecom_oauth_url(path), True))
+    if settings.dingtalk_enabled:
+        buttons.append((texts.OPEN_IN_DINGTALK, dingtalk_login_url(path), not buttons))
     return message_page(texts.OPEN_FROM_WORKBENCH_TITLE, texts.OPEN_FROM_WORKBENCH_DESC,
-                        status=401, icon="info",
-                        buttons=[(texts.OPEN_IN_WECOM, wecom_oauth_url(path), True),
-                                 (texts.OPEN_IN_DINGTALK, dingtalk_login_url(path), False)])
+                        status=401, icon="info", buttons=buttons)
 
 
 def not_registered() -> tuple[str, int]:
@@ -289,10 +297,34 @@ def _session_user() -> tuple[str | None, User | None]:
     return userid, user
 
 
-def _safe_next(raw: str | None) -> str:
-    """A local path only: ``next`` must never send the browser to another site."""
-    if not raw or not raw.startswith("/") or raw.startswith("//") or "\\" in raw:
-        return "/h5/customers"
+HOME_PATH = "/h5/customers"
+# Any control character (tab and newlines included: browsers drop them from a URL, so
+# "/\t/evil.example" is "//evil.example" to them) and the backslash (read as "/").
+_UNSAFE_IN_PATH = re.compile(r"[\x00-\x1f\x7f\\]")
+
+
+def safe_next(raw: str | None) -> str:
+    """``raw`` if it is a path on this site, else the home page: parsed, never trusted.
+
+    Checked as given and once fully percent-decoded (what a browser or a proxy may make of
+    it): no control character or backslash, no scheme, no host, a path that starts with
+    exactly one "/"."""
+    if not raw or len(raw) > 2048:
+        return HOME_PATH
+    forms = [raw]
+    while len(forms) < 5 and unquote(forms[-1]) != forms[-1]:
+        forms.append(unquote(forms[-1]))
+    for form in forms:
+        if _UNSAFE_IN_PATH.search(form):
+            return HOME_PATH
+        try:
+            parts = urlsplit(form)
+        except ValueError:
+            return HOME_PATH
+        # "///host" parses with an empty host, yet a browser goes to that host.
+        if (parts.scheme or parts.netloc or not form.startswith("/") or form.startswith("//")
+                or not parts.path.startswith("/") or parts.path.startswith("//")):
+            return HOME_PATH
     return raw
 
 
@@ -313,13 +345,50 @@ def _start_session(userid: str) -> None:
     session[SESSION_CSRF] = secrets.token_urlsafe(32)
 
 
+def _browser_key() -> str:
+    """Who "this browser" is for the sign-in limits: its session's CSRF token (kept for
+    as long as the browser keeps its cookie), else its address and user agent — a client
+    that drops its cookies is counted by those, and by its address below. Hashed: the key
+    names no one."""
+    token = session.get(SESSION_CSRF)
+    raw = token if isinstance(token, str) and token else (
+        f"{request.remote_addr}|{request.user_agent.string}")
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
+
+
+def signin_throttled() -> tuple[str, int] | None:
+    """One sign-in attempt (an entry opened, a code exchanged) from this browser and this
+    IP address: refused with 429 once either has made too many in a minute. Guessed codes
+    would otherwise spend the app's platform API quota."""
+    settings = get_settings()
+    prefix = f"{pacing.KEY_PREFIX}:signin"
+    wait = pacing.reserve([
+        pacing.Window(f"{prefix}:ip:{request.remote_addr or '-'}",
+                      settings.signin_per_ip_per_minute, 60.0),
+        pacing.Window(f"{prefix}:browser:{_browser_key()}",
+                      settings.signin_per_browser_per_minute, 60.0),
+    ])
+    if wait <= 0:
+        return None
+    seconds = max(1, math.ceil(wait))
+    log.warning("sign-in rate limit: %s %s refused for %ss", request.method, request.path,
+                seconds)
+    return message_page(texts.SIGNIN_TOO_FAST_TITLE,
+                        texts.SIGNIN_TOO_FAST_DESC.format(seconds=seconds), status=429)
+
+
 @bp.get(LOGIN_PATH)
-def login() -> Response:
+def login() -> Response | tuple[str, int]:
     """Start a WeCom sign-in bound to this browser: a fresh ``state`` in a cookie, then
     WeCom's OAuth page, which comes back to ``next`` with ``code`` and the same state."""
-    target = _safe_next(request.args.get("next"))
+    if not get_settings().wecom_enabled:
+        abort(404)  # WeCom not configured: there is no WeCom sign-in
+    target = safe_next(request.args.get("next"))
     if _session_user()[1] is not None:
         return redirect(target)
+    refused = signin_throttled()
+    if refused is not None:
+        return refused
     state = secrets.token_urlsafe(24)
     return _bind_state(redirect(wecom_authorize_url(target, state=state)), OAUTH_STATE_COOKIE,
                        state)
@@ -334,16 +403,22 @@ def _state_matches(cookie: str = OAUTH_STATE_COOKIE, given: str | None = None) -
 
 # -- DingTalk sign-in (免登) -------------------------------------------------------------------
 @bp.get(DINGTALK_LOGIN_PATH)
-def dingtalk_login() -> Response:
+def dingtalk_login() -> Response | tuple[str, int]:
     """The DingTalk entry: a page bound to this browser by a fresh state (cookie), whose
     script (static/dingtalk-login.js) asks the client for an auth code for our corp and
     posts it back with that state."""
-    target = _safe_next(request.args.get("next"))
+    settings = get_settings()
+    if not settings.dingtalk_enabled:
+        abort(404)  # DingTalk not configured: there is no DingTalk sign-in
+    target = safe_next(request.args.get("next"))
     if _session_user()[1] is not None:
         return redirect(target)
-    settings = get_settings()
+    refused = signin_throttled()
+    if refused is not None:
+        return refused
     state = secrets.token_urlsafe(24)
-    emulator = (settings.dingtalk_client_emulator or "").rstrip("/")
+    # The emulator's phone page may play the DingTalk client in the demo only.
+    emulator = (settings.dingtalk_client_emulator or "").rstrip("/") if settings.demo else ""
     page = make_response(render_template(
         "h5/dingtalk_login.html", corp_id=settings.dingtalk_corp_id,
         client_id=settings.dingtalk_app_key, state=state, next=target,
@@ -362,7 +437,9 @@ def dingtalk_sign_in() -> Response | tuple[str, int]:
     """Exchange the page's DingTalk auth code for the person, then go to ``next``."""
     from bot.dingtalk.client import get_client
 
-    target = _safe_next(request.form.get("next"))
+    if not get_settings().dingtalk_enabled:
+        abort(404)
+    target = safe_next(request.form.get("next"))
     if not _state_matches(DINGTALK_STATE_COOKIE, request.form.get("state")):
         # Not a sign-in this browser started (a planted code, or a stale page): the code
         # is not even exchanged.
@@ -375,6 +452,9 @@ def dingtalk_sign_in() -> Response | tuple[str, int]:
     if not code:
         return message_page(texts.DINGTALK_ONLY_TITLE, texts.DINGTALK_ONLY_DESC, status=401,
                             icon="info")
+    refused = signin_throttled()
+    if refused is not None:
+        return refused
     try:
         userid = get_client().userid_by_code(code)
     except DeliveryError as error:
@@ -408,6 +488,11 @@ def _sign_in(code: str) -> Response | tuple[str, int]:
             return redirect(_clean_path())
         log.info("oauth callback refused: state does not match this browser's")
         return open_from_workbench()
+    if not get_settings().wecom_enabled:
+        return open_from_workbench()
+    refused = signin_throttled()
+    if refused is not None:
+        return refused
 
     try:
         userid = get_client().oauth_userid(code)

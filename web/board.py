@@ -32,11 +32,12 @@ BOARD_LIMIT = 500  # a small team's whole book; larger teams use the customer li
 @bp.get("/h5/board")
 @login_required
 def board(user: User) -> tuple[str, int]:
+    team = tc.team_of(user)  # the board is a team's choice (its preset or setting)
     with session_scope() as db:
-        stage = cf.find_field(db, cf.CUSTOMER, presets.STAGE_FIELD)
-        due = cf.find_field(db, cf.CUSTOMER, presets.NEXT_FIELD)
-        proof = cf.find_field(db, cf.CUSTOMER, presets.PROOF_FIELD)
-        if not tc.get(db, tc.FOLLOWUP_BOARD) or stage is None or not stage.active:
+        stage = cf.find_field(db, cf.CUSTOMER, presets.STAGE_FIELD, team)
+        due = cf.find_field(db, cf.CUSTOMER, presets.NEXT_FIELD, team)
+        proof = cf.find_field(db, cf.CUSTOMER, presets.PROOF_FIELD, team)
+        if not tc.get(db, tc.FOLLOWUP_BOARD, team) or stage is None or not stage.active:
             return message_page(texts.BOARD_OFF_TITLE, texts.BOARD_OFF_DESC, status=404,
                                 user=user)
         customers = list(db.exec(visible_customers(user)

@@ -111,7 +111,7 @@ def _form(user: User, *, values: dict[str, Any], errors: dict[str, str] | None =
         customers = [(c.id, c.name) for c in found]
         pain_points = vm.options(db, vm.PAIN_POINT)
         next_actions = vm.options(db, vm.NEXT_ACTION)
-        custom = cf.fields_of(db, cf.VISIT)
+        custom = cf.form_fields(db, cf.VISIT, user)
     if query:
         count = texts.FOUND.format(n=total) if total else texts.FOUND_NONE
         if total > LIST_LIMIT:
@@ -248,7 +248,7 @@ def checkin(user: User) -> tuple[str, int] | Response:
     photo_problem = _photo_problem(data)
     errors: dict[str, str] = {}
     # The supervisor's own fields (C8), as defined right now.
-    custom = cfw.active_fields(cf.VISIT)
+    custom = cfw.active_fields(cf.VISIT, user)
     raw, uploads, upload_errors = cfw.read_form(custom)
     custom_values, custom_errors = cf.clean_values(custom, raw)
     errors.update(custom_errors)

@@ -358,15 +358,19 @@ def reports(user: User) -> str:
 def aging_export(user: User) -> Response:
     from openpyxl import Workbook
 
+    from models.sheet_out import text_row
+
     with session_scope() as db:
         rows = col.aging(db, user)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(C.AGING_SHEET)
-    ws.append(list(C.AGING_HEADERS) + ["企业微信账号"])
+    ws.append(text_row(ws, [*C.AGING_HEADERS, "企业微信账号"]))
     for r in rows:
-        ws.append([r.name, *(float(b) for b in r.buckets), float(r.total), r.owner])
+        ws.append(text_row(ws, [r.name, *(float(b) for b in r.buckets), float(r.total),
+                                r.owner]))
     totals = col.aging_totals(rows)
-    ws.append([C.AGING_TOTAL, *(float(b) for b in totals), float(sum(totals))])
+    ws.append(text_row(ws, [C.AGING_TOTAL, *(float(b) for b in totals),
+                            float(sum(totals))]))
     handle, path = tempfile.mkstemp(prefix="zs-aging-", suffix=".xlsx")
     os.close(handle)
     try:

@@ -28,10 +28,11 @@ UPLOADED = "(upload)"  # placeholder until the record is accepted and the file i
 PHOTO_MAX = photos.PhotoLimits().max_bytes
 
 
-def active_fields(entity: str) -> list[cf.FieldDef]:
-    """The entity's active fields in form order (detached: safe to use after the session)."""
+def active_fields(entity: str, user: Any | None = None) -> list[cf.FieldDef]:
+    """The entity's active fields in form order (detached: safe to use after the session):
+    those ``user``'s forms ask for (their team's and the company's), or every one."""
     with session_scope() as db:
-        return cf.fields_of(db, entity)
+        return cf.form_fields(db, entity, user) if user is not None else cf.fields_of(db, entity)
 
 
 def read_form(fields: list[cf.FieldDef]) -> tuple[dict[str, Any], dict[str, bytes],

@@ -169,7 +169,7 @@ def timeline(db: Session, user: User, customer_id: int, limit: int) -> tuple[lis
                             .order_by(VisitFlag.id)):  # type: ignore[arg-type]
             visit_flags.setdefault(flag.visit_id, []).append(flag.reason)
     names = user_names(db, [t.user_id for t in talks] + [v.rep for v in visits])
-    visit_fields = cf.fields_of(db, cf.VISIT)
+    visit_fields = cf.visible_fields(db, cf.VISIT, user)
     visit_values = cf.values_for(db, cf.VISIT, visit_ids) if visit_fields and visit_ids else {}
 
     entries: list[Entry] = []
@@ -239,7 +239,7 @@ def detail(customer_id: int, user: User) -> str | tuple[str, int]:
         return customer_not_found(user)
     owner = user_names(db, [customer.owner]).get(customer.owner or "")
     entries, more = timeline(db, user, customer_id, limit)
-    custom_fields = cf.fields_of(db, cf.CUSTOMER)
+    custom_fields = cf.record_fields(db, cf.CUSTOMER, customer.owner)
     can_edit_fields = bool(custom_fields) and get_customer_for(
         db, user, customer_id, for_edit=True) is not None
     custom_values = cf.values_for(db, cf.CUSTOMER, [customer_id]).get(customer_id, {})
@@ -317,7 +317,7 @@ def index(user: User) -> str:
     page = _int_arg("page", 1, 1, 100_000)
     db = request_db()
     stmt = filters.query(user, db)
-    filter_fields = [f for f in cf.fields_of(db, cf.CUSTOMER) if f.is_select]
+    filter_fields = [f for f in cf.visible_fields(db, cf.CUSTOMER, user) if f.is_select]
     total = db.exec(select(func.count()).select_from(
         stmt.order_by(None).subquery())).one()
     rows = db.exec(stmt.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
@@ -344,23 +344,22 @@ def stream_xlsx(path: str, sheet: str, headers: list[str], items: Iterable[T],
     """``items`` as an .xlsx at ``path`` in openpyxl's write-only mode: rows stream to disk
     a chunk at a time (``rows_of`` turns a chunk into rows and may read what the chunk
     needs in one query), so a director's 100k customers never sit in memory. Text that
-    looks like a formula stays text — a customer name must never run as a formula in the
-    spreadsheet a manager opens — and times are in business time. Returns the row count."""
+    looks like a formula stays text, headers included (models.sheet_out) — a customer
+    name must never run as a formula in the spreadsheet a manager opens — and times are in
+    business time. Returns the row count."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
+
+    from models.sheet_out import text_cell, text_row
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(sheet)
-    ws.append(headers)
+    # Headers hold custom field names: text cells like every other string.
+    ws.append(text_row(ws, headers))
 
     def cell(value: Any) -> Any:
-        if isinstance(value, str) and value.startswith("="):
-            text = WriteOnlyCell(ws, value=value)
-            text.data_type = "s"
-            return text
         if isinstance(value, datetime):
             return as_utc(value).astimezone(tz).replace(tzinfo=None)
-        return value
+        return text_cell(ws, value)
 
     count = 0
     chunk: list[T] = []
@@ -429,7 +428,7 @@ def export(user: User) -> Response:
     def write(path: str) -> int:
         with session_scope() as db:
             owners = dict(db.exec(select(User.wecom_userid, User.name)).all())
-            fields = cf.fields_of(db, cf.CUSTOMER)
+            fields = cf.visible_fields(db, cf.CUSTOMER, user)
             rows = db.exec(filters.query(user, db).execution_options(yield_per=1000))
             # A second connection reads the values while the first streams customers.
             with session_scope() as side:
@@ -475,7 +474,7 @@ def visit_export(user: User) -> Response:
 
     def write(path: str) -> int:
         with session_scope() as db:
-            fields = cf.fields_of(db, cf.VISIT)
+            fields = cf.visible_fields(db, cf.VISIT, user)
             stmt = scope_customer_records(select(Visit), user, Visit.customer_id).order_by(
                 Visit.at.desc(), Visit.id.desc())  # type: ignore[attr-defined,union-attr]
             # Streamed; a second connection reads names and values per chunk.
@@ -520,7 +519,7 @@ def edit_fields(customer_id: int, user: User) -> Response | tuple[str, int]:
         customer = get_customer_for(db, user, customer_id, for_edit=True)
         if customer is None:
             return customer_not_found(user)
-        fields = cf.fields_of(db, cf.CUSTOMER)
+        fields = cf.record_fields(db, cf.CUSTOMER, customer.owner)
         stored = cf.values_for(db, cf.CUSTOMER, [customer_id]).get(customer_id, {})
     on_file = {f.key for f in fields if f.kind == cf.PHOTO and stored.get(f.id or 0)}
     if request.method == "GET":

@@ -84,10 +84,11 @@ def _remember(user: User, submit_id: str, customer_id: int) -> None:
         log.warning("could not remember submit %s", submit_id)
 
 
-def _form_fields() -> list[cf.FieldDef]:
-    """The customer fields this form shows: all active ones but photos — the form stays a
-    small plain post (64 KB cap); photos are added on the customer's field page."""
-    return [f for f in cfw.active_fields(cf.CUSTOMER) if f.kind != cf.PHOTO]
+def _form_fields(user: User) -> list[cf.FieldDef]:
+    """The customer fields this form shows (the user's team's and the company's): all
+    active ones but photos — the form stays a small plain post (64 KB cap); photos are
+    added on the customer's field page."""
+    return [f for f in cfw.active_fields(cf.CUSTOMER, user) if f.kind != cf.PHOTO]
 
 
 @dataclass
@@ -141,7 +142,7 @@ def _form(user: User, *, values: dict[str, Any], submit_id: str,
           errors: dict[str, str] | None = None,
           duplicates: list[dict[str, Any]] | None = None) -> str:
     errors = errors or {}
-    custom = _form_fields()
+    custom = _form_fields(user)
     focus = next((f for f in REGISTRATION_FIELDS if f in errors), None)
     if focus is None and not values.get("name"):
         focus = "name"
@@ -186,7 +187,7 @@ def register(user: User) -> str | Response:
     done = _already_registered(user, submit_id)
     if done is not None:
         return redirect(url_for(".done", customer_id=done), 303)
-    fields = _form_fields()
+    fields = _form_fields(user)
     raw, uploads, upload_errors = cfw.read_form(fields)
     custom_values, custom_errors = cf.clean_values(fields, raw)
     custom = _Custom(fields, custom_values, uploads, {**custom_errors, **upload_errors})

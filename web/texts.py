@@ -55,6 +55,8 @@ DINGTALK_EXPIRED_TITLE = "登录已过期"
 DINGTALK_EXPIRED_DESC = "这次登录不是在本页面发起的，或者已经过期。请在钉钉中重新打开此链接。"
 DINGTALK_UNAVAILABLE_DESC = "钉钉暂时没有响应，请稍后重新打开此页面。"
 DINGTALK_RETRY = "重新打开"
+SIGNIN_TOO_FAST_TITLE = "登录尝试过于频繁"
+SIGNIN_TOO_FAST_DESC = "这台设备或所在网络在短时间内尝试登录的次数太多，请{seconds}秒后再打开此页面。"
 SIGNED_IN_AS = "当前身份：{name}（{role}）"
 
 

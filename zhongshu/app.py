@@ -25,6 +25,8 @@ class _IdConverter(IntegerConverter):
 
 def create_app() -> Flask:
     settings = get_settings()
+    # Outside the demo, never serve on published, missing or weak secrets.
+    settings.refuse_unsafe()
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=settings.secret_key,
@@ -36,6 +38,13 @@ def create_app() -> Flask:
     # <int:id> in URLs stops at the database's integer range: a 30-digit id is a 404,
     # not an overflow error (a 500) in the driver.
     app.url_map.converters["int"] = _IdConverter
+    if settings.proxy_count > 0:
+        # Behind nginx: the client's address is the proxy's X-Forwarded-For entry, not the
+        # proxy's own (the sign-in limits count per address).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_count,  # type: ignore[method-assign]
+                                x_proto=settings.proxy_count)
     logging_conf.configure()
 
     import handlers  # noqa: F401 - registers every handler on the router

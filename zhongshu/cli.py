@@ -249,6 +249,9 @@ def dashboard_refresh(all_weeks: bool) -> None:
 @click.option("--burst", is_flag=True, help="exit once the queues are empty")
 def worker(burst: bool) -> None:
     """RQ worker on all of the service's queues."""
+    from zhongshu.settings import serving_settings
+
+    serving_settings()  # outside the demo: refuse unsafe settings (exit 2)
     import importlib
     import logging
     import pkgutil
@@ -265,14 +268,13 @@ def worker(burst: bool) -> None:
     from bot.wecom import client as _wecom_client  # noqa: F401
     from zhongshu import logging_conf
     from zhongshu.queues import ALL_QUEUES, get_queue, get_redis
+    from zhongshu.settings import get_settings
 
     logging_conf.configure()  # JSON lines with the job id when ZS_LOG_JSON is set
     # Import every job's code once here: each job runs in a forked child, which then
     # starts warm instead of spending ~2 s importing SQLAlchemy and the handlers.
     for module in pkgutil.iter_modules(jobs.__path__):
         importlib.import_module(f"jobs.{module.name}")
-
-    from zhongshu.settings import get_settings
 
     queues = [get_queue(name) for name in ALL_QUEUES]
     worker_class = SimpleWorker if get_settings().worker_class == "simple" else Worker
@@ -302,6 +304,9 @@ def worker(burst: bool) -> None:
 @main.command()
 def scheduler() -> None:
     """Periodic sweeps (run exactly one)."""
+    from zhongshu.settings import serving_settings
+
+    serving_settings()  # outside the demo: refuse unsafe settings (exit 2)
     from jobs.schedule import run_forever
     from zhongshu import logging_conf
 
@@ -314,6 +319,9 @@ def scheduler() -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 def web(host: str, port: int) -> None:
     """Development web server (production: gunicorn zhongshu.wsgi:app)."""
+    from zhongshu.settings import serving_settings
+
+    serving_settings()  # outside the demo: refuse unsafe settings (exit 2)
     from zhongshu.app import create_app
 
     create_app().run(host=host, port=port, threaded=True)

@@ -107,6 +107,8 @@ def run_demo(*, port: int, emulator_port: int) -> int:
     emulator_url = f"http://127.0.0.1:{emulator_port}"
     env = dict(os.environ)
     env.setdefault("ZS_INSTANCE_DIR", str(settings.instance_dir.resolve()))
+    # The one switch that lets the emulator's published values be used (and only here).
+    env["ZS_DEMO"] = "1"
     env["ZS_BASE_URL"] = service_url
     env["WECOM_API_BASE"] = emulator_url
     env["DINGTALK_API_BASE"] = emulator_url

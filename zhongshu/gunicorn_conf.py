@@ -15,3 +15,11 @@ keepalive = 5
 accesslog = "-"
 # Each worker builds its own app (its own DB pool and Redis connection).
 preload_app = False
+
+
+def on_starting(server: object) -> None:
+    """Refuse an unsafe configuration once, in the master, before any worker is forked:
+    the lines naming each variable, and exit status 2 (not a loop of failing workers)."""
+    from zhongshu.settings import serving_settings
+
+    serving_settings()

@@ -7,11 +7,12 @@ push errors by platform error code, and inbound events by status."""
 
 from __future__ import annotations
 
+import hmac
 import logging
 import time
 from collections.abc import Iterator
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, abort, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
@@ -22,6 +23,7 @@ from models.inbox import InboxEvent
 from models.outbox import STATUS_FAILED, STATUSES, OutboxMessage
 from zhongshu.db import get_engine
 from zhongshu.queues import ALL_QUEUES, get_queue, get_redis
+from zhongshu.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +104,18 @@ class SystemCollector(Collector):
 
 @bp.get("/metrics")
 def metrics() -> Response:
+    # Outside the demo /metrics is off unless ZS_METRICS_TOKEN is set, and then answers
+    # only "Authorization: Bearer <token>" (the scraper's bearer_token).
+    token = get_settings().metrics_token
+    if token is None:
+        abort(404)
+    if token:
+        sent = request.headers.get("Authorization", "")
+        scheme, _, given = sent.partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+                given.strip().encode("utf-8"), token.encode("utf-8")):
+            return Response("unauthorized\n", status=401, mimetype="text/plain",
+                            headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
     registry = CollectorRegistry(auto_describe=False)
     registry.register(SystemCollector())
     return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, abort, jsonify, request
 
 from bot.dingtalk import parse
 from bot.dingtalk.crypto import EventCrypto, to_seconds, verify_robot
@@ -38,6 +38,8 @@ PLATFORM = "dingtalk"
 @bp.post("/dingtalk/callback")
 def callback() -> Response:
     settings = get_settings()
+    if not settings.dingtalk_events_enabled:
+        abort(404)  # no event subscription configured: the endpoint does not exist
     try:
         body = read_body(settings.max_callback_bytes)
         signature, timestamp, nonce = require(request.args, "signature|msg_signature",
@@ -69,6 +71,8 @@ def callback() -> Response:
 @bp.post("/dingtalk/robot")
 def robot() -> Response:
     settings = get_settings()
+    if not settings.dingtalk_enabled:
+        abort(404)  # DingTalk not configured: the platform is off
     try:
         body = read_body(settings.max_callback_bytes)
         timestamp, sign = require(request.headers, "timestamp", "sign")

@@ -67,7 +67,6 @@ def _location_fragment(userid: str, place: str | None) -> str:
 
 
 def _phone(platform: str, user: dict[str, Any] | None, chat_user: str) -> str:
-    config = get_state().config
     boot = {
         "platform": platform,
         "user": chat_user,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, abort, request
 
 from bot import event as ev
 from bot.edge import EdgeError, read_body, reject, require
@@ -26,6 +26,13 @@ log = logging.getLogger(__name__)
 bp = Blueprint("wecom", __name__)
 
 PLATFORM = "wecom"
+
+
+@bp.before_request
+def _only_when_configured() -> None:
+    # WeCom not configured: the platform is off, its callback does not exist.
+    if not get_settings().wecom_enabled:
+        abort(404)
 
 
 @bp.get("/wecom/callback")

@@ -190,7 +190,14 @@ def test_someone_else_is_refused_and_nothing_changes(task, who):
 
 def test_unknown_task(org):
     (answer,) = replies("zhangwei", "followup.done:424242")
-    assert answer.text == "找不到这条跟进任务"
+    assert answer.text.startswith("找不到这条跟进任务")
+
+
+def test_a_missing_and_a_foreign_task_get_the_same_answer(task):
+    # Ids cannot be enumerated by clicking: someone else's task reads like a missing one.
+    (foreign,) = replies("lina", f"followup.done:{task}")
+    (missing,) = replies("lina", f"followup.done:{task + 4242}")
+    assert foreign.text == missing.text and foreign.update_button == missing.update_button
 
 
 def test_owner_marks_done_through_the_emulator(task, run_jobs, emulator):

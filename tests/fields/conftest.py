@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 _TESTS = Path(__file__).resolve().parent.parent
-for folder in ("web", "visits", "edge", "handlers"):
+for folder in ("web", "visits", "edge", "handlers", "reliability"):
     if str(_TESTS / folder) not in sys.path:
         sys.path.insert(0, str(_TESTS / folder))
 

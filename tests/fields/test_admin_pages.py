@@ -132,10 +132,12 @@ def test_settings_switch_is_audited(client, org):
     client.post("/admin/settings", data={"csrf_token": token, "key": "visit_validation",
                                          "value": "off"})
     with session_scope() as session:
-        assert not tc.visit_validation_on(session)
+        # A supervisor's switch is their team's: the company and sunli's team keep it on.
+        assert not tc.visit_validation_on(session, "wangfang")
+        assert tc.visit_validation_on(session) and tc.visit_validation_on(session, "sunli")
         (change,) = tc.history(session)
-        assert (change.actor, change.key, change.before, change.after) == (
-            "wangfang", "visit_validation", True, False)
+        assert (change.actor, change.key, change.before, change.after, change.team) == (
+            "wangfang", "visit_validation", True, False, "wangfang")
 
 
 def test_small_preset_board(client, org, rules):
@@ -166,7 +168,7 @@ def test_reorder_and_restore(client, org):
     token = login(client, "wangfang")
     with session_scope() as session:
         ids = [cf.create_field(session, actor="wangfang", entity="visit", name=name,
-                               kind="text").id for name in ("甲", "乙", "丙")]
+                               kind="text", team="wangfang").id for name in ("甲", "乙", "丙")]
     client.post(f"/admin/fields/{ids[2]}/move", data={"csrf_token": token, "dir": "up"})
     with session_scope() as session:
         assert [f.name for f in cf.fields_of(session, cf.VISIT)] == ["甲", "丙", "乙"]

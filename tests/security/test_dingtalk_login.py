@@ -167,8 +167,17 @@ def test_dingtalk_down_is_a_page_not_a_500(client, emulator):
     assert signed_in(client) is None
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/x", "//evil.example/x",
-                                    "/\\evil.example", "javascript:alert(1)"])
+# Browsers drop tabs and newlines from a URL ("/\t/evil.example" is "//evil.example" to
+# them) and read "\\" as "/"; percent-encoding is undone by proxies and browsers alike.
+OFF_SITE = ["https://evil.example/x", "//evil.example/x", "/\\evil.example",
+            "javascript:alert(1)", "/\t/evil.example", "/\n/evil.example",
+            "/\r\n/evil.example", "/%09/evil.example", "/%2F/evil.example",
+            "%2F%2Fevil.example", " //evil.example", "\\\\evil.example",
+            "https:evil.example", "/%5Cevil.example", "/%250a/evil.example",
+            "http://zhongshu.example.com@evil.example/"]
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
 def test_next_never_leaves_the_site(client, emulator, target):
     fields = open_entry(client, target)
     assert fields["next"] == "/h5/customers"

@@ -77,8 +77,17 @@ def test_a_planted_code_is_refused_and_not_exchanged(client, emulator, how):
     assert _exchanges(emulator) == 0
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/x", "//evil.example/x",
-                                    "/\\evil.example", "javascript:alert(1)"])
+# Browsers drop tabs and newlines from a URL ("/\t/evil.example" is "//evil.example" to
+# them) and read "\\" as "/"; percent-encoding is undone by proxies and browsers alike.
+OFF_SITE = ["https://evil.example/x", "//evil.example/x", "/\\evil.example",
+            "javascript:alert(1)", "/\t/evil.example", "/\n/evil.example",
+            "/\r\n/evil.example", "/%09/evil.example", "/%2F/evil.example",
+            "%2F%2Fevil.example", " //evil.example", "\\\\evil.example",
+            "https:evil.example", "/%5Cevil.example", "/%250a/evil.example",
+            "http://zhongshu.example.com@evil.example/"]
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
 def test_next_never_leaves_the_site(client, emulator, target):
     from urllib.parse import quote
 
@@ -89,6 +98,31 @@ def test_next_never_leaves_the_site(client, emulator, target):
     assert redirect_uri == get_settings().base_url + "/h5/customers"
 
 
+@pytest.mark.parametrize("target", [*OFF_SITE, "/%0a", "/\x00", "/h5/\u4e2d\u6587?q=%0d%0a",
+                                    "/" + "a" * 5000, "%", "/%ff%fe"])
+def test_a_signed_in_user_is_sent_home_for_any_off_site_next_and_never_a_500(client, target):
+    from urllib.parse import quote
+
+    from webkit import login
+
+    login(client, "zhangwei")
+    res = client.get(f"/h5/login?next={quote(target, safe='')}")
+    assert res.status_code == 302
+    location = res.headers["Location"]
+    assert location.startswith("/") and not location.startswith(("//", "/\\"))
+    assert urlsplit(location).netloc == "" and "\t" not in location and "\n" not in location
+    if target in OFF_SITE:
+        assert location == "/h5/customers"
+
+
+def test_a_local_next_with_a_query_is_kept(client):
+    from webkit import login
+
+    login(client, "zhangwei")
+    res = client.get("/h5/login?next=%2Fh5%2Fcustomers%3Fq%3D%25E5%25BC%25A0%26page%3D2")
+    assert res.headers["Location"] == "/h5/customers?q=%E5%BC%A0&page=2"
+
+
 def test_a_signed_in_user_skips_wecom(client):
     from webkit import login
 
@@ -97,16 +131,21 @@ def test_a_signed_in_user_skips_wecom(client):
     assert res.status_code == 302 and res.headers["Location"] == "/h5/customers"
 
 
-def test_the_dev_secret_key_refuses_to_start_over_https():
-    with pytest.raises(ValueError, match="ZS_SECRET_KEY"):
-        Settings(ZS_BASE_URL="https://zhongshu.example.com")
-    with pytest.raises(ValueError, match="ZS_SECRET_KEY"):
-        Settings(ZS_BASE_URL="HTTPS://zhongshu.example.com",
-                 ZS_SECRET_KEY="zhongshu-dev-secret-change-me")
-    assert Settings(ZS_BASE_URL="https://zhongshu.example.com",
-                    ZS_SECRET_KEY="k" * 48).secret_key == "k" * 48
-    # Local development over http keeps working with the default.
-    assert Settings(ZS_BASE_URL="http://127.0.0.1:5000").secret_key
+def _problems(**env: str) -> list[str]:
+    # Production: ZS_DEMO unset (the suite itself runs with ZS_DEMO=1).
+    return Settings(ZS_DEMO="", **env).unsafe()
+
+
+def test_the_dev_secret_key_refuses_to_start_outside_the_demo():
+    assert any(p.startswith("ZS_SECRET_KEY") for p in _problems(
+        ZS_BASE_URL="https://zhongshu.example.com"))
+    assert any(p.startswith("ZS_SECRET_KEY") for p in _problems(
+        ZS_BASE_URL="HTTPS://zhongshu.example.com",
+        ZS_SECRET_KEY="zhongshu-dev-secret-change-me"))
+    assert not any(p.startswith("ZS_SECRET_KEY") for p in _problems(
+        ZS_BASE_URL="https://zhongshu.example.com", ZS_SECRET_KEY="k" * 48))
+    # The demo (and the tests) run on the development key.
+    assert Settings(ZS_DEMO="1", ZS_BASE_URL="http://127.0.0.1:5000").unsafe() == []
 
 
 def test_the_app_factory_refuses_too(monkeypatch):
@@ -115,6 +154,7 @@ def test_the_app_factory_refuses_too(monkeypatch):
 
     monkeypatch.setenv("ZS_BASE_URL", "https://zhongshu.example.com")
     monkeypatch.delenv("ZS_SECRET_KEY", raising=False)
+    monkeypatch.delenv("ZS_DEMO")
     get_settings.cache_clear()
     try:
         with pytest.raises(ValueError, match="ZS_SECRET_KEY"):
