@@ -67,6 +67,13 @@ def _ids() -> dict[str, Any]:
             "customer": first(select(Customer.id).where(Customer.owner == "zhangwei")
                               .order_by(col(Customer.id))),
             "visit": visit.id if visit else None,
+            # A flagged visit's review page carries the most evidence (photos side by side).
+            "flagged": first(select(vm.VisitFlag.visit_id).join(
+                vm.Visit, col(vm.Visit.id) == col(vm.VisitFlag.visit_id)).where(
+                vm.Visit.rep == "zhangwei", vm.VisitFlag.code == "photo_reused"))
+            or first(select(vm.VisitFlag.visit_id).join(
+                vm.Visit, col(vm.Visit.id) == col(vm.VisitFlag.visit_id)).where(
+                vm.Visit.rep == "zhangwei")),
             "contract": first(select(Contract.id).where(Contract.owner == "zhangwei")),
             "store": first(select(Store.id).order_by(col(Store.id))),
             "store_code": first(select(Store.code).order_by(col(Store.id))),
@@ -91,6 +98,7 @@ def _pages(ids: dict[str, Any], store_of_manager: int) -> list[tuple[str | None,
         ("zhangwei", "/h5/contracts"), ("zhangwei", f"/h5/contracts/{k}"),
         ("zhangwei", "/h5/board"), ("zhangwei", "/h5/no-such-page"),
         ("wangfang", "/h5/dashboard"), ("wangfang", "/h5/customers"),
+        ("wangfang", f"/h5/visits/{ids['flagged']}/review"),
         ("liuyang", "/h5/dashboard"), ("liuyang", "/h5/drill"),
         ("liuyang", "/h5/drill?region=华东"), ("liuyang", "/h5/drill?region=华东&grade=A"),
         ("liuyang", f"/h5/drill?customer={c}"), ("liuyang", "/h5/dashboard/compare"),
@@ -100,7 +108,7 @@ def _pages(ids: dict[str, Any], store_of_manager: int) -> list[tuple[str | None,
         ("admin", "/admin/import"), ("admin", "/admin/rules"), ("admin", "/admin/fields"),
         ("admin", "/admin/fields?entity=visit"), ("admin", "/admin/presets"),
         ("admin", "/admin/presets/growth"), ("admin", "/admin/changes"),
-        ("wangfang", "/admin/fields/1/retire"),
+        ("admin", "/admin/fields/1/retire"),
         ("zongbu", "/h5/stores"), ("zongbu", f"/h5/stores/{s}"),
         ("zongbu", f"/h5/stores/{ids['store_code']}"),
         ("zongbu", "/h5/stores/compare"), ("zongbu", "/h5/stores/upload"),
