@@ -10,7 +10,7 @@ whose phone it is, which is what the real WeCom client does.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from flask import Blueprint, Response, redirect, render_template, request
 from werkzeug.wrappers import Response as BaseResponse
@@ -48,6 +48,9 @@ def favicon() -> Response:
 def places_for(userid: str | None) -> list[dict[str, Any]]:
     """The places this user's phone offers (those for everyone and their own)."""
     return [p for p in get_state().config.locations if p.get("user") in (None, userid)]
+
+
+CHECKIN_PATH = "/h5/checkin"
 
 
 def _location_fragment(userid: str, place: str | None) -> str:
@@ -137,7 +140,9 @@ def open_link(platform: str, userid: str) -> BaseResponse:
     if not url.startswith(("http://", "https://", "/")):
         return Response("只能打开 http(s) 链接", status=400, mimetype="text/plain")
     target = _oauth_target(url)
-    fragment = _location_fragment(userid, request.args.get("place"))
+    # Only the check-in page asks the phone where it is: other pages keep a clean address.
+    wants_place = CHECKIN_PATH in unquote(url)
+    fragment = _location_fragment(userid, request.args.get("place")) if wants_place else ""
     state = get_state()
     with state.lock:
         if fragment:
