@@ -253,8 +253,9 @@ def _write(session: Session, plans: list[dict[str, Any]], items: list[list[dict[
         [{k: v for k, v in visit.items() if k in columns} for visit in visits]
     ).scalars().all() if visits else []
     advance(len(visits))
-    flags = [{"visit_id": vid, "code": flag.code, "reason": flag.reason, "created_at":
-              visit["checked_at"]}
+    flags = [{"visit_id": vid, "code": flag.code, "reason": flag.reason,
+              "evidence": dict(flag.evidence) if flag.evidence else None,
+              "created_at": visit["checked_at"]}
              for vid, visit in zip(visit_ids, visits, strict=True) for flag in visit["_flags"]]
     if flags:
         session.execute(insert(VisitFlag.__table__), flags)  # type: ignore[attr-defined]

@@ -36,7 +36,7 @@ NOT_PAGES = re.compile(r"(\.json|\.xlsx|\.csv|\.png|/data|/jsconfig|/photo|/stam
 
 # Text that must keep clear of the edges: hints, tips, notices, titles.
 EDGE_SELECTOR = (".zs-hint, .weui-cells__tips, .weui-cells__title, .zs-notice, "
-                 ".weui-form__desc, .weui-cell__desc, .zs-whoami")
+                 ".weui-form__desc, .weui-cell__desc, .zs-whoami, .zs-flag-title, .zs-flag-reason")
 
 MEASURE = """(sel) => {
   const out = {width: document.scrollingElement.scrollWidth, touching: []};

@@ -31,8 +31,11 @@ def test_demo_visits_fill_the_dashboard_like_live_check_ins(session: Session) ->
     now = utcnow()
     visits = session.exec(select(Visit)).all()
     flags: dict[int, list[str]] = {}
-    for visit_id, code in session.exec(select(VisitFlag.visit_id, VisitFlag.code)):
+    for visit_id, code, evidence in session.exec(
+            select(VisitFlag.visit_id, VisitFlag.code, VisitFlag.evidence)):
         flags.setdefault(visit_id, []).append(code)
+        if code == ev.FAR_FROM_CUSTOMER:  # the review page shows the points and distances
+            assert evidence and evidence["customer"] and evidence["max_km"] == 5
     for visit in visits:
         assert visit.status == "checked" and visit.at.replace(tzinfo=None) < now.replace(
             tzinfo=None)
