@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 LEADER_KEY = "zs:scheduler:leader"
 # A due row that no queued job picked up within this grace is re-queued by the sweep.
 OVERDUE_GRACE = timedelta(seconds=60)
-INBOX_MAX_ATTEMPTS = 3
+INBOX_MAX_ATTEMPTS = inbox.MAX_ATTEMPTS
 
 
 def sweep_outbox(now: datetime) -> dict[str, int]:

@@ -16,6 +16,8 @@ STATUS_RECEIVED = "received"
 STATUS_PROCESSING = "processing"
 STATUS_DONE = "done"
 STATUS_FAILED = "failed"
+# A failed event is run again by the scheduler's sweep until it has failed this often.
+MAX_ATTEMPTS = 3
 
 
 class InboxEvent(SQLModel, table=True):

@@ -35,7 +35,7 @@ from models.scope import get_customer_for
 from models.user import User
 from web import visit_texts as texts
 from web.auth import login_required
-from web.customers import customer_not_found
+from web.customers import customer_not_found, user_names
 from zhongshu.db import on_commit, session_scope
 
 bp = Blueprint("visits", __name__, template_folder="templates")
@@ -58,9 +58,12 @@ def _num(value: Any) -> str:
     return f"{value:g}" if isinstance(value, (int, float)) else "—"
 
 
-def evidence_lines(code: str, evidence: dict[str, Any] | None) -> list[str]:
-    """A flag's evidence in words, one fact a line (the photos are shown beside)."""
+def evidence_lines(code: str, evidence: dict[str, Any] | None,
+                   names: dict[str, str] | None = None) -> list[str]:
+    """A flag's evidence in words, one fact a line (the photos are shown beside); reps
+    by name where ``names`` knows them."""
     e = evidence or {}
+    rep = (names or {}).get(str(e.get("rep")), e.get("rep"))
     if not e:
         return []
     if code == ev.PHOTO_REUSED:
@@ -97,7 +100,7 @@ def evidence_lines(code: str, evidence: dict[str, Any] | None) -> list[str]:
                 texts.TRAVEL_TO.format(at=_time(e.get("at")), point=_point(e.get("to"))),
                 last]
     if code == ev.REVISIT_48H:
-        return [texts.REVISIT_FROM.format(visit=e.get("visit"), rep=e.get("rep"),
+        return [texts.REVISIT_FROM.format(visit=e.get("visit"), rep=rep,
                                           at=_time(e.get("previous_at"))),
                 texts.REVISIT_TO.format(at=_time(e.get("at"))),
                 texts.REVISIT_GAP.format(gap=_num(e.get("gap_hours")),
@@ -115,16 +118,18 @@ def _page(db: Session, user: User, visit: vm.Visit, done: str | None) -> str:
     customer = db.get(Customer, visit.customer_id)
     rows = db.exec(select(vm.VisitFlag).where(col(vm.VisitFlag.visit_id) == visit.id)
                    .order_by(col(vm.VisitFlag.id))).all()
+    names = user_names(db, [str((row.evidence or {}).get("rep", "")) for row in rows])
     flags = []
     for row in rows:
         evidence = row.evidence or {}
         item: dict[str, Any] = {"code": row.code, "label": ev.FLAG_LABELS.get(row.code, row.code),
-                                "reason": row.reason, "lines": evidence_lines(row.code, evidence)}
+                                "reason": row.reason,
+                                "lines": evidence_lines(row.code, evidence, names)}
         if row.code == ev.PHOTO_REUSED and parse_id(str(evidence.get("visit", ""))):
             other = db.get(vm.Visit, parse_id(str(evidence["visit"])))
             item["earlier"] = texts.EARLIER_PHOTO.format(
                 visit=evidence["visit"], at=_time(evidence.get("previous_at")),
-                rep=evidence.get("rep", ""))
+                rep=names.get(str(evidence.get("rep", "")), evidence.get("rep", "")))
             item["earlier_url"] = (url_for("visits.evidence_photo", visit_id=visit.id,
                                            other_id=other.id)
                                    if other is not None and other.photo_marked_path else None)

@@ -103,6 +103,9 @@ def test_reused_photo_shows_both_photos_side_by_side(client, shop, check_in) -> 
     assert f'src="/h5/visits/{copy}/photo"' in page
     earlier = f"/h5/visits/{copy}/evidence/{first}/photo"
     assert f'src="{earlier}"' in page
+    # The earlier visit's rep is named as people know them, not by the account id.
+    caption = re.search(r"<figcaption>([^<]*拜访 %d[^<]*)</figcaption>" % first, page)
+    assert caption and "张伟" in caption.group(1) and "zhangwei" not in caption.group(1)
     photo = client.get(earlier)
     assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
     # Only the photo the flag names is served this way.

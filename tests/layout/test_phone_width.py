@@ -18,6 +18,7 @@ from webkit import login
 
 from models import visit as vm
 from models.contract import Contract
+from models.custom_fields import FieldDef
 from models.customer import Customer
 from models.promotion import Promotion
 from models.store import Store, StoreSale
@@ -80,6 +81,7 @@ def _ids() -> dict[str, Any]:
             "manager": first(select(User.wecom_userid).where(User.role == "store_manager")
                              .order_by(col(User.wecom_userid))),
             "promotion": first(select(Promotion.id)),
+            "field": first(select(FieldDef.id).order_by(col(FieldDef.id))),
             "member": first(select(StoreSale.member_id).where(
                 col(StoreSale.member_id).is_not(None))),
         }
@@ -108,7 +110,7 @@ def _pages(ids: dict[str, Any], store_of_manager: int) -> list[tuple[str | None,
         ("admin", "/admin/import"), ("admin", "/admin/rules"), ("admin", "/admin/fields"),
         ("admin", "/admin/fields?entity=visit"), ("admin", "/admin/presets"),
         ("admin", "/admin/presets/growth"), ("admin", "/admin/changes"),
-        ("admin", "/admin/fields/1/retire"),
+        ("admin", f"/admin/fields/{ids['field']}/retire"),
         ("zongbu", "/h5/stores"), ("zongbu", f"/h5/stores/{s}"),
         ("zongbu", f"/h5/stores/{ids['store_code']}"),
         ("zongbu", "/h5/stores/compare"), ("zongbu", "/h5/stores/upload"),

@@ -3,12 +3,16 @@ through the real endpoint, router, RQ worker and outbox (the handler's clock fro
 
 from __future__ import annotations
 
+from datetime import timedelta
 from unittest import mock
 
 import requests
 from plankit import SHANGHAI, add_customer, add_visit, at, make_org
 
+from jobs.schedule import sweep_inbox
+from models import inbox
 from models import plan as plans
+from models.base import utcnow
 from zhongshu.db import session_scope
 
 OPEN = at("2026-11-27 16:30")  # Friday, before the 17:00 lock
@@ -114,6 +118,11 @@ def test_a_reply_that_fails_tells_the_user_in_chinese(emulator, run_jobs) -> Non
                     side_effect=RuntimeError("database went away")):
         _say(emulator, "wangfang", "未覆盖")
         run_jobs()
+        # Run again by the scheduler's sweeps: silent until the last attempt fails.
+        for attempt in range(2, inbox.MAX_ATTEMPTS + 1):
+            assert _replies(emulator, "wangfang") == []
+            assert sweep_inbox(utcnow() + timedelta(minutes=2 * attempt))["retried"] == 1
+            run_jobs()
     (notice,) = _replies(emulator, "wangfang")
     assert "没有处理成功" in notice and "请稍后再试" in notice
     assert "database" not in notice and "RuntimeError" not in notice
