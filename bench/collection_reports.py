@@ -114,7 +114,8 @@ def main() -> None:
                 session.execute(insert(table.__table__), rows[start:start + 5000])  # type: ignore[attr-defined]
         session.commit()
         if engine.dialect.name == "postgresql":
-            session.execute(text("SELECT setval('contract_id_seq', (SELECT max(id) FROM contract))"))
+            session.execute(text("SELECT setval('contract_id_seq', (SELECT max(id) FROM "
+                                 "contract))"))
             session.execute(text("ANALYZE"))
             session.commit()
     load = time.perf_counter() - started

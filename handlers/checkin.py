@@ -366,7 +366,8 @@ def _finish(session: Session, platform: str, user_id: str, row: Conversation,
         return _advance(session, platform, user_id, row, data, notes=notes, errors=problems)
     photo = session.get(media.Media, int(data["media_pk"]))
     if photo is None or photo.status == media.STATUS_FAILED or (
-            photo.status == media.STATUS_STORED and not (photo.path and Path(photo.path).is_file())):
+            photo.status == media.STATUS_STORED
+            and not (photo.path and Path(photo.path).is_file())):
         data.pop("media_pk", None)
         reason = (photo.error if photo is not None and photo.error else "文件不存在")
         conversation.advance(session, row, step="photo", data=data)

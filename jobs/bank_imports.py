@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from jobs import uploads
 from models import import_core
@@ -31,7 +31,7 @@ def run_bank_import(upload_id: str) -> str:
     try:
         with session_scope() as db:
             user = db.exec(select(User).where(User.wecom_userid == meta["uploader"],
-                                              User.active == True,
+                                              col(User.active).is_(True),
                                               User.role == "finance")).first()
             if user is None:
                 return uploads.finish(AREA, upload_id, uploads.STATUS_FAILED,

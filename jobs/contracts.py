@@ -114,7 +114,7 @@ def queue_finance_review(session: Session, contract: Contract) -> list[OutboxMes
     """Outbox rows for every finance user; see the module docstring."""
     reason = _previous_return_reason(session, contract)
     finance = session.exec(select(User).where(User.role == FINANCE_ROLE,
-                                              User.active == True)
+                                              col(User.active).is_(True))
                            .order_by(User.id)).all()  # type: ignore[arg-type]
     rows: list[OutboxMessage] = []
     wecom_view = contract_view(session, contract, wecom=True)

@@ -240,7 +240,7 @@ class Directory:
         rows = session.execute(select(
             User.wecom_userid, User.name, User.role, User.dingtalk_userid,  # type: ignore[call-overload]
             User.supervisor_userid, User.region, User.finance_lead)
-            .where(User.active == True)).all()
+            .where(col(User.active).is_(True))).all()
         self.people = {r[0]: Person(*r) for r in rows}
 
     def get(self, userid: str | None) -> Person | None:
@@ -683,7 +683,7 @@ def supervisor_digests(session: Session, rule: RuleConfig, now: datetime, tz: tz
     week_start = datetime.combine(week, time(0), tz).astimezone(UTC)
     fired = fire(session, rule.code, week, now, col(User.id),
                  literal(week_start, UTCDateTime()),
-                 col(User.role) == "supervisor", col(User.active) == True)
+                 col(User.role) == "supervisor", col(User.active).is_(True))
     if not fired:
         return 0
     ids = [uid for uid, _ in fired]

@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from jobs import uploads
 from models import store_ingest as ingest
@@ -41,7 +41,7 @@ def run_upload(upload_id: str) -> str:
     try:
         with session_scope() as db:
             user = db.exec(select(User).where(User.wecom_userid == meta["uploader"],
-                                              User.active == True)).first()
+                                              col(User.active).is_(True))).first()
             if user is None:
                 return uploads.finish(AREA, upload_id, uploads.STATUS_FAILED,
                                       error=S.UPLOAD_FAILED)

@@ -12,9 +12,10 @@ Upsert rules: customers by normalised phone — a row for a stored customer fill
 its empty fields (the values it would have changed are listed in the report), unless
 overwriting is asked for; an empty cell never blanks a stored value; a new phone whose
 company name is a stored customer's under another spelling is refused, naming its owner;
-columns nobody mapped go to ``customer.extra`` and are merged key by key. Orders by 订单编号 — each row is one order line (产品型号, 数量,
-金额); rows sharing an order number make one order whose amount is their sum, and
-importing an order again replaces its lines.
+columns nobody mapped go to ``customer.extra`` and are merged key by key. Orders by
+订单编号 — each row is one order line (产品型号, 数量, 金额); rows sharing an order
+number make one order whose amount is their sum, and importing an order again replaces its
+lines.
 
 Each batch is committed on its own so a long import never holds the SQLite write lock
 for long; re-running a file after an interruption is safe because every write is an

@@ -239,16 +239,16 @@ def remove_customer(session: Session, user: User, week: date, customer_id: int, 
 
 def team(session: Session, supervisor: str) -> list[User]:
     return list(session.exec(select(User).where(User.supervisor_userid == supervisor,
-                                                User.active == True,
+                                                col(User.active).is_(True),
                                                 User.role == "rep")
                              .order_by(col(User.name), col(User.wecom_userid))).all())
 
 
 def supervisors_with_teams(session: Session) -> list[str]:
-    sups = select(User.wecom_userid).where(User.active == True,
+    sups = select(User.wecom_userid).where(col(User.active).is_(True),
                                            User.role == "supervisor")
     stmt = (select(User.supervisor_userid)
-            .where(col(User.supervisor_userid).in_(sups), User.active == True,
+            .where(col(User.supervisor_userid).in_(sups), col(User.active).is_(True),
                    User.role == "rep")
             .distinct())
     return sorted(s for s in session.exec(stmt).all() if s)

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import customer_fields as fields
 from models import messages as M
@@ -146,7 +146,7 @@ def register_customer(session: Session, *, owner: str, name: Any, contact: Any, 
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}")
     user = session.exec(select(User).where(User.wecom_userid == owner,
-                                           User.active == True)).first()
+                                           col(User.active).is_(True))).first()
     if user is None:
         raise ValueError(f"owner {owner!r} is not an active user")
     duplicates = find_duplicates(session, name=cleaned["name"], phone=cleaned["phone"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from models import glossary
 from models.base import utcnow
@@ -35,7 +35,7 @@ class User(SQLModel, table=True):
 
 def by_platform_id(session: Session, platform: str, user_id: str) -> User | None:
     column = User.wecom_userid if platform == "wecom" else User.dingtalk_userid
-    return session.exec(select(User).where(column == user_id, User.active == True)).first()
+    return session.exec(select(User).where(column == user_id, col(User.active).is_(True))).first()
 
 
 def upsert(session: Session, *, wecom_userid: str, name: str, role: str,
