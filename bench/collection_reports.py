@@ -29,6 +29,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from zhongshu import clock
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -124,7 +126,7 @@ def main() -> None:
         months = col.last_months(12, today=now.date())
 
         def baseline() -> dict[str, list[Decimal]]:
-            tz = col._tz()
+            tz = clock.business_tz()
             today = now.astimezone(tz).date()
             out: dict[str, list[Decimal]] = {}
             for c in session.scalars(select(Contract).where(

@@ -37,10 +37,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
@@ -67,6 +66,7 @@ from models.geo import GeoPoint
 from models.scope import EDITOR_ROLES, can_edit_customers, get_customer_for
 from models.user import User
 from web.links import signin_url
+from zhongshu import clock
 from zhongshu.settings import get_settings
 
 CHECKIN_PATH = "/h5/checkin"
@@ -187,7 +187,7 @@ _SHORT_DATE = re.compile(r"(?<!\d)(\d{1,2})[-/.月](\d{1,2})日?$")
 
 
 def _today() -> date:
-    return datetime.now(ZoneInfo(get_settings().timezone)).date()
+    return clock.today()
 
 
 def _shown(name: str) -> str:

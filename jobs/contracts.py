@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 import hashlib
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
@@ -30,8 +29,8 @@ from models.customer import Customer
 from models.outbox import STATUS_SENT, OutboxMessage
 from models.user import User
 from web.links import dingtalk_login_url, wecom_oauth_url
+from zhongshu import clock
 from zhongshu.db import on_commit
-from zhongshu.settings import get_settings
 
 FINANCE_ROLE = "finance"
 
@@ -43,7 +42,7 @@ def contract_path(contract_id: int) -> str:
 def local_time(moment: datetime | None) -> str:
     if moment is None:
         return ""
-    return as_utc(moment).astimezone(ZoneInfo(get_settings().timezone)).strftime("%Y-%m-%d %H:%M")
+    return as_utc(moment).astimezone(clock.business_tz()).strftime("%Y-%m-%d %H:%M")
 
 
 def contract_view(session: Session, contract: Contract, *, wecom: bool) -> cards.ContractView:

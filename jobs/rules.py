@@ -41,7 +41,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ARRAY,
@@ -77,8 +76,8 @@ from models.rule import RuleConfig, RuleFiring
 from models.user import User
 from models.visit import Visit
 from models.workdays import first_workday_on_or_after, is_workday
+from zhongshu import clock
 from zhongshu.db import on_commit, session_scope
-from zhongshu.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -754,7 +753,7 @@ CONTRACT_AND_CUSTOMER_RULES: dict[str, Sweep] = {
 
 def run_rule(code: str, now: datetime) -> int:
     """One rule in its own transaction; returns the messages it queued."""
-    tz = ZoneInfo(get_settings().timezone)
+    tz = clock.business_tz()
     with session_scope() as session:
         rule = rules.get_rule(session, code)
         if not rule.enabled:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
@@ -19,8 +18,8 @@ from models.base import utcnow
 from models.store_scope import visible_stores
 from models.user import User
 from web import store_texts as S
+from zhongshu import clock
 from zhongshu.db import session_scope
-from zhongshu.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +36,7 @@ def run_upload(upload_id: str) -> str:
     if meta is None:
         return "skipped"
     path, kind = Path(meta["path"]), meta["kind"]
-    tz = ZoneInfo(get_settings().timezone)
+    tz = clock.business_tz()
     try:
         with session_scope() as db:
             user = db.exec(select(User).where(User.wecom_userid == meta["uploader"],

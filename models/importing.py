@@ -42,6 +42,7 @@ from models.import_core import (
 )
 from models.import_customers import CUSTOMER_COLUMNS, CustomerImport
 from models.import_orders import ORDER_COLUMNS, OrderImport
+from zhongshu import clock
 
 __all__ = ["BATCH_SIZE", "CUSTOMER_COLUMNS", "IGNORED_HEADERS", "ORDER_COLUMNS",
            "ImportFileError", "ImportResult", "Refusal", "default_report_path",
@@ -62,11 +63,8 @@ def import_orders(session: Session, path: Path, *, report_path: Path | None = No
                   timezone: str | None = None) -> ImportResult:
     """Upsert the orders in ``path`` and move each customer's ``last_order_at``.
     Times without a zone are business time (``ZS_TIMEZONE``)."""
-    if timezone is None:
-        from zhongshu.settings import get_settings
-
-        timezone = get_settings().timezone
-    return core.run(session, path, OrderImport(session, ZoneInfo(timezone)),
+    tz = clock.business_tz() if timezone is None else ZoneInfo(timezone)
+    return core.run(session, path, OrderImport(session, tz),
                     report_path=report_path, progress=progress, batch_size=batch_size)
 
 

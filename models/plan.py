@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import UniqueConstraint, func, or_
 from sqlmodel import Field, Session, SQLModel, col, select
@@ -69,10 +68,6 @@ class PlanLocked(Exception):
 
 
 # -- calendar ---------------------------------------------------------------------------
-
-def business_tz(name: str) -> tzinfo:
-    return ZoneInfo(name)
-
 
 def week_of(day: date) -> date:
     """The Monday of ``day``'s ISO week."""

@@ -15,7 +15,8 @@ from werkzeug.wrappers import Response
 from models import rule as rules
 from models.user import ROLE_NAMES, User
 from web.auth import login_required
-from web.customers import business_tz, local_time, user_names
+from web.customers import local_time, user_names
+from zhongshu import clock
 from zhongshu.db import session_scope
 
 bp = Blueprint("admin_rules", __name__, template_folder="templates")
@@ -156,7 +157,7 @@ def _view(session: Any, user: User, *, errors: dict[str, dict[str, str]] | None 
     people = _people(session)
     names = user_names(session, [r.updated_by for r in stored.values()])
     names.update({token[5:]: name for _, persons in people for token, name in persons})
-    tz = business_tz()
+    tz = clock.business_tz()
     items = []
     for config in rules.all_rules(session):
         row = stored.get(config.code)

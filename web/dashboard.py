@@ -25,9 +25,10 @@ from sqlmodel import Session, select
 from analytics import coaching, compare, drill, metrics, rollup
 from models import glossary
 from models.base import parse_id, utcnow
-from models.plan import business_tz, week_of
+from models.plan import week_of
 from models.user import User
 from web.auth import login_required, message_page, request_db
+from zhongshu import clock
 from zhongshu.settings import get_settings
 
 bp = Blueprint("dashboard", __name__, template_folder="templates")
@@ -94,7 +95,7 @@ def money(value: Decimal | float) -> str:
 
 
 def _week_arg(now: datetime) -> date:
-    tz = business_tz(get_settings().timezone)
+    tz = clock.business_tz()
     try:
         return week_of(date.fromisoformat(request.args.get("week", "")))
     except ValueError:
@@ -114,7 +115,7 @@ def freshness(db: Session) -> str:
     at = rollup.refreshed_at(db)
     if at is None:
         return NEVER_REFRESHED
-    tz = business_tz(get_settings().timezone)
+    tz = clock.business_tz()
     minutes = int(rollup.REFRESH_EVERY.total_seconds() // 60)
     return REFRESHED.format(at=at.astimezone(tz).strftime("%m-%d %H:%M"), minutes=minutes)
 
@@ -173,7 +174,7 @@ def _row_json(row: metrics.Row, base: str, param: str,
 
 
 def dashboard_data(db: Session, sel: metrics.Selection, week: date) -> dict[str, Any]:
-    tz = business_tz(get_settings().timezone)
+    tz = clock.business_tz()
     trend = metrics.week_trend(db, sel, week)
     h = metrics.health(db, sel, week, tz=tz, trend=trend)
     owners = metrics.by_owner(db, sel, week)
@@ -321,7 +322,7 @@ def _href(base: str, **params: Any) -> str:
 
 def drill_view(db: Session, sel: metrics.Selection, week: date, region: str | None,
                grade: str | None, customer_id: int | None) -> DrillView | None:
-    tz = business_tz(get_settings().timezone)
+    tz = clock.business_tz()
     base = url_for(".drill_page")
     crumbs = [{"label": DRILL_TITLE, "href": base}]
     if customer_id is not None:
@@ -423,7 +424,7 @@ def _fmt(kind: str, value: float | None) -> str:
 @bp.get("/h5/dashboard/compare")
 @login_required(roles=ROLES)
 def compare_page(user: User) -> Any:
-    tz = business_tz(get_settings().timezone)
+    tz = clock.business_tz()
     today = _now().astimezone(tz).date()
     after = _range("after", (today - timedelta(days=89), today))
     before = _range("before", (after[0] - timedelta(days=90), after[0] - timedelta(days=1)))
