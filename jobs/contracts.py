@@ -27,7 +27,7 @@ from models.contract import RETURNED, Contract, ContractEvent
 from models.contracts_ops import is_risk, status_label
 from models.customer import Customer
 from models.outbox import STATUS_SENT, OutboxMessage
-from models.user import User
+from models.user import User, by_platform_id
 from web.links import dingtalk_login_url, wecom_oauth_url
 from zhongshu import clock
 from zhongshu.db import on_commit
@@ -50,7 +50,8 @@ def contract_view(session: Session, contract: Contract, *, wecom: bool) -> cards
     platform it is sent on (WeCom OAuth, or DingTalk 免登 when ``wecom`` is false)."""
     assert contract.id is not None
     customer = session.get(Customer, contract.customer_id)
-    rep = session.exec(select(User.name).where(User.wecom_userid == contract.owner)).first()
+    owner = by_platform_id(session, "wecom", contract.owner, include_inactive=True)
+    rep = owner.name if owner else None
     path = contract_path(contract.id)
     if contract.stamped_at is not None:
         stamped = card_texts.STAMPED_YES

@@ -22,14 +22,14 @@ from datetime import datetime, timedelta
 from redis.exceptions import RedisError
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from analytics import coaching, metrics, rollup
 from bot.outbound import queue_wecom
 from cards import dashboard as cards
 from models import plan as plans
 from models.base import utcnow
-from models.user import User
+from models.user import by_platform_id
 from web.dashboard import chart_path
 from web.links import page_url
 from zhongshu import clock
@@ -104,7 +104,7 @@ def sweep_coaching(now: datetime) -> dict[str, int]:
     for supervisor in supervisors:
         with session_scope() as session:
             key = coaching_key(supervisor, reported.isoformat())
-            sup = session.exec(select(User).where(User.wecom_userid == supervisor)).first()
+            sup = by_platform_id(session, "wecom", supervisor, include_inactive=True)
             if plans.notice_queued(session, key) or sup is None:
                 skipped += 1
                 continue

@@ -31,7 +31,7 @@ from cards import visit as cards
 from models import followup as fu
 from models.customer import Customer
 from models.outbox import OutboxMessage
-from models.user import User
+from models.user import User, by_platform_id
 from models.visit import Visit
 from web.links import wecom_oauth_url
 from zhongshu import clock
@@ -67,7 +67,7 @@ def _queued(session: Session, key: str) -> bool:
 def _user(session: Session, userid: str | None) -> User | None:
     if not userid:
         return None
-    return session.exec(select(User).where(User.wecom_userid == userid)).first()
+    return by_platform_id(session, "wecom", userid, include_inactive=True)
 
 
 def _card_values(session: Session, task: fu.FollowUpTask, owner: User | None) -> cards.FollowUp:

@@ -10,13 +10,11 @@ import logging
 from datetime import datetime
 from pathlib import Path
 
-from sqlmodel import col, select
-
 from jobs import uploads
 from models import store_ingest as ingest
 from models.base import utcnow
 from models.store_scope import visible_stores
-from models.user import User
+from models.user import by_platform_id
 from web import store_texts as S
 from zhongshu import clock
 from zhongshu.db import session_scope
@@ -39,8 +37,7 @@ def run_upload(upload_id: str) -> str:
     tz = clock.business_tz()
     try:
         with session_scope() as db:
-            user = db.exec(select(User).where(User.wecom_userid == meta["uploader"],
-                                              col(User.active).is_(True))).first()
+            user = by_platform_id(db, "wecom", meta["uploader"])
             if user is None:
                 return uploads.finish(AREA, upload_id, uploads.STATUS_FAILED,
                                       error=S.UPLOAD_FAILED)

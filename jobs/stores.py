@@ -26,7 +26,7 @@ from models import photos
 from models import promotion as pm
 from models.store import Store, StoreAlert
 from models.store_metrics import Finding, Thresholds, two_weeks_running, week_of
-from models.user import User
+from models.user import User, by_platform_id
 from models.workdays import is_workday
 from web.links import wecom_oauth_url
 from zhongshu import clock
@@ -52,7 +52,7 @@ def process_promotion_photo(checkin_id: int) -> str:
         row = session.get(pm.PromotionCheckin, checkin_id)
         if row is None:
             return "missing"
-        manager = session.exec(select(User).where(User.wecom_userid == row.by)).first()
+        manager = by_platform_id(session, "wecom", row.by, include_inactive=True)
         done = pm.evaluate_checkin(session, checkin_id, business_tz=clock.business_tz(),
                                    marked_dir=settings.instance_dir / "promotions" / "marked",
                                    font_path=photos.find_cjk_font(),

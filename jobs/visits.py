@@ -17,7 +17,7 @@ import secrets
 from datetime import datetime
 
 from rq import Retry
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot.event import Reply
 from bot.outbound import queue_wecom
@@ -30,7 +30,7 @@ from models import team_config as tc
 from models import visit as vm
 from models.base import as_utc
 from models.customer import Customer
-from models.user import User
+from models.user import User, by_platform_id
 from web.links import wecom_oauth_url
 from zhongshu import clock
 from zhongshu.db import session_scope
@@ -69,7 +69,7 @@ def review_path(visit_id: int) -> str:
 def _user(session: Session, userid: str | None) -> User | None:
     if not userid:
         return None
-    return session.exec(select(User).where(User.wecom_userid == userid)).first()
+    return by_platform_id(session, "wecom", userid, include_inactive=True)
 
 
 def _team_of_rep(session: Session, rep: str) -> str:

@@ -19,10 +19,10 @@ from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import JSON, Column, UniqueConstraint
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel import Field, Session, SQLModel, select
 
 from models.base import utcnow
-from models.user import User
+from models.user import by_platform_id
 
 CHANNELS = ("wecom", "dingtalk", "both")
 
@@ -266,8 +266,7 @@ def _check_recipients(session: Session, value: Any, errors: dict[str, str]) -> l
             clean.append(token)
             continue
         userid = token.removeprefix("user:") if token.startswith("user:") else None
-        known = userid and session.exec(select(User.id).where(
-            User.wecom_userid == userid, col(User.active).is_(True))).first()
+        known = userid and by_platform_id(session, "wecom", userid)
         if not known:
             errors["recipients"] = ERR_RECIPIENT.format(token=token)
             return []

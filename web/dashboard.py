@@ -20,13 +20,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from analytics import coaching, compare, drill, metrics, rollup
 from models import glossary
 from models.base import parse_id, utcnow
 from models.plan import week_of
-from models.user import User
+from models.user import User, by_platform_id
 from web.auth import login_required, message_page, request_db
 from zhongshu import clock
 from zhongshu.settings import get_settings
@@ -286,7 +286,7 @@ def chart() -> Any:
     if not hmac.compare_digest(request.args.get("sig", ""), chart_signature(team, week)):
         abort(404)
     db = request_db()
-    sup = db.exec(select(User).where(User.wecom_userid == team)).first()
+    sup = by_platform_id(db, "wecom", team, include_inactive=True)
     if sup is None or sup.role != "supervisor" or not sup.active:
         abort(404)
     sel = metrics.Selection(sup)
