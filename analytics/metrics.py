@@ -138,7 +138,7 @@ def teams(session: Session, user: User) -> list[Person]:
         return [Person(user.wecom_userid, user.name, user.supervisor_userid)]
     key = ("dash-teams", user.wecom_userid)
     if key not in session.info:
-        stmt = select(*PERSON).where(User.role == "supervisor", User.active == True)
+        stmt = select(*PERSON).where(User.role == "supervisor", col(User.active).is_(True))
         if user.region is not None:
             stmt = stmt.where(User.region == user.region)
         session.info[key] = _people(session, stmt)
@@ -149,7 +149,7 @@ def reps(session: Session, user: User, team: str | None = None) -> list[Person]:
     """The reps the user may look at (of one of its teams when ``team`` is given)."""
     if not may_view(user):
         return []
-    stmt = select(*PERSON).where(User.role == "rep", User.active == True)
+    stmt = select(*PERSON).where(User.role == "rep", col(User.active).is_(True))
     if user.role == "supervisor":
         stmt = stmt.where(User.supervisor_userid == user.wecom_userid)
     elif user.region is not None:

@@ -29,6 +29,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from zhongshu import clock
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -114,7 +116,8 @@ def main() -> None:
                 session.execute(insert(table.__table__), rows[start:start + 5000])  # type: ignore[attr-defined]
         session.commit()
         if engine.dialect.name == "postgresql":
-            session.execute(text("SELECT setval('contract_id_seq', (SELECT max(id) FROM contract))"))
+            session.execute(text("SELECT setval('contract_id_seq', (SELECT max(id) FROM "
+                                 "contract))"))
             session.execute(text("ANALYZE"))
             session.commit()
     load = time.perf_counter() - started
@@ -123,7 +126,7 @@ def main() -> None:
         months = col.last_months(12, today=now.date())
 
         def baseline() -> dict[str, list[Decimal]]:
-            tz = col._tz()
+            tz = clock.business_tz()
             today = now.astimezone(tz).date()
             out: dict[str, list[Decimal]] = {}
             for c in session.scalars(select(Contract).where(

@@ -190,7 +190,7 @@ def main() -> None:
         return
 
     xlsx, csv_path = _files(args.rows)
-    env = {k: v for k, v in os.environ.items()} | {"PYTHONPATH": str(ROOT)}
+    env = dict(os.environ.items()) | {"PYTHONPATH": str(ROOT)}
     baseline = _run_child("baseline", xlsx, env)
     results = [("baseline: openpyxl read-only iterates the .xlsx", baseline)]
     for kind in (("sqlite", "postgres") if args.db == "both" else (args.db,)):

@@ -312,7 +312,8 @@ BARE: list[tuple[str, str]] = [
                     GROUP BY t.sid, t.sup)
         INSERT INTO outbox_message ({OUTBOX_COLUMNS})
         SELECT 'rule:supervisor_digest:' || f.subject_id || ':'
-                 || extract(epoch from f.subject_at)::bigint || ':' || '{DAY}' || ':wecom:' || s.sup,
+                 || extract(epoch from f.subject_at)::bigint || ':' || '{DAY}' || ':wecom:'
+                 || s.sup,
                'wecom_app', s.sup,
                {DIGEST_TEXT},
                'pending', 0, false, :now, :now

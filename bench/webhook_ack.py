@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import base64
 import collections
+import contextlib
 import hashlib
 import json
 import multiprocessing as mp
@@ -219,22 +220,15 @@ class Server:
 
     def stop(self) -> None:
         if self.proc.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(timeout=8)
-            except subprocess.TimeoutExpired:
-                pass
-        try:  # the group: any worker a dead master left behind
+        # the group: any worker a dead master left behind
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
         self._fh.close()
 
 
@@ -403,10 +397,8 @@ def _run_load(spec: dict[str, Any]) -> dict[str, Any]:
         sel.register(c.sock, selectors.EVENT_READ, c)
 
     def reopen(c: Conn) -> None:
-        try:
+        with contextlib.suppress(OSError):
             c.sock.close()
-        except OSError:
-            pass
         c.sock = _connect(c.port)
 
     n_conns = spec["conns"]

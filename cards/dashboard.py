@@ -15,7 +15,8 @@ HEALTH_REFUSED = "健康度看板面向主管和销售总监。你的客户和�
 HEALTH_USAGE = "健康度"
 HEALTH_SUMMARY = "团队的四项健康指标（主管、总监）"
 COACH_TITLE = "本周辅导名单：{team}团队合规率最低的 {n} 位"
-COACH_DESC = "{start}—{end} 周的流程合规率（记录、客户需求、下一步齐全的拜访占比）。点开查看全队图表。"
+COACH_DESC = ("{start}—{end} 周的流程合规率（记录、客户需求、下一步齐全的拜访占比）。"
+              "点开查看全队图表。")
 COACH_NONE = "本周团队没有业务员。"
 COACH_ROW = "{rate}（{complete}/{visits} 次拜访）"
 COACH_NO_VISITS = "本周无拜访"

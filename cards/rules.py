@@ -20,18 +20,23 @@ RISK_TO_REP = ("【风险单】合同 {no}（{customer}）签约已超过 {hours
                "已标记为风险单。请尽快上传盖章页，上传后自动解除。{day}")
 RISK_TO_OTHERS = ("【风险单】{rep}的合同 {no}（{customer}）签约已超过 {hours} 小时仍未上传"
                   "盖章页，已标记为风险单。{day}")
-ZOMBIE_SUMMARY = "【僵尸客户】{count} 位客户已 {days} 天以上没有成交，已标记为僵尸客户，请安排跟进：\n{lines}"
+ZOMBIE_SUMMARY = ("【僵尸客户】{count} 位客户已 {days} 天以上没有成交，已标记为僵尸客户，"
+                  "请安排跟进：\n{lines}")
 ZOMBIE_LINE = "· {customer}（{rep}，{days} 天，最近一次下单 {last}）"
-WAKEUP_SUMMARY = "【客户唤醒】{count} 位客户长期没有拜访、沟通或订单，已给负责的业务员派唤醒任务：\n{lines}"
+WAKEUP_SUMMARY = ("【客户唤醒】{count} 位客户长期没有拜访、沟通或订单，已给负责的业务员派唤醒任务："
+                  "\n{lines}")
 WAKEUP_LINE = "· {customer}（{grade}级，{rep}，{days} 天未互动）"
-WAKEUP_OWNER_SUMMARY = ("【客户唤醒】另有 {count} 位你的客户长期没有拜访、沟通或订单，已为每位建好唤醒任务；"
+WAKEUP_OWNER_SUMMARY = ("【客户唤醒】另有 {count} 位你的客户长期没有拜访、沟通或订单，"
+                        "已为每位建好唤醒任务；"
                         "联系后在客户页记一次沟通即可完成：\n{lines}")
 SUMMARY_MORE = "\n……等共 {count} 位，详见客户列表"
 SUMMARY_LINES = 30
 WAKEUP_TITLE = "客户唤醒任务"
 WAKEUP_ACTION = "唤醒客户（{days}天未互动）"
-WAKEUP_DESCRIPTION = "{customer} 已 {days} 天没有拜访、沟通或订单，请联系客户；联系后点“标记完成”记录一次沟通。"
-WAKEUP_DESCRIPTION_OTHERS = "{rep}的客户 {customer} 已 {days} 天没有拜访、沟通或订单，已给{rep}派唤醒任务。"
+WAKEUP_DESCRIPTION = ("{customer} 已 {days} 天没有拜访、沟通或订单，请联系客户；"
+                      "联系后点“标记完成”记录一次沟通。")
+WAKEUP_DESCRIPTION_OTHERS = ("{rep}的客户 {customer} 已 {days} 天没有拜访、沟通或订单，"
+                             "已给{rep}派唤醒任务。")
 LABEL_CUSTOMER = "客户"
 LABEL_GRADE = "等级"
 LABEL_LAST = "最近互动"

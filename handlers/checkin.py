@@ -37,10 +37,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
@@ -67,6 +66,7 @@ from models.geo import GeoPoint
 from models.scope import EDITOR_ROLES, can_edit_customers, get_customer_for
 from models.user import User
 from web.links import signin_url
+from zhongshu import clock
 from zhongshu.settings import get_settings
 
 CHECKIN_PATH = "/h5/checkin"
@@ -125,7 +125,7 @@ def _decide(event: Event, session: Session, *, confirm: bool) -> Reply | list[Re
              .first() if visit_id is not None else None)
     if visit is None:
         return Reply(text=texts.VISIT_NOT_FOUND)
-    rep = session.exec(select(User).where(User.wecom_userid == visit.rep)).first()
+    rep = users.by_platform_id(session, "wecom", visit.rep, include_inactive=True)
     if decider is None or not may_decide(decider, rep):
         return Reply(text=texts.NOT_YOUR_DECISION)
     if visit.status in DECIDED:
@@ -187,7 +187,7 @@ _SHORT_DATE = re.compile(r"(?<!\d)(\d{1,2})[-/.月](\d{1,2})日?$")
 
 
 def _today() -> date:
-    return datetime.now(ZoneInfo(get_settings().timezone)).date()
+    return clock.today()
 
 
 def _shown(name: str) -> str:
@@ -366,7 +366,8 @@ def _finish(session: Session, platform: str, user_id: str, row: Conversation,
         return _advance(session, platform, user_id, row, data, notes=notes, errors=problems)
     photo = session.get(media.Media, int(data["media_pk"]))
     if photo is None or photo.status == media.STATUS_FAILED or (
-            photo.status == media.STATUS_STORED and not (photo.path and Path(photo.path).is_file())):
+            photo.status == media.STATUS_STORED
+            and not (photo.path and Path(photo.path).is_file())):
         data.pop("media_pk", None)
         reason = (photo.error if photo is not None and photo.error else "文件不存在")
         conversation.advance(session, row, step="photo", data=data)

@@ -8,7 +8,8 @@ NONE_FOR_CUSTOMER = "客户「{customer}」还没有合同。"
 SIGN_USAGE = "签约 <合同编号>"
 SIGN_SUMMARY = "合同签约（签约后自动推送财务审核，24小时内请上传盖章页）"
 SIGN_ASK = "请写上合同编号，例如：签约 HT20261127001"
-SIGNED_DONE = "合同「{no}」已签约（{customer}，¥{amount}），已推送财务审核。请在24小时内上传盖章页：{url}"
+SIGNED_DONE = ("合同「{no}」已签约（{customer}，¥{amount}），已推送财务审核。"
+               "请在24小时内上传盖章页：{url}")
 NEW_USAGE = "新合同 <客户> <金额>"
 NEW_SUMMARY = "创建合同草稿"
 NEW_ASK = "请写上客户和金额，例如：新合同 杭州华滤环保 12.8万"
@@ -19,7 +20,8 @@ FORECAST_ASK = "请写上合同编号、金额和日期，例如：回款预测 
 FORECAST_DONE = "已记录回款预测：合同「{no}」¥{amount}，预计{day}到账。"
 REVIEW_USAGE = "审核 <合同编号> 通过|退回 <原因>"
 REVIEW_SUMMARY = "财务审核合同（退回须写原因）"
-REVIEW_ASK = "请写上合同编号和结论，例如：审核 HT20261127001 通过，或：审核 HT20261127001 退回 金额与报价不符"
+REVIEW_ASK = ("请写上合同编号和结论，例如：审核 HT20261127001 通过，或：审核 HT20261127001 退回 "
+              "金额与报价不符")
 REVIEW_APPROVE_WORDS = ("通过", "审核通过", "同意")
 REVIEW_RETURN_WORDS = ("退回", "驳回", "不通过")
 APPROVED_DONE = "已审核通过合同「{no}」（{customer}，¥{amount}），已计入应收。"
@@ -27,7 +29,8 @@ RETURNED_DONE = "已退回合同「{no}」，原因：{reason}。已通知业务
 PAYMENT_USAGE = "回款 <合同编号> <金额> [日期]"
 PAYMENT_SUMMARY = "财务登记回款"
 PAYMENT_ASK = "请写上合同编号和金额，例如：回款 HT20261127001 5万 2026-11-27"
-PAYMENT_DONE = "已登记回款：合同「{no}」¥{amount}（{day}），累计回款¥{collected}，未回款¥{outstanding}。"
+PAYMENT_DONE = ("已登记回款：合同「{no}」¥{amount}（{day}），累计回款¥{collected}，"
+                "未回款¥{outstanding}。")
 RETURN_FLOW_TITLE = "合同退回"
 RETURN_ASK = "请回复退回合同「{no}」的原因（发送「取消」放弃退回）："
 RETURN_RESTART = "如需退回，请再点一次卡片上的「退回」，或发送「审核 合同编号 退回 原因」。"

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
@@ -50,7 +49,7 @@ from models.registration import (
 from models.scope import EDITOR_ROLES, can_edit_customers
 from models.user import User
 from web.links import signin_url
-from zhongshu.settings import get_settings
+from zhongshu import clock
 
 REGISTER_FLOW = "register_customer"
 REGISTER_COMMAND = "新客户"
@@ -86,14 +85,14 @@ def _editor(event: Event, session: Session) -> tuple[User | None, Reply | None]:
 
 
 def _today() -> date:
-    return datetime.now(ZoneInfo(get_settings().timezone)).date()
+    return clock.today()
 
 
 def _days_since(moment: datetime | None, today: date) -> int | None:
     # Calendar days in the business time zone: "昨天 23:00" is 1 day ago at 08:00.
     if moment is None:
         return None
-    return (today - moment.astimezone(ZoneInfo(get_settings().timezone)).date()).days
+    return (today - moment.astimezone(clock.business_tz()).date()).days
 
 
 def _summaries(session: Session, viewer: User, customers: list[Customer],

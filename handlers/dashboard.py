@@ -14,10 +14,10 @@ from cards import dashboard as cards
 from handlers import router, texts
 from models import user as users
 from models.base import utcnow
-from models.plan import business_tz, current_week
+from models.plan import current_week
 from web import dashboard as page
 from web.links import signin_url
-from zhongshu.settings import get_settings
+from zhongshu import clock
 
 COMMAND = "健康度"
 PATH = "/h5/dashboard"
@@ -38,7 +38,7 @@ def health(event: Event, session: Session) -> Reply:
     if sel is None:
         return Reply(text=cards.HEALTH_REFUSED)
     now = _now()
-    tz = business_tz(get_settings().timezone)
+    tz = clock.business_tz()
     week = current_week(now, tz)
     h = metrics.health(session, sel, week, tz=tz)
     scope = (sender.region if sender.role == "director" and sender.region

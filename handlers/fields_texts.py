@@ -16,7 +16,8 @@ REFUSED = "抱歉，字段只能由主管、销售总监或管理员修改。如
 USAGE = "格式：{usage}\n例如：新建字段 拜访 竞品品牌 单选 A牌/B牌/其他 必填"
 CREATED = "已新建{entity}字段：{field}\n现在起在{entity}表单、卡片和导出中可见。"
 RENAMED = "已将{entity}字段“{old}”改名为“{new}”。"
-RETIRED = "已停用{entity}字段“{name}”，已填的{count}条数据保留，可发送「恢复字段 {entity} {name}」恢复。"
+RETIRED = ("已停用{entity}字段“{name}”，已填的{count}条数据保留，可发送「恢复字段 {entity} {name}」"
+           "恢复。")
 RESTORED = "已恢复{entity}字段“{name}”。"
 NOT_FOUND = "{entity}没有名为“{name}”的字段。发送「字段列表 {entity}」查看。"
 LIST_TITLE = "{entity}自定义字段："

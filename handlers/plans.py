@@ -19,7 +19,7 @@ from models import user as users
 from models.base import utcnow
 from models.customer_lookup import owner_names
 from web.links import signin_url
-from zhongshu.settings import get_settings
+from zhongshu import clock
 
 PLAN_COMMAND = "下周计划"
 UNCOVERED_COMMAND = "未覆盖"
@@ -39,7 +39,7 @@ def _link(platform: str) -> str:
 
 
 def _plan_reply(session: Session, sender: users.User, event: Event, now: datetime) -> Reply:
-    tz = plans.business_tz(get_settings().timezone)
+    tz = clock.business_tz()
     view = plans.get_plan(session, sender, plans.next_week(now, tz), now=now, tz=tz)
     lines = [cards.PlanLine(c.name, c.day) for c in view.customers]
     return cards.plan_card(view.week, lines, lock=view.lock_at.astimezone(tz),
@@ -55,7 +55,7 @@ def next_week_plan(event: Event, session: Session) -> Reply | list[Reply]:
     if not plans.may_plan(sender):
         return Reply(text=cards.PLAN_REFUSED)
     now = _now()
-    tz = plans.business_tz(get_settings().timezone)
+    tz = clock.business_tz()
     _, args = router.split_command(event.text)
     names = [n.strip() for n in _NAME_SEPARATORS.split(args) if n.strip()]
     if not names:
@@ -87,7 +87,7 @@ def uncovered(event: Event, session: Session) -> Reply:
         return Reply(text=texts.HELP_UNREGISTERED)
     if sender.role != "supervisor":
         return Reply(text=cards.UNCOVERED_REFUSED)
-    tz = plans.business_tz(get_settings().timezone)
+    tz = clock.business_tz()
     customers = plans.uncovered_high_potential(session, sender, now=_now(), tz=tz)
     names = owner_names(session, [c.owner for c in customers])
     lines = [cards.UncoveredLine(c.name, names.get(c.owner or "", c.owner or ""), c.grade,

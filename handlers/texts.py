@@ -5,7 +5,8 @@ from models.user import ROLE_NAMES  # noqa: F401 - re-exported for templates and
 HELP_TITLE = "中枢 · 可用命令"
 HELP_UNREGISTERED = "您还没有在中枢登记，请联系管理员（销售助理）添加后再使用。"
 HELP_FOOTER = "工作台按钮：报备客户、拜访签到、我的客户。"
-WHOAMI = "{name}（{role}）\n企业微信账号：{wecom}\n钉钉账号：{dingtalk}\n上级：{supervisor}\n区域：{region}"
+WHOAMI = ("{name}（{role}）\n企业微信账号：{wecom}\n钉钉账号：{dingtalk}\n上级："
+          "{supervisor}\n区域：{region}")
 UNKNOWN_COMMAND = "没有看懂「{text}」。发送「帮助」查看可用命令。"
 UNSUPPORTED = "暂不支持这类消息，发送「帮助」查看可用命令。"
 PHOTO_RECEIVED = "照片已收到，正在保存。"
@@ -16,7 +17,8 @@ EMPTY = "（未填写）"
 CANCEL_WORDS = ("取消", "退出")  # what a user types to abandon a waiting flow
 FLOW_CANCELLED = "已取消{title}，没有保存任何内容。"
 FLOW_EXPIRED = "{title}超过30分钟没有回复，已自动取消，没有保存任何内容。{restart}"
-FLOW_WAITING = "提醒：您的{title}还没有完成，仍在等待您回复——{question}\n直接回复即可继续，发送「取消」放弃。"
+FLOW_WAITING = ("提醒：您的{title}还没有完成，仍在等待您回复——{question}\n直接回复即可继续，"
+                "发送「取消」放弃。")
 NOTHING_TO_CANCEL = "当前没有进行中的操作，无需取消。发送「帮助」查看可用命令。"
 
 # -- stores (handlers/stores.py) -------------------------------------------------------------
@@ -56,7 +58,8 @@ REGISTER_CONTACT_DIGITS = "联系人姓名里不能有数字，本项没有保�
 REGISTER_TOO_SHORT = "{label}至少要有{n}个字，本项没有保存。"
 REGISTER_ASK_OPTION = "请选择{name}，回复编号或原文：\n{options}"
 REGISTER_ASK_FIELD = "请输入{name}（{kind}）："
-REGISTER_DUPLICATE = "该客户已经登记过，本次报备没有保存：\n{lines}\n如需跟进该客户，请联系负责人或您的主管。"
+REGISTER_DUPLICATE = ("该客户已经登记过，本次报备没有保存：\n{lines}\n如需跟进该客户，"
+                      "请联系负责人或您的主管。")
 DUPLICATE_LINE = "· {message}"
 
 FIND_USAGE = "客户 <名称或电话>"
@@ -66,4 +69,5 @@ FIND_NOT_FOUND = "没有找到客户「{query}」。"
 
 MY_CUSTOMERS_USAGE = "我的客户"
 MY_CUSTOMERS_SUMMARY = "查看最近活跃的10位客户"
-MY_CUSTOMERS_EMPTY = "您还没有客户，点击「报备客户」开始，或发送「新客户 客户名称 联系人 电话 行业 初步意向」。"
+MY_CUSTOMERS_EMPTY = ("您还没有客户，点击「报备客户」开始，或发送「新客户 客户名称 联系人 电话 "
+                      "行业 初步意向」。")

@@ -9,12 +9,10 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from sqlmodel import select
-
 from jobs import uploads
 from models import import_core
 from models import import_payments as ip
-from models.user import User
+from models.user import by_platform_id
 from web import contracts_texts as C
 from zhongshu.db import session_scope
 
@@ -30,10 +28,8 @@ def run_bank_import(upload_id: str) -> str:
     path = Path(meta["path"])
     try:
         with session_scope() as db:
-            user = db.exec(select(User).where(User.wecom_userid == meta["uploader"],
-                                              User.active == True,
-                                              User.role == "finance")).first()
-            if user is None:
+            user = by_platform_id(db, "wecom", meta["uploader"])
+            if user is None or user.role != "finance":
                 return uploads.finish(AREA, upload_id, uploads.STATUS_FAILED,
                                       error=C.IMPORT_JOB_FAILED)
             result = ip.import_payments(db, path, user=user,

@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 import hashlib
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
@@ -28,10 +27,10 @@ from models.contract import RETURNED, Contract, ContractEvent
 from models.contracts_ops import is_risk, status_label
 from models.customer import Customer
 from models.outbox import STATUS_SENT, OutboxMessage
-from models.user import User
+from models.user import User, by_platform_id
 from web.links import dingtalk_login_url, wecom_oauth_url
+from zhongshu import clock
 from zhongshu.db import on_commit
-from zhongshu.settings import get_settings
 
 FINANCE_ROLE = "finance"
 
@@ -43,7 +42,7 @@ def contract_path(contract_id: int) -> str:
 def local_time(moment: datetime | None) -> str:
     if moment is None:
         return ""
-    return as_utc(moment).astimezone(ZoneInfo(get_settings().timezone)).strftime("%Y-%m-%d %H:%M")
+    return as_utc(moment).astimezone(clock.business_tz()).strftime("%Y-%m-%d %H:%M")
 
 
 def contract_view(session: Session, contract: Contract, *, wecom: bool) -> cards.ContractView:
@@ -51,7 +50,8 @@ def contract_view(session: Session, contract: Contract, *, wecom: bool) -> cards
     platform it is sent on (WeCom OAuth, or DingTalk 免登 when ``wecom`` is false)."""
     assert contract.id is not None
     customer = session.get(Customer, contract.customer_id)
-    rep = session.exec(select(User.name).where(User.wecom_userid == contract.owner)).first()
+    owner = by_platform_id(session, "wecom", contract.owner, include_inactive=True)
+    rep = owner.name if owner else None
     path = contract_path(contract.id)
     if contract.stamped_at is not None:
         stamped = card_texts.STAMPED_YES
@@ -114,7 +114,7 @@ def queue_finance_review(session: Session, contract: Contract) -> list[OutboxMes
     """Outbox rows for every finance user; see the module docstring."""
     reason = _previous_return_reason(session, contract)
     finance = session.exec(select(User).where(User.role == FINANCE_ROLE,
-                                              User.active == True)
+                                              col(User.active).is_(True))
                            .order_by(User.id)).all()  # type: ignore[arg-type]
     rows: list[OutboxMessage] = []
     wecom_view = contract_view(session, contract, wecom=True)

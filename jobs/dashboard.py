@@ -22,19 +22,19 @@ from datetime import datetime, timedelta
 from redis.exceptions import RedisError
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from analytics import coaching, metrics, rollup
 from bot.outbound import queue_wecom
 from cards import dashboard as cards
 from models import plan as plans
 from models.base import utcnow
-from models.user import User
+from models.user import by_platform_id
 from web.dashboard import chart_path
 from web.links import page_url
+from zhongshu import clock
 from zhongshu.db import on_commit, session_scope
 from zhongshu.queues import get_queue
-from zhongshu.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ def coaching_key(supervisor: str, week: object) -> str:
 
 def rebuild_rollups(all_weeks: bool) -> dict[str, int]:
     """The RQ job: refresh the roll-ups as of now."""
-    tz = plans.business_tz(get_settings().timezone)
+    tz = clock.business_tz()
     with session_scope() as session:
         return rollup.refresh(session, now=utcnow(), tz=tz, all_weeks=all_weeks)
 
@@ -93,7 +93,7 @@ def sweep_dashboard_rollup_full(now: datetime) -> dict[str, int]:
 
 
 def sweep_coaching(now: datetime) -> dict[str, int]:
-    tz = plans.business_tz(get_settings().timezone)
+    tz = clock.business_tz()
     week = plans.current_week(now, tz)
     queued = skipped = 0
     if not coaching.send_at(week, tz) <= now < plans.week_bounds(week, tz)[1]:
@@ -104,7 +104,7 @@ def sweep_coaching(now: datetime) -> dict[str, int]:
     for supervisor in supervisors:
         with session_scope() as session:
             key = coaching_key(supervisor, reported.isoformat())
-            sup = session.exec(select(User).where(User.wecom_userid == supervisor)).first()
+            sup = by_platform_id(session, "wecom", supervisor, include_inactive=True)
             if plans.notice_queued(session, key) or sup is None:
                 skipped += 1
                 continue

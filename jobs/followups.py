@@ -22,7 +22,6 @@ from __future__ import annotations
 import functools
 import secrets
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
@@ -32,11 +31,11 @@ from cards import visit as cards
 from models import followup as fu
 from models.customer import Customer
 from models.outbox import OutboxMessage
-from models.user import User
+from models.user import User, by_platform_id
 from models.visit import Visit
 from web.links import wecom_oauth_url
+from zhongshu import clock
 from zhongshu.db import on_commit, session_scope
-from zhongshu.settings import get_settings
 
 
 def due_key(task_id: int) -> str:
@@ -68,7 +67,7 @@ def _queued(session: Session, key: str) -> bool:
 def _user(session: Session, userid: str | None) -> User | None:
     if not userid:
         return None
-    return session.exec(select(User).where(User.wecom_userid == userid)).first()
+    return by_platform_id(session, "wecom", userid, include_inactive=True)
 
 
 def _card_values(session: Session, task: fu.FollowUpTask, owner: User | None) -> cards.FollowUp:
@@ -97,7 +96,7 @@ def _queue(session: Session, userid: str, reply: Reply, key: str) -> int | None:
 
 def sweep_followup_reminders(now: datetime) -> dict[str, int]:
     """Queue the due and overdue reminders; ``now`` is the scheduler's clock (or a test's)."""
-    tz = ZoneInfo(get_settings().timezone)
+    tz = clock.business_tz()
     today = now.astimezone(tz).date()
     with session_scope() as session:
         candidates = [task.id for task in fu.open_due_by(session, today)]

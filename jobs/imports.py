@@ -12,6 +12,7 @@ a bad file writes nothing. Re-running an import is safe, the importer only upser
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 import time
@@ -65,8 +66,9 @@ def create(import_id: str, *, kind: str, path: Path, filename: str, uploader: st
     key = _key(import_id)
     redis.hset(key, mapping={
         "kind": kind, "path": str(path.resolve()), "filename": filename, "uploader": uploader,
-        "overwrite": "1" if overwrite else "0", "status": STATUS_QUEUED, "created_at": f"{time.time():.0f}",
-        **{name: 0 for name in _INT_FIELDS}})
+        "overwrite": "1" if overwrite else "0", "status": STATUS_QUEUED,
+        "created_at": f"{time.time():.0f}",
+        **dict.fromkeys(_INT_FIELDS, 0)})
     redis.expire(key, STATE_TTL)
 
 
@@ -128,10 +130,9 @@ def run_import(import_id: str) -> str:
     _update(import_id, status=STATUS_RUNNING, total=total, done=0)
 
     def progress(rows: int) -> None:
-        try:
+        # progress is for the page; the import itself must not stop for it
+        with contextlib.suppress(RedisError):
             _update(import_id, done=rows)
-        except RedisError:
-            pass  # progress is for the page; the import itself must not stop for it
 
     try:
         with session_scope() as db:

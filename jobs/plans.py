@@ -20,8 +20,8 @@ from cards import plan as cards
 from models import plan as plans
 from models import rule as rules
 from web.links import wecom_oauth_url
+from zhongshu import clock
 from zhongshu.db import on_commit, session_scope
-from zhongshu.settings import get_settings
 
 PLAN_PAGE = "/h5/plan"
 
@@ -39,7 +39,7 @@ def sweep_plan_notices(now: datetime) -> dict[str, int]:
     copy of each team's notice keyed ``…:{week}:{userid}``) through which ``channel``."""
     from jobs.rules import Directory
 
-    tz = plans.business_tz(get_settings().timezone)
+    tz = clock.business_tz()
     with session_scope() as session:
         rule = rules.get_rule(session, rules.PLAN_DEADLINE)
         people = Directory(session)

@@ -41,7 +41,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ARRAY,
@@ -77,8 +76,8 @@ from models.rule import RuleConfig, RuleFiring
 from models.user import User
 from models.visit import Visit
 from models.workdays import first_workday_on_or_after, is_workday
+from zhongshu import clock
 from zhongshu.db import on_commit, session_scope
-from zhongshu.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -240,7 +239,7 @@ class Directory:
         rows = session.execute(select(
             User.wecom_userid, User.name, User.role, User.dingtalk_userid,  # type: ignore[call-overload]
             User.supervisor_userid, User.region, User.finance_lead)
-            .where(User.active == True)).all()
+            .where(col(User.active).is_(True))).all()
         self.people = {r[0]: Person(*r) for r in rows}
 
     def get(self, userid: str | None) -> Person | None:
@@ -683,7 +682,7 @@ def supervisor_digests(session: Session, rule: RuleConfig, now: datetime, tz: tz
     week_start = datetime.combine(week, time(0), tz).astimezone(UTC)
     fired = fire(session, rule.code, week, now, col(User.id),
                  literal(week_start, UTCDateTime()),
-                 col(User.role) == "supervisor", col(User.active) == True)
+                 col(User.role) == "supervisor", col(User.active).is_(True))
     if not fired:
         return 0
     ids = [uid for uid, _ in fired]
@@ -754,7 +753,7 @@ CONTRACT_AND_CUSTOMER_RULES: dict[str, Sweep] = {
 
 def run_rule(code: str, now: datetime) -> int:
     """One rule in its own transaction; returns the messages it queued."""
-    tz = ZoneInfo(get_settings().timezone)
+    tz = clock.business_tz()
     with session_scope() as session:
         rule = rules.get_rule(session, code)
         if not rule.enabled:

@@ -9,18 +9,15 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
-
-from sqlmodel import select
 
 from jobs import uploads
 from models import store_ingest as ingest
 from models.base import utcnow
 from models.store_scope import visible_stores
-from models.user import User
+from models.user import by_platform_id
 from web import store_texts as S
+from zhongshu import clock
 from zhongshu.db import session_scope
-from zhongshu.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +34,10 @@ def run_upload(upload_id: str) -> str:
     if meta is None:
         return "skipped"
     path, kind = Path(meta["path"]), meta["kind"]
-    tz = ZoneInfo(get_settings().timezone)
+    tz = clock.business_tz()
     try:
         with session_scope() as db:
-            user = db.exec(select(User).where(User.wecom_userid == meta["uploader"],
-                                              User.active == True)).first()
+            user = by_platform_id(db, "wecom", meta["uploader"])
             if user is None:
                 return uploads.finish(AREA, upload_id, uploads.STATUS_FAILED,
                                       error=S.UPLOAD_FAILED)

@@ -26,9 +26,10 @@ from models import photos
 from models import promotion as pm
 from models.store import Store, StoreAlert
 from models.store_metrics import Finding, Thresholds, two_weeks_running, week_of
-from models.user import User
+from models.user import User, by_platform_id
 from models.workdays import is_workday
 from web.links import wecom_oauth_url
+from zhongshu import clock
 from zhongshu.db import session_scope
 from zhongshu.queues import enqueue_after_commit
 from zhongshu.settings import get_settings
@@ -51,8 +52,8 @@ def process_promotion_photo(checkin_id: int) -> str:
         row = session.get(pm.PromotionCheckin, checkin_id)
         if row is None:
             return "missing"
-        manager = session.exec(select(User).where(User.wecom_userid == row.by)).first()
-        done = pm.evaluate_checkin(session, checkin_id, business_tz=ZoneInfo(settings.timezone),
+        manager = by_platform_id(session, "wecom", row.by, include_inactive=True)
+        done = pm.evaluate_checkin(session, checkin_id, business_tz=clock.business_tz(),
                                    marked_dir=settings.instance_dir / "promotions" / "marked",
                                    font_path=photos.find_cjk_font(),
                                    manager_name=manager.name if manager else None)
@@ -77,7 +78,7 @@ def alert_key(code: str, week: date, userid: str) -> str:
 
 
 def sweep_store_alerts(now: datetime) -> dict[str, int]:
-    tz = ZoneInfo(get_settings().timezone)
+    tz = clock.business_tz()
     last = week_of(now.astimezone(tz).date()) - timedelta(days=7)
     queued: list[int] = []
     stores = 0

@@ -15,10 +15,9 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from rq import Retry
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot.event import Reply
 from bot.outbound import queue_wecom
@@ -31,8 +30,9 @@ from models import team_config as tc
 from models import visit as vm
 from models.base import as_utc
 from models.customer import Customer
-from models.user import User
+from models.user import User, by_platform_id
 from web.links import wecom_oauth_url
+from zhongshu import clock
 from zhongshu.db import session_scope
 from zhongshu.queues import enqueue_after_commit
 from zhongshu.settings import get_settings
@@ -54,7 +54,7 @@ def enqueue_process(session: Session, visit_id: int) -> None:
 
 def when_text(moment: datetime) -> str:
     """A server time in the business time zone, as people read it."""
-    return as_utc(moment).astimezone(ZoneInfo(get_settings().timezone)).strftime("%Y-%m-%d %H:%M")
+    return as_utc(moment).astimezone(clock.business_tz()).strftime("%Y-%m-%d %H:%M")
 
 
 def customer_path(customer_id: int) -> str:
@@ -69,7 +69,7 @@ def review_path(visit_id: int) -> str:
 def _user(session: Session, userid: str | None) -> User | None:
     if not userid:
         return None
-    return session.exec(select(User).where(User.wecom_userid == userid)).first()
+    return by_platform_id(session, "wecom", userid, include_inactive=True)
 
 
 def _team_of_rep(session: Session, rep: str) -> str:
@@ -138,7 +138,7 @@ def process_visit(visit_id: int) -> str:
         if visit.status in DECIDED:
             return "decided"
         evaluation = vm.evaluate_visit(
-            session, visit_id, business_tz=ZoneInfo(settings.timezone),
+            session, visit_id, business_tz=clock.business_tz(),
             marked_dir=settings.instance_dir / "visits" / "marked", font_path=font)
         assert evaluation is not None
         # The next action is owed whatever the evidence says: one task per visit.

@@ -48,14 +48,10 @@ from models.customer import Customer
 from models.scope import contract_filter
 from models.user import User
 from models.workdays import is_workday
-from zhongshu.settings import get_settings
+from zhongshu import clock
 
 BUCKETS = ("0-30", "31-60", "61-90", "90+")
 ZERO = Decimal("0.00")
-
-
-def _tz() -> ZoneInfo:
-    return ZoneInfo(get_settings().timezone)
 
 
 def local_midnight(day: date, tz: ZoneInfo) -> datetime:
@@ -98,7 +94,7 @@ class AgingRow:
 
 def aging(session: Session, user: User, *, now: datetime | None = None) -> list[AgingRow]:
     """Outstanding receivables per rep in the four buckets, biggest total first."""
-    tz = _tz()
+    tz = clock.business_tz()
     today = (now or utcnow()).astimezone(tz).date()
     c30, c60, c90 = (local_midnight(today - timedelta(days=n), tz) for n in (30, 60, 90))
     since = func.coalesce(Contract.reviewed_at, Contract.signed_at)
@@ -287,7 +283,7 @@ def approval_time(session: Session, user: User, months: list[date]) -> list[Mont
     """Per month of approval (oldest first), then one row for all of ``months``."""
     if not months:
         return []
-    tz = _tz()
+    tz = clock.business_tz()
     start, end = local_midnight(months[0], tz), local_midnight(next_month(months[-1]), tz)
     bounds = [(m, local_midnight(m, tz), local_midnight(next_month(m), tz)) for m in months]
     label = case(*[(and_(Contract.reviewed_at >= lo, Contract.reviewed_at < hi),

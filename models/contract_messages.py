@@ -31,7 +31,8 @@ AMOUNT_INVALID = "金额「{value}」无效，请写数字，例如 128000 或 1
 AMOUNT_NOT_POSITIVE = "金额必须大于0"
 AMOUNT_TOO_LARGE = "金额「{value}」过大"
 DATE_INVALID = "日期「{value}」无效，请写成 2026-12-31 或 12-31"
-NOT_EDITOR = "您的角色（{role}）不能创建、签约合同或填写回款预测，这些操作由业务员、主管和销售总监完成。"
+NOT_EDITOR = ("您的角色（{role}）不能创建、签约合同或填写回款预测，"
+              "这些操作由业务员、主管和销售总监完成。")
 NOT_FINANCE = "只有财务可以审核合同和登记回款。"
 SIGN_ILLEGAL = "合同「{no}」当前状态为「{status}」，只有草稿或被退回的合同可以签约。"
 REVIEW_ILLEGAL = "合同「{no}」当前状态为「{status}」，只有已签约待审核的合同可以审核。"
@@ -54,7 +55,8 @@ CONTRACT_NO_INVALID = "合同编号只能包含字母、数字、短横线和下
 CONTRACT_NO_TAKEN = "合同编号「{no}」已存在。"
 
 # -- the contracts import (zhongshu import contracts) -----------------------------------
-IMPORT_STATUS_UNKNOWN = "状态「{value}」无法识别，可填：草稿、已签约、已退回、已审核、部分回款、已回款"
+IMPORT_STATUS_UNKNOWN = ("状态「{value}」无法识别，可填：草稿、已签约、已退回、已审核、部分回款、"
+                         "已回款")
 IMPORT_SIGNED_AT_REQUIRED = "状态为「{status}」的合同必须填写签约时间"
 IMPORT_STAMP_INVALID = "盖章页只能填“有”或“无”（收到「{value}」）"
 IMPORT_PAID_OVER = "回款金额 {paid} 超过合同金额 {amount}"
@@ -64,7 +66,8 @@ IMPORT_CUSTOMER_AMBIGUOUS = "客户名称「{value}」对应多个客户，请�
 IMPORT_OWNER_REQUIRED = "请填写负责人（企业微信账号或姓名）"
 IMPORT_SUMMARY = ("合同导入完成：共{total}行，新增{inserted}份，更新{updated}份，"
                   "拒绝{refused}行，通知财务{pushed}份")
-IMPORT_PAYMENTS_SUMMARY = "银行流水导入完成：共{total}行，登记回款{booked}笔，已导入过{skipped}笔，拒绝{refused}行"
+IMPORT_PAYMENTS_SUMMARY = ("银行流水导入完成：共{total}行，登记回款{booked}笔，"
+                           "已导入过{skipped}笔，拒绝{refused}行")
 IMPORT_PAYMENT_NO_CONTRACT = "找不到合同「{value}」"
 IMPORT_PAYMENT_REF_REQUIRED = "请填写流水号（用于防止重复导入）"
 IMPORT_PAYMENT_DUP_IN_FILE = "流水号「{ref}」在文件中重复（第{row}行已有）"

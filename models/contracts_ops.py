@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -51,6 +50,7 @@ from models.contract import (
 from models.numbers import parse_number
 from models.scope import EDITOR_ROLES, get_contract_for, get_customer_for
 from models.user import User
+from zhongshu import clock
 from zhongshu.settings import get_settings
 
 CENT = Decimal("0.01")
@@ -72,12 +72,8 @@ class ContractError(ValueError):
         self.message = message
 
 
-def business_tz() -> ZoneInfo:
-    return ZoneInfo(get_settings().timezone)
-
-
 def today() -> date:
-    return utcnow().astimezone(business_tz()).date()
+    return utcnow().astimezone(clock.business_tz()).date()
 
 
 def status_label(status: str) -> str:

@@ -206,10 +206,9 @@ def visible_fields(session: Session, entity: str, user: Any) -> list[FieldDef]:
 def record_fields(session: Session, entity: str, owner: str | None) -> list[FieldDef]:
     """The fields of a record owned by ``owner`` (a userid): its owner's team's and the
     company's."""
-    from models.user import User
+    from models.user import by_platform_id
 
-    user = session.exec(select(User).where(User.wecom_userid == owner)).first() if owner \
-        else None
+    user = by_platform_id(session, "wecom", owner, include_inactive=True) if owner else None
     return form_fields(session, entity, user) if user is not None else fields_of(
         session, entity, team=tc.COMPANY)
 

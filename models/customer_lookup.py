@@ -70,7 +70,7 @@ def owner_names(session: Session, userids: Iterable[str | None]) -> dict[str, st
         return {}
     rows = session.exec(select(User.wecom_userid, User.name)
                         .where(col(User.wecom_userid).in_(wanted)))
-    return {userid: name for userid, name in rows}
+    return dict(rows.all())
 
 
 def _recent_first() -> tuple[object, ...]:

@@ -97,12 +97,14 @@ NO_EXIF = "照片{fmt}没有相机信息（{missing}），可能是截图、相�
 NO_EXIF_TIME = "无拍摄时间"
 NO_EXIF_CAMERA = "无相机品牌型号"
 REUSED_SAME = "与拜访 {visit}（{at}，业务员 {rep}）的照片完全相同"
-REUSED_NEAR = ("与拜访 {visit}（{at}，业务员 {rep}）的照片是同一张照片（重新压缩、缩放、调亮度或裁剪后的副本，"
+REUSED_NEAR = ("与拜访 {visit}（{at}，业务员 {rep}）的照片是同一张照片（重新压缩、缩放、"
+               "调亮度或裁剪后的副本，"
                "对齐比对相似度 {score}，阈值 {max}）")
 REUSED_HASH = "与拜访 {visit}（{at}，业务员 {rep}）的照片几乎相同（相差 {bits} 位，阈值 {max} 位）"
 TRAVEL = ("与上一次签到（拜访 {visit}，{at}）相距 {km} 公里、间隔 {gap}，"
           "折合时速 {speed} 公里（阈值 {max} 公里/小时）")
-TRAVEL_INSTANT = "与上一次签到（拜访 {visit}，{at}）相距 {km} 公里，却几乎同时提交（阈值 {max} 公里/小时）"
+TRAVEL_INSTANT = ("与上一次签到（拜访 {visit}，{at}）相距 {km} 公里，"
+                  "却几乎同时提交（阈值 {max} 公里/小时）")
 SEPARATOR = "；"
 
 
@@ -276,7 +278,17 @@ def duration(delta: timedelta) -> str:
 
 # Answers that say nothing, compared after normalisation (half-width, lower case, no
 # spaces or punctuation). Whole-answer only: "没有" is a placeholder, "有没有现货" is not.
-PLACEHOLDER_WORDS = frozenset(["无", "没", "没有", "暂无", "暂时没有", "目前没有", "同上", "同前", "如上", "见上", "同上次", "一样", "略", "空", "无无", "待定", "待补充", "后补", "稍后补充", "未知", "不详", "不清楚", "不知道", "其他", "其它", "问题", "客户问题", "客户的问题", "提问", "咨询", "无咨询", "无问题", "没问题", "没有问题", "暂无问题", "无疑问", "没什么", "没啥", "没什么问题", "没啥问题", "好", "好的", "嗯", "嗯嗯", "哦", "噢", "行", "可以", "收到", "知道了", "了解", "是", "是的", "对", "对的", "已沟通", "已拜访", "正常", "一切正常", "正常拜访", "拜访", "日常拜访", "测试", "测", "试试", "ok", "okay", "test", "testing", "tset", "na", "none", "null", "nil", "nan", "no", "nothing", "tbd", "todo", "xx", "xxx", "asdf", "qwer", "abc", "aaa"])
+PLACEHOLDER_WORDS = frozenset(["无", "没", "没有", "暂无", "暂时没有", "目前没有", "同上", "同前",
+                               "如上", "见上", "同上次", "一样", "略", "空", "无无", "待定",
+                               "待补充", "后补", "稍后补充", "未知", "不详", "不清楚", "不知道",
+                               "其他", "其它", "问题", "客户问题", "客户的问题", "提问", "咨询",
+                               "无咨询", "无问题", "没问题", "没有问题", "暂无问题", "无疑问",
+                               "没什么", "没啥", "没什么问题", "没啥问题", "好", "好的", "嗯",
+                               "嗯嗯", "哦", "噢", "行", "可以", "收到", "知道了", "了解", "是",
+                               "是的", "对", "对的", "已沟通", "已拜访", "正常", "一切正常",
+                               "正常拜访", "拜访", "日常拜访", "测试", "测", "试试", "ok", "okay",
+                               "test", "testing", "tset", "na", "none", "null", "nil", "nan", "no",
+                               "nothing", "tbd", "todo", "xx", "xxx", "asdf", "qwer", "abc", "aaa"])
 _TOKENS = sorted(PLACEHOLDER_WORDS, key=len, reverse=True)
 _ONLY_TOKENS = re.compile("(?:" + "|".join(map(re.escape, _TOKENS)) + ")+")
 # "客户暂时没有提出什么问题", "没有提问", "无具体需求"…: a sentence that says no question.

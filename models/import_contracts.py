@@ -52,6 +52,7 @@ from models.contracts_ops import ContractError
 from models.customer import Customer, clean_name
 from models.import_customers import CUSTOMER_COLUMNS
 from models.text import clean_text
+from zhongshu import clock
 
 PUSH_WINDOW = timedelta(hours=72)
 CONTRACT_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -309,7 +310,7 @@ def import_contracts(session: Session, path: Path, *, report_path: Path | None =
                      ) -> tuple[core.ImportResult, int]:
     """Upsert the contracts in ``path``; returns the result and how many were pushed to
     finance (see the module docstring)."""
-    importer = ContractImport(session, ops.business_tz(), now or utcnow())
+    importer = ContractImport(session, clock.business_tz(), now or utcnow())
     result = core.run(session, path, importer, report_path=report_path, progress=progress,
                       batch_size=core.BATCH_SIZE)
     return result, importer.pushed

@@ -379,7 +379,8 @@ def parse_decimal(value: Any, field_name: str, step: Decimal, *,
             raise fields.FieldError(field_name, M.REQUIRED.format(label=label))
         return None
     if isinstance(value, bool):
-        raise fields.FieldError(field_name, M.IMPORT_AMOUNT_INVALID.format(label=label, value=value))
+        raise fields.FieldError(field_name,
+                                M.IMPORT_AMOUNT_INVALID.format(label=label, value=value))
     if isinstance(value, int | float):
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     else:
@@ -389,7 +390,8 @@ def parse_decimal(value: Any, field_name: str, step: Decimal, *,
             raise fields.FieldError(field_name, M.IMPORT_AMOUNT_INVALID.format(
                 label=label, value=clean_text(value))) from None
     if not number.is_finite():
-        raise fields.FieldError(field_name, M.IMPORT_AMOUNT_INVALID.format(label=label, value=value))
+        raise fields.FieldError(field_name,
+                                M.IMPORT_AMOUNT_INVALID.format(label=label, value=value))
     if number < 0:
         raise fields.FieldError(field_name, M.IMPORT_AMOUNT_NEGATIVE.format(label=label))
     if number >= _MAX_AMOUNT:

@@ -25,6 +25,7 @@ from models import import_core as core
 from models.contracts_ops import ContractError
 from models.text import clean_text
 from models.user import User
+from zhongshu import clock
 
 PAYMENT_COLUMNS: dict[str, tuple[str, ...]] = {
     "paid_on": ("交易日期", "日期", "入账日期", "到账日期", "交易时间", "记账日期"),
@@ -113,7 +114,7 @@ class PaymentImport(core.Importer):
 def import_payments(session: Session, path: Path, *, user: User,
                     report_path: Path | None = None) -> core.ImportResult:
     """Book the payments in a bank export as ``user`` (finance); see the module docstring."""
-    return core.run(session, path, PaymentImport(session, user, ops.business_tz()),
+    return core.run(session, path, PaymentImport(session, user, clock.business_tz()),
                     report_path=report_path, progress=None, batch_size=core.BATCH_SIZE)
 
 

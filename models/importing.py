@@ -12,9 +12,10 @@ Upsert rules: customers by normalised phone — a row for a stored customer fill
 its empty fields (the values it would have changed are listed in the report), unless
 overwriting is asked for; an empty cell never blanks a stored value; a new phone whose
 company name is a stored customer's under another spelling is refused, naming its owner;
-columns nobody mapped go to ``customer.extra`` and are merged key by key. Orders by 订单编号 — each row is one order line (产品型号, 数量,
-金额); rows sharing an order number make one order whose amount is their sum, and
-importing an order again replaces its lines.
+columns nobody mapped go to ``customer.extra`` and are merged key by key. Orders by
+订单编号 — each row is one order line (产品型号, 数量, 金额); rows sharing an order
+number make one order whose amount is their sum, and importing an order again replaces its
+lines.
 
 Each batch is committed on its own so a long import never holds the SQLite write lock
 for long; re-running a file after an interruption is safe because every write is an
@@ -41,6 +42,7 @@ from models.import_core import (
 )
 from models.import_customers import CUSTOMER_COLUMNS, CustomerImport
 from models.import_orders import ORDER_COLUMNS, OrderImport
+from zhongshu import clock
 
 __all__ = ["BATCH_SIZE", "CUSTOMER_COLUMNS", "IGNORED_HEADERS", "ORDER_COLUMNS",
            "ImportFileError", "ImportResult", "Refusal", "default_report_path",
@@ -61,11 +63,8 @@ def import_orders(session: Session, path: Path, *, report_path: Path | None = No
                   timezone: str | None = None) -> ImportResult:
     """Upsert the orders in ``path`` and move each customer's ``last_order_at``.
     Times without a zone are business time (``ZS_TIMEZONE``)."""
-    if timezone is None:
-        from zhongshu.settings import get_settings
-
-        timezone = get_settings().timezone
-    return core.run(session, path, OrderImport(session, ZoneInfo(timezone)),
+    tz = clock.business_tz() if timezone is None else ZoneInfo(timezone)
+    return core.run(session, path, OrderImport(session, tz),
                     report_path=report_path, progress=progress, batch_size=batch_size)
 
 

@@ -144,4 +144,4 @@ def counts_by_status(session: Session) -> dict[str, int]:
     rows = session.exec(
         select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
     )
-    return {status: count for status, count in rows}
+    return dict(rows.all())

@@ -68,7 +68,8 @@ PHOTO_DISGUISED = "文件内容是 {actual}，却标称为 {claimed}（{source}�
 PHOTO_TOO_MANY_PIXELS = "照片尺寸 {width}×{height}（{mp} 百万像素）超过上限 {limit} 百万像素"
 PHOTO_BOMB = ("照片声明尺寸 {width}×{height}（{mp} 百万像素）而文件只有 {size}，"
               "疑似解压炸弹，已拒收")
-PHOTO_BOMB_UNKNOWN = "照片声明的像素数（{mp} 百万像素）远超上限 {limit} 百万像素，疑似解压炸弹，已拒收"
+PHOTO_BOMB_UNKNOWN = ("照片声明的像素数（{mp} 百万像素）远超上限 {limit} 百万像素，疑似解压炸弹，"
+                      "已拒收")
 PHOTO_TRUNCATED = "照片文件不完整（可能上传中断），请重新拍摄上传"
 PHOTO_DAMAGED = "照片文件已损坏，无法解码"
 

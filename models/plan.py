@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import UniqueConstraint, func, or_
 from sqlmodel import Field, Session, SQLModel, col, select
@@ -69,10 +68,6 @@ class PlanLocked(Exception):
 
 
 # -- calendar ---------------------------------------------------------------------------
-
-def business_tz(name: str) -> tzinfo:
-    return ZoneInfo(name)
-
 
 def week_of(day: date) -> date:
     """The Monday of ``day``'s ISO week."""
@@ -239,16 +234,16 @@ def remove_customer(session: Session, user: User, week: date, customer_id: int, 
 
 def team(session: Session, supervisor: str) -> list[User]:
     return list(session.exec(select(User).where(User.supervisor_userid == supervisor,
-                                                User.active == True,
+                                                col(User.active).is_(True),
                                                 User.role == "rep")
                              .order_by(col(User.name), col(User.wecom_userid))).all())
 
 
 def supervisors_with_teams(session: Session) -> list[str]:
-    sups = select(User.wecom_userid).where(User.active == True,
+    sups = select(User.wecom_userid).where(col(User.active).is_(True),
                                            User.role == "supervisor")
     stmt = (select(User.supervisor_userid)
-            .where(col(User.supervisor_userid).in_(sups), User.active == True,
+            .where(col(User.supervisor_userid).in_(sups), col(User.active).is_(True),
                    User.role == "rep")
             .distinct())
     return sorted(s for s in session.exec(stmt).all() if s)

@@ -61,23 +61,24 @@ class Preset:
 
 PRESETS: dict[str, Preset] = {
     SMALL: Preset(
-        SMALL, "小团队（5人以内）", "跟进看板：客户名称、联系人、下次跟进时间、跟进阶段，外加照片凭证",
+        SMALL, "小团队（5人以内）", "跟进看板：客户名称、联系人、下次跟进时间、跟进阶段，"
+                                    "外加照片凭证",
         fields=(PresetField(cf.CUSTOMER, NEXT_FIELD, cf.DATE),
                 PresetField(cf.CUSTOMER, STAGE_FIELD, cf.SELECT, STAGES),
                 PresetField(cf.CUSTOMER, PROOF_FIELD, cf.PHOTO)),
-        rules={code: False for code in PRESET_RULES},
+        rules=dict.fromkeys(PRESET_RULES, False),
         settings={tc.VISIT_VALIDATION: False, tc.HEALTH_KPIS: False,
                   tc.FOLLOWUP_BOARD: True}),
     GROWTH: Preset(
         GROWTH, "成长团队（10–50人）", "开启拜访验真和回款预警（合同审核72小时、盖章24小时）",
         fields=(),
-        rules={**{code: True for code in COLLECTION_RULES}, DIGEST_RULE: False},
+        rules={**dict.fromkeys(COLLECTION_RULES, True), DIGEST_RULE: False},
         settings={tc.VISIT_VALIDATION: True, tc.HEALTH_KPIS: False,
                   tc.FOLLOWUP_BOARD: False}),
     LARGE: Preset(
         LARGE, "大团队（50人以上）", "在成长团队基础上，按部门看销售健康指标，主管每周收到摘要",
         fields=(),
-        rules={code: True for code in PRESET_RULES},
+        rules=dict.fromkeys(PRESET_RULES, True),
         settings={tc.VISIT_VALIDATION: True, tc.HEALTH_KPIS: True,
                   tc.FOLLOWUP_BOARD: False}),
 }

@@ -19,7 +19,7 @@ from models import messages as M
 from models.base import utcnow
 from models.customer import SOURCES, Customer, clean_name, name_key
 from models.phone import PhoneError, mask_phone, normalise_phone
-from models.user import User
+from models.user import User, by_platform_id
 
 MatchKind = Literal["phone", "name", "similar_name"]
 REGISTRATION_FIELDS = ("name", "contact", "phone", "industry", "intent")
@@ -145,8 +145,7 @@ def register_customer(session: Session, *, owner: str, name: Any, contact: Any, 
                                     industry=industry, intent=intent)
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}")
-    user = session.exec(select(User).where(User.wecom_userid == owner,
-                                           User.active == True)).first()
+    user = by_platform_id(session, "wecom", owner)
     if user is None:
         raise ValueError(f"owner {owner!r} is not an active user")
     duplicates = find_duplicates(session, name=cleaned["name"], phone=cleaned["phone"])

@@ -22,7 +22,7 @@ from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, select
 
 from models.base import utcnow
-from models.user import User
+from models.user import by_platform_id
 
 CHANNELS = ("wecom", "dingtalk", "both")
 
@@ -144,7 +144,8 @@ ERR_TIME = "时间格式应为 HH:MM（24小时制），例如 09:00"
 ERR_WEEKDAY = "星期只能是周一到周日"
 ERR_SCHEDULE_KEY = "未知的时间设置项：{key}"
 ERR_RECIPIENTS_EMPTY = "至少要有一个接收人"
-ERR_RECIPIENT = "未知的接收人：{token}（可选 rep、supervisor、finance_lead、director 或 user:企业微信账号）"
+ERR_RECIPIENT = ("未知的接收人：{token}（可选 rep、supervisor、finance_lead、director 或 user:"
+                 "企业微信账号）")
 ERR_CHANNEL = "推送渠道只能是 wecom、dingtalk 或 both"
 ERR_FIELD = "不能修改的字段：{key}"
 TIME_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
@@ -265,8 +266,7 @@ def _check_recipients(session: Session, value: Any, errors: dict[str, str]) -> l
             clean.append(token)
             continue
         userid = token.removeprefix("user:") if token.startswith("user:") else None
-        known = userid and session.exec(select(User.id).where(
-            User.wecom_userid == userid, User.active == True)).first()
+        known = userid and by_platform_id(session, "wecom", userid)
         if not known:
             errors["recipients"] = ERR_RECIPIENT.format(token=token)
             return []

@@ -29,6 +29,9 @@ from sqlmodel import Session, select
 from models.contract import Contract
 from models.customer import Customer
 from models.order import SalesOrder
+
+# retail stores (C12): the rules live in models.store_scope, re-exported here
+from models.store_scope import get_store_for, scope_stores, store_filter  # noqa: F401
 from models.user import User
 
 S = TypeVar("S", bound=Select[Any])
@@ -145,8 +148,6 @@ def get_contract_for(session: Session, user: User, contract_id: int) -> Contract
                                         user)).first()
 
 
-# -- retail stores (C12): the rules live in models.store_scope, re-exported here ----------
-from models.store_scope import get_store_for, scope_stores, store_filter  # noqa: F401
 
 
 def owner_region_filter(user: User, owner: Any, region: Any) -> ColumnElement[bool]:

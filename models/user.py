@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from models import glossary
 from models.base import utcnow
@@ -33,9 +33,15 @@ class User(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-def by_platform_id(session: Session, platform: str, user_id: str) -> User | None:
+def by_platform_id(session: Session, platform: str, user_id: str, *,
+                   include_inactive: bool = False) -> User | None:
+    """The user with ``user_id`` on ``platform`` ("wecom" or "dingtalk"); only an active
+    one unless ``include_inactive`` (a departed rep still owns visits and contracts)."""
     column = User.wecom_userid if platform == "wecom" else User.dingtalk_userid
-    return session.exec(select(User).where(column == user_id, User.active == True)).first()
+    stmt = select(User).where(column == user_id)
+    if not include_inactive:
+        stmt = stmt.where(col(User.active).is_(True))
+    return session.exec(stmt).first()
 
 
 def upsert(session: Session, *, wecom_userid: str, name: str, role: str,
@@ -43,7 +49,7 @@ def upsert(session: Session, *, wecom_userid: str, name: str, role: str,
            dingtalk_userid: str | None = None) -> User:
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
-    user = session.exec(select(User).where(User.wecom_userid == wecom_userid)).first()
+    user = by_platform_id(session, "wecom", wecom_userid, include_inactive=True)
     if user is None:
         user = User(wecom_userid=wecom_userid, name=name, role=role)
         session.add(user)

@@ -47,7 +47,7 @@ from models.base import utcnow
 from models.customer import Customer
 from models.geo import GeoPoint, distance_km
 from models.scope import get_customer_for
-from models.user import User
+from models.user import User, by_platform_id
 
 STATUS_PENDING = "pending"
 STATUS_CHECKED = "checked"
@@ -355,7 +355,8 @@ def _prior(session: Session, visit: Visit, *where: Any) -> ev.PriorVisit | None:
 
 
 def _as_prior(session: Session, row: Visit, customer: Customer | None) -> ev.PriorVisit:
-    rep = session.exec(select(User.name).where(col(User.wecom_userid) == row.rep)).first()
+    user = by_platform_id(session, "wecom", row.rep, include_inactive=True)
+    rep = user.name if user else None
     return ev.PriorVisit(id=str(row.id), rep=row.rep, at=row.at,
                          customer_id=str(row.customer_id),
                          position=row.device or _customer_point(customer), rep_name=rep)
@@ -435,7 +436,7 @@ def evaluate_visit(session: Session, visit_id: int, *, business_tz: tzinfo,
 
     marked = None
     if photo is not None and visit.photo_path:
-        user = session.exec(select(User).where(User.wecom_userid == visit.rep)).first()
+        user = by_platform_id(session, "wecom", visit.rep, include_inactive=True)
         stamp = photos.Stamp(
             server_time=visit.at, rep_id=visit.rep, customer_id=str(visit.customer_id),
             short_hash=photo.short_hash, distance_km=visit.distance_km,

@@ -8,6 +8,7 @@ defaults under a temporary instance folder otherwise."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import tempfile
@@ -78,10 +79,8 @@ def _database() -> Iterator[None]:
         # client was still connected then: stop it, or every run leaves one behind.
         import redis
 
-        try:
+        with contextlib.suppress(redis.RedisError):
             get_redis().shutdown(nosave=True)
-        except redis.RedisError:
-            pass
 
 
 @pytest.fixture(autouse=True)

@@ -30,7 +30,8 @@ def test_clean_file_exits_zero(rep: None, session: Session, tmp_path: Path) -> N
     path = _csv(tmp_path / "ok.csv", "客户名称,电话,负责人\n绍兴华滤,13800138000,zhangwei\n")
     result = CliRunner().invoke(main, ["import", "customers", str(path)])
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines() == ["导入客户：共1行，新增1，已存在0（补全空字段），覆盖0，拒绝0"]
+    assert result.stdout.splitlines() == ["导入客户：共1行，新增1，已存在0（补全空字段），覆盖0，"
+                                          "拒绝0"]
     assert session.exec(select(func.count()).select_from(Customer)).one() == 1
     assert not (tmp_path / "ok_错误报告.xlsx").exists()
 

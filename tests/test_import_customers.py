@@ -19,7 +19,8 @@ HEADER = ["序号", "公司名称*", "联系人", "手机号", "等级", "区域
           "纬度", "经度", "备注", "客户来源"]
 ROWS: list[list[Any]] = [
     # row 4
-    [1, "绍兴华滤环保股份有限公司", "王建国", "１３８ ００１３ ８０００", "a", None, "浙江省", "绍兴",
+    [1, "绍兴华滤环保股份有限公司", "王建国", "１３８ ００１３ ８０００", "a", None, "浙江省",
+     "绍兴",
      "zhangwei", 30.0303, 120.5802, "老客户", "展会"],
     [None] * 13,  # row 5: blank
     [2, "杭州某某机械有限公司", "李工", "138001380", "B", "华东", "浙江", "杭州", "zhangwei",
@@ -196,9 +197,11 @@ def test_csv_in_the_encodings_excel_writes(session: Session, directory: None, tm
     with path.open("w", encoding=encoding, newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["客户名称", "手机", "联系人", "客户等级", "省份", "所属行业"])
-        writer.writerow(["绍兴柯桥印染有限公司", "１３９ ０５７５ ０００１", "陈总", "A", "浙江", "纺织印染"])
+        writer.writerow(["绍兴柯桥印染有限公司", "１３９ ０５７５ ０００１", "陈总", "A", "浙江",
+                         "纺织印染"])
         writer.writerow(["", "", "", "", "", ""])
-        writer.writerow(["杭州萧山热电有限公司", "0571-88886666", "沈工", "c", "浙江省", "电力热电"])
+        writer.writerow(["杭州萧山热电有限公司", "0571-88886666", "沈工", "c", "浙江省",
+                         "电力热电"])
         writer.writerow(["坏数据公司", "12345", "", "", "", ""])
     assert detect_encoding(path) == encoding
     result = import_customers(session, path)

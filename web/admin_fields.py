@@ -34,7 +34,8 @@ from models.user import User
 from web import admin_rules
 from web import fields_texts as texts
 from web.auth import login_required
-from web.customers import business_tz, local_time, user_names
+from web.customers import local_time, user_names
+from zhongshu import clock
 from zhongshu.db import session_scope
 
 bp = Blueprint("admin_fields", __name__, template_folder="templates")
@@ -285,7 +286,7 @@ def _change_key(row: Any) -> str:
 @bp.get("/admin/changes")
 @login_required(roles=CONFIG_ROLES)
 def changes(user: User) -> tuple[str, int]:
-    tz = business_tz()
+    tz = clock.business_tz()
     with session_scope() as db:
         rows = tc.history(db, limit=200, user=user)
         people: list[str | None] = [r.actor for r in rows]

@@ -9,13 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
-from sqlmodel import select
+from sqlmodel import col, select
 from werkzeug.wrappers import Response
 
 from models import rule as rules
 from models.user import ROLE_NAMES, User
 from web.auth import login_required
-from web.customers import business_tz, local_time, user_names
+from web.customers import local_time, user_names
+from zhongshu import clock
 from zhongshu.db import session_scope
 
 bp = Blueprint("admin_rules", __name__, template_folder="templates")
@@ -40,9 +41,12 @@ CHANNEL = "推送渠道"
 UPDATED = "最后修改：{at} · {by}"
 SYSTEM_AUTHOR = "系统预置"
 TRIGGERS = {
-    rules.REVIEW_72H: "合同签约后超过阈值小时仍未审核，提醒财务负责人，之后每个工作日再提醒一次，直到审核",
-    rules.STAMP_24H: "签约后超过阈值小时仍未上传盖章页，标记为风险单并通知业务员和主管；上传后自动解除",
-    rules.PLAN_DEADLINE: "每周五 17:00 截止下周拜访计划；下一个工作日在推送时间通知主管未提交的业务员",
+    rules.REVIEW_72H: "合同签约后超过阈值小时仍未审核，提醒财务负责人，之后每个工作日再提醒一次，"
+                      "直到审核",
+    rules.STAMP_24H: "签约后超过阈值小时仍未上传盖章页，标记为风险单并通知业务员和主管；"
+                     "上传后自动解除",
+    rules.PLAN_DEADLINE: "每周五 17:00 截止下周拜访计划；"
+                         "下一个工作日在推送时间通知主管未提交的业务员",
     rules.INACTIVE: "客户超过阈值天数没有拜访、沟通或订单，给业务员派唤醒任务（按客户等级）",
     rules.ZOMBIE: "客户超过阈值天数没有成交，标记为僵尸客户并通知",
     rules.DIGEST: "每周在指定日（遇节假日顺延到下一个工作日）给每位主管推送团队上周数据",
@@ -138,7 +142,7 @@ def rule_name(code: str) -> str:
 def _people(session: Any) -> list[tuple[str, list[tuple[str, str]]]]:
     """Active people to pick as recipients, grouped by role: (role name, [(token, name)])."""
     groups: dict[str, list[tuple[str, str]]] = {}
-    for person in session.exec(select(User).where(User.active == True)
+    for person in session.exec(select(User).where(col(User.active).is_(True))
                                .order_by(User.role, User.name, User.wecom_userid)):
         groups.setdefault(person.role, []).append((f"user:{person.wecom_userid}", person.name))
     order = list(ROLE_NAMES)
@@ -153,7 +157,7 @@ def _view(session: Any, user: User, *, errors: dict[str, dict[str, str]] | None 
     people = _people(session)
     names = user_names(session, [r.updated_by for r in stored.values()])
     names.update({token[5:]: name for _, persons in people for token, name in persons})
-    tz = business_tz()
+    tz = clock.business_tz()
     items = []
     for config in rules.all_rules(session):
         row = stored.get(config.code)

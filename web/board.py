@@ -6,9 +6,8 @@ ordinary custom fields, so a supervisor can rename options or add more."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, render_template
 from sqlmodel import col
@@ -21,8 +20,8 @@ from models.scope import visible_customers
 from models.user import User
 from web import fields_texts as texts
 from web.auth import login_required, message_page
+from zhongshu import clock
 from zhongshu.db import session_scope
-from zhongshu.settings import get_settings
 
 bp = Blueprint("board", __name__, template_folder="templates")
 
@@ -43,7 +42,7 @@ def board(user: User) -> tuple[str, int]:
         customers = list(db.exec(visible_customers(user)
                                  .order_by(col(Customer.id).desc()).limit(BOARD_LIMIT)))
         values = cf.values_for(db, cf.CUSTOMER, [c.id for c in customers if c.id is not None])
-    today = datetime.now(ZoneInfo(get_settings().timezone)).date()
+    today = clock.today()
     columns: dict[str, list[dict[str, Any]]] = {o: [] for o in stage.options}
     columns[texts.BOARD_NO_STAGE] = []
     for c in customers:

@@ -16,10 +16,9 @@ import logging
 import re
 import secrets
 import time
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, jsonify, redirect, render_template, request, send_file, url_for
 from redis.exceptions import RedisError
@@ -42,6 +41,7 @@ from web import checkin_texts as texts
 from web import custom_fields as cfw
 from web.auth import human_size, login_required, max_body, message_page
 from web.customers import customer_not_found, name_or_phone
+from zhongshu import clock
 from zhongshu.db import session_scope
 from zhongshu.queues import get_redis
 from zhongshu.settings import get_settings
@@ -67,7 +67,7 @@ class _Refused(Exception):
 
 
 def _today() -> date:
-    return datetime.now(ZoneInfo(get_settings().timezone)).date()
+    return clock.today()
 
 
 def _choices(db: Session, user: User, query: str,

@@ -46,6 +46,7 @@ from models.scope import EDITOR_ROLES, get_contract_for, get_customer_for, scope
 from models.user import User
 from web import contracts_texts as C
 from web.auth import login_required, max_body, message_page
+from zhongshu import clock
 from zhongshu.db import session_scope
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ def money(amount: Decimal | None) -> str:
 def when(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if moment is None:
         return ""
-    return as_utc(moment).astimezone(ops.business_tz()).strftime(fmt)
+    return as_utc(moment).astimezone(clock.business_tz()).strftime(fmt)
 
 
 def _render(name: str, **context: Any) -> str:
@@ -417,7 +418,7 @@ def customer_entries(db: Session, user: User, customer_id: int,
         for p in db.exec(select(Payment).where(Payment.contract_id.in_(list(by_id)))  # type: ignore[attr-defined]
                          .order_by(Payment.paid_on.desc()).limit(limit)):  # type: ignore[attr-defined]
             contract = by_id[p.contract_id]
-            out.append(ContractEntry(col.local_midnight(p.paid_on, ops.business_tz()),
+            out.append(ContractEntry(col.local_midnight(p.paid_on, clock.business_tz()),
                                      C.CUSTOMER_PAYMENT_TITLE.format(no=contract.contract_no),
                                      C.CUSTOMER_CONTRACT_AMOUNT.format(amount=money(p.amount)),
                                      [C.PAYMENT_LINE.format(day=p.paid_on.isoformat(),

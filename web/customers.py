@@ -45,8 +45,8 @@ from web import checkin_texts as CT
 from web import custom_fields as cfw
 from web import texts
 from web.auth import login_required, max_body, message_page, request_db
+from zhongshu import clock
 from zhongshu.db import session_scope
-from zhongshu.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +69,6 @@ def customer_not_found(user: User | None) -> tuple[str, int]:
 
 
 # -- time, in the business time zone ---------------------------------------------------------
-def business_tz() -> ZoneInfo:
-    return ZoneInfo(get_settings().timezone)
-
-
 
 
 def days_since(moment: datetime | None, now: datetime, tz: ZoneInfo) -> int | None:
@@ -248,7 +244,7 @@ def detail(customer_id: int, user: User) -> str | tuple[str, int]:
                     f"/h5/customers/{customer_id}/fields/{f.id}/photo"
                     if f.kind == cf.PHOTO else None)
                    for f in custom_fields if f.id is not None and custom_values.get(f.id)]
-    tz = business_tz()
+    tz = clock.business_tz()
     now = utcnow()
     return render_template(
         "h5/customer.html", user=user, customer=customer, custom_rows=custom_rows,
@@ -322,7 +318,7 @@ def index(user: User) -> str:
         stmt.order_by(None).subquery())).one()
     rows = db.exec(stmt.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
     owners = user_names(db, [c.owner for c in rows])
-    tz = business_tz()
+    tz = clock.business_tz()
     now = utcnow()
     items = [{"customer": c, "owner": owners.get(c.owner or "", c.owner or M.NO_OWNER),
               "since": ago(days_since(c.last_interaction_at, now, tz))} for c in rows]
@@ -423,7 +419,7 @@ def write_export(path: str, customers: Iterable[Customer], owners: dict[str, str
 @login_required(roles=EXPORT_ROLES)
 def export(user: User) -> Response:
     filters = Filters.from_request()
-    tz = business_tz()
+    tz = clock.business_tz()
 
     def write(path: str) -> int:
         with session_scope() as db:
@@ -470,7 +466,7 @@ def write_visit_export(path: str, db: Session, visits: Iterable[Visit], tz: Zone
 @bp.get("/h5/visits/export.xlsx")
 @login_required(roles=EXPORT_ROLES)
 def visit_export(user: User) -> Response:
-    tz = business_tz()
+    tz = clock.business_tz()
 
     def write(path: str) -> int:
         with session_scope() as db:

@@ -20,14 +20,15 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from analytics import coaching, compare, drill, metrics, rollup
 from models import glossary
 from models.base import parse_id, utcnow
-from models.plan import business_tz, week_of
-from models.user import User
+from models.plan import week_of
+from models.user import User, by_platform_id
 from web.auth import login_required, message_page, request_db
+from zhongshu import clock
 from zhongshu.settings import get_settings
 
 bp = Blueprint("dashboard", __name__, template_folder="templates")
@@ -47,15 +48,20 @@ LABELS = {
     "approval_days": "合同审批时长", "forecast_accuracy": "回款预测准确率",
 }
 HINTS = {
-    "coverage": "有效拜访 / 计划拜访（本周）", "conversion_days": "建档到首单，中位数（近 12 周首单）",
+    "coverage": "有效拜访 / 计划拜访（本周）",
+    "conversion_days": "建档到首单，中位数（近 12 周首单）",
     "collection_rate": "本月回款 / 本月应收", "compliance": "记录、需求、下一步齐全的拜访占比",
-    "zombie_ratio": "{zombie_days} 天无成交的客户占比", "fake_rate": "有造假疑点的拜访占已核验拜访（记录不全不算）",
-    "approval_days": "签约到财务审核，平均（近 12 周）", "forecast_accuracy": "本月回款预测 vs 实际",
+    "zombie_ratio": "{zombie_days} 天无成交的客户占比",
+    "fake_rate": "有造假疑点的拜访占已核验拜访（记录不全不算）",
+    "approval_days": "签约到财务审核，平均（近 12 周）",
+    "forecast_accuracy": "本月回款预测 vs 实际",
 }
 PAGE = {"TITLE": TITLE, "DRILL_TITLE": DRILL_TITLE, "COMPARE_TITLE": COMPARE_TITLE,
         "TEAMS": "团队", "REPS": "业务员", "PREV": "上一周", "NEXT": "下一周",
-        "EXPORT": "导出辅导名单（Excel）", "COACH": "本周辅导名单（每个团队流程合规率最低、未达 100% 的至多 3 位）",
-        "COACH_TEAM": "团队", "COACH_REP": "业务员", "COACH_NONE": "本周没有需要辅导的业务员：有拜访的都已 100% 合规",
+        "EXPORT": "导出辅导名单（Excel）",
+        "COACH": "本周辅导名单（每个团队流程合规率最低、未达 100% 的至多 3 位）",
+        "COACH_TEAM": "团队", "COACH_REP": "业务员",
+        "COACH_NONE": "本周没有需要辅导的业务员：有拜访的都已 100% 合规",
         "TARGET": "目标", "TILE_STATES": {"good": "达标", "warn": "接近警戒", "bad": "未达标",
                                           "none": "暂无数据"},
         "TREND": "近 12 周趋势", "NAME": "名称", "VISITS": "拜访", "BACK": "返回全部",
@@ -89,7 +95,7 @@ def money(value: Decimal | float) -> str:
 
 
 def _week_arg(now: datetime) -> date:
-    tz = business_tz(get_settings().timezone)
+    tz = clock.business_tz()
     try:
         return week_of(date.fromisoformat(request.args.get("week", "")))
     except ValueError:
@@ -109,7 +115,7 @@ def freshness(db: Session) -> str:
     at = rollup.refreshed_at(db)
     if at is None:
         return NEVER_REFRESHED
-    tz = business_tz(get_settings().timezone)
+    tz = clock.business_tz()
     minutes = int(rollup.REFRESH_EVERY.total_seconds() // 60)
     return REFRESHED.format(at=at.astimezone(tz).strftime("%m-%d %H:%M"), minutes=minutes)
 
@@ -168,7 +174,7 @@ def _row_json(row: metrics.Row, base: str, param: str,
 
 
 def dashboard_data(db: Session, sel: metrics.Selection, week: date) -> dict[str, Any]:
-    tz = business_tz(get_settings().timezone)
+    tz = clock.business_tz()
     trend = metrics.week_trend(db, sel, week)
     h = metrics.health(db, sel, week, tz=tz, trend=trend)
     owners = metrics.by_owner(db, sel, week)
@@ -280,7 +286,7 @@ def chart() -> Any:
     if not hmac.compare_digest(request.args.get("sig", ""), chart_signature(team, week)):
         abort(404)
     db = request_db()
-    sup = db.exec(select(User).where(User.wecom_userid == team)).first()
+    sup = by_platform_id(db, "wecom", team, include_inactive=True)
     if sup is None or sup.role != "supervisor" or not sup.active:
         abort(404)
     sel = metrics.Selection(sup)
@@ -316,7 +322,7 @@ def _href(base: str, **params: Any) -> str:
 
 def drill_view(db: Session, sel: metrics.Selection, week: date, region: str | None,
                grade: str | None, customer_id: int | None) -> DrillView | None:
-    tz = business_tz(get_settings().timezone)
+    tz = clock.business_tz()
     base = url_for(".drill_page")
     crumbs = [{"label": DRILL_TITLE, "href": base}]
     if customer_id is not None:
@@ -418,7 +424,7 @@ def _fmt(kind: str, value: float | None) -> str:
 @bp.get("/h5/dashboard/compare")
 @login_required(roles=ROLES)
 def compare_page(user: User) -> Any:
-    tz = business_tz(get_settings().timezone)
+    tz = clock.business_tz()
     today = _now().astimezone(tz).date()
     after = _range("after", (today - timedelta(days=89), today))
     before = _range("before", (after[0] - timedelta(days=90), after[0] - timedelta(days=1)))

@@ -33,14 +33,16 @@ SCOPE_MINE = "本团队"
 FIELDS_SCOPE_SUPERVISOR = "你新建和修改的字段只对你的团队生效；全公司字段由管理员或销售总监维护。"
 FIELDS_SCOPE_COMPANY = "你新建的字段对全公司生效。"
 READ_ONLY_FIELD = "只读"
-PRESETS_SCOPE_SUPERVISOR = "这里的预设和设置只改变你的团队（{name}团队）；提醒规则由管理员统一设置，不受影响。"
+PRESETS_SCOPE_SUPERVISOR = ("这里的预设和设置只改变你的团队（{name}团队）；"
+                            "提醒规则由管理员统一设置，不受影响。")
 PRESETS_SCOPE_COMPANY = "这里的预设和设置对全公司生效（团队自己的设置优先）。"
 PREVIEW_RULES_KEPT = "提醒规则是全公司的，只有管理员可以修改：这次切换不改变规则开关。"
 CHANGE_OWNERS = "可撤销：{who}"
 CHANGE_SCOPE = "范围：{scope}"
 
 RETIRE_TITLE = "停用字段前请确认"
-RETIRE_DESC = "停用后该字段不再出现在{forms}表单、卡片、聊天签到和导出中；已填写的数据保留，随时可以恢复。"
+RETIRE_DESC = ("停用后该字段不再出现在{forms}表单、卡片、聊天签到和导出中；已填写的数据保留，"
+               "随时可以恢复。")
 RETIRE_COUNT = "有数据的记录：{count}条"
 CONFIRM_RETIRE = "确认停用"
 CANCEL = "返回"
@@ -74,7 +76,8 @@ APPLY = "确认切换"
 APPLIED = "已切换到「{name}」。如需撤销，请在修改记录中点「撤销」。"
 
 CHANGES_TITLE = "配置修改记录"
-CHANGES_DESC = "字段、预设、规则和团队设置的每一次修改；点「撤销」恢复修改前的状态（撤销本身也会记录）。"
+CHANGES_DESC = ("字段、预设、规则和团队设置的每一次修改；点「撤销」"
+                "恢复修改前的状态（撤销本身也会记录）。")
 CHANGES_EMPTY = "还没有修改记录。"
 UNDO = "撤销"
 UNDONE = "已撤销"

@@ -17,8 +17,8 @@ from models.base import parse_id, utcnow
 from models.customer_lookup import owner_names
 from models.user import User
 from web.auth import login_required
+from zhongshu import clock
 from zhongshu.db import session_scope
-from zhongshu.settings import get_settings
 
 bp = Blueprint("plans", __name__, template_folder="templates")
 
@@ -57,7 +57,7 @@ def _day(value: str, week: date) -> date | None:
 @login_required(roles=plans.PLAN_ROLES)
 def show(user: User) -> str:
     now = _now()
-    tz = plans.business_tz(get_settings().timezone)
+    tz = clock.business_tz()
     with session_scope() as db:
         view = plans.get_plan(db, user, plans.next_week(now, tz), now=now, tz=tz)
         planned = {c.customer_id for c in view.customers}
@@ -82,7 +82,7 @@ def show(user: User) -> str:
 @login_required(roles=plans.PLAN_ROLES)
 def change(user: User) -> Response:
     now = _now()
-    tz = plans.business_tz(get_settings().timezone)
+    tz = clock.business_tz()
     week = plans.next_week(now, tz)
     action = request.form.get("action", "")
     customer_id = parse_id(request.form.get("customer_id", ""))

@@ -37,7 +37,6 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, jsonify, redirect, render_template, request, send_file, url_for
 from redis.exceptions import RedisError
@@ -64,6 +63,7 @@ from models.user import User
 from web import store_texts as S
 from web.auth import forbidden, human_size, login_required, max_body, message_page
 from web.customers import money
+from zhongshu.clock import business_tz
 from zhongshu.db import session_scope
 from zhongshu.queues import get_redis
 from zhongshu.settings import get_settings
@@ -87,12 +87,8 @@ def _now() -> datetime:
     return utcnow()
 
 
-def _tz() -> ZoneInfo:
-    return ZoneInfo(get_settings().timezone)
-
-
 def _today() -> date:
-    return _now().astimezone(_tz()).date()
+    return _now().astimezone(business_tz()).date()
 
 
 def store_not_found(user: User) -> tuple[str, int]:
@@ -119,7 +115,7 @@ def _window(weeks: int) -> tuple[date, date]:
 @bp.get("/h5/stores")
 @login_required(roles=STORE_ROLES)
 def index(user: User) -> str:
-    start, end = metrics.day_bounds(_today() - timedelta(days=7), _tz(), 7)
+    start, end = metrics.day_bounds(_today() - timedelta(days=7), business_tz(), 7)
     with session_scope() as db:
         stores = visible_stores(db, user)
         ids = [s.id for s in stores if s.id]
@@ -150,8 +146,8 @@ def _store_json(user: User, store_id: int) -> dict[str, Any] | None:
         store = get_store_for(db, user, store_id)
         if store is None:
             return None
-        grid = metrics.heatmap(db, store_id, start, end, _tz())
-        a, b = metrics.day_bounds(start, _tz(), (end - start).days)
+        grid = metrics.heatmap(db, store_id, start, end, business_tz())
+        a, b = metrics.day_bounds(start, business_tz(), (end - start).days)
         f = metrics.figures(db, [store_id], a, b).get(store_id)
         alert = metrics.recent_alerts(db, [store_id], _today()).get(store_id)
         return {"store": {"id": store.id, "code": store.code, "name": store.name},
@@ -206,8 +202,8 @@ def export(store_id: int, user: User) -> Response | tuple[str, int]:
     from models.store import StoreSale, StoreTraffic
 
     start, end = _window(HEATMAP_WEEKS)
-    a, b = metrics.day_bounds(start, _tz(), (end - start).days)
-    tz = _tz()
+    a, b = metrics.day_bounds(start, business_tz(), (end - start).days)
+    tz = business_tz()
     with session_scope() as db:
         store = get_store_for(db, user, store_id)
         if store is None:
@@ -240,7 +236,7 @@ def _compare_json(user: User) -> dict[str, Any]:
     start, end = _window(HEATMAP_WEEKS)
     with session_scope() as db:
         stores = visible_stores(db, user)
-        grid = metrics.compare(db, stores, start, end, _tz())
+        grid = metrics.compare(db, stores, start, end, business_tz())
         return {"stores": [{"id": s.id, "code": s.code, "name": s.name} for s in stores],
                 "hours": list(range(24)), "heatmap": grid,
                 "from": start.isoformat(), "to": end.isoformat()}
@@ -395,7 +391,7 @@ def counter_traffic() -> tuple[Response, int]:
         return _api_error(400, "bad_json", S.API_BAD_SHAPE)
     try:
         with session_scope() as db:
-            result = ingest.ingest_traffic(db, list(enumerate(rows, start=1)), tz=_tz(),
+            result = ingest.ingest_traffic(db, list(enumerate(rows, start=1)), tz=business_tz(),
                                            source="counter", now=_now())
             if not result.ok:
                 db.rollback()
@@ -412,7 +408,7 @@ def counter_traffic() -> tuple[Response, int]:
 @bp.route("/h5/stores/<int:store_id>/report", methods=["GET", "POST"])
 @login_required(roles=("store_manager",))
 def report(store_id: int, user: User) -> tuple[str, int]:
-    tz, today = _tz(), _today()
+    tz, today = business_tz(), _today()
     day = today - timedelta(days=1)
     error = None
     with session_scope() as db:
@@ -570,7 +566,7 @@ def find_member(user: User) -> Response:
 @bp.get("/h5/members/<member_id>")
 @login_required(roles=STORE_ROLES)
 def member(member_id: str, user: User) -> tuple[str, int]:
-    tz = _tz()
+    tz = business_tz()
     with session_scope() as db:
         purchases = metrics.member_purchases(db, user, member_id[:64])
     interval = metrics.repurchase_days([p.at for p in purchases], tz)
@@ -592,5 +588,5 @@ def lapsed(user: User) -> str:
     with session_scope() as db:
         members = metrics.lapsed_members(db, user, now=_now(), days=days)
     return render_template("h5/members_lapsed.html", user=user, S=S, members=members,
-                           days=days, tz=_tz())
+                           days=days, tz=business_tz())
 

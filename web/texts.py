@@ -28,7 +28,8 @@ BACK = "返回"
 # -- error pages (any 4xx/5xx, web/auth.py) --------------------------------------------------
 ERROR_PAGES = {
     400: ("请求有误", "页面收到的内容不完整或格式不对，请返回后重试。"),
-    401: ("请从企业微信工作台打开", "为了确认您的身份，请在企业微信「工作台 → 中枢」中打开此页面。"),
+    401: ("请从企业微信工作台打开", "为了确认您的身份，请在企业微信「工作台 → 中枢」"
+                                    "中打开此页面。"),
     403: ("没有权限", "您没有查看此页面的权限。"),
     404: ("页面不存在", "您打开的地址不存在，可能链接有误或页面已移动。"),
     405: ("无法这样打开此页面", "此地址不支持这种打开方式，请从中枢的页面或消息里进入。"),
@@ -50,13 +51,15 @@ DINGTALK_NO_SCRIPT = "请允许页面运行脚本，或在钉钉中重新打开�
 DINGTALK_CLIENT_REFUSED_TITLE = "钉钉没有提供身份信息"
 DINGTALK_CLIENT_REFUSED_DESC = "钉钉拒绝了免登请求或没有响应，请稍后在钉钉中重新打开此链接。"
 DINGTALK_CODE_REFUSED_TITLE = "身份确认失败"
-DINGTALK_CODE_REFUSED_DESC = "钉钉的登录凭证无效或已使用过（凭证只能用一次，5分钟内有效），请重新打开此链接。"
+DINGTALK_CODE_REFUSED_DESC = ("钉钉的登录凭证无效或已使用过（凭证只能用一次，5分钟内有效），"
+                              "请重新打开此链接。")
 DINGTALK_EXPIRED_TITLE = "登录已过期"
 DINGTALK_EXPIRED_DESC = "这次登录不是在本页面发起的，或者已经过期。请在钉钉中重新打开此链接。"
 DINGTALK_UNAVAILABLE_DESC = "钉钉暂时没有响应，请稍后重新打开此页面。"
 DINGTALK_RETRY = "重新打开"
 SIGNIN_TOO_FAST_TITLE = "登录尝试过于频繁"
-SIGNIN_TOO_FAST_DESC = "这台设备或所在网络在短时间内尝试登录的次数太多，请{seconds}秒后再打开此页面。"
+SIGNIN_TOO_FAST_DESC = ("这台设备或所在网络在短时间内尝试登录的次数太多，"
+                        "请{seconds}秒后再打开此页面。")
 SIGNED_IN_AS = "当前身份：{name}（{role}）"
 
 
@@ -148,15 +151,18 @@ BACK_TO_LIST = "返回客户列表"
 
 # -- admin import (web/admin_import.py, jobs/imports.py) ------------------------------------
 IMPORT_TITLE = "导入客户 / 订单"
-IMPORT_DESC = "上传.xlsx或.csv文件（最大{limit}）。按电话识别已有客户（默认只补全空字段）、按订单编号更新订单；有问题的行会列入错误报告。"
+IMPORT_DESC = ("上传.xlsx或.csv文件（最大{limit}）。按电话识别已有客户（默认只补全空字段）、"
+               "按订单编号更新订单；有问题的行会列入错误报告。")
 IMPORT_EXISTING_LABEL = "已有客户"
 IMPORT_OVERWRITE = "覆盖"
-IMPORT_OVERWRITE_HINT = "打开后，表格中的非空值会覆盖已有客户的现有信息；不打开只补全空字段，不同的值列入报告"
+IMPORT_OVERWRITE_HINT = ("打开后，表格中的非空值会覆盖已有客户的现有信息；不打开只补全空字段，"
+                         "不同的值列入报告")
 IMPORT_KINDS = {"customers": "客户", "orders": "订单"}
 IMPORT_KIND_LABEL = "导入类型"
 IMPORT_FILE_LABEL = "选择文件"
 IMPORT_COLUMNS = {
-    "customers": "必填列：客户名称、电话；可选：联系人、行业、初步意向、等级、区域、省份、城市、地址、纬度、经度、坐标系、负责人",
+    "customers": "必填列：客户名称、电话；可选：联系人、行业、初步意向、等级、区域、省份、城市、"
+                 "地址、纬度、经度、坐标系、负责人",
     "orders": "必填列：订单编号、客户名称或电话、下单时间、金额；可选：产品型号、数量、负责人",
 }
 IMPORT_SUBMIT = "开始导入"
@@ -178,12 +184,14 @@ IMPORT_STATUS = {
 }
 IMPORT_PROGRESS = "已处理 {done} / {total} 行"
 IMPORT_WAITING = "请稍候，页面会自动更新"
-IMPORT_RESULT_CUSTOMERS = "共{total}行：新增{inserted}，已存在{existing}（补全空字段），覆盖{overwritten}，拒绝{refused}"
+IMPORT_RESULT_CUSTOMERS = ("共{total}行：新增{inserted}，已存在{existing}（补全空字段），"
+                           "覆盖{overwritten}，拒绝{refused}")
 IMPORT_PARTIAL = "部分导入"
 IMPORT_PARTIAL_DESC = "有{refused}行未导入，请下载错误报告查看原因，改正后重新导入这些行。"
 IMPORT_NOTED_DESC = "{noted}位已有客户的不同值未覆盖，详见报告。"
 IMPORT_DOWNLOAD_NOTES = "下载导入报告"
-IMPORT_RESULT_ORDERS = "共{total}行：新增订单{inserted}，更新订单{updated}，明细{lines}条，拒绝{refused}"
+IMPORT_RESULT_ORDERS = ("共{total}行：新增订单{inserted}，更新订单{updated}，明细{lines}条，"
+                        "拒绝{refused}")
 IMPORT_BLANK = "已跳过空行{blank}行"
 IMPORT_DOWNLOAD_REPORT = "下载错误报告"
 IMPORT_REPORT_NAME = "{stem}_错误报告.xlsx"

@@ -32,7 +32,7 @@ from models import visit as vm
 from models.base import parse_id
 from models.customer import Customer
 from models.scope import get_customer_for
-from models.user import User
+from models.user import User, by_platform_id
 from web import visit_texts as texts
 from web.auth import login_required
 from web.customers import customer_not_found, user_names
@@ -114,7 +114,7 @@ def _visible(db: Session, user: User, visit: vm.Visit | None) -> bool:
 
 
 def _page(db: Session, user: User, visit: vm.Visit, done: str | None) -> str:
-    rep = db.exec(select(User).where(User.wecom_userid == visit.rep)).first()
+    rep = by_platform_id(db, "wecom", visit.rep, include_inactive=True)
     customer = db.get(Customer, visit.customer_id)
     rows = db.exec(select(vm.VisitFlag).where(col(vm.VisitFlag.visit_id) == visit.id)
                    .order_by(col(vm.VisitFlag.id))).all()
@@ -134,8 +134,8 @@ def _page(db: Session, user: User, visit: vm.Visit, done: str | None) -> str:
                                            other_id=other.id)
                                    if other is not None and other.photo_marked_path else None)
         flags.append(item)
-    decider = db.exec(select(User).where(User.wecom_userid == visit.decided_by)).first() \
-        if visit.decided_by else None
+    decider = (by_platform_id(db, "wecom", visit.decided_by, include_inactive=True)
+               if visit.decided_by else None)
     by = decider.name if decider else (visit.decided_by or "")
     if visit.status in DECIDED:
         template = (texts.STATE_CONFIRMED if visit.status == STATUS_CONFIRMED
@@ -181,7 +181,7 @@ def decide(visit_id: int, user: User) -> Response | str | tuple[str, int]:
                         .with_for_update()).first()
         if visit is None or not _visible(db, user, visit):
             return customer_not_found(user)
-        rep = db.exec(select(User).where(User.wecom_userid == visit.rep)).first()
+        rep = by_platform_id(db, "wecom", visit.rep, include_inactive=True)
         if not may_decide(user, rep):
             return _page(db, user, visit, texts.NOT_YOURS_READONLY), 403
         if visit.status in DECIDED:

@@ -182,14 +182,13 @@ def visits_audit(file: str, out_path: str | None) -> None:
     line was malformed (those lines are reported and skipped)."""
     import time
     from pathlib import Path
-    from zoneinfo import ZoneInfo
 
     from sqlalchemy.exc import SQLAlchemyError
 
     from models import evidence
     from models import visit as visit_model
+    from zhongshu import clock
     from zhongshu.db import session_scope
-    from zhongshu.settings import get_settings
 
     try:
         with session_scope() as session:
@@ -211,7 +210,7 @@ def visits_audit(file: str, out_path: str | None) -> None:
     def report(message: str) -> None:
         click.echo(message, err=True)
 
-    tz = ZoneInfo(get_settings().timezone)
+    tz = clock.business_tz()
     with click.open_file(out_path or "-", "w", encoding="utf-8") as out:
         summary = visit_model.audit(Path(file), out, rules=rules, business_tz=tz,
                                     report_error=report, progress=progress)
@@ -231,14 +230,13 @@ def dashboard() -> None:
               help="rebuild every week (after importing history), not only the recent ones")
 def dashboard_refresh(all_weeks: bool) -> None:
     """Rebuild the dashboard roll-ups now (the scheduler does the recent weeks itself)."""
-    from zoneinfo import ZoneInfo
 
     from analytics import rollup
     from models.base import utcnow
+    from zhongshu import clock
     from zhongshu.db import session_scope
-    from zhongshu.settings import get_settings
 
-    tz = ZoneInfo(get_settings().timezone)
+    tz = clock.business_tz()
     with session_scope() as session:
         counts = rollup.refresh(session, now=utcnow(), tz=tz, all_weeks=all_weeks,
                                 progress=lambda m: click.echo(m, err=True))
@@ -375,10 +373,9 @@ def rules() -> None:
 def rules_run(at: str | None) -> None:
     """Run every rule as of that moment and queue what is due (exactly once)."""
     from datetime import UTC, datetime
-    from zoneinfo import ZoneInfo
 
     from jobs.rules import run_all
-    from zhongshu.settings import get_settings
+    from zhongshu import clock
 
     if at is None:
         now = datetime.now(UTC)
@@ -388,7 +385,7 @@ def rules_run(at: str | None) -> None:
         except ValueError:
             raise click.BadParameter(f"not an ISO 8601 time: {at}", param_hint="--at") from None
         if now.tzinfo is None:
-            now = now.replace(tzinfo=ZoneInfo(get_settings().timezone))
+            now = now.replace(tzinfo=clock.business_tz())
     for code, count in run_all(now.astimezone(UTC)).items():
         click.echo(f"{code}\t{count}")
 

@@ -32,7 +32,8 @@ HQ_USERS = (("zongbu", "周敏"), ("zongbu2", "钱程"))
 REGIONS = ("城东", "城西", "城南", "城北")
 STREETS = ("幸福", "和平", "长江", "建设", "人民", "解放", "文化", "中山", "光明", "新华",
            "朝阳", "东风", "胜利", "青年", "友谊", "红旗")
-SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余"
+SURNAMES = ("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋"
+            "蔡贾丁魏薛叶阎余")
 OPEN_HOURS = range(7, 21)  # hours starting 07:00 … 20:00
 # Share of the day's visitors by opening hour: breakfast run, lunch, after-work peak.
 HOUR_SHAPE = (0.9, 1.3, 1.0, 0.8, 0.8, 1.0, 0.9, 0.7, 0.7, 0.9, 1.4, 1.6, 1.3, 0.8)

@@ -32,8 +32,9 @@ from models import evidence as ev
 from models import photos
 from models.customer import Customer
 from models.geo import GeoPoint, distance_km
-from models.plan import VisitPlan, VisitPlanItem, business_tz, week_of
+from models.plan import VisitPlan, VisitPlanItem, week_of
 from models.visit import DEFAULT_OPTIONS, NEXT_ACTION, PAIN_POINT, Visit, VisitFlag
+from zhongshu import clock
 from zhongshu.demo_data import DEMO_ORG
 from zhongshu.progress import with_progress
 from zhongshu.settings import get_settings
@@ -79,7 +80,7 @@ def load_demo_visits(session: Session, *, now: datetime, progress: bool = True,
     counts = dict.fromkeys(COUNT_KEYS, 0)
     if session.execute(select(VisitPlan.id).limit(1)).first() is not None:  # type: ignore[call-overload]
         return counts
-    tz = business_tz(get_settings().timezone)
+    tz = clock.business_tz()
     reps = {p.userid: p.name for p in DEMO_ORG if p.role == "rep"}
     books = _books(session, set(reps))
     rng = random.Random(SEED)

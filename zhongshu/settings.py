@@ -229,7 +229,8 @@ class Settings(BaseSettings):
             webhook = self.dingtalk_robot_webhook or ""
             if webhook and (str(EMULATOR_DINGTALK["robot_webhook_token"]) in webhook
                     or not webhook.lower().startswith("https://")):
-                lines.append(_problem("DINGTALK_ROBOT_WEBHOOK", "是模拟器的群机器人地址（须为 https）",
+                lines.append(_problem("DINGTALK_ROBOT_WEBHOOK",
+                                      "是模拟器的群机器人地址（须为 https）",
                                       "is the emulator's group robot (must be https)"))
         return lines
 

@@ -99,10 +99,7 @@ def get_jsapi_ticket() -> Answer:
 def _split(value: Any) -> list[str]:
     if value is None:
         return []
-    if isinstance(value, list):
-        items = [str(v) for v in value]
-    else:
-        items = str(value).split("|")
+    items = [str(v) for v in value] if isinstance(value, list) else str(value).split("|")
     seen: dict[str, None] = {}
     for item in items:
         if item.strip():

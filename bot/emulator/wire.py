@@ -161,7 +161,8 @@ class DingtalkWire:
             raise ReplyError("reply is not JSON") from exc
         if not isinstance(reply, dict):
             raise ReplyError("reply is not a JSON object")
-        missing = [f for f in ("msg_signature", "timeStamp", "nonce", "encrypt") if not reply.get(f)]
+        missing = [f for f in ("msg_signature", "timeStamp", "nonce",
+                               "encrypt") if not reply.get(f)]
         if missing:
             raise ReplyError("reply lacks " + ", ".join(missing))
         try:

@@ -1,7 +1,7 @@
 """platform edge: inbox, outbox, users, locations, media
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-27 07:27:33.839781
 """
 

@@ -113,7 +113,8 @@ def test_an_accepted_photo_is_kept_across_an_error_and_used_on_the_resend(client
     assert "客户问题“同上”不是具体问题" in page
     assert "已保留刚才选择的照片" in page and "请重新选择照片" not in page
     kept = re.search(r'name="photo_token" id="f-photo-token" value="([^"]+)"', page).group(1)
-    assert '<input type="radio" class="weui-check" name="grade" value="B" id="f-grade-B" checked>' in page
+    assert ('<input type="radio" class="weui-check" name="grade" value="B" id="f-grade-B" '
+            'checked>') in page
 
     # Another person can't use the token; the same person re-sends without re-picking.
     other = login(client, "lina")

@@ -140,7 +140,8 @@ def test_confirm_through_the_emulator_updates_the_card(nowhere, check_in, run_jo
                for m in messages), messages
     to_rep = requests.get(f"{emulator}/_emu/messages",
                           params={"platform": "wecom", "user": "zhangwei"}, timeout=5).json()
-    assert any("已由王芳确认有效" in m["content"].get("text", {}).get("content", "") for m in to_rep)
+    assert any("已由王芳确认有效" in m["content"].get("text", {}).get("content", "")
+               for m in to_rep)
 
 
 def test_checkin_button_links_to_the_form(org):

@@ -22,7 +22,8 @@ def test_demo_contracts_cover_every_case():
     counts = load_demo_data(progress=False, customers=400, visit_weeks=2)
     assert counts["contracts"] == 600
     assert counts["payments"] > 300 and counts["forecasts"] > 200
-    assert load_demo_data(progress=False, customers=400, visit_weeks=2)["contracts"] == 0  # idempotent
+    assert load_demo_data(progress=False, customers=400,
+                          visit_weeks=2)["contracts"] == 0  # idempotent
     now = utcnow()
     with session_scope() as session:
         rows = list(session.exec(select(Contract)))

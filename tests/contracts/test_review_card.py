@@ -157,7 +157,8 @@ def test_return_button_asks_the_reason_then_updates_the_card(client, draft, run_
                                     response_code="rc-return-1"))
     run_jobs()
     (ask,) = outbox()[before:]
-    assert ask.payload["text"]["content"] == "请回复退回合同「HT-R-001」的原因（发送「取消」放弃退回）："
+    assert ask.payload["text"]["content"] == ("请回复退回合同「HT-R-001」的原因（发送「取消」"
+                                              "放弃退回）：")
     assert contract(cid).status == "signed"
     post(client, _text_event("chenjing", "盖章页缺失，请补传", 81001))
     run_jobs()

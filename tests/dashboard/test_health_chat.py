@@ -25,7 +25,8 @@ def _post(client, user: str, text: str, msg_id: int, *, signature: str | None = 
     xml = re.sub(r"<CreateTime>\d+</CreateTime>", f"<CreateTime>{int(time.time())}</CreateTime>",
                  xml)
     xml = re.sub(r"<MsgId>\d+</MsgId>", f"<MsgId>{msg_id}</MsgId>", xml)
-    xml = re.sub(r"<Content><!\[CDATA\[.*?\]\]></Content>", f"<Content><![CDATA[{text}]]></Content>",
+    xml = re.sub(r"<Content><!\[CDATA\[.*?\]\]></Content>",
+                 f"<Content><![CDATA[{text}]]></Content>",
                  xml)
     encrypt = wecom_encrypt(xml)
     return client.post(f"/wecom/callback?{wecom_query(encrypt, signature=signature)}",

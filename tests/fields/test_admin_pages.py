@@ -62,9 +62,11 @@ def test_create_refuse_and_retire_with_preview(client, org):
 
     for form, message in [
         ({"name": "竞品品牌", "kind": "text"}, "客户已有名为“竞品品牌”的字段，请换一个名称"),
-        ({"name": "渠道", "kind": "select", "options": "代理//直销"}, "选项不能为空（两个 / 之间没有内容）"),
+        ({"name": "渠道", "kind": "select", "options": "代理//直销"},
+         "选项不能为空（两个 / 之间没有内容）"),
         ({"name": "", "kind": "text"}, "字段名称不能为空"),
-        ({"name": "这是一个非常非常非常非常非常非常长的字段名称", "kind": "text"}, "字段名称过长，最多20个字"),
+        ({"name": "这是一个非常非常非常非常非常非常长的字段名称", "kind": "text"},
+         "字段名称过长，最多20个字"),
     ]:
         refused = client.post("/admin/fields", data={"csrf_token": token,
                                                      "entity": "customer", **form})

@@ -34,7 +34,8 @@ def _wecom_text(client: Any, user: str, content: str) -> None:
     xml = re.sub(r"<CreateTime>\d+</CreateTime>", f"<CreateTime>{int(time.time())}</CreateTime>",
                  xml)
     xml = re.sub(r"<MsgId>\d+</MsgId>", f"<MsgId>{next(_ids)}</MsgId>", xml)
-    xml = re.sub(r"<Content><!\[CDATA\[.*?\]\]></Content>", f"<Content><![CDATA[{content}]]></Content>",
+    xml = re.sub(r"<Content><!\[CDATA\[.*?\]\]></Content>",
+                 f"<Content><![CDATA[{content}]]></Content>",
                  xml)
     encrypt = wecom_encrypt(xml)
     response = client.post(f"/wecom/callback?{wecom_query(encrypt)}",
@@ -82,7 +83,8 @@ def test_supervisor_creates_a_field_from_wecom_and_a_rep_is_refused(client, run_
 
 def test_list_rename_and_retire(say, org):
     say("wangfang", "新建字段 客户 年用量 数字")
-    assert "已将客户字段“年用量”改名为“年采购量”" in say("wangfang", "重命名字段 客户 年用量 年采购量")[0].text
+    renamed = say("wangfang", "重命名字段 客户 年用量 年采购量")[0].text
+    assert "已将客户字段“年用量”改名为“年采购量”" in renamed
     listed = say("zhangwei", "字段列表 客户")[0].text
     assert "1. 年采购量（数字）" in listed
     assert "已停用客户字段“年采购量”" in say("wangfang", "停用字段 客户 年采购量")[0].text

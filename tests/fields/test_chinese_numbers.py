@@ -77,7 +77,8 @@ def test_the_h5_form_reads_50wan_and_counts_the_required_fields(client, org):
     page = client.get("/h5/register").text
     assert "填写7项即可完成报备" in page and "填写5项" not in page
     response = client.post("/h5/register", data={
-        "csrf_token": csrf, "submit_id": "form-0000000000000003", "name": "杭州恒达环保科技有限公司",
+        "csrf_token": csrf, "submit_id": "form-0000000000000003",
+        "name": "杭州恒达环保科技有限公司",
         "contact": "王经理", "phone": "139 1234 5678", "industry": "环保", "intent": "询价",
         volume.key: "50万", staff.key: "１,２００"})
     assert response.status_code == 303, response.text
@@ -89,7 +90,8 @@ def test_a_bad_number_on_the_form_keeps_the_chinese_refusal(client, org):
     csrf = login(client, "zhangwei")
     volume = _field("年采购额", required=True)
     html = client.post("/h5/register", data={
-        "csrf_token": csrf, "submit_id": "form-0000000000000004", "name": "杭州恒达环保科技有限公司",
+        "csrf_token": csrf, "submit_id": "form-0000000000000004",
+        "name": "杭州恒达环保科技有限公司",
         "contact": "王经理", "phone": "139 1234 5678", "industry": "环保", "intent": "询价",
         volume.key: "很多"}).text
     assert "“年采购额”应为数字，“很多”不是数字" in html and customers() == []

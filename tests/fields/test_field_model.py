@@ -76,7 +76,8 @@ def test_value_validation_messages(session: Session, org: None) -> None:
     ({"name": "品牌2", "kind": "单选", "options": "A//B"}, "选项不能为空（两个 / 之间没有内容）"),
     ({"name": "品牌2", "kind": "单选", "options": "A/B/A"}, "选项“A”重复"),
     ({"name": "品牌2", "kind": "单选"}, "单选和多选字段需要选项，用 / 分隔，例如：A牌/B牌/其他"),
-    ({"name": "品牌2", "kind": "表格"}, "字段类型“表格”无效，可选：文本、数字、日期、单选、多选、照片"),
+    ({"name": "品牌2", "kind": "表格"}, "字段类型“表格”无效，可选："
+                                        "文本、数字、日期、单选、多选、照片"),
 ])
 def test_bad_definitions_are_refused_and_change_nothing(session: Session, org: None,
                                                         kwargs: dict, message: str) -> None:
@@ -103,7 +104,8 @@ def test_type_change_and_option_removal_that_lose_data_are_refused(session: Sess
     before = _snapshot(session)
     with pytest.raises(cf.FieldRefused) as refused:
         cf.update_field(session, note.id, actor="a", kind="数字")
-    assert refused.value.message == ("已有1条记录的值不是数字（例如“大约五十人”），改类型会丢数据，未修改")
+    assert refused.value.message == ("已有1条记录的值不是数字（例如“大约五十人”），改类型会丢数据，"
+                                     "未修改")
     session.rollback()
     with pytest.raises(cf.FieldRefused) as refused:
         cf.update_field(session, brand.id, actor="a", options="B牌/C牌")

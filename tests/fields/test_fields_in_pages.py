@@ -109,7 +109,8 @@ def test_customer_list_filter_and_export_columns(client, org) -> None:
     login(client, "wangfang")
     rows = _sheet(client.get("/h5/customers/export.xlsx").data)
     assert rows[0][-1] == "竞品品牌"
-    assert {(r[0], r[-1]) for r in rows[1:]} == {("甲机械有限公司", "A牌"), ("乙机械有限公司", "B牌")}
+    assert {(r[0], r[-1]) for r in rows[1:]} == {("甲机械有限公司", "A牌"),
+                                                 ("乙机械有限公司", "B牌")}
     rows = _sheet(client.get(f"/h5/customers/export.xlsx?f_{brand}=B牌").data)
     assert [r[0] for r in rows[1:]] == ["乙机械有限公司"]
 

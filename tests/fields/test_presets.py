@@ -54,7 +54,7 @@ def test_small_then_growth_then_undo(session: Session, org: None, rules: None) -
 
     tc.undo(session, log[0].id, actor="admin")
     session.commit()
-    assert rule_states() == {code: False for code in states}
+    assert rule_states() == dict.fromkeys(states, False)
     assert tc.get(session, tc.VISIT_VALIDATION) is False
     assert tc.get(session, tc.PRESET) == presets.SMALL
     assert [f.name for f in cf.fields_of(session, cf.CUSTOMER)] == ["下次跟进时间", "跟进阶段",

@@ -295,7 +295,8 @@ def _wecom_text(user: str, content: str, msg_id: str) -> str:
 
 def test_a_wecom_retry_of_the_same_message_registers_once(client, wecom, run_jobs):
     chat = wecom("zhangwei")
-    encrypt = wecom_encrypt(_wecom_text("zhangwei", "新客户 绍兴滤材 王经理 13800001234 制造业 有意向",
+    encrypt = wecom_encrypt(_wecom_text("zhangwei",
+                                        "新客户 绍兴滤材 王经理 13800001234 制造业 有意向",
                                         "7390000000000000001"))
     query, body = wecom_query(encrypt), wecom_envelope(encrypt)
     for _ in range(2):  # WeCom retries when it did not see our answer in time
@@ -359,7 +360,8 @@ def test_each_step_checks_its_own_answer_and_asks_again_with_the_reason(wecom):
     assert done["content"]["template_card"]["main_title"]["title"] == "客户已报备"
     (customer,) = _customers()
     assert (customer.name, customer.contact, customer.phone, customer.industry,
-            customer.intent) == ("绍兴滤材", "王经理", "13800001234", "制造业", "想采购滤芯,月底前报价")
+            customer.intent) == ("绍兴滤材", "王经理", "13800001234", "制造业",
+                                 "想采购滤芯,月底前报价")
 
 
 # -- the workbench ------------------------------------------------------------------------------

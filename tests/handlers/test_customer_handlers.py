@@ -307,7 +307,8 @@ def test_another_reps_customer_is_not_found_and_not_leaked(say, session):
         assert say("zhangwei", f"客户 {query}") == [Reply(text=f"没有找到客户「{query}」。")]
     # Nor through the reminder of a waiting flow or the customer list.
     assert say("zhangwei", "我的客户") == [Reply(text=(
-        "您还没有客户，点击「报备客户」开始，或发送「新客户 客户名称 联系人 电话 行业 初步意向」。"))]
+        "您还没有客户，点击「报备客户」开始，或发送「新客户 客户名称 联系人 电话 行业 "
+        "初步意向」。"))]
 
 
 def test_supervisor_finds_the_teams_customer_but_not_another_teams(say, session):
@@ -386,7 +387,8 @@ def test_supervisors_list_shows_whose_customer_it_is(say, session):
 
 
 def test_every_workbench_button_is_served():
-    assert {"click:quick_register", "click:checkin", "click:my_customers", "text:新客户", "text:客户",
+    assert {"click:quick_register", "click:checkin", "click:my_customers", "text:新客户",
+            "text:客户",
             "text:我的客户"} <= set(router.served())
 
 

@@ -73,7 +73,8 @@ def test_transient_error_schedules_a_backoff_retry():
 
 def test_timed_out_answer_retries_with_resend_check():
     oid = _queue()
-    with mock.patch.object(channels, "send", side_effect=channels.MaybeSent(None, "read timeout")), \
+    with mock.patch.object(channels, "send",
+                           side_effect=channels.MaybeSent(None, "read timeout")), \
          mock.patch.object(deliver_mod, "enqueue_delivery"):
         assert deliver_mod.deliver(oid) == "retry"
     assert _row(oid).resend_check is True

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from PIL import Image
 from sqlmodel import Session, col, func, select
@@ -13,12 +14,12 @@ from analytics import metrics, rollup
 from models import evidence as ev
 from models import user as users
 from models.base import utcnow
-from models.plan import VisitPlan, business_tz, visit_is_complete, week_of
+from models.plan import VisitPlan, visit_is_complete, week_of
 from models.visit import Visit, VisitFlag
 from zhongshu.db import session_scope
 from zhongshu.demo_data import DEMO_ORG, load_demo_data
 
-TZ = business_tz("Asia/Shanghai")
+TZ = ZoneInfo("Asia/Shanghai")
 REPS = {p.userid for p in DEMO_ORG if p.role == "rep"}
 
 

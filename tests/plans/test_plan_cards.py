@@ -16,7 +16,8 @@ def test_notice_card() -> None:
     reply = cards.notice_card(date(2026, 11, 23), ["李娜", "赵磊"], lock=LOCK, url="https://x/p")
     assert reply == Reply(card=Card(
         title="晨会提醒：2 位业务员未交下周计划",
-        description="计划周 11月23日—11月29日，截止时间 11-20 周五 17:00。以下业务员没有提交拜访计划：",
+        description="计划周 11月23日—11月29日，截止时间 11-20 周五 17:00。"
+                    "以下业务员没有提交拜访计划：",
         fields=(("李娜", "未提交"), ("赵磊", "未提交")), url="https://x/p"))
 
 
@@ -28,7 +29,8 @@ def test_plan_card_open_and_empty_locked() -> None:
                         fields=(("杭州精工机械", "周二"), ("宁波海达", "未定日期")), url="u"))
     empty = cards.plan_card(date(2026, 11, 23), [], lock=LOCK, locked=True, url="u")
     assert empty.card is not None
-    assert empty.card.description == ("下周计划还是空的。发送「下周计划 客户名称，客户名称」添加客户。\n"
+    assert empty.card.description == ("下周计划还是空的。发送「下周计划 客户名称，"
+                                      "客户名称」添加客户。\n"
                                       "已于 11-20 周五 17:00 截止，计划只读。")
 
 

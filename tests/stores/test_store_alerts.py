@@ -45,8 +45,10 @@ def test_the_demo_data_plants_the_pattern_in_each_week(two_weeks):
     assert two_weeks["stores"] == 12 and two_weeks["store_traffic"] > 12 * 14 * 13
     thresholds = metrics.Thresholds()
     with session_scope() as session:
-        assert _codes(metrics.busy_not_selling(session, WEEK1, SHANGHAI, thresholds)) == set(PLANTED)
-        assert _codes(metrics.busy_not_selling(session, WEEK2, SHANGHAI, thresholds)) == set(PLANTED)
+        assert _codes(metrics.busy_not_selling(session, WEEK1, SHANGHAI,
+                                               thresholds)) == set(PLANTED)
+        assert _codes(metrics.busy_not_selling(session, WEEK2, SHANGHAI,
+                                               thresholds)) == set(PLANTED)
         assert metrics.busy_not_selling(session, date(2026, 10, 26), SHANGHAI, thresholds) == {}
 
 

@@ -49,7 +49,8 @@ def busy_week(chain):
             add_traffic(chain[code], start, [10 + 5 * n + (h % 6) * 4 for h in range(14)])
         add_sale(chain[code], f"R-{code}", start + timedelta(hours=2))
     with session_scope() as session:
-        session.add(Promotion(title="双十二生鲜节", starts_on=today, ends_on=today + timedelta(days=7),
+        session.add(Promotion(title="双十二生鲜节", starts_on=today,
+                              ends_on=today + timedelta(days=7),
                               checklist=["堆头陈列到位", "价签更换", "库存充足"],
                               created_by="zongbu"))
     return chain

@@ -28,7 +28,8 @@ START, END = TODAY - timedelta(days=7), TODAY + timedelta(days=15)
 def _publish(client, **fields):
     token = login(client, "zongbu")
     data = {"csrf_token": token, "title": "双十二生鲜节", "starts_on": START.isoformat(),
-            "ends_on": END.isoformat(), "region": "", "checklist": "堆头陈列到位\n价签更换\n\n库存充足"}
+            "ends_on": END.isoformat(), "region": "",
+            "checklist": "堆头陈列到位\n价签更换\n\n库存充足"}
     return client.post("/h5/promotions", data=data | fields)
 
 
@@ -113,7 +114,8 @@ def test_screenshots_reused_photos_and_non_images_are_refused(client, chain, pro
     done = _checkins()
     assert done[(s1, 0)].status == "bad" and "相机" in (done[(s1, 0)].reason or "")
     assert done[(s1, 1)].status == "ok"
-    assert done[(s1, 2)].status == "bad" and done[(s1, 2)].reason == "这张照片已用于其他检查项，请现场重新拍摄"
+    assert done[(s1, 2)].status == "bad" and done[(s1, 2)].reason == ("这张照片已用于其他检查项，"
+                                                                      "请现场重新拍摄")
     login(client, "dz1")
     page = client.get(f"/h5/promotions/{promotion}").get_data(as_text=True)
     assert "照片不合格：" in page and "本店已完成 1/3 项" in page

@@ -173,7 +173,8 @@ def test_audit_flags_every_case_in_time_order(dataset: Path, tmp_path: Path) -> 
     assert reasons["far"] == ["签到定位距客户登记地址 5.1 公里（阈值 5 公里）"]
     assert reasons["revisit"] == [
         "48 小时内已拜访过该客户（上次 2026-11-24 09:00，业务员 zhangwei，间隔 1 天 23 小时）"]
-    assert reasons["same-file"][1] == "与拜访 good（2026-11-24 09:00，业务员 zhangwei）的照片完全相同"
+    assert reasons["same-file"][1] == ("与拜访 good（2026-11-24 09:00，"
+                                       "业务员 zhangwei）的照片完全相同")
     assert reasons["disguised"] == [
         "文件内容是 PNG，却标称为 JPEG（扩展名 .jpg），疑似改过扩展名或类型的文件"]
     assert reasons["missing"] == ["找不到照片文件“nowhere.jpg”"]
@@ -182,7 +183,8 @@ def test_audit_flags_every_case_in_time_order(dataset: Path, tmp_path: Path) -> 
                                 "客户问题“无”不是具体问题，请写下客户的原话，例如“这款滤芯多久换一次？”")]
 
     stderr = result.stderr.splitlines()
-    assert stderr[0] == "拜访审计：共 17 条，合规 4 条（23.5%），疑似虚假拜访 11 条（虚假拜访率 64.7%）"
+    assert stderr[0] == ("拜访审计：共 17 条，合规 4 条（23.5%），疑似虚假拜访 11 条（虚假拜访率 "
+                         "64.7%）")
     assert "  photo_reused（照片重复使用）：2 条" in stderr
     assert "  bad_photo（照片无效）：4 条" in stderr
     assert "  incomplete_record（记录不完整）：2 条" in stderr

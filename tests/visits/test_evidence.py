@@ -160,7 +160,8 @@ def test_exif_time_reason() -> None:
     photo = analyse(camera_photo(1, taken=at("2026-11-25 09:10")))
     assert flags(visit(photo=photo)) == [Flag(
         "exif_time_mismatch",
-        "照片拍摄时间 2026-11-25 09:10 与提交时间 2026-11-25 14:02 相差 4 小时 52 分钟（阈值 30 分钟）")]
+        "照片拍摄时间 2026-11-25 09:10 与提交时间 2026-11-25 14:02 相差 4 小时 52 分钟（阈值 30 "
+        "分钟）")]
 
 
 def test_exif_time_is_read_in_business_zone_unless_offset_given() -> None:
@@ -202,7 +203,8 @@ def test_no_photo_is_an_incomplete_record() -> None:
 def test_incomplete_record_lists_every_problem() -> None:
     v = visit(grade="D", pain_points=(), question="无", next_action=None)
     assert flags(v) == [Flag("incomplete_record",
-                             "记录不完整：客户等级“D”无效，应为 A、B 或 C；未选择客户痛点（至少一项）；"
+                             "记录不完整：客户等级“D”无效，应为 A、B 或 C；"
+                             "未选择客户痛点（至少一项）；"
                              "客户问题“无”不是具体问题，请写下客户的原话，例如“这款滤芯多久换一次？”；"
                              "未填写下一步行动")]
 
@@ -256,7 +258,8 @@ def test_a_high_speed_train_between_cities_is_not_impossible(minutes: int,
 def test_simultaneous_check_ins_far_apart() -> None:
     previous = prior(when=NOON, where=point_at(HANGZHOU, 10), customer="c9")
     assert flags(visit(), ev.Context(last_rep_checkin=previous))[0].reason == (
-        "与上一次签到（拜访 v1，2026-11-25 14:02）相距 10.0 公里，却几乎同时提交（阈值 120 公里/小时）")
+        "与上一次签到（拜访 v1，2026-11-25 14:02）相距 10.0 公里，"
+        "却几乎同时提交（阈值 120 公里/小时）")
 
 
 def test_neighbouring_customers_are_not_travel() -> None:
@@ -293,7 +296,8 @@ def test_history_flags_identical_and_near_identical_photos() -> None:
     reused = [f for f in history.check(near, business_tz=SHANGHAI) if f.code == "photo_reused"]
     assert len(reused) == 1
     assert reused[0].reason.startswith(
-        "与拜访 v1（2026-11-25 14:02，业务员 zhangwei）的照片是同一张照片（重新压缩、缩放、调亮度或裁剪后的副本，"
+        "与拜访 v1（2026-11-25 14:02，业务员 zhangwei）的照片是同一张照片（重新压缩、缩放、"
+        "调亮度或裁剪后的副本，"
         "对齐比对相似度 ")
     assert reused[0].reason.endswith("，阈值 0.965）")
     assert reused[0].evidence is not None and reused[0].evidence["visit"] == "v1"

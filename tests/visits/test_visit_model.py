@@ -30,7 +30,8 @@ def people(session: Session) -> dict[str, object]:
     gcj_lat, gcj_lng = wgs84_to_gcj02(HANGZHOU.lat, HANGZHOU.lng)
     mine = Customer(name="绍兴华滤环保有限公司", name_key="", owner="zhangwei", latitude=gcj_lat,
                     longitude=gcj_lng, coord="gcj02", grade="A")
-    second = Customer(name="杭州明远机械", name_key="", owner="zhangwei", latitude=HANGZHOU.lat + 0.2,
+    second = Customer(name="杭州明远机械", name_key="", owner="zhangwei",
+                      latitude=HANGZHOU.lat + 0.2,
                       longitude=HANGZHOU.lng, coord="wgs84")
     theirs = Customer(name="宁波港通物流", name_key="", owner="lisi")
     session.add_all([mine, second, theirs])

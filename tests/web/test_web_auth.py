@@ -136,7 +136,8 @@ def test_a_csrf_token_from_another_session_is_refused(client, org):
     with client.session_transaction() as sess:
         sess[SESSION_CSRF] = "a-token-of-lina-0000000000000000"
     res = client.post("/h5/register", data={"csrf_token": "csrf-zhangwei-0123456789abcdef",
-                                            "name": "某公司", "contact": "王", "phone": "13912345678",
+                                            "name": "某公司", "contact": "王",
+                                            "phone": "13912345678",
                                             "industry": "环保", "intent": "高"})
     assert res.status_code == 400 and customers() == []
 

@@ -317,6 +317,7 @@ def test_a_company_under_another_spelling_is_refused_naming_its_owner(client, or
     report = client.get(state["report_url"])
     rows = list(load_workbook(io.BytesIO(report.data)).active.iter_rows(values_only=True))
     assert [(r[0], r[-1]) for r in rows[1:]] == [
-        ("恒达精密机械（苏州）有限公司", "已有名称相近的客户“苏州恒达精密机械有限公司”，负责人：李娜"),
+        ("恒达精密机械（苏州）有限公司",
+         "已有名称相近的客户“苏州恒达精密机械有限公司”，负责人：李娜"),
         ("江苏省苏州市恒达精密机械股份有限公司", "与第2行是同一家公司（名称相同或相近）")]
     assert [c.name for c in customers()] == ["苏州恒达精密机械有限公司", "杭州恒达精密机械有限公司"]

@@ -105,7 +105,8 @@ def test_each_bad_field_shows_its_message_under_it_and_nothing_is_written(
     res = _post(client, csrf, **{field: value})
     assert res.status_code == 200
     html = res.text
-    error = re.search(rf'id="{field}-error".*?<div class="weui-cell__bd zs-field-error">([^<]*)</div>',
+    error = re.search(rf'id="{field}-error".*?'
+                      r'<div class="weui-cell__bd zs-field-error">([^<]*)</div>',
                       html, re.DOTALL)
     assert error is not None and message in error.group(1)
     assert 'aria-describedby="' + field + '-error"' in html

@@ -1,0 +1,26 @@
+"""Business time: the team's time zone (``ZS_TIMEZONE``) and today's date in it.
+
+Stored moments are UTC; every "today", "this week" and time shown to a person is read in
+this zone. The zone is looked up at each call, so a changed setting applies at once."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from zhongshu.settings import get_settings
+
+
+def business_tz() -> ZoneInfo:
+    """The business time zone."""
+    return ZoneInfo(get_settings().timezone)
+
+
+def now_local() -> datetime:
+    """The current moment in the business time zone."""
+    return datetime.now(business_tz())
+
+
+def today() -> date:
+    """Today's date in the business time zone."""
+    return now_local().date()
