@@ -104,7 +104,7 @@ def test_reused_photo_shows_both_photos_side_by_side(client, shop, check_in) -> 
     earlier = f"/h5/visits/{copy}/evidence/{first}/photo"
     assert f'src="{earlier}"' in page
     # The earlier visit's rep is named as people know them, not by the account id.
-    caption = re.search(r"<figcaption>([^<]*拜访 %d[^<]*)</figcaption>" % first, page)
+    caption = re.search(rf"<figcaption>([^<]*拜访 {first}[^<]*)</figcaption>", page)
     assert caption and "张伟" in caption.group(1) and "zhangwei" not in caption.group(1)
     photo = client.get(earlier)
     assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
