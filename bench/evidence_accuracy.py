@@ -58,12 +58,15 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-for extra in (ROOT, ROOT / "tests" / "visits"):
-    if str(extra) not in sys.path:
-        sys.path.insert(0, str(extra))
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
 from PIL import Image
-from visitkit import (  # type: ignore[import-not-found]  # tests/visits, on sys.path above
+
+from models import evidence as ev
+from models import visit as vm
+from models.geo import GeoPoint
+from tests.visits.visitkit import (
     SHANGHAI,
     camera_exif,
     edited_copy,
@@ -74,10 +77,6 @@ from visitkit import (  # type: ignore[import-not-found]  # tests/visits, on sys
     storefront,
     storefront_shot,
 )
-
-from models import evidence as ev
-from models import visit as vm
-from models.geo import GeoPoint
 
 HONEST = "honest"
 TEST_SEED = 20261102

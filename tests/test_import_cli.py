@@ -81,7 +81,7 @@ def test_a_decompression_bomb_is_refused_without_unpacking_it(
     import time
     import tracemalloc
 
-    from sheetbomb import xlsx_bomb
+    from tests.sheetbomb import xlsx_bomb
 
     path = tmp_path / "客户.xlsx"
     path.write_bytes(xlsx_bomb(300))

@@ -8,12 +8,12 @@ import re
 import time
 
 import pytest
-from edge import edgekit  # type: ignore[import-not-found]
 
 from handlers import router
 from models import inbox
 from models import user as users
 from models.outbox import OutboxMessage
+from tests.edge import edgekit
 from zhongshu.db import session_scope
 
 # The fixture that carries each served kind of event.

@@ -4,25 +4,17 @@ way the H5 form does (original stored, row committed) and returns its id."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from datetime import date, datetime
-from pathlib import Path
 
 import pytest
-
-_TESTS = Path(__file__).resolve().parent.parent
-for folder in ("web", "visits"):
-    if str(_TESTS / folder) not in sys.path:
-        sys.path.insert(0, str(_TESTS / folder))
-
-from visitkit import HANGZHOU
-from webkit import add_customer, make_org
 
 from models import photos
 from models import visit as vm
 from models.geo import GeoPoint
 from models.user import User
+from tests.visits.visitkit import HANGZHOU
+from tests.web.webkit import add_customer, make_org
 from zhongshu.db import session_scope
 from zhongshu.settings import get_settings
 

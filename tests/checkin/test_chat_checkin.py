@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 from sqlmodel import select
-from visitkit import HANGZHOU, camera_photo
 
 from models import media
 from models import visit as vm
 from models.conversation import Conversation
 from models.geo import wgs84_to_gcj02
+from tests.visits.visitkit import HANGZHOU, camera_photo
 from zhongshu.db import session_scope
 
 SHOP = "杭州华滤环保"

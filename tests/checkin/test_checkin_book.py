@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import select
-from visitkit import HANGZHOU, camera_photo
-from webkit import add_customer, login
 
 from models import visit as vm
 from models.plan import VisitPlan, VisitPlanItem, week_of
+from tests.visits.visitkit import HANGZHOU, camera_photo
+from tests.web.webkit import add_customer, login
 from zhongshu.db import session_scope
 from zhongshu.settings import get_settings
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium, phone_page
-from visitkit import HANGZHOU, camera_photo
-
+from tests.browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium, phone_page
+from tests.visits.visitkit import HANGZHOU, camera_photo
 from web.links import wecom_oauth_url
 
 pytestmark = needs_chromium

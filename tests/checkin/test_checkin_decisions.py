@@ -10,13 +10,13 @@ import itertools
 import pytest
 import requests
 from sqlmodel import func, select
-from visitkit import HANGZHOU, camera_photo, screenshot
-from webkit import add_customer, customers, outbox_rows
 
 from bot.event import Event, Reply
 from handlers import router
 from jobs.visits import process_visit
 from models import visit as vm
+from tests.visits.visitkit import HANGZHOU, camera_photo, screenshot
+from tests.web.webkit import add_customer, customers, outbox_rows
 from zhongshu.db import session_scope
 
 _ids = itertools.count(1)

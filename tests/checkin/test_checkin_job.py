@@ -9,11 +9,11 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from visitkit import HANGZHOU, camera_photo, point_at, screenshot
-from webkit import outbox_rows
 
 from jobs.visits import process_visit
 from models import visit as vm
+from tests.visits.visitkit import HANGZHOU, camera_photo, point_at, screenshot
+from tests.web.webkit import outbox_rows
 from zhongshu.db import session_scope
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import hashlib
 
 import requests
-from webkit import login
 
+from tests.web.webkit import login
 from web.checkin import JSAPI_TICKET_KEY
 from zhongshu.queues import get_redis
 from zhongshu.settings import get_settings

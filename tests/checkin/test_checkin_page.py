@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 from sqlmodel import func, select
-from visitkit import HANGZHOU, camera_photo, jpeg_bomb, png_bomb, truncated
-from webkit import add_customer, login, outbox_rows
 
 from models import visit as vm
+from tests.visits.visitkit import HANGZHOU, camera_photo, jpeg_bomb, png_bomb, truncated
+from tests.web.webkit import add_customer, login, outbox_rows
 from zhongshu.db import session_scope
 from zhongshu.settings import get_settings
 

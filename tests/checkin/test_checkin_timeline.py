@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from visitkit import HANGZHOU, camera_photo, point_at
-from webkit import add_customer, login
-
 from jobs.visits import process_visit
 from models import visit as vm
+from tests.visits.visitkit import HANGZHOU, camera_photo, point_at
+from tests.web.webkit import add_customer, login
 from zhongshu.db import session_scope
 
 

@@ -12,8 +12,6 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 from sqlmodel import select
-from visitkit import HANGZHOU, camera_photo, truncated
-from webkit import outbox_rows
 
 from bot.event import Event, Reply
 from handlers import router
@@ -22,6 +20,8 @@ from jobs.schedule import SCHEDULE
 from jobs.visits import process_visit
 from models import followup as fu
 from models import visit as vm
+from tests.visits.visitkit import HANGZHOU, camera_photo, truncated
+from tests.web.webkit import outbox_rows
 from zhongshu.db import session_scope
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -8,11 +8,11 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from visitkit import HANGZHOU, camera_photo, point_at, reencoded
-from webkit import login, outbox_rows
 
 from jobs.visits import process_visit
 from models import visit as vm
+from tests.visits.visitkit import HANGZHOU, camera_photo, point_at, reencoded
+from tests.web.webkit import login, outbox_rows
 from zhongshu.db import session_scope
 
 
@@ -84,7 +84,7 @@ def test_director_of_the_region_may_reject(client, far) -> None:
 
 
 def test_card_button_records_who_and_when(far) -> None:
-    from test_checkin_decisions import replies
+    from tests.checkin.test_checkin_decisions import replies
 
     replies("wangfang", f"visit.confirm:{far}")
     visit = _visit(far)
@@ -118,7 +118,7 @@ def test_live_check_in_tells_a_new_photo_of_the_storefront_from_an_edited_copy(
         shop, check_in) -> None:
     """The live job runs the same confirmation as the audit: next week's photo of the same
     door passes, a brightened crop of last week's is flagged with the earlier visit."""
-    from visitkit import camera_exif, edited_copy, jpeg, storefront, storefront_shot
+    from tests.visits.visitkit import camera_exif, edited_copy, jpeg, storefront, storefront_shot
 
     front = storefront(7, (800, 600))
     last_week = datetime.now(UTC) - timedelta(days=7)

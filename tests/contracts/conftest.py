@@ -4,23 +4,15 @@ and a draft factory; plain helpers are in contractkit.py."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
-_TESTS = Path(__file__).resolve().parent.parent
-for folder in ("web", "edge", "handlers", "contracts"):
-    if str(_TESTS / folder) not in sys.path:
-        sys.path.insert(0, str(_TESTS / folder))
-
-from contractkit import approve, sign, user
-from webkit import add_customer, make_org
-
 from models import contracts_ops as ops
 from models import user as users
+from tests.contracts.contractkit import approve, sign, user
+from tests.web.webkit import add_customer, make_org
 from zhongshu.db import session_scope
 
 

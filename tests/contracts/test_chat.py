@@ -7,11 +7,10 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from chatkit import text_of
-from contractkit import approve, contract, outbox, sign
-from handlers_click import say
-
 from models import contracts_ops as ops
+from tests.contracts.contractkit import approve, contract, outbox, sign
+from tests.contracts.handlers_click import say
+from tests.handlers.chatkit import text_of
 
 
 def test_new_contract_sign_and_show(shop):
@@ -88,7 +87,7 @@ def test_forecast_command(draft):
 
 
 def test_return_flow_can_be_cancelled(draft):
-    from handlers_click import click
+    from tests.contracts.handlers_click import click
 
     cid = draft(no="HT-C-005")
     sign(cid)

@@ -8,10 +8,10 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from contractkit import user
 
 from models import collections as col
 from models.contract import CollectionForecast, Contract, Payment
+from tests.contracts.contractkit import user
 from zhongshu.db import session_scope
 
 SH = ZoneInfo("Asia/Shanghai")

@@ -10,11 +10,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from click.testing import CliRunner
-from contractkit import events, outbox, payments
 from sqlmodel import select
 
 from models.base import utcnow
 from models.contract import Contract
+from tests.contracts.contractkit import events, outbox, payments
 from zhongshu.cli import main
 from zhongshu.db import session_scope
 

@@ -7,11 +7,11 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from contractkit import approve, contract, events, outbox, pay, payments, sign, user
 
 from models import contracts_ops as ops
 from models.base import utcnow
 from models.contracts_ops import ContractError
+from tests.contracts.contractkit import approve, contract, events, outbox, pay, payments, sign, user
 from zhongshu.db import session_scope
 
 

@@ -10,14 +10,14 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from contractkit import approve, contract, events, outbox, payments, sign
 from openpyxl import Workbook, load_workbook
 from PIL import Image
-from webkit import login
 
 from models import contracts_ops as ops
 from models.base import utcnow
 from models.contract import Contract
+from tests.contracts.contractkit import approve, contract, events, outbox, payments, sign
+from tests.web.webkit import login
 from zhongshu.db import session_scope
 
 
@@ -247,7 +247,7 @@ def test_a_bank_export_bomb_is_refused_by_the_job_not_the_request(client, approv
     import time
     import tracemalloc
 
-    from sheetbomb import xlsx_bomb
+    from tests.sheetbomb import xlsx_bomb
 
     bomb = xlsx_bomb(300)
     token = login(client, "chenjing")
@@ -273,7 +273,7 @@ def test_a_bank_export_bomb_is_refused_by_the_job_not_the_request(client, approv
 
 
 def test_reports_and_aging_export(client, approved, draft):
-    from contractkit import pay
+    from tests.contracts.contractkit import pay
 
     pay(approved, "40000")
     token = login(client, "wangfang")
@@ -293,7 +293,7 @@ def test_reports_and_aging_export(client, approved, draft):
 
 
 def test_customer_360_shows_contracts_and_payments(client, approved, shop):
-    from contractkit import pay
+    from tests.contracts.contractkit import pay
 
     pay(approved, "1000")
     login(client, "zhangwei")

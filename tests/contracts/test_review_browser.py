@@ -9,10 +9,9 @@ import re
 from datetime import timedelta
 from urllib.parse import quote
 
-from browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium, phone_page
-from contractkit import contract, sign
-
 from models.base import utcnow
+from tests.browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium, phone_page
+from tests.contracts.contractkit import contract, sign
 from web.links import wecom_oauth_url
 
 pytestmark = needs_chromium

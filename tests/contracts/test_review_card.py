@@ -13,10 +13,10 @@ import time
 
 import pytest
 import requests
-from contractkit import contract, outbox, sign
-from edgekit import fixture_text, wecom_encrypt, wecom_envelope, wecom_query
 
 from models import contracts_ops as ops
+from tests.contracts.contractkit import contract, outbox, sign
+from tests.edge.edgekit import fixture_text, wecom_encrypt, wecom_envelope, wecom_query
 from web.links import dingtalk_login_url
 from zhongshu.db import session_scope
 
@@ -92,7 +92,7 @@ def test_signing_pushes_exactly_the_expected_outbox_rows(draft):
 def test_resigning_a_returned_contract_pushes_again_with_the_reason(draft):
     cid = draft()
     sign(cid)
-    from contractkit import user
+    from tests.contracts.contractkit import user
 
     with session_scope() as session:
         ops.review(session, user=user("zhouqian"), contract_id=cid, approve=False,
@@ -202,7 +202,7 @@ def test_the_other_clerks_cards_say_who_decided(draft, run_jobs, emulator, emula
     other = draft(no="HT-E-003")
     sign(other)
     run_jobs()
-    from contractkit import approve
+    from tests.contracts.contractkit import approve
 
     approve(other, by="zhouqian")
     run_jobs()
@@ -214,8 +214,8 @@ def test_the_other_clerks_cards_say_who_decided(draft, run_jobs, emulator, emula
 
 
 def test_taps_on_a_decided_contract_change_nothing(draft):
-    from contractkit import approve
-    from handlers_click import click
+    from tests.contracts.contractkit import approve
+    from tests.contracts.handlers_click import click
 
     cid = draft()
     sign(cid)

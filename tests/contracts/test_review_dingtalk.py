@@ -10,8 +10,8 @@ import re
 from urllib.parse import urlsplit
 
 import requests
-from contractkit import sign
 
+from tests.contracts.contractkit import sign
 from web.auth import DINGTALK_STATE_COOKIE, SESSION_USER
 from web.links import DINGTALK_LOGIN_PATH
 from zhongshu.settings import get_settings

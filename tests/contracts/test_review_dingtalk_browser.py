@@ -11,9 +11,9 @@ import re
 from typing import Any
 
 import requests
-from browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium, phone_page, shot
-from contractkit import sign
 
+from tests.browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium, phone_page, shot
+from tests.contracts.contractkit import sign
 from web.links import DINGTALK_LOGIN_PATH, dingtalk_login_url
 from zhongshu.settings import get_settings
 

@@ -7,12 +7,12 @@ from datetime import date, datetime
 from urllib.parse import urlsplit
 
 import pytest
-from dashkit import TZ, build
 from sqlmodel import select
 
 from analytics import coaching
 from jobs.dashboard import sweep_coaching
 from models.outbox import OutboxMessage
+from tests.dashboard.dashkit import TZ, build
 from zhongshu.db import session_scope
 
 
@@ -64,12 +64,11 @@ def test_rollup_sweeps_queue_one_job_each_and_refresh_incrementally(run_jobs) ->
     from decimal import Decimal
     from unittest import mock
 
-    from dashkit import NOW, WEEK, t, user
-
     from analytics import metrics
     from jobs.dashboard import sweep_dashboard_rollup, sweep_dashboard_rollup_full
     from models.customer import Customer
     from models.order import Line, add_order
+    from tests.dashboard.dashkit import NOW, WEEK, t, user
 
     ids = build()
     with session_scope() as s:  # c6, a zombie, orders this week

@@ -11,14 +11,14 @@ import re
 from decimal import Decimal
 from urllib.parse import quote
 
-from browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium, phone_page
-from browserkit import shot as _shot
-from dashkit import WEEK, build
 from sqlalchemy import func
 from sqlmodel import col, select
 
 from models.customer import Customer
 from models.order import OrderLine, SalesOrder
+from tests.browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium, phone_page
+from tests.browserkit import shot as _shot
+from tests.dashboard.dashkit import WEEK, build
 from web.links import wecom_oauth_url
 from zhongshu.db import session_scope
 

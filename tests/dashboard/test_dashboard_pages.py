@@ -8,10 +8,10 @@ import re
 from unittest import mock
 
 import pytest
-from dashkit import NOW, WEEK, build
 from openpyxl import load_workbook
 from PIL import Image
 
+from tests.dashboard.dashkit import NOW, WEEK, build
 from web.auth import SESSION_CSRF, SESSION_USER
 from web.dashboard import chart_path
 

@@ -9,14 +9,14 @@ from datetime import date
 from unittest import mock
 
 import pytest
-from chatkit import text_of
-from dashkit import NOW, build
-from edgekit import fixture_text, wecom_encrypt, wecom_envelope, wecom_query
 from sqlmodel import select
 
 from bot.event import Card, Reply
 from cards import dashboard as cards
 from models.outbox import OutboxMessage
+from tests.dashboard.dashkit import NOW, build
+from tests.edge.edgekit import fixture_text, wecom_encrypt, wecom_envelope, wecom_query
+from tests.handlers.chatkit import text_of
 from zhongshu.db import session_scope
 
 

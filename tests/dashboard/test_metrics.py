@@ -7,7 +7,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from dashkit import NOW, TZ, WEEK, build, user
 from sqlmodel import select
 
 from analytics import compare, drill, metrics, rollup
@@ -15,6 +14,7 @@ from models import contracts_ops
 from models import evidence as ev
 from models.contract import Contract
 from models.visit import Visit, VisitFlag
+from tests.dashboard.dashkit import NOW, TZ, WEEK, build, user
 from zhongshu.db import session_scope
 
 

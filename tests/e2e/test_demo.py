@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 import requests
-from browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium
+
+from tests.browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium
 
 
 def _port() -> int:

@@ -8,10 +8,16 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from edgekit import dedupe_keys, inbound_job_ids, wecom_encrypt, wecom_envelope, wecom_query
 from sqlmodel import Session, select
 
 from models.inbox import InboxEvent
+from tests.edge.edgekit import (
+    dedupe_keys,
+    inbound_job_ids,
+    wecom_encrypt,
+    wecom_envelope,
+    wecom_query,
+)
 from zhongshu.settings import get_settings
 
 

@@ -11,7 +11,12 @@ from urllib.parse import urlencode
 
 import pytest
 from dingtalk.crypto import DingTalkCrypto
-from edgekit import (
+
+from bot.dingtalk.crypto import EventCrypto
+from bot.edge import Forbidden
+from bot.event import Event
+from bot.wecom.crypto import DecryptError, ReceiverMismatch, SignatureMismatch
+from tests.edge.edgekit import (
     dedupe_keys,
     dingtalk_encrypt,
     dingtalk_query,
@@ -20,12 +25,7 @@ from edgekit import (
     inbound_job_ids,
     sha1_signature,
 )
-from vectors import V_AES_KEY, V_ENCRYPT, V_KEY, V_NONCE, V_SIG, V_TOKEN, V_TS
-
-from bot.dingtalk.crypto import EventCrypto
-from bot.edge import Forbidden
-from bot.event import Event
-from bot.wecom.crypto import DecryptError, ReceiverMismatch, SignatureMismatch
+from tests.edge.vectors import V_AES_KEY, V_ENCRYPT, V_KEY, V_NONCE, V_SIG, V_TOKEN, V_TS
 from zhongshu.settings import get_settings
 
 D = "dingtalk"

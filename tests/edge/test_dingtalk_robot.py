@@ -8,11 +8,11 @@ import time
 from typing import Any
 
 import pytest
-from edgekit import FIXTURES, fixture_json, inbound_job_ids, robot_headers
 
 from bot.dingtalk.crypto import robot_sign
 from bot.dingtalk.parse import strip_mention
 from bot.event import Event
+from tests.edge.edgekit import FIXTURES, fixture_json, inbound_job_ids, robot_headers
 
 D = "dingtalk"
 

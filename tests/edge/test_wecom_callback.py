@@ -10,7 +10,11 @@ from unittest import mock
 from urllib.parse import urlencode
 
 import pytest
-from edgekit import (
+from wechatpy.enterprise.crypto import WeChatCrypto
+
+from bot.event import Event
+from bot.router import Router
+from tests.edge.edgekit import (
     fixture_text,
     inbound_job_ids,
     sha1_signature,
@@ -18,7 +22,7 @@ from edgekit import (
     wecom_envelope,
     wecom_query,
 )
-from vectors import (
+from tests.edge.vectors import (
     GET_ECHOSTR,
     GET_NONCE,
     GET_PLAIN,
@@ -29,10 +33,6 @@ from vectors import (
     POST_SIG,
     POST_TS,
 )
-from wechatpy.enterprise.crypto import WeChatCrypto
-
-from bot.event import Event
-from bot.router import Router
 from zhongshu.queues import QUEUE_INBOUND, get_queue
 from zhongshu.settings import get_settings
 
@@ -130,7 +130,7 @@ def test_fixture_is_recorded_as_event(name: str, wecom_post: Any, inbox: Any,
 
 
 def test_every_fixture_has_a_case() -> None:
-    from edgekit import FIXTURES
+    from tests.edge.edgekit import FIXTURES
 
     assert sorted(p.name for p in (FIXTURES / W).glob("*.xml")) == sorted(CASES)
 

@@ -5,7 +5,20 @@ from __future__ import annotations
 import base64
 
 import pytest
-from vectors import (
+from wechatpy.enterprise.crypto import WeChatCrypto
+
+from bot.edge import BadRequest, Forbidden
+from bot.wecom.crypto import (
+    BLOCK_SIZE,
+    DecryptError,
+    ReceiverMismatch,
+    SignatureMismatch,
+    WeComCrypto,
+    signature,
+    unpack,
+)
+from bot.wecom.replies import cdata, text, update_button
+from tests.edge.vectors import (
     AES_KEY,
     CORP_ID,
     GET_ECHOSTR,
@@ -21,19 +34,6 @@ from vectors import (
     POST_TS,
     TOKEN,
 )
-from wechatpy.enterprise.crypto import WeChatCrypto
-
-from bot.edge import BadRequest, Forbidden
-from bot.wecom.crypto import (
-    BLOCK_SIZE,
-    DecryptError,
-    ReceiverMismatch,
-    SignatureMismatch,
-    WeComCrypto,
-    signature,
-    unpack,
-)
-from bot.wecom.replies import cdata, text, update_button
 
 
 @pytest.fixture()

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from emukit import CALLBACK_TIMEOUT, Emu, FakeService, serving
 
 from bot.emulator import EmulatorConfig, create_emulator_app
+from tests.emulator.emukit import CALLBACK_TIMEOUT, Emu, FakeService, serving
 
 
 @pytest.fixture(scope="session")

@@ -7,9 +7,9 @@ from __future__ import annotations
 from urllib.parse import urlencode, urlsplit
 
 import requests
-from emukit import Emu
 
 from models.geo import GeoPoint, distance_km
+from tests.emulator.emukit import Emu
 from zhongshu.demo_data import _plan, demo_locations
 
 

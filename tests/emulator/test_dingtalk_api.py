@@ -11,9 +11,9 @@ import urllib.parse
 from typing import Any
 
 import requests
-from emukit import Emu, serving
 
 from bot.emulator import EmulatorConfig, create_emulator_app
+from tests.emulator.emukit import Emu, serving
 
 ASYNCSEND = "/topapi/message/corpconversation/asyncsend_v2"
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
-from emukit import Emu
+
+from tests.emulator.emukit import Emu
 
 
 def test_pages_render_with_local_assets_only(emu: Emu) -> None:

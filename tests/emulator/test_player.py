@@ -11,7 +11,8 @@ from typing import Any
 
 import requests
 import xmltodict
-from emukit import Emu, FakeService
+
+from tests.emulator.emukit import Emu, FakeService
 
 HEADER = ["ToUserName", "FromUserName", "CreateTime", "MsgType"]
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF" + bytes(range(100)) + b"\xff\xd9"

@@ -7,7 +7,8 @@ import time
 
 import pytest
 import requests
-from emukit import Emu
+
+from tests.emulator.emukit import Emu
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(200))
 

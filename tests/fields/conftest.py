@@ -4,19 +4,10 @@ the presets switch (seeded by another module in production)."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-_TESTS = Path(__file__).resolve().parent.parent
-for folder in ("web", "visits", "edge", "handlers", "reliability"):
-    if str(_TESTS / folder) not in sys.path:
-        sys.path.insert(0, str(_TESTS / folder))
-
-from webkit import make_org
-
 from models.rule import Rule
+from tests.web.webkit import make_org
 from zhongshu.db import session_scope
 
 RULE_CODES = {"contract_review_72h": "合同审核超时", "contract_stamp_24h": "盖章超时",
@@ -48,8 +39,8 @@ def rules() -> None:
 @pytest.fixture()
 def shop(org: None) -> int:
     """zhangwei's customer in Hangzhou, with WGS-84 coordinates."""
-    from visitkit import HANGZHOU
-    from webkit import add_customer
+    from tests.visits.visitkit import HANGZHOU
+    from tests.web.webkit import add_customer
 
     return add_customer("杭州华滤环保", "13800001111", "zhangwei", latitude=HANGZHOU.lat,
                         longitude=HANGZHOU.lng, coord="wgs84")
@@ -61,12 +52,12 @@ def check_in():  # type: ignore[no-untyped-def]
     from datetime import date, datetime
 
     from sqlmodel import select
-    from visitkit import HANGZHOU
 
     from models import photos
     from models import visit as vm
     from models.geo import GeoPoint
     from models.user import User
+    from tests.visits.visitkit import HANGZHOU
     from zhongshu.settings import get_settings
 
     def submit(rep: str, customer_id: int, photo: bytes, *, at: datetime | None = None,

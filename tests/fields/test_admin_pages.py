@@ -7,11 +7,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from fieldkit import rule_states
-from webkit import add_customer, login
 
 from models import custom_fields as cf
 from models import team_config as tc
+from tests.fields.fieldkit import rule_states
+from tests.web.webkit import add_customer, login
 from zhongshu.db import session_scope
 
 PAGES = ("/admin/fields", "/admin/fields?entity=visit", "/admin/presets",

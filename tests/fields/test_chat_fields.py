@@ -12,15 +12,15 @@ from typing import Any
 
 import pytest
 import requests
-from edgekit import fixture_text, wecom_encrypt, wecom_envelope, wecom_query
 from sqlmodel import select
-from visitkit import HANGZHOU, camera_photo
 
 from models import custom_fields as cf
 from models import team_config as tc
 from models.geo import wgs84_to_gcj02
 from models.outbox import OutboxMessage
 from models.visit import Visit
+from tests.edge.edgekit import fixture_text, wecom_encrypt, wecom_envelope, wecom_query
+from tests.visits.visitkit import HANGZHOU, camera_photo
 from zhongshu.db import session_scope
 
 SHOP = "杭州华滤环保"

@@ -12,13 +12,13 @@ from itertools import count
 from typing import Any
 
 import pytest
-from edgekit import fixture_text, wecom_encrypt, wecom_envelope, wecom_query
 from sqlmodel import select
-from webkit import customers, login
 
 from models import custom_fields as cf
 from models.customer import Customer
 from models.numbers import parse_number
+from tests.edge.edgekit import fixture_text, wecom_encrypt, wecom_envelope, wecom_query
+from tests.web.webkit import customers, login
 from zhongshu.db import session_scope
 
 _ids = count(910001)

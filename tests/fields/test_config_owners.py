@@ -13,14 +13,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from fieldkit import rule_states
-from relkit import outbox_rows, post_wecom_text
-from webkit import login
 
 from models import custom_fields as cf
 from models import presets
 from models import team_config as tc
 from models.rule import update_rule
+from tests.fields.fieldkit import rule_states
+from tests.reliability.relkit import outbox_rows, post_wecom_text
+from tests.web.webkit import login
 from zhongshu.db import session_scope
 
 FINANCE_RULES = ("contract_review_72h", "contract_stamp_24h")

@@ -10,10 +10,10 @@ import io
 from urllib.parse import quote
 
 import openpyxl
-from browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium, phone_page
-from visitkit import HANGZHOU, camera_photo
 
 from models import custom_fields as cf
+from tests.browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium, phone_page
+from tests.visits.visitkit import HANGZHOU, camera_photo
 from web.links import wecom_oauth_url
 from zhongshu.db import session_scope
 
@@ -102,10 +102,10 @@ def test_supervisor_adds_a_required_field_and_the_next_checkin_needs_it(
 
 
 def test_preset_switch_preview_and_undo_in_the_browser(emulator, live_service, org, rules):
-    from fieldkit import rule_states
     from playwright.sync_api import expect, sync_playwright
 
     from models import team_config as tc
+    from tests.fields.fieldkit import rule_states
 
     problems: list[str] = []
     with sync_playwright() as p:

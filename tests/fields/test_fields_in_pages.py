@@ -9,13 +9,13 @@ from pathlib import Path
 
 import openpyxl
 from sqlmodel import Session, select
-from visitkit import HANGZHOU, camera_photo
-from webkit import add_customer, login
 
 from models import custom_fields as cf
 from models.customer import Customer
 from models.importing import import_customers
 from models.visit import Visit
+from tests.visits.visitkit import HANGZHOU, camera_photo
+from tests.web.webkit import add_customer, login
 from zhongshu.db import session_scope
 
 

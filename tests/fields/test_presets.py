@@ -4,13 +4,13 @@ warnings, the audit log shows each change, and one undo restores the previous st
 from __future__ import annotations
 
 import pytest
-from fieldkit import rule_states
 from sqlmodel import Session
 
 from models import custom_fields as cf
 from models import presets
 from models import team_config as tc
 from models.customer import Customer, name_key
+from tests.fields.fieldkit import rule_states
 
 
 def test_small_then_growth_then_undo(session: Session, org: None, rules: None) -> None:

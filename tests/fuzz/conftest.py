@@ -5,15 +5,8 @@ no per-example deadline (the machine is shared), and a derandomized profile for 
 from __future__ import annotations
 
 import os
-import sys
-from pathlib import Path
 
 from hypothesis import HealthCheck, settings
-
-_TESTS = Path(__file__).resolve().parent.parent
-for folder in ("reliability", "web", "edge"):
-    if str(_TESTS / folder) not in sys.path:
-        sys.path.insert(0, str(_TESTS / folder))
 
 _common = {"deadline": None, "suppress_health_check": [HealthCheck.function_scoped_fixture,
                                                        HealthCheck.too_slow]}

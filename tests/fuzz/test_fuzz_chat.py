@@ -8,11 +8,11 @@ import itertools
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import hostile
 
 from bot.event import Event, Reply
 from handlers.customer_parse import clean_input, parse_registration
 from models import user as users
+from tests.fuzz.strategies import hostile
 from zhongshu.db import session_scope
 
 _ids = itertools.count(1)

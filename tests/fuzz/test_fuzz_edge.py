@@ -9,14 +9,14 @@ import json
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from relkit import inbox_count, post_wecom, wecom_text_xml
-from strategies import hostile
 from werkzeug.exceptions import HTTPException
 
 from bot.dingtalk import parse as dt_parse
 from bot.edge import EdgeError
 from bot.wecom import parse as wc_parse
 from bot.wecom.crypto import WeComCrypto
+from tests.fuzz.strategies import hostile
+from tests.reliability.relkit import inbox_count, post_wecom, wecom_text_xml
 
 REFUSALS = (EdgeError, HTTPException)
 

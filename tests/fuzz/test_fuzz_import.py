@@ -8,9 +8,9 @@ import csv
 from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import Workbook
-from strategies import hostile
 
 from models.importing import ImportFileError, import_customers
+from tests.fuzz.strategies import hostile
 from zhongshu.db import session_scope
 
 HEADER = ["客户名称", "电话", "联系人", "行业", "客户等级", "省份"]

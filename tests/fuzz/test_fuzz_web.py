@@ -11,10 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from markupsafe import escape
 from sqlmodel import select
-from strategies import NASTY, hostile
-from webkit import add_customer, customers, login, make_org
 
 from models.outbox import OutboxMessage
+from tests.fuzz.strategies import NASTY, hostile
+from tests.web.webkit import add_customer, customers, login, make_org
 from zhongshu.db import session_scope
 
 INJECTIONS = [n for n in NASTY if "<" in n or "javascript:" in n or "'" in n]

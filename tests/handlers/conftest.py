@@ -4,9 +4,7 @@ one event through the router in its own committed transaction, as jobs/inbound.p
 from __future__ import annotations
 
 import itertools
-import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,9 +15,6 @@ from models import user as users
 from models.conversation import Conversation
 from models.customer import Customer
 from zhongshu.db import session_scope
-
-# The edge tests' signing helpers (edgekit) live next to them, outside any package.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "edge"))
 
 # wecom userid, name, role, supervisor, dingtalk userid, region — the emulator's directory
 # plus a second team (zhaolei under sunli) to test that scopes stop at team borders.

@@ -9,11 +9,11 @@ import time
 from itertools import count
 from typing import Any
 
-from edgekit import fixture_text, wecom_encrypt, wecom_envelope, wecom_query
 from sqlmodel import select
 
 from models.customer import Customer, name_key
 from models.outbox import OutboxMessage
+from tests.edge.edgekit import fixture_text, wecom_encrypt, wecom_envelope, wecom_query
 from zhongshu.db import session_scope
 
 EXISTING = "苏州恒达精密机械有限公司"

@@ -15,14 +15,14 @@ from typing import Any
 
 import pytest
 import requests
-from browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium, phone_page
-from edgekit import robot_headers, wecom_encrypt, wecom_envelope, wecom_query
 from sqlmodel import select
 
 from models import user as users
 from models.conversation import Conversation
 from models.customer import Customer
 from models.inbox import InboxEvent
+from tests.browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium, phone_page
+from tests.edge.edgekit import robot_headers, wecom_encrypt, wecom_envelope, wecom_query
 from zhongshu.db import session_scope
 
 ROOT = Path(__file__).resolve().parents[2]

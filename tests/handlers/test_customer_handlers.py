@@ -9,7 +9,6 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from chatkit import text_of
 from sqlmodel import Session, select
 
 from bot.event import Card, Reply
@@ -19,6 +18,7 @@ from models.base import utcnow
 from models.customer import Customer
 from models.order import Line, add_order
 from models.user import User
+from tests.handlers.chatkit import text_of
 from zhongshu.settings import get_settings
 
 pytestmark = pytest.mark.usefixtures("org")

@@ -12,9 +12,7 @@ import re
 from typing import Any
 
 import pytest
-from browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium, phone_page
 from sqlmodel import col, select
-from webkit import login
 
 from models import visit as vm
 from models.contract import Contract
@@ -23,6 +21,8 @@ from models.customer import Customer
 from models.promotion import Promotion
 from models.store import Store, StoreSale
 from models.user import User
+from tests.browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium, phone_page
+from tests.web.webkit import login
 from zhongshu.db import session_scope
 
 pytestmark = needs_chromium
@@ -147,7 +147,8 @@ def demo_small(live_service):
 
 def test_every_page_fits_a_414px_phone(app, client, demo_small, run_jobs):
     from playwright.sync_api import sync_playwright
-    from test_web_import import ROWS, upload, xlsx
+
+    from tests.web.test_web_import import ROWS, upload, xlsx
 
     ids = _ids()
     # An import's result page: one import, as the admin page makes it.

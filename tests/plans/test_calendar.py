@@ -9,9 +9,9 @@ from datetime import date, datetime
 
 import chinese_calendar
 import pytest
-from plankit import SHANGHAI, at
 
 from models import plan as plans
+from tests.plans.plankit import SHANGHAI, at
 
 
 def test_the_calendar_data_is_what_these_tests_assume() -> None:

@@ -7,11 +7,11 @@ import threading
 from datetime import date
 
 import pytest
-from plankit import SHANGHAI, add_customer, at, make_org, outbox_rows, user
 
 from jobs.plans import notice_key, sweep_plan_notices
 from jobs.schedule import SCHEDULE
 from models import plan as plans
+from tests.plans.plankit import SHANGHAI, add_customer, at, make_org, outbox_rows, user
 from zhongshu.db import session_scope
 
 

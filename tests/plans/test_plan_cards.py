@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from plankit import SHANGHAI
-
 from bot.event import Card, Reply
 from cards import plan as cards
+from tests.plans.plankit import SHANGHAI
 
 LOCK = datetime(2026, 11, 20, 17, 0, tzinfo=SHANGHAI)
 

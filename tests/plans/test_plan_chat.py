@@ -7,12 +7,12 @@ from datetime import timedelta
 from unittest import mock
 
 import requests
-from plankit import SHANGHAI, add_customer, add_visit, at, make_org
 
 from jobs.schedule import sweep_inbox
 from models import inbox
 from models import plan as plans
 from models.base import utcnow
+from tests.plans.plankit import SHANGHAI, add_customer, add_visit, at, make_org
 from zhongshu.db import session_scope
 
 OPEN = at("2026-11-27 16:30")  # Friday, before the 17:00 lock
@@ -51,7 +51,7 @@ def test_plan_next_week_over_wecom(emulator, run_jobs) -> None:
     assert "杭州精工机械" in shown[0] and "宁波海达贸易" in shown[0]
     assert "温州鑫源电器" not in shown[0]
     with session_scope() as session:
-        from plankit import user
+        from tests.plans.plankit import user
 
         view = plans.get_plan(session, user("zhangwei"), plans.next_week(OPEN, SHANGHAI),
                               now=OPEN, tz=SHANGHAI)
@@ -87,7 +87,7 @@ def _messages(emulator: str, user: str) -> list[dict]:
 
 def test_uncovered_with_more_than_a_card_holds_shows_the_first_and_links_all(
         emulator, run_jobs, client) -> None:
-    from plankit import login
+    from tests.plans.plankit import login
 
     make_org()
     for n in range(125):

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from plankit import SHANGHAI, add_customer, add_visit, at, make_org, user
 
 from models import plan as plans
+from tests.plans.plankit import SHANGHAI, add_customer, add_visit, at, make_org, user
 from zhongshu.db import session_scope
 
 WEEK = date(2026, 11, 30)

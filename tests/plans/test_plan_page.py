@@ -7,9 +7,9 @@ from datetime import date
 from unittest import mock
 
 import pytest
-from plankit import SHANGHAI, add_customer, at, login, make_org, user
 
 from models import plan as plans
+from tests.plans.plankit import SHANGHAI, add_customer, at, login, make_org, user
 from zhongshu.db import session_scope
 
 OPEN = at("2026-11-27 16:59")

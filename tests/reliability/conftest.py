@@ -6,7 +6,6 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -14,9 +13,6 @@ from pathlib import Path
 
 import pytest
 import redis
-
-# relkit / workers are plain modules next to these tests.
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def _free_port() -> int:

@@ -4,9 +4,7 @@ through the real endpoint, and small reads of what was stored or sent."""
 from __future__ import annotations
 
 import itertools
-import sys
 import time
-from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -14,12 +12,8 @@ from sqlmodel import func, select
 
 from models.inbox import InboxEvent
 from models.outbox import OutboxMessage
+from tests.edge.edgekit import wecom_encrypt, wecom_envelope, wecom_query
 from zhongshu.db import session_scope
-
-# The edge tests' signing helpers live next to them, outside any package.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "edge"))
-
-from edgekit import wecom_encrypt, wecom_envelope, wecom_query
 
 _msgids = itertools.count(int(time.time() * 1000) % 10**12 * 1000)
 

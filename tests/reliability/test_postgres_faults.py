@@ -10,7 +10,6 @@ from unittest import mock
 
 import psycopg
 import pytest
-from relkit import inbox_count, outbox_rows, post_wecom_text
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import func, select
@@ -19,6 +18,7 @@ from bot.event import Event
 from jobs import inbound
 from models import inbox
 from models.customer import Customer
+from tests.reliability.relkit import inbox_count, outbox_rows, post_wecom_text
 from zhongshu.db import get_engine, session_scope
 
 pytestmark = pytest.mark.skipif(get_engine().dialect.name != "postgresql",

@@ -12,12 +12,12 @@ from unittest import mock
 
 import pytest
 import requests
-from workers import Workers, wait_for
 
 from jobs import schedule
 from jobs.deliver import enqueue_delivery
 from models import outbox
 from models.base import utcnow
+from tests.reliability.workers import Workers, wait_for
 from zhongshu.db import session_scope
 from zhongshu.queues import QUEUE_OUTBOUND, get_queue
 from zhongshu.settings import get_settings

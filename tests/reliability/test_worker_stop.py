@@ -9,7 +9,7 @@ import signal
 import time
 from pathlib import Path
 
-from workers import Workers, wait_for
+from tests.reliability.workers import Workers, wait_for
 
 
 def test_an_idle_worker_exits_on_sigterm_without_restarting(tmp_path: Path) -> None:

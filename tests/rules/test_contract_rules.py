@@ -8,13 +8,12 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
-from rulekit import add_contract, at, change, content, firings, get, outbox_rows
-
 from jobs.rules import risk_filter, run_rule, sweep_rules
 from jobs.schedule import SCHEDULE
 from models import rule as rules
 from models.contract import APPROVED, Contract
 from models.outbox import CHANNEL_DINGTALK_WORK, CHANNEL_WECOM_APP
+from tests.rules.rulekit import add_contract, at, change, content, firings, get, outbox_rows
 from zhongshu.db import session_scope
 
 REVIEW = rules.REVIEW_72H

@@ -8,7 +8,6 @@ import itertools
 from datetime import timedelta
 from unittest import mock
 
-from rulekit import add_contract, add_customer, at, change, content, get, outbox_rows
 from sqlmodel import select
 
 from bot.event import Event, Reply
@@ -19,6 +18,7 @@ from models import rule as rules
 from models.communication import Communication
 from models.customer import Customer
 from models.visit import Visit
+from tests.rules.rulekit import add_contract, add_customer, at, change, content, get, outbox_rows
 from zhongshu.db import session_scope
 
 INACTIVE = rules.INACTIVE

@@ -7,11 +7,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from rulekit import add_customer, at, outbox_rows
 from sqlmodel import select
 
 from jobs.rules import run_rule
 from models import rule as rules
+from tests.rules.rulekit import add_customer, at, outbox_rows
 from web.auth import SESSION_CSRF, SESSION_USER
 from zhongshu.db import session_scope
 

@@ -5,10 +5,10 @@ filter never drops one), the wake-up card reaches the rep's WeCom with its butto
 from __future__ import annotations
 
 import requests
-from rulekit import add_contract, add_customer, at
 
 from jobs.rules import run_rule
 from models import rule as rules
+from tests.rules.rulekit import add_contract, add_customer, at
 
 
 def _messages(emulator: str, platform: str, user: str) -> list[dict]:
@@ -42,8 +42,8 @@ def test_wakeup_card_reaches_the_rep_with_its_button(org, run_jobs, emulator):
 
 def test_rules_run_cli_enqueues_what_is_due_once(org):
     from click.testing import CliRunner
-    from rulekit import outbox_rows
 
+    from tests.rules.rulekit import outbox_rows
     from zhongshu.cli import main
 
     add_contract("zhangwei", at("2026-11-23 10:00"), stamped_at=at("2026-11-23 12:00"))
@@ -78,9 +78,8 @@ def test_dingtalk_copies_link_through_the_dingtalk_sign_in(org):
     entry (免登), the WeCom copy's through WeCom OAuth."""
     import json
 
-    from rulekit import outbox_rows
-
     from models.outbox import CHANNEL_DINGTALK_WORK, CHANNEL_WECOM_APP
+    from tests.rules.rulekit import outbox_rows
     from zhongshu.db import session_scope
 
     with session_scope() as session:

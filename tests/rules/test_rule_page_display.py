@@ -9,9 +9,9 @@ import re
 from datetime import UTC, datetime
 
 from sqlmodel import select
-from test_rule_admin import _form, _rule, login
 
 from models import rule as rules
+from tests.rules.test_rule_admin import _form, _rule, login
 from zhongshu.db import session_scope
 
 

@@ -3,16 +3,9 @@ sign-in)."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-_TESTS = Path(__file__).resolve().parent.parent
-for folder in ("reliability", "web", "edge", "visits"):
-    if str(_TESTS / folder) not in sys.path:
-        sys.path.insert(0, str(_TESTS / folder))
-
 import pytest
-from webkit import make_org
+
+from tests.web.webkit import make_org
 
 
 @pytest.fixture()

@@ -22,8 +22,6 @@ from typing import Any
 import openpyxl
 import pytest
 from sqlmodel import select
-from visitkit import camera_photo
-from webkit import add_customer, login
 
 from bot.event import Event
 from bot.outbound import queue_replies
@@ -33,6 +31,8 @@ from models import visit as vm
 from models.followup import FollowUpTask, ensure_for_visit
 from models.outbox import OutboxMessage
 from models.user import User
+from tests.visits.visitkit import camera_photo
+from tests.web.webkit import add_customer, login
 from zhongshu.db import session_scope
 from zhongshu.settings import get_settings
 

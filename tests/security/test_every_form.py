@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 from sqlmodel import SQLModel, func, select
-from webkit import login
 
+from tests.web.webkit import login
 from web import texts
 from web.auth import CSRF_FIELD, SECURITY_HEADERS
 from zhongshu.db import session_scope

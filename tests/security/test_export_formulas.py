@@ -11,12 +11,12 @@ import zipfile
 
 import openpyxl
 import pytest
-from relkit import outbox_rows, post_wecom_text
 from sqlmodel import select
-from webkit import add_customer, login
 
 from models import custom_fields as cf
 from models.visit import Visit
+from tests.reliability.relkit import outbox_rows, post_wecom_text
+from tests.web.webkit import add_customer, login
 from zhongshu.db import session_scope
 
 FORMULAS = ("=HYPERLINK(A3)", "=WEBSERVICE(A2&B2)")

@@ -30,10 +30,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from edgekit import robot_headers, sha1_signature
 from sqlmodel import select
 
 from models.inbox import InboxEvent
+from tests.edge.edgekit import robot_headers, sha1_signature
 from zhongshu.db import session_scope
 from zhongshu.settings import EMULATOR_DINGTALK, EMULATOR_WECOM, get_settings
 

@@ -103,7 +103,7 @@ def test_next_never_leaves_the_site(client, emulator, target):
 def test_a_signed_in_user_is_sent_home_for_any_off_site_next_and_never_a_500(client, target):
     from urllib.parse import quote
 
-    from webkit import login
+    from tests.web.webkit import login
 
     login(client, "zhangwei")
     res = client.get(f"/h5/login?next={quote(target, safe='')}")
@@ -116,7 +116,7 @@ def test_a_signed_in_user_is_sent_home_for_any_off_site_next_and_never_a_500(cli
 
 
 def test_a_local_next_with_a_query_is_kept(client):
-    from webkit import login
+    from tests.web.webkit import login
 
     login(client, "zhangwei")
     res = client.get("/h5/login?next=%2Fh5%2Fcustomers%3Fq%3D%25E5%25BC%25A0%26page%3D2")
@@ -124,7 +124,7 @@ def test_a_local_next_with_a_query_is_kept(client):
 
 
 def test_a_signed_in_user_skips_wecom(client):
-    from webkit import login
+    from tests.web.webkit import login
 
     login(client, "zhangwei")
     res = client.get("/h5/login?next=%2Fh5%2Fcustomers")

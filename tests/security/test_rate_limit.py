@@ -8,9 +8,9 @@ from __future__ import annotations
 import logging
 
 import pytest
-from relkit import inbox_count, outbox_rows, post_wecom_text
 
 from bot.intake import TOO_FAST_TEXT
+from tests.reliability.relkit import inbox_count, outbox_rows, post_wecom_text
 from zhongshu.queues import QUEUE_INBOUND, get_queue
 from zhongshu.settings import get_settings
 

@@ -110,7 +110,7 @@ def test_wecom_codes_are_limited_per_browser(app, emulator, limits):
 
 
 def test_signed_in_people_are_never_counted(app, limits):
-    from webkit import login
+    from tests.web.webkit import login
 
     limits(browser=2, ip=2)
     browser = _client(app)

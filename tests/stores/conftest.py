@@ -4,20 +4,12 @@ the H5 page helpers of tests/web/webkit.py."""
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
-_TESTS = Path(__file__).resolve().parent.parent
-for folder in ("web", "visits", "stores"):
-    if str(_TESTS / folder) not in sys.path:
-        sys.path.insert(0, str(_TESTS / folder))
-
-from storekit import SECRET, make_chain
-from webkit import make_org
-
+from tests.stores.storekit import SECRET, make_chain
+from tests.web.webkit import make_org
 from zhongshu.settings import get_settings
 
 

@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import select
-from storekit import local, outbox_rows
 
 from cards import store as cards
 from jobs.stores import alert_due_at, sweep_store_alerts
 from models import store_metrics as metrics
 from models.store import Store, StoreAlert
+from tests.stores.storekit import local, outbox_rows
 from zhongshu.db import session_scope
 from zhongshu.demo_stores import load_demo_stores
 
@@ -153,8 +153,7 @@ def test_the_list_and_the_store_page_mark_the_alerted_stores_with_the_reason(cli
                                                                              two_weeks):
     from unittest import mock
 
-    from webkit import login
-
+    from tests.web.webkit import login
     from zhongshu.demo_stores import HQ_USERS
 
     sweep_store_alerts(local("2026-11-16T09:00"))

@@ -10,14 +10,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium, phone_page
-from browserkit import shot as _shot
 from sqlmodel import select
-from storekit import SHANGHAI, add_sale, add_traffic
-from visitkit import camera_photo
 
 from models.base import utcnow
 from models.store import Promotion
+from tests.browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium, phone_page
+from tests.browserkit import shot as _shot
+from tests.stores.storekit import SHANGHAI, add_sale, add_traffic
+from tests.visits.visitkit import camera_photo
 from web.auth import SESSION_CSRF, SESSION_USER
 from zhongshu.db import session_scope
 

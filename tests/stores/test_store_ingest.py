@@ -10,8 +10,9 @@ import time
 
 import pytest
 from openpyxl import Workbook
-from storekit import SHANGHAI, add_traffic, local, sale_count, signed, traffic_rows
-from webkit import login
+
+from tests.stores.storekit import SHANGHAI, add_traffic, local, sale_count, signed, traffic_rows
+from tests.web.webkit import login
 
 
 def _post_file(client, user: str, kind: str, name: str, data: bytes):
@@ -232,7 +233,7 @@ def test_a_decompression_bomb_is_refused_by_the_job_and_only_its_uploader_sees_i
         client, chain, run_jobs):
     import tracemalloc
 
-    from sheetbomb import xlsx_bomb
+    from tests.sheetbomb import xlsx_bomb
 
     bomb = xlsx_bomb(300)  # ~300 kB zipped, 300 MiB of shared strings unpacked
     started = time.monotonic()

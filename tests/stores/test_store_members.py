@@ -6,10 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from unittest import mock
 
-from storekit import SHANGHAI, add_sale, local
-from webkit import login
-
 from models.store_metrics import repurchase_days
+from tests.stores.storekit import SHANGHAI, add_sale, local
+from tests.web.webkit import login
 
 
 def test_repurchase_interval_is_the_median_gap_between_purchase_days():

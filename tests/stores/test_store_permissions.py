@@ -8,11 +8,11 @@ from unittest import mock
 
 import pytest
 from sqlmodel import select
-from storekit import add_sale, add_traffic, local
-from webkit import login
 
 from models.store_scope import visible_stores
 from models.user import User
+from tests.stores.storekit import add_sale, add_traffic, local
+from tests.web.webkit import login
 from zhongshu.db import session_scope
 
 

@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from PIL import Image
 from sqlmodel import select
-from visitkit import camera_photo, screenshot
-from webkit import login
 
 from models.base import utcnow
 from models.store import Promotion, PromotionCheckin
+from tests.visits.visitkit import camera_photo, screenshot
+from tests.web.webkit import login
 from zhongshu.db import session_scope
 
 # Around the real today: the check-in page takes the real clock.

@@ -8,10 +8,10 @@ from unittest import mock
 
 import pytest
 from sqlmodel import select
-from storekit import add_sale, add_traffic, local
-from webkit import login
 
 from models.store import Promotion, StoreDailyReport
+from tests.stores.storekit import add_sale, add_traffic, local
+from tests.web.webkit import login
 from zhongshu.db import session_scope
 
 NOW = datetime(2026, 11, 24, 1, 30, tzinfo=UTC)  # Tuesday 09:30 in Shanghai

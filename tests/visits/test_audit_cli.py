@@ -10,7 +10,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from sqlmodel import Session
-from visitkit import (
+
+from models import visit as vm
+from models.geo import GeoPoint, wgs84_to_gcj02
+from tests.visits.visitkit import (
     HANGZHOU,
     SHANGHAI,
     camera_photo,
@@ -20,9 +23,6 @@ from visitkit import (
     screenshot,
     truncated,
 )
-
-from models import visit as vm
-from models.geo import GeoPoint, wgs84_to_gcj02
 from zhongshu.cli import main
 
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=SHANGHAI)

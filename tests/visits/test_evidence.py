@@ -6,7 +6,12 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
-from visitkit import (
+
+from models import evidence as ev
+from models.evidence import EvidenceRules, Flag, History, VisitFacts
+from models.geo import GeoPoint, distance_km, wgs84_to_gcj02
+from models.photos import analyse
+from tests.visits.visitkit import (
     HANGZHOU,
     SHANGHAI,
     at,
@@ -18,11 +23,6 @@ from visitkit import (
     scene,
     screenshot,
 )
-
-from models import evidence as ev
-from models.evidence import EvidenceRules, Flag, History, VisitFacts
-from models.geo import GeoPoint, distance_km, wgs84_to_gcj02
-from models.photos import analyse
 
 RULES = EvidenceRules()
 NOON = at("2026-11-25 14:02")
@@ -401,7 +401,7 @@ def test_the_same_short_question_every_week_is_not_flagged() -> None:
 def test_a_new_photo_of_the_same_storefront_is_not_a_copy() -> None:
     """Next week's photo of the same door (other framing, tilt, light, passers-by) is
     honest; an edited copy of last week's photo is reuse, whatever the edit."""
-    from visitkit import edited_copy, storefront, storefront_shot
+    from tests.visits.visitkit import edited_copy, storefront, storefront_shot
 
     front = storefront(7, (800, 600))
     first = storefront_shot(front, 1)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from visitkit import HANGZHOU, point_at
 
 from models.geo import (
     GeoPoint,
@@ -12,6 +11,7 @@ from models.geo import (
     out_of_china,
     wgs84_to_gcj02,
 )
+from tests.visits.visitkit import HANGZHOU, point_at
 
 
 def test_forward_matches_published_reference() -> None:

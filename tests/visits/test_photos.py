@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from visitkit import (
+
+from models import photos
+from models.photos import PhotoError, PhotoLimits, Stamp, analyse, analyse_file
+from tests.visits.visitkit import (
     HANGZHOU,
     SHANGHAI,
     camera_exif,
@@ -22,9 +25,6 @@ from visitkit import (
     screenshot,
     truncated,
 )
-
-from models import photos
-from models.photos import PhotoError, PhotoLimits, Stamp, analyse, analyse_file
 
 
 def _refused(data: bytes, **kwargs: object) -> PhotoError:

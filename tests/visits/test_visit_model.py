@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from sqlmodel import Session, col, func, select
-from visitkit import HANGZHOU, SHANGHAI, at, camera_photo, point_at, reencoded, screenshot
 
 from models import evidence as ev
 from models import photos
@@ -19,6 +18,15 @@ from models import visit as vm
 from models.customer import Customer
 from models.geo import GeoPoint, wgs84_to_gcj02
 from models.visit import Visit, VisitFlag, VisitOption, VisitRejected, VisitRules
+from tests.visits.visitkit import (
+    HANGZHOU,
+    SHANGHAI,
+    at,
+    camera_photo,
+    point_at,
+    reencoded,
+    screenshot,
+)
 
 TODAY = date(2026, 11, 25)
 

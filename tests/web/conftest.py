@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from webkit import make_org
+
+from tests.web.webkit import make_org
 
 
 @pytest.fixture()

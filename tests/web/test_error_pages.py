@@ -6,8 +6,8 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import requests
-from webkit import add_customer, login
 
+from tests.web.webkit import add_customer, login
 from web.auth import CSP, OAUTH_STATE_COOKIE, SESSION_USER
 
 STATE = "st-0123456789abcdef"

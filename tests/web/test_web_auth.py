@@ -7,8 +7,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from webkit import customers, login
 
+from tests.web.webkit import customers, login
 from web.auth import CSP, OAUTH_STATE_COOKIE, SESSION_CSRF, SESSION_USER
 
 # The state /h5/login would have put in this browser's cookie before sending it to WeCom.

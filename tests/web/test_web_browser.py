@@ -9,10 +9,9 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium, phone_page
-from browserkit import shot as _shot
-from webkit import customers
-
+from tests.browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium, phone_page
+from tests.browserkit import shot as _shot
+from tests.web.webkit import customers
 from web.links import wecom_oauth_url
 
 pytestmark = needs_chromium

@@ -10,12 +10,12 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from webkit import add_customer, login
 
 from models.base import utcnow
 from models.communication import record_communication
 from models.order import Line, add_order
 from models.ticket import open_ticket
+from tests.web.webkit import add_customer, login
 from web.customers import days_since
 from zhongshu.db import session_scope
 

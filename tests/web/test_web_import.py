@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from webkit import customers, login
 
+from tests.web.webkit import customers, login
 from zhongshu.settings import get_settings
 
 HEADER = ["客户名称", "电话", "联系人", "等级", "负责人"]
@@ -237,7 +237,7 @@ def test_a_decompression_bomb_is_refused_by_the_job_not_parsed_in_the_request(
     import time
     import tracemalloc
 
-    from sheetbomb import xlsx_bomb
+    from tests.sheetbomb import xlsx_bomb
 
     bomb = xlsx_bomb(300)  # ~300 kB zipped, 300 MiB of shared strings unpacked
     assert len(bomb) < 1024 * 1024
@@ -265,7 +265,7 @@ def test_a_decompression_bomb_is_refused_by_the_job_not_parsed_in_the_request(
 
 
 def test_an_existing_customer_is_reported_not_overwritten_unless_asked(client, org, run_jobs):
-    from webkit import add_customer
+    from tests.web.webkit import add_customer
 
     add_customer("杭州恒达环保有限公司", "13912345601", owner="zhangwei", intent="PPS滤袋",
                  contact=None)
@@ -303,7 +303,8 @@ def test_an_existing_customer_is_reported_not_overwritten_unless_asked(client, o
 
 def test_a_company_under_another_spelling_is_refused_naming_its_owner(client, org, run_jobs):
     from openpyxl import load_workbook
-    from webkit import add_customer
+
+    from tests.web.webkit import add_customer
 
     add_customer("苏州恒达精密机械有限公司", "13900001111", "lina")
     sheet = xlsx([["恒达精密机械（苏州）有限公司", "13912340000"],

@@ -7,9 +7,9 @@ import re
 
 import pytest
 import requests
-from webkit import add_customer, customers, login, outbox_rows
 
 from cards.texts import REGISTERED_TITLE
+from tests.web.webkit import add_customer, customers, login, outbox_rows
 
 GOOD = {"name": "杭州恒达环保科技有限公司", "contact": "王经理", "phone": "139 1234 5678",
         "industry": "环保", "intent": "意向高·近期采购"}
