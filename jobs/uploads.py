@@ -34,6 +34,15 @@ STATUS_FAILED = "failed"
 FINISHED = (STATUS_DONE, STATUS_REFUSED, STATUS_FAILED)
 
 
+def progress_view(meta: dict[str, Any], labels: dict[str, str], waiting: str) -> dict[str, Any]:
+    """What a result page and its JSON show of an upload (app.js polls until
+    ``finished``), in the page's own words for the statuses and the wait."""
+    return {"status": meta["status"], "finished": meta["finished"],
+            "percent": 100 if meta["finished"] else 0,
+            "status_label": labels.get(meta["status"], meta["status"]),
+            "progress_text": "" if meta["finished"] else waiting}
+
+
 def folder(area: str) -> Path:
     return (get_settings().instance_dir / "uploads" / area).resolve()
 

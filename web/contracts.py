@@ -312,10 +312,7 @@ def payments_import(user: User) -> str | tuple[str, int] | Response:
 
 
 def _bank_view(meta: dict[str, Any]) -> dict[str, Any]:
-    return {"status": meta["status"], "finished": meta["finished"],
-            "percent": 100 if meta["finished"] else 0,
-            "status_label": C.IMPORT_STATUS.get(meta["status"], meta["status"]),
-            "progress_text": "" if meta["finished"] else C.IMPORT_WAITING}
+    return uploads.progress_view(meta, C.IMPORT_STATUS, C.IMPORT_WAITING)
 
 
 @bp.get("/h5/contracts/payments/import/<upload_id>")

@@ -300,11 +300,7 @@ def upload(user: User) -> tuple[str, int] | Response:
 
 
 def _upload_view(meta: dict[str, Any]) -> dict[str, Any]:
-    """What the result page and its JSON show (app.js polls until ``finished``)."""
-    return {"status": meta["status"], "finished": meta["finished"],
-            "percent": 100 if meta["finished"] else 0,
-            "status_label": S.UPLOAD_STATUS.get(meta["status"], meta["status"]),
-            "progress_text": "" if meta["finished"] else S.UPLOAD_WAITING}
+    return uploads.progress_view(meta, S.UPLOAD_STATUS, S.UPLOAD_WAITING)
 
 
 @bp.get("/h5/stores/upload/<upload_id>")

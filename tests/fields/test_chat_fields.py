@@ -4,10 +4,7 @@ commands, and the chat check-in asking a required visit field with numbered opti
 
 from __future__ import annotations
 
-import re
-import time
 from collections.abc import Callable
-from itertools import count
 from typing import Any
 
 import pytest
@@ -19,28 +16,15 @@ from models import team_config as tc
 from models.geo import wgs84_to_gcj02
 from models.outbox import OutboxMessage
 from models.visit import Visit
-from tests.edge.edgekit import fixture_text, wecom_encrypt, wecom_envelope, wecom_query
+from tests.reliability.relkit import post_wecom_text
 from tests.visits.visitkit import HANGZHOU, camera_photo
 from zhongshu.db import session_scope
 
 SHOP = "杭州华滤环保"
-_ids = count(700001)
 
 
 def _wecom_text(client: Any, user: str, content: str) -> None:
-    """The text message as WeCom sends it: the recorded fixture, this user and text,
-    encrypted with the app's AES key and signed with its token."""
-    xml = fixture_text("wecom", "text.xml").replace("zhangsan", user)
-    xml = re.sub(r"<CreateTime>\d+</CreateTime>", f"<CreateTime>{int(time.time())}</CreateTime>",
-                 xml)
-    xml = re.sub(r"<MsgId>\d+</MsgId>", f"<MsgId>{next(_ids)}</MsgId>", xml)
-    xml = re.sub(r"<Content><!\[CDATA\[.*?\]\]></Content>",
-                 f"<Content><![CDATA[{content}]]></Content>",
-                 xml)
-    encrypt = wecom_encrypt(xml)
-    response = client.post(f"/wecom/callback?{wecom_query(encrypt)}",
-                           data=wecom_envelope(encrypt), content_type="text/xml")
-    assert response.status_code == 200
+    assert post_wecom_text(client, user, content).status_code == 200
 
 
 def _replies_to(user: str) -> list[str]:

@@ -6,9 +6,6 @@ made required."""
 from __future__ import annotations
 
 import io
-import re
-import time
-from itertools import count
 from typing import Any
 
 import pytest
@@ -17,11 +14,9 @@ from sqlmodel import select
 from models import custom_fields as cf
 from models.customer import Customer
 from models.numbers import parse_number
-from tests.edge.edgekit import fixture_text, wecom_encrypt, wecom_envelope, wecom_query
+from tests.reliability.relkit import post_wecom_text
 from tests.web.webkit import customers, login
 from zhongshu.db import session_scope
-
-_ids = count(910001)
 
 
 @pytest.mark.parametrize(("typed", "value"), [
@@ -56,16 +51,7 @@ def _values(customer_id: int) -> dict[str, str]:
 
 
 def _wecom_text(client: Any, user: str, content: str) -> None:
-    xml = fixture_text("wecom", "text.xml").replace("zhangsan", user)
-    xml = re.sub(r"<CreateTime>\d+</CreateTime>", f"<CreateTime>{int(time.time())}</CreateTime>",
-                 xml)
-    xml = re.sub(r"<MsgId>\d+</MsgId>", f"<MsgId>{next(_ids)}</MsgId>", xml)
-    xml = re.sub(r"<Content><!\[CDATA\[.*?\]\]></Content>",
-                 f"<Content><![CDATA[{content}]]></Content>", xml)
-    encrypt = wecom_encrypt(xml)
-    response = client.post(f"/wecom/callback?{wecom_query(encrypt)}",
-                           data=wecom_envelope(encrypt), content_type="text/xml")
-    assert response.status_code == 200
+    assert post_wecom_text(client, user, content).status_code == 200
 
 
 def test_the_h5_form_reads_50wan_and_counts_the_required_fields(client, org):

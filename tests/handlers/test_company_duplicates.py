@@ -4,22 +4,18 @@ is created. The H5 form and the import: tests/web."""
 
 from __future__ import annotations
 
-import re
-import time
-from itertools import count
 from typing import Any
 
 from sqlmodel import select
 
 from models.customer import Customer, name_key
 from models.outbox import OutboxMessage
-from tests.edge.edgekit import fixture_text, wecom_encrypt, wecom_envelope, wecom_query
+from tests.reliability.relkit import post_wecom_text
 from zhongshu.db import session_scope
 
 EXISTING = "苏州恒达精密机械有限公司"
 OTHER_SPELLING = "恒达精密机械（苏州）有限公司"
 NOTICE = f"已有名称相近的客户“{EXISTING}”，负责人：李娜"
-_ids = count(810001)
 
 
 def _existing() -> None:
@@ -34,16 +30,7 @@ def _names() -> list[str]:
 
 
 def _wecom_text(client: Any, user: str, content: str) -> None:
-    xml = fixture_text("wecom", "text.xml").replace("zhangsan", user)
-    xml = re.sub(r"<CreateTime>\d+</CreateTime>", f"<CreateTime>{int(time.time())}</CreateTime>",
-                 xml)
-    xml = re.sub(r"<MsgId>\d+</MsgId>", f"<MsgId>{next(_ids)}</MsgId>", xml)
-    xml = re.sub(r"<Content><!\[CDATA\[.*?\]\]></Content>",
-                 f"<Content><![CDATA[{content}]]></Content>", xml)
-    encrypt = wecom_encrypt(xml)
-    response = client.post(f"/wecom/callback?{wecom_query(encrypt)}",
-                           data=wecom_envelope(encrypt), content_type="text/xml")
-    assert response.status_code == 200
+    assert post_wecom_text(client, user, content).status_code == 200
 
 
 def _replies_to(user: str) -> list[str]:
