@@ -5,8 +5,9 @@ more visits first (more incomplete records is the bigger coaching need), then na
 with no visit at all are listed after them with compliance "-" when fewer than 3 visited —
 a rep who never checks in is the first one to coach. Reps at 100 % are never listed.
 
-``chart_png`` draws the team's compliance bars with pillow (the card's image, served by a
-signed URL, see web.dashboard); ``workbook`` writes the list as .xlsx with openpyxl."""
+``chart_png`` draws the team's compliance bars with pillow (the card's image: a signed URL,
+``cards.links.chart_path``, served by web.dashboard.pages); ``workbook`` writes the list as
+.xlsx with openpyxl."""
 
 from __future__ import annotations
 
@@ -23,10 +24,10 @@ from PIL import Image, ImageDraw, ImageFont
 from sqlmodel import Session
 
 from analytics.metrics import Person, Selection, WeekSums, by_owner, reps, teams
-from models.photos import find_cjk_font
-from models.sheet_out import text_cell
-from models.user import User
-from models.workdays import is_workday
+from lib.photos import find_cjk_font
+from lib.sheet_out import text_cell
+from lib.workdays import is_workday
+from models.org.user import User
 
 COACH_COUNT = 3
 SEND_TIME = time(9, 0)

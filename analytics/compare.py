@@ -20,12 +20,12 @@ from typing import Any
 from sqlalchemy import and_, case, func, or_, true
 from sqlmodel import Session, col, select
 
+from analytics import collections
+from analytics.collections import MonthAccuracy
 from analytics.metrics import Selection, bounds, period_sums, ratio
-from models import collections
-from models.collections import MonthAccuracy
-from models.contract import RETURNED, CollectionForecast, Contract, Payment
-from models.customer import Customer
-from models.plan import week_of
+from models.contracts.contract import RETURNED, CollectionForecast, Contract, Payment
+from models.customers.customer import Customer
+from models.visits.plan import week_of
 
 REVIEW_SLA = timedelta(hours=72)
 

@@ -3,7 +3,7 @@
 A repurchasing customer (复购客户) has at least two orders. Every level comes with the
 weekly trend of the last 12 weeks for what is on screen: order amount, repeat-order
 amount (orders of a customer who had ordered before) and customers with a repeat order.
-Levels read the roll-ups (``models.dashboard``) except the last, which reads the
+Levels read the roll-ups (``models.dashboard.tables``) except the last, which reads the
 customer's own orders and lines live. Everything is inside ``metrics.Selection``; a
 region or customer outside it reads as "not found" (None)."""
 
@@ -19,12 +19,12 @@ from sqlalchemy import and_, case, func
 from sqlmodel import Session, col, select
 
 from analytics.metrics import SUMS, TREND_WEEKS, Selection, WeekSums, week_trend
-from models import glossary
-from models.customer import GRADES, Customer
-from models.dashboard import DashCustomer, DashSegment, DashWeek
-from models.order import OrderLine, SalesOrder
-from models.plan import week_of
-from models.regions import REGIONS
+from lib.regions import REGIONS
+from models.config import glossary
+from models.customers.customer import GRADES, Customer
+from models.customers.orders import OrderLine, SalesOrder
+from models.dashboard.tables import DashCustomer, DashSegment, DashWeek
+from models.visits.plan import week_of
 
 REPURCHASE_MIN_ORDERS = 2
 CUSTOMER_LIST_LIMIT = 200

@@ -10,10 +10,10 @@ Definitions (each is a ratio of sums, so a team's figure is never an average of 
 | lead conversion cycle | median days from customer creation to first order, over the customers whose first order fell in the period | dash_customer |
 | collection rate | payments booked (paid_on) this month on receivable contracts / what was receivable this month: the amount of every contract in a receivable status (approved, partly_collected, collected) reviewed before the month's end, less what was paid on it before the month began | dash_month |
 | zombie ratio | customers created ≥ N days ago with no order in the last N days / customers created ≥ N days ago, as of the last refresh; N is the zombie rule's threshold (``customer_zombie``, 90 by default) | dash_segment |
-| approval time | mean days from signed_at to reviewed_at, contracts approved in the period (``models.collections.approved``) | dash_week |
-| forecast accuracy | per month: F = forecasts expected that month, A = payments that month on the forecast contracts; accuracy = max(0, 1 − abs(A − F) / F) (``models.collections``) | dash_month |
+| approval time | mean days from signed_at to reviewed_at, contracts approved in the period (``analytics.collections.approved``) | dash_week |
+| forecast accuracy | per month: F = forecasts expected that month, A = payments that month on the forecast contracts; accuracy = max(0, 1 − abs(A − F) / F) (``analytics.collections``) | dash_month |
 
-Scope: ``models.scope`` — the roll-ups through ``owner_region_filter``, the drill-down's
+Scope: ``models.customers.scope`` — the roll-ups through ``owner_region_filter``, the drill-down's
 last level (one customer's orders) through ``customer_filter``. A team is a supervisor and
 the reps reporting to it; ``team``/``rep`` arguments only narrow the user's scope, never
 widen it. Every figure of a page is a sum over roll-up rows: nothing scans the customers,
@@ -29,12 +29,12 @@ from typing import Any, NamedTuple
 from sqlalchemy import ColumnElement, and_, func, or_, true
 from sqlmodel import Session, col, select
 
-from models import scope
-from models.collections import MonthAccuracy, month_start
-from models.customer import Customer
-from models.dashboard import WEEK_COUNTS, DashCustomer, DashMonth, DashSegment, DashWeek
-from models.plan import week_of
-from models.user import User
+from analytics.collections import MonthAccuracy, month_start
+from models.customers import scope
+from models.customers.customer import Customer
+from models.dashboard.tables import WEEK_COUNTS, DashCustomer, DashMonth, DashSegment, DashWeek
+from models.org.user import User
+from models.visits.plan import week_of
 
 TREND_WEEKS = 12
 DASHBOARD_ROLES = ("supervisor", "director")

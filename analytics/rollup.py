@@ -1,4 +1,4 @@
-"""Refreshing the dashboard roll-ups (``models.dashboard``).
+"""Refreshing the dashboard roll-ups (``models.dashboard.tables``).
 
 ``refresh(session, now=…)`` rebuilds this week and last of ``dash_week`` (what check-ins,
 orders, plans and approvals change), the ``dash_customer`` rows of customers whose orders
@@ -11,9 +11,9 @@ catches back-dated or deleted rows), and ``zhongshu dashboard refresh --all`` ru
 hand after importing history. Rebuilding a week is a DELETE + INSERT of its rows in one
 transaction, so readers never see a half-built week.
 
-Money follows the finance report's definitions (``models.collections``: which contracts
+Money follows the finance report's definitions (``analytics.collections``: which contracts
 count as approved, days between signing and approval, forecast F and actual A).
-Visit completeness is ``models.plan.visit_is_complete`` itself, evaluated in Python over
+Visit completeness is ``models.visits.plan.visit_is_complete`` itself, evaluated in Python over
 the window's visits (its question check is not expressible in SQL); everything else is
 grouped in SQL. Rows are keyed by the *customer's* owner, region and grade: reps check in
 only at their own customers, so the customer's owner is the visiting rep."""
@@ -44,12 +44,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from models import collections
-from models import evidence as ev
-from models import rule as rules
-from models.contract import RECEIVABLE_STATUSES, CollectionForecast, Contract, Payment
-from models.customer import Customer
-from models.dashboard import (
+from analytics import collections
+from models.contracts.contract import RECEIVABLE_STATUSES, CollectionForecast, Contract, Payment
+from models.customers.customer import Customer
+from models.customers.orders import SalesOrder
+from models.dashboard.tables import (
     WEEK_COUNTS,
     DashCustomer,
     DashMonth,
@@ -57,9 +56,11 @@ from models.dashboard import (
     DashState,
     DashWeek,
 )
-from models.order import SalesOrder
-from models.plan import VisitPlan, VisitPlanItem, visit_is_complete, week_bounds, week_of
-from models.visit import Visit, VisitFlag
+from models.rules import rule as rules
+from models.visits import evidence as ev
+from models.visits.plan import VisitPlan, VisitPlanItem, visit_is_complete, week_bounds, week_of
+from models.visits.visit import Visit, VisitFlag
+from zhongshu import clock
 
 RECENT_WEEKS = 2  # this week and last: what live check-ins and orders change
 REFRESH_EVERY = timedelta(minutes=5)
@@ -96,7 +97,7 @@ def _rows() -> dict[Key, dict[str, Any]]:
 @functools.lru_cache(maxsize=65536)
 def _complete(grade: str | None, pains: tuple[str, ...], question: str | None,
               action: str | None, has_photo: bool) -> bool:
-    """``models.plan.visit_is_complete`` on a visit's plain values (no ORM object per row;
+    """``models.visits.plan.visit_is_complete`` on a visit's plain values (no ORM object per row;
     cached, since many visits share their answers)."""
     probe = Visit(rep="", customer_id=0, at=datetime.now(UTC), grade=grade,
                   pain_points=list(pains), question=question, next_action=action,
@@ -391,3 +392,17 @@ def refresh(session: Session, *, now: datetime, tz: tzinfo, all_weeks: bool = Fa
 def refreshed_at(session: Session) -> datetime | None:
     state = session.get(DashState, WEEK_STATE)
     return state.refreshed_at if state else None
+
+
+REFRESHED = "数据更新于 {at}（近两周每 {minutes} 分钟刷新，更早的每天刷新）"
+NEVER_REFRESHED = "统计数据尚未生成，稍后再看"
+
+
+def freshness(db: Session) -> str:
+    """When the figures were last refreshed, as the dashboard and the 健康度 card say it."""
+    at = refreshed_at(db)
+    if at is None:
+        return NEVER_REFRESHED
+    tz = clock.business_tz()
+    minutes = int(REFRESH_EVERY.total_seconds() // 60)
+    return REFRESHED.format(at=at.astimezone(tz).strftime("%m-%d %H:%M"), minutes=minutes)

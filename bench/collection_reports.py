@@ -1,4 +1,4 @@
-"""Benchmark: the collection reports (models/collections.py) on a large book of contracts.
+"""Benchmark: the collection reports (analytics/collections.py) on a large book of contracts.
 
     .venv/bin/python bench/collection_reports.py [--contracts 100000] [--database-url URL]
 
@@ -21,18 +21,13 @@ import os
 import platform
 import random
 import statistics
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from zhongshu import clock
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 
 def _median(fn: Any, runs: int = 5) -> tuple[float, Any]:
@@ -56,14 +51,14 @@ def main() -> None:
     from sqlmodel import Session
 
     import models  # noqa: F401 - registers tables
+    from analytics import collections as col
     from migrations import upgrade
-    from models import collections as col
     from models.base import as_utc
-    from models.contract import CollectionForecast, Contract, Payment
-    from models.customer import Customer
-    from models.user import User
+    from models.contracts.contract import CollectionForecast, Contract, Payment
+    from models.customers.customer import Customer
+    from models.org.user import User
     from zhongshu.db import get_engine
-    from zhongshu.demo_data import DEMO_ORG
+    from zhongshu.demo.org import DEMO_ORG
 
     engine = get_engine()
     if engine.dialect.name == "postgresql":

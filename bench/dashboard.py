@@ -38,9 +38,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/zs_d"
 REGIONS = ("华东", "华南", "华北", "华中", "西南", "西北", "东北")
 REGION_ARRAY = "ARRAY[" + ",".join(f"'{r}'" for r in REGIONS) + "]"
@@ -284,7 +281,7 @@ def copy_to_sqlite(pg_url: str, sqlite_path: Path) -> None:
 def _targets(session: Any) -> dict[str, Any]:
     from sqlmodel import col, select
 
-    from models.dashboard import DashCustomer
+    from models.dashboard.tables import DashCustomer
 
     top = session.exec(select(DashCustomer.customer_id).where(
         DashCustomer.region == "华东", DashCustomer.grade == "A",
@@ -313,7 +310,7 @@ def measure(url: str, requests: int) -> list[dict[str, Any]]:
     os.environ.setdefault("ZS_INSTANCE_DIR", tempfile.mkdtemp(prefix="zs-bench-dash-"))
     from sqlalchemy import event
 
-    from web.auth import SESSION_USER
+    from web.auth.identity import SESSION_USER
     from zhongshu.app import create_app
     from zhongshu.db import get_engine, session_scope
 

@@ -30,9 +30,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_BENCH_DB = "zs_bench"
 HEADER = ["客户名称", "联系人", "电话", "行业", "初步意向", "等级", "区域", "省份", "城市",
@@ -41,10 +38,11 @@ HEADER = ["客户名称", "联系人", "电话", "行业", "初步意向", "等�
 
 # -- data ---------------------------------------------------------------------------------
 def _rows(count: int) -> list[list[Any]]:
-    from zhongshu import demo_data as demo
+    from zhongshu.demo import data as demo
+    from zhongshu.demo.org import DEMO_ORG
 
     rng = random.Random(7)
-    reps = [p for p in demo.DEMO_ORG if p.role == "rep"]
+    reps = [p for p in DEMO_ORG if p.role == "rep"]
     out = []
     for i in range(count):
         rep = rng.choice(reps)
@@ -107,9 +105,9 @@ def _child(step: str, file: str) -> None:
         wb.close()
     elif step == "prepare":
         from migrations import upgrade
-        from models import user as user_model
+        from models.org import user as user_model
         from zhongshu.db import session_scope
-        from zhongshu.demo_data import DEMO_ORG
+        from zhongshu.demo.org import DEMO_ORG
 
         upgrade()
         with session_scope() as session:
@@ -118,7 +116,7 @@ def _child(step: str, file: str) -> None:
                                   supervisor_userid=p.supervisor, region=p.region,
                                   dingtalk_userid=p.dingtalk_userid)
     else:
-        from models.importing import import_customers
+        from models.imports.importer import import_customers
         from zhongshu.db import session_scope
 
         with session_scope() as session:
@@ -150,7 +148,6 @@ def _pg_admin(sql: str) -> None:
 
 def _fresh_db(kind: str, tag: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "ZS_INSTANCE_DIR")}
-    env["PYTHONPATH"] = str(ROOT)
     if kind == "sqlite":
         env["ZS_INSTANCE_DIR"] = tempfile.mkdtemp(prefix=f"zs-bench-{tag}-")
     else:
@@ -190,7 +187,7 @@ def main() -> None:
         return
 
     xlsx, csv_path = _files(args.rows)
-    env = dict(os.environ.items()) | {"PYTHONPATH": str(ROOT)}
+    env = dict(os.environ.items())
     baseline = _run_child("baseline", xlsx, env)
     results = [("baseline: openpyxl read-only iterates the .xlsx", baseline)]
     for kind in (("sqlite", "postgres") if args.db == "both" else (args.db,)):

@@ -33,8 +33,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 ZHONGSHU = str(Path(sys.executable).with_name("zhongshu"))
 
 
@@ -89,7 +87,7 @@ def _queue(count: int, users: int) -> float:
     """Insert ``count`` outbox rows in one transaction and enqueue their deliveries in
     pipelined batches; returns the seconds it took."""
     from jobs.deliver import deliver
-    from models import outbox
+    from models.platform import outbox
     from zhongshu.db import session_scope
     from zhongshu.queues import QUEUE_OUTBOUND, get_queue
 
@@ -116,7 +114,7 @@ def _queue(count: int, users: int) -> float:
 def _status_counts() -> Counter[str]:
     from sqlalchemy import func, select
 
-    from models.outbox import OutboxMessage
+    from models.platform.outbox import OutboxMessage
     from zhongshu.db import get_engine
 
     with get_engine().connect() as conn:
@@ -127,7 +125,7 @@ def _status_counts() -> Counter[str]:
 def _latencies() -> list[float]:
     from sqlalchemy import select
 
-    from models.outbox import OutboxMessage
+    from models.platform.outbox import OutboxMessage
     from zhongshu.db import get_engine
 
     with get_engine().connect() as conn:

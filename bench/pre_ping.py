@@ -10,13 +10,9 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
-from pathlib import Path
 
 from sqlalchemy import create_engine, event, text
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 MODES = ("none", "pre_ping", "poll")
 

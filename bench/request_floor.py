@@ -9,7 +9,7 @@ p50 in µs, in one process:
 
 - ``flask``: a JSON route on this app (its hooks, the session cookie), no database;
 - ``flask + sign-in``: the same route doing the sign-in check every page does
-  (``web.auth._session_user``: checkout, the user row through the ORM);
+  (``web.auth.identity.session_user``: checkout, the user row through the ORM);
 - ``session + SELECT 1`` vs ``raw SELECT 1``: a read session's checkout and return
   around one statement, against the same statement on a raw DB-API cursor;
 - ``built each time`` / ``built once`` / ``raw``: one dashboard-shaped aggregate (dash_segment
@@ -22,14 +22,10 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/zs_d"
 
@@ -59,15 +55,15 @@ def main() -> None:
     from sqlalchemy import bindparam, func
     from sqlmodel import select
 
-    from models.dashboard import DashSegment
-    from web.auth import SESSION_USER, _session_user
+    from models.dashboard.tables import DashSegment
+    from web.auth.identity import SESSION_USER, session_user
     from zhongshu.app import create_app
     from zhongshu.db import get_engine, read_session
 
     app = create_app()
     app.add_url_rule("/h5/bench/none", "bench_none", lambda: jsonify({"ok": 1}))
     app.add_url_rule("/h5/bench/user", "bench_user",
-                     lambda: jsonify({"ok": _session_user()[1] is not None}))
+                     lambda: jsonify({"ok": session_user()[1] is not None}))
     client = app.test_client()
     with client.session_transaction() as sess:
         sess[SESSION_USER] = "boss"

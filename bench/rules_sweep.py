@@ -40,12 +40,8 @@ import platform
 import sys
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI).astimezone(UTC)
@@ -329,7 +325,7 @@ def run_bare(engine: Any, *, full: bool) -> float:
 
     from sqlalchemy import text
 
-    from jobs.rules import SWEEP_MARGIN
+    from models.rules.sql import SWEEP_MARGIN
 
     week_start = datetime(2026, 11, 23, 0, 0, tzinfo=SHANGHAI).astimezone(UTC)
     since = (datetime(1900, 1, 1, tzinfo=UTC) if full else FIRED_BEFORE - SWEEP_MARGIN)
@@ -390,8 +386,8 @@ def main() -> int:
 
     from sqlalchemy import text as sql_text
 
+    import cards.links  # noqa: F401
     import jobs.visits  # noqa: F401 - the scheduler process has these loaded already
-    import web.links  # noqa: F401
     from jobs.rules import sweep_rules
 
     started = time.perf_counter()

@@ -13,17 +13,11 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
-
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 
 def _best(fn: Callable[[], object], repeat: int) -> float:
@@ -45,13 +39,13 @@ def main() -> None:
     from sqlalchemy import text
     from sqlmodel import select
 
+    from analytics import stores as metrics
     from migrations import upgrade
-    from models import store_ingest as ingest
-    from models import store_metrics as metrics
     from models.base import utcnow
-    from models.store import Store
+    from models.stores import ingest
+    from models.stores.store import Store
     from zhongshu.db import session_scope
-    from zhongshu.demo_stores import load_demo_stores
+    from zhongshu.demo.stores import load_demo_stores
 
     upgrade()
     tz = ZoneInfo("Asia/Shanghai")

@@ -15,10 +15,12 @@ from dataclasses import dataclass
 
 from redis.exceptions import RedisError
 
-from bot.event import Event
-from models import inbox
-from zhongshu.db import get_engine
-from zhongshu.queues import QUEUE_INBOUND, get_queue, get_redis
+from bot import pacing
+from bot.outbound import queue_reply
+from lib.chat import Event, Reply
+from models.platform import inbox
+from zhongshu.db import get_engine, session_scope
+from zhongshu.queues import JOB_PROCESS_INBOX, QUEUE_INBOUND, get_queue, get_redis
 from zhongshu.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -81,8 +83,6 @@ def _throttled(event: Event) -> bool:
     limit = get_settings().inbound_per_user_per_minute
     if not event.user_id or limit <= 0:
         return False
-    from bot import pacing
-
     base = f"{INBOUND_RATE_PREFIX}:{event.platform}:{event.user_id}"
     try:
         wait = pacing.reserve([pacing.Window(f"{base}:m", limit, 60.0)])
@@ -102,32 +102,21 @@ def _throttled(event: Event) -> bool:
 
 
 def _tell_too_fast(event: Event) -> None:
-    from bot.event import Reply
-    from bot.outbound import queue_reply
-    from jobs.deliver import enqueue_delivery
-    from zhongshu.db import session_scope
-
     try:
         with session_scope() as session:
-            row = queue_reply(session, event, Reply(text=TOO_FAST_TEXT),
-                              dedupe_key=f"throttle:{event.platform}:{event.dedupe_key}")
-            outbox_id = row.id if row is not None else None
+            queue_reply(session, event, Reply(text=TOO_FAST_TEXT),
+                        dedupe_key=f"throttle:{event.platform}:{event.dedupe_key}")
     except Exception:
         log.exception("could not queue the too-fast notice for %s", event.user_id)
-        return
-    if outbox_id is not None:
-        enqueue_delivery(outbox_id)
 
 
 def enqueue_inbox(inbox_id: int) -> None:
     """Queue processing; if Redis is down the scheduler's sweep re-queues it later."""
-    from jobs.inbound import process_inbox
-
     try:
         queue = get_queue(QUEUE_INBOUND)
         # One MULTI/EXEC instead of two: this is on the ack path.
         with queue.connection.pipeline() as pipe:
-            queue.enqueue(process_inbox, inbox_id, job_id=f"inbox-{inbox_id}", retry=None,
+            queue.enqueue(JOB_PROCESS_INBOX, inbox_id, job_id=f"inbox-{inbox_id}", retry=None,
                           failure_ttl=7 * 24 * 3600, pipeline=pipe)
             pipe.execute()
     except RedisError:

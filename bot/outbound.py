@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session
 
-from bot.event import PLATFORM_DINGTALK, PLATFORM_WECOM, Event, Reply
 from cards import render
-from models import outbox
+from lib.chat import PLATFORM_DINGTALK, PLATFORM_WECOM, Event, Reply
+from models.platform import outbox
 
 
 def queue_replies(session: Session, event: Event, replies: Iterable[Reply], *,

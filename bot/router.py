@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from bot import event as ev
-from bot.event import Event, Reply
+from lib import chat as ev
+from lib.chat import Event, Reply
 
 log = logging.getLogger(__name__)
 
@@ -169,3 +169,8 @@ class Router:
         for hook in self.after_hooks:
             replies = hook(event, session, replies)
         return replies
+
+
+# The one router: handlers register on it at import (``import handlers``), the edge and the
+# inbound job dispatch through it.
+router = Router()

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.event import Button, Card, Reply
 from cards import contract_texts as texts
 from cards.render import markdown_text
+from lib.chat import Button, Card, Reply
 
 APPROVE_PREFIX = "contract.approve"
 RETURN_PREFIX = "contract.return"

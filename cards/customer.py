@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.event import Card, Reply
 from cards import texts
 from cards.render import markdown_text
+from lib.chat import Card, Reply
 
 # WeCom shows a horizontal_content_list value in one line; it suggests at most 26
 # characters, longer values are cut by the client mid-word, so we cut them ourselves.

@@ -1,5 +1,6 @@
-"""Dashboard cards (C9): the ``健康度`` answer and the Monday coaching card. Pure: the
-callers compute the figures and build the links; the Chinese text lives here."""
+"""Dashboard cards (C9): the ``健康度`` answer and the Monday coaching card, and the figure
+formats (``pct``, ``days``) the dashboard pages share with them. Pure: the callers compute
+the figures and build the links; the Chinese text lives here."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from bot.event import Card, Reply
+from lib.chat import Card, Reply
 
 HEALTH_TITLE = "销售健康度 · {scope}"
 HEALTH_DESC = "{start}—{end} 周 · {fresh}"
@@ -21,6 +22,16 @@ COACH_NONE = "本周团队没有业务员。"
 COACH_ROW = "{rate}（{complete}/{visits} 次拜访）"
 COACH_NO_VISITS = "本周无拜访"
 METRICS = ("拜访覆盖率", "线索转化周期", "回款率", "流程合规率")
+# The scope a figure covers when it is the viewer's whole one (the card and the pages).
+WHOLE_SCOPE = {"director": "全公司", "supervisor": "我的团队"}
+
+
+def pct(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.1f}%"
+
+
+def days(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f} 天"
 
 
 def _md(day: date) -> str:

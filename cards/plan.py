@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from bot.event import Card, Reply
-from models import glossary
+from lib.chat import Card, Reply
+from models.config import glossary
 
 WEEKDAYS = "一二三四五六日"
 

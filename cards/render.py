@@ -1,4 +1,4 @@
-"""Render a neutral ``Reply`` / ``Card`` (bot.event) into each platform's message dict.
+"""Render a neutral ``Reply`` / ``Card`` (lib.chat) into each platform's message dict.
 
 A reply becomes one message. When a reply sets several things, the richest wins:
 card, then markdown, then text.
@@ -38,9 +38,9 @@ import re
 import urllib.parse
 from typing import Any
 
-from bot.event import Button, Card, Reply
 from cards import texts
-from web.links import for_dingtalk
+from cards.links import for_dingtalk
+from lib.chat import Button, Card, Reply
 
 MAX_WECOM_BUTTONS = 6
 MAX_WECOM_ROWS = 6  # horizontal_content_list

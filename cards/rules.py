@@ -1,5 +1,5 @@
 """Message-center notices (C7): the texts and cards the rule sweeps send. Pure: plain
-values in, neutral ``Reply`` out (jobs/rules.py looks the rows up and picks recipients).
+values in, neutral ``Reply`` out (handlers/rules/ looks the rows up and picks recipients).
 
 DingTalk silently drops a work notification whose content equals one already sent to the
 same user that day, so every repeated reminder carries its date, its count and the hours
@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.event import Button, Card, Reply
 from cards import texts as card_texts
 from cards.visit import FOLLOWUP_DONE_PREFIX
+from lib.chat import Button, Card, Reply
 
 REVIEW_REMINDER = ("【合同待审核】合同 {no}（{customer}，金额 {amount} 元，业务员 {rep}）"
                    "已签约 {hours} 小时仍未审核，请尽快处理。第 {count} 次提醒 · {day}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from bot.event import Card, Reply
+from lib.chat import Card, Reply
 
 ALERT_TITLE = "门店客流高、转化低：{name}"
 ALERT_DESC = ("{name}（{code}）连续两周客流高于同行、成交转化低于同行，"

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.event import Button, Card, Reply
 from cards import texts
+from lib.chat import Button, Card, Reply
 
 CONFIRM_PREFIX = "visit.confirm"
 REJECT_PREFIX = "visit.reject"

@@ -1,17 +1,21 @@
-"""What each user action does. Importing this package registers every handler on
-``router``; the edge (bot/) reaches handlers through the router only."""
+"""What each user action does, one package per domain.
 
-from bot.router import Router
+Importing this package registers every chat command and card button on ``bot.router.router``
+(each domain's ``commands`` module decorates its functions at import). The edge (bot/) never
+imports handlers: it dispatches through that router, and the process entry points
+(``zhongshu.app``, the worker) import this package once so the registrations exist."""
 
-router = Router()
+from bot.router import router
+from handlers.config import fields
+from handlers.contracts import commands as contracts
+from handlers.customers import commands as customers
+from handlers.dashboard import commands as dashboard
+from handlers.general import commands as general
+from handlers.general import media, presence
+from handlers.stores import commands as stores
+from handlers.visits import checkin, followups, plans
 
-# Registration happens at import; the order only matters for readability.
-from handlers import checkin, contracts, customers, followups, general, media, plans, presence  # noqa: F401
-
-__all__ = ["router"]
-
-from handlers import (
-    dashboard,  # noqa: F401  (健康度, C9)
-    fields,  # noqa: F401  (custom field commands, C8)
-    stores,  # noqa: F401  (门店, C12)
-)
+__all__ = [
+    "checkin", "contracts", "customers", "dashboard", "fields", "followups", "general", "media",
+    "plans", "presence", "router", "stores",
+]

@@ -1,13 +1,13 @@
 """Multi-step chat flows: explicit state machines whose state lives in the database.
 
 A flow (e.g. registering a customer field by field) is a named set of steps. Its state —
-the step waiting for an answer and the data collected — is one ``models.conversation``
+the step waiting for an answer and the data collected — is one ``models.platform.conversation``
 row per (platform, user), so any worker can take the next message. A handler module
 registers a flow with ``@flow(name, ...)``, giving the function that takes an answer.
 
 How a message meets a waiting flow:
 - plain text (no command word) is the answer to the current step: the text fallback in
-  handlers/general.py calls ``answer_waiting`` before anything else;
+  handlers/general/commands.py calls ``answer_waiting`` before anything else;
 - ``取消`` / ``退出`` abandon the flow, nothing is saved;
 - any command or workbench button works as usual and the flow keeps waiting; the router's
   after-hook below adds a reminder of the pending question to that command's replies
@@ -22,11 +22,12 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from bot import event as ev
-from bot.event import Event, Reply
-from handlers import router, texts
-from models import conversation
-from models.conversation import Conversation
+from bot.router import router
+from handlers.general import texts
+from lib import chat as ev
+from lib.chat import Event, Reply
+from models.platform import conversation
+from models.platform.conversation import Conversation
 
 # (event, session, the user's flow row, locked) → the replies; the step function moves
 # the row on (conversation.advance) or ends it (conversation.end).

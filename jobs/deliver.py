@@ -8,18 +8,17 @@ to drop the copy if the first attempt did go out."""
 from __future__ import annotations
 
 import logging
-import math
 import random
 from datetime import datetime, timedelta
 
-from redis.exceptions import RedisError
 from sqlmodel import Session
 
-from bot import channels
-from models import outbox
+from bot import channels, delivery
 from models.base import as_utc, utcnow
+from models.platform import outbox
+from zhongshu import queues
 from zhongshu.db import session_scope
-from zhongshu.queues import QUEUE_OUTBOUND, get_queue
+from zhongshu.queues import enqueue_delivery
 from zhongshu.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -29,25 +28,6 @@ def backoff_seconds(attempt: int) -> float:
     """Exponential backoff with jitter: ~2 s, 4 s, 8 s … capped at 10 minutes."""
     base: float = min(2.0 ** attempt, 600.0)
     return base * random.uniform(0.8, 1.2)
-
-
-def enqueue_delivery(outbox_id: int, *, delay: float = 0.0) -> None:
-    if delay > 0:
-        # RQ's scheduler keeps whole seconds (the score is truncated): without rounding up,
-        # the job may run just before the row is due, find nothing to claim, and the
-        # message would wait for the sweep instead of being sent on time.
-        delay = math.ceil(delay) + 1
-    try:
-        queue = get_queue(QUEUE_OUTBOUND)
-        if delay <= 0:
-            queue.enqueue(deliver, outbox_id, job_id=f"outbox-{outbox_id}",
-                          failure_ttl=7 * 24 * 3600)
-        else:
-            queue.enqueue_in(timedelta(seconds=delay), deliver, outbox_id,
-                             job_id=f"outbox-{outbox_id}-at-{int(utcnow().timestamp() + delay)}",
-                             failure_ttl=7 * 24 * 3600)
-    except RedisError:
-        log.exception("could not enqueue outbox %s; the sweep will pick it up", outbox_id)
 
 
 def _seconds_until_due(session: Session, outbox_id: int, now: datetime) -> float | None:
@@ -84,21 +64,21 @@ def deliver(outbox_id: int) -> str:
     try:
         sent = channels.send(channel, recipient, payload, outbox_id=outbox_id, attempt=attempt,
                              resend_check=resend_check, expires_at=expires_at)
-    except channels.Throttled as exc:
+    except delivery.Throttled as exc:
         with session_scope() as session:
             outbox.mark_retry(session, outbox_id, at=now + timedelta(seconds=exc.retry_after),
                               errcode=None, error=str(exc), count_attempt=False)
         enqueue_delivery(outbox_id, delay=exc.retry_after)
         return "throttled"
-    except channels.Rejected as exc:
+    except delivery.Rejected as exc:
         with session_scope() as session:
             outbox.mark_failed(session, outbox_id, errcode=exc.code, error=exc.message)
         log.error("outbox %s rejected by %s: %s", outbox_id, channel, exc)
         return "rejected"
     except Exception as exc:
-        code = exc.code if isinstance(exc, channels.DeliveryError) else None
-        message = exc.message if isinstance(exc, channels.DeliveryError) else repr(exc)
-        if not isinstance(exc, channels.RetryLater):
+        code = exc.code if isinstance(exc, delivery.DeliveryError) else None
+        message = exc.message if isinstance(exc, delivery.DeliveryError) else repr(exc)
+        if not isinstance(exc, delivery.RetryLater):
             log.exception("outbox %s: unexpected error from %s", outbox_id, channel)
         if attempt >= settings.outbox_max_attempts:
             with session_scope() as session:
@@ -116,10 +96,15 @@ def deliver(outbox_id: int) -> str:
             # to drop the copy where the channel can.
             outbox.mark_retry(session, outbox_id, at=now + timedelta(seconds=retry_after),
                               errcode=code, error=message,
-                              resend_check=isinstance(exc, channels.MaybeSent) or None)
+                              resend_check=isinstance(exc, delivery.MaybeSent) or None)
         enqueue_delivery(outbox_id, delay=retry_after)
         return "retry"
 
     with session_scope() as session:
         outbox.mark_sent(session, outbox_id, now=utcnow(), result=sent.result)
     return "sent"
+
+
+def fan_out(ids: list[int]) -> None:
+    """RQ job: queue one delivery per row of a large batch (``enqueue_bulk_delivery``)."""
+    queues.fan_out(ids)

@@ -19,23 +19,22 @@ meantime is never reminded."""
 
 from __future__ import annotations
 
-import functools
 import secrets
 from datetime import datetime
 
 from sqlmodel import Session, select
 
-from bot.event import Reply
 from bot.outbound import queue_wecom
 from cards import visit as cards
-from models import followup as fu
-from models.customer import Customer
-from models.outbox import OutboxMessage
-from models.user import User, by_platform_id
-from models.visit import Visit
-from web.links import wecom_oauth_url
+from cards.links import wecom_oauth_url
+from lib.chat import Reply
+from models.customers.customer import Customer
+from models.org.user import User, by_platform_id
+from models.platform.outbox import OutboxMessage
+from models.visits import followup as fu
+from models.visits.visit import Visit
 from zhongshu import clock
-from zhongshu.db import on_commit, session_scope
+from zhongshu.db import session_scope
 
 
 def due_key(task_id: int) -> str:
@@ -87,10 +86,8 @@ def _queue(session: Session, userid: str, reply: Reply, key: str) -> int | None:
     row = queue_wecom(session, userid, reply, dedupe_key=key)
     if row is None:
         return None
-    session.flush()
     row_id = row.id
     assert row_id is not None
-    on_commit(session, functools.partial(_deliver, row_id))
     return row_id
 
 
@@ -137,8 +134,3 @@ def sweep_followup_reminders(now: datetime) -> dict[str, int]:
                 session.add(task)
     return {"queued": queued, "skipped": skipped}
 
-
-def _deliver(outbox_id: int) -> None:
-    from jobs.deliver import enqueue_delivery
-
-    enqueue_delivery(outbox_id)

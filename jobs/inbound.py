@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy import update
+from sqlmodel import col
 
-from bot.event import Event, Reply
 from bot.outbound import queue_replies, queue_reply
-from models import inbox
+from handlers import router
+from lib.chat import Event, Reply
 from models.base import utcnow
+from models.platform import inbox
 from zhongshu.db import session_scope
 
 log = logging.getLogger(__name__)
@@ -24,8 +26,6 @@ def process_inbox(inbox_id: int) -> str:
     The claim, the handler's changes, its outbox rows and the 'done' mark share one
     transaction: a crash anywhere leaves nothing behind, and a second run finds the event
     done (or waits on the row lock, then finds it done)."""
-    from handlers import router
-
     try:
         with session_scope() as session:
             if not inbox.claim(session, inbox_id):
@@ -34,7 +34,7 @@ def process_inbox(inbox_id: int) -> str:
             assert row is not None
             event = Event.from_dict(row.event)
             replies = router.dispatch(event, session)
-            outbox_ids = queue_replies(session, event, replies, origin=f"inbox:{inbox_id}")
+            queue_replies(session, event, replies, origin=f"inbox:{inbox_id}")
             row.status = inbox.STATUS_DONE
             row.processed_at = utcnow()
             row.error = None
@@ -42,9 +42,9 @@ def process_inbox(inbox_id: int) -> str:
     except Exception as exc:
         log.exception("inbox %s failed", inbox_id)
         with session_scope() as session:
-            session.exec(  # type: ignore[call-overload]
+            session.exec(
                 update(inbox.InboxEvent)
-                .where(inbox.InboxEvent.id == inbox_id)
+                .where(col(inbox.InboxEvent.id) == inbox_id)
                 .values(status=inbox.STATUS_FAILED, attempts=inbox.InboxEvent.attempts + 1,
                         error=f"{type(exc).__name__}: {exc}"[:1000])
             )
@@ -55,30 +55,19 @@ def process_inbox(inbox_id: int) -> str:
         if attempts >= inbox.MAX_ATTEMPTS:
             _tell_failed(inbox_id)
         raise
-
-    from jobs.deliver import enqueue_delivery
-
-    for outbox_id in outbox_ids:
-        enqueue_delivery(outbox_id)
     return "done"
 
 
 def _tell_failed(inbox_id: int) -> None:
     """Tell the sender that their message failed (once per event: a re-run of the same
     event finds the notice already queued). Never raises: the job's own error counts."""
-    from jobs.deliver import enqueue_delivery
-
     try:
         with session_scope() as session:
             row = session.get(inbox.InboxEvent, inbox_id)
             if row is None:
                 return
             event = Event.from_dict(row.event)
-            queued = queue_reply(session, event, Reply(text=REPLY_FAILED_TEXT),
-                                 dedupe_key=f"inbox:{inbox_id}:failed")
-            outbox_id = queued.id if queued is not None else None
+            queue_reply(session, event, Reply(text=REPLY_FAILED_TEXT),
+                        dedupe_key=f"inbox:{inbox_id}:failed")
     except Exception:
         log.exception("could not queue the failure notice for inbox %s", inbox_id)
-        return
-    if outbox_id is not None:
-        enqueue_delivery(outbox_id)

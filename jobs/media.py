@@ -1,7 +1,7 @@
 """Downloading photos users send, off the ack path. Never trusts the platform's claims:
 the bytes are size-capped and must look like an image. The transaction that marks a
 photo stored (or failed) also settles a chat check-in waiting for it
-(handlers.checkin.photo_settled), whose messages are delivered after commit."""
+(handlers.visits.checkin.photo_settled), whose messages are delivered after commit."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import logging
 from rq import Retry
 from sqlmodel import Session
 
-from models import media
 from models.base import utcnow
+from models.platform import media
 from zhongshu.db import session_scope
 from zhongshu.queues import enqueue_after_commit
 from zhongshu.settings import get_settings
@@ -46,7 +46,7 @@ def fetch_media(media_pk: int) -> str:
         _fail(media_pk, "该平台的图片下载尚未接入")
         return "unsupported"
 
-    from bot.channels import Rejected, RetryLater
+    from bot.delivery import Rejected, RetryLater
     from bot.wecom.client import get_client
 
     try:
@@ -81,29 +81,18 @@ def fetch_media(media_pk: int) -> str:
         row.stored_at = utcnow()
         session.add(row)
         session.flush()
-        outbox_ids = _settle(session, row)
-    _deliver(outbox_ids)
+        _settle(session, row)
     return "stored"
 
 
 def _settle(session: Session, row: media.Media) -> list[int]:
     # Late import: handlers import this module (the image handler enqueues fetches).
-    from handlers.checkin import photo_settled
+    from handlers.visits.checkin import photo_settled
 
     return photo_settled(session, row)
 
 
-def _deliver(outbox_ids: list[int]) -> None:
-    if not outbox_ids:
-        return
-    from jobs.deliver import enqueue_delivery
-
-    for outbox_id in outbox_ids:
-        enqueue_delivery(outbox_id)
-
-
 def _fail(media_pk: int, reason: str) -> None:
-    outbox_ids: list[int] = []
     with session_scope() as session:
         row = session.get(media.Media, media_pk)
         if row is not None:
@@ -111,5 +100,4 @@ def _fail(media_pk: int, reason: str) -> None:
             row.error = reason
             session.add(row)
             session.flush()
-            outbox_ids = _settle(session, row)
-    _deliver(outbox_ids)
+            _settle(session, row)

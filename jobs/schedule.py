@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from analytics.rollup import FULL_EVERY as ROLLUP_FULL_EVERY
 from analytics.rollup import REFRESH_EVERY as ROLLUP_EVERY
@@ -24,8 +24,8 @@ from jobs.followups import sweep_followup_reminders
 from jobs.plans import sweep_plan_notices
 from jobs.rules import sweep_rules
 from jobs.stores import sweep_store_alerts
-from models import inbox, outbox
 from models.base import utcnow
+from models.platform import inbox, outbox
 from zhongshu.db import session_scope
 from zhongshu.queues import get_redis
 from zhongshu.settings import get_settings
@@ -53,12 +53,12 @@ def sweep_outbox(now: datetime) -> dict[str, int]:
 def sweep_inbox(now: datetime) -> dict[str, int]:
     with session_scope() as session:
         stale = inbox.stale_received(session, older_than=now - OVERDUE_GRACE)
-        retry = list(session.exec(
-            select(inbox.InboxEvent.id).where(
-                inbox.InboxEvent.status == inbox.STATUS_FAILED,
-                inbox.InboxEvent.attempts < INBOX_MAX_ATTEMPTS,
-                inbox.InboxEvent.received_at < now - OVERDUE_GRACE)
-        ))
+        retry = [i for i in session.exec(
+            select(col(inbox.InboxEvent.id)).where(
+                col(inbox.InboxEvent.status) == inbox.STATUS_FAILED,
+                col(inbox.InboxEvent.attempts) < INBOX_MAX_ATTEMPTS,
+                col(inbox.InboxEvent.received_at) < now - OVERDUE_GRACE)
+        ) if i is not None]
     for inbox_id in [*stale, *retry]:
         enqueue_inbox(inbox_id)
     return {"stale": len(stale), "retried": len(retry)}
@@ -120,7 +120,7 @@ def run_forever(*, tick: float | None = None, stop: Callable[[], bool] = lambda:
     while not stop():
         try:
             leader = redis.set(LEADER_KEY, me, nx=True, ex=ttl) or (
-                (redis.get(LEADER_KEY) or b"").decode() == me and redis.expire(LEADER_KEY, ttl))
+                _text(redis.get(LEADER_KEY)) == me and redis.expire(LEADER_KEY, ttl))
         except Exception:
             log.exception("scheduler cannot reach redis")
             leader = False
@@ -130,3 +130,10 @@ def run_forever(*, tick: float | None = None, stop: Callable[[], bool] = lambda:
                 if any(counts.values()):
                     log.info("%s: %s", name, counts)
         time.sleep(tick)
+
+
+def _text(value: object) -> str:
+    """A Redis reply as text (bytes from a plain client, str from a decoding one)."""
+    if isinstance(value, bytes):
+        return value.decode()
+    return "" if value is None else str(value)

@@ -1,5 +1,5 @@
 """Check-in evaluation off the request path: ``process_visit`` runs the evidence checks
-and the watermark (models.visit.evaluate_visit), then tells people in the same
+and the watermark (models.visits.evaluation.evaluate_visit), then tells people in the same
 transaction: the rep's supervisor gets a review card for a flagged visit, an honest rep a
 short confirmation. Idempotent: the outbox dedupe keys are derived from the visit id, and
 a visit a supervisor already decided is never re-evaluated.
@@ -19,19 +19,20 @@ from datetime import datetime
 from rq import Retry
 from sqlmodel import Session
 
-from bot.event import Reply
 from bot.outbound import queue_wecom
 from cards import visit as cards
+from cards.links import wecom_oauth_url
 from jobs.followups import create_for_visit
-from models import custom_fields as cf
-from models import evidence as ev
-from models import photos
-from models import team_config as tc
-from models import visit as vm
+from lib import photos
+from lib.chat import Reply
 from models.base import as_utc
-from models.customer import Customer
-from models.user import User, by_platform_id
-from web.links import wecom_oauth_url
+from models.config import custom_fields as cf
+from models.config import team_config as tc
+from models.customers.customer import Customer
+from models.org.user import User, by_platform_id
+from models.visits import evidence as ev
+from models.visits import visit as vm
+from models.visits.evaluation import evaluate_visit
 from zhongshu import clock
 from zhongshu.db import session_scope
 from zhongshu.queues import enqueue_after_commit
@@ -62,7 +63,7 @@ def customer_path(customer_id: int) -> str:
 
 
 def review_path(visit_id: int) -> str:
-    """The flagged visit's evidence and the one-tap decision (web/visits.py)."""
+    """The flagged visit's evidence and the one-tap decision (web/visits/review.py)."""
     return f"/h5/visits/{visit_id}/review"
 
 
@@ -137,7 +138,7 @@ def process_visit(visit_id: int) -> str:
             return "missing"
         if visit.status in DECIDED:
             return "decided"
-        evaluation = vm.evaluate_visit(
+        evaluation = evaluate_visit(
             session, visit_id, business_tz=clock.business_tz(),
             marked_dir=settings.instance_dir / "visits" / "marked", font_path=font)
         assert evaluation is not None
@@ -159,9 +160,4 @@ def process_visit(visit_id: int) -> str:
                     row.compliant = True
                     session.add(row)
                 outbox_ids += _notify(session, later)
-
-    from jobs.deliver import enqueue_delivery
-
-    for outbox_id in outbox_ids:
-        enqueue_delivery(outbox_id)
     return "flagged" if evaluation.flags else "accepted"

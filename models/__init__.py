@@ -4,33 +4,35 @@ Importing this package registers every table on ``SQLModel.metadata`` (Alembic a
 tests rely on that)."""
 
 from models.base import utcnow
-from models.communication import Communication
-from models.contract import CollectionForecast, Contract, ContractEvent, Payment
-from models.conversation import Conversation
-from models.custom_fields import FieldDef, FieldValue
-from models.customer import Customer
-from models.dashboard import DashCustomer, DashMonth, DashSegment, DashState, DashWeek
-from models.followup import FollowUpTask
-from models.inbox import InboxEvent
-from models.location import LocationReport
-from models.media import Media
-from models.order import OrderLine, SalesOrder
-from models.outbox import OutboxMessage
-from models.plan import VisitPlan, VisitPlanItem
-from models.rule import Rule
-from models.store import (
-    Promotion,
-    PromotionCheckin,
-    Store,
-    StoreAlert,
-    StoreDailyReport,
-    StoreSale,
-    StoreTraffic,
+from models.config.custom_fields import FieldDef, FieldValue
+from models.config.team_config import ConfigChange, TeamConfig
+from models.contracts.contract import CollectionForecast, Contract, ContractEvent, Payment
+from models.customers.communication import Communication
+from models.customers.customer import Customer
+from models.customers.orders import OrderLine, SalesOrder
+from models.customers.ticket import ServiceTicket
+from models.dashboard.tables import DashCustomer, DashMonth, DashSegment, DashState, DashWeek
+from models.org.user import User
+from models.platform.conversation import Conversation
+from models.platform.inbox import InboxEvent
+from models.platform.location import LocationReport
+from models.platform.media import Media
+from models.platform.outbox import OutboxMessage
+from models.rules.rule import Rule
+from models.stores.store import (
+            Promotion,
+            PromotionCheckin,
+            Store,
+            StoreAlert,
+            StoreDailyReport,
+            StoreSale,
+            StoreTraffic,
 )
-from models.team_config import ConfigChange, TeamConfig
-from models.ticket import ServiceTicket
-from models.user import User
-from models.visit import Visit, VisitFlag, VisitOption, VisitRules
+from models.visits.followup import FollowUpTask
+from models.visits.options import VisitOption
+from models.visits.plan import VisitPlan, VisitPlanItem
+from models.visits.thresholds import VisitRules
+from models.visits.visit import Visit, VisitFlag
 
 __all__ = ["InboxEvent", "LocationReport", "Media", "OutboxMessage", "User", "utcnow"]
 __all__ += ["Communication", "Customer", "OrderLine", "SalesOrder", "ServiceTicket"]

@@ -6,23 +6,10 @@ assistants, so they say exactly what is wrong and how to fix it. Placeholders us
 
 from __future__ import annotations
 
-from models import glossary
+from lib import texts as _lib_texts
+from models.config import glossary
 
-# -- phone numbers (models/phone.py) -----------------------------------------------------
-PHONE_EMPTY = "请填写电话"
-PHONE_BAD_CHARS = "电话中含有无效字符“{chars}”，只能填写数字、空格、短横线和括号"
-PHONE_SCIENTIFIC = "电话被Excel转成了科学计数法（{raw}），请把该列设为文本格式后重新填写"
-PHONE_NOT_MAINLAND = "仅支持中国大陆的手机号或固定电话（{raw}）"
-PHONE_MOBILE_LENGTH = "手机号应为11位，当前为{n}位"
-PHONE_MOBILE_PREFIX = "手机号号段“{prefix}”不存在，请核对"
-PHONE_MOBILE_EXTENSION = "手机号不能带分机号"
-PHONE_LANDLINE_LENGTH = "固定电话号码（不含区号）应为7到8位，当前为{n}位"
-PHONE_LANDLINE_INVALID = "固定电话无效：区号“{area}”与号码“{local}”不匹配，请核对区号"
-PHONE_NEEDS_AREA_CODE = "固定电话请加区号，例如0571-88886666"
-PHONE_SERVICE_INVALID = "400/800电话应为10位，例如400-820-8820"
-PHONE_UNRECOGNISED = "无法识别的电话号码“{raw}”，手机号应为11位，固定电话需带区号"
-
-# -- customer fields (models/customer.py) ------------------------------------------------
+# -- customer fields (models/customers/customer.py) ------------------------------------------------
 FIELD_LABELS = {
     "name": "客户名称",
     "contact": "联系人",
@@ -64,30 +51,13 @@ DUPLICATE_NAME = "客户“{name}”已存在，负责人：{owner}"
 DUPLICATE_SIMILAR = "已有名称相近的客户“{name}”，负责人：{owner}"
 NO_OWNER = "暂无负责人"
 
-# -- imports (models/importing.py) --------------------------------------------------------
+# -- imports (models/imports/importer.py) --------------------------------------------------------
 IMPORT_NO_HEADER = "未找到表头：前{rows}行中没有包含“{required}”的行"
 IMPORT_MISSING_COLUMNS = "缺少必填列：{columns}"
 IMPORT_MISSING_ONE_OF = "缺少必填列：{columns}（至少需要其中一列）"
-IMPORT_UNSUPPORTED_FILE = "不支持的文件类型“{suffix}”，请使用.xlsx或.csv"
-IMPORT_UNREADABLE = "无法读取文件：{error}"
-IMPORT_EMPTY = "文件中没有数据"
-# A spreadsheet beyond models.sheets.SheetLimits: refused before it is unpacked or read on.
-IMPORT_TOO_BIG = (
-    "文件超出处理上限，已拒绝：{what}为{size}，上限{limit}。"
-    "请删除多余的内容或把文件拆成几份后重新上传。"
-)
-IMPORT_RATIO = (
-    "文件疑似“压缩炸弹”，已拒绝，没有导入任何数据：其中“{name}”压缩后{packed}，"
-    "解压后{size}（{ratio}倍）。请用Excel重新另存为.xlsx后再上传。"
-)
-IMPORT_TOO_SLOW = "文件处理超过{seconds}秒仍未读完，已停止。请把文件拆成几份后重新上传。"
-IMPORT_PART = "解压后的“{name}”"
-IMPORT_STRINGS_PART = "解压后的共享字符串表"
-IMPORT_ALL_PARTS = "解压后的总大小"
-IMPORT_STRINGS = "共享字符串条数"
-IMPORT_ROWS = "行数"
-IMPORT_CELLS = "单元格数"
-IMPORT_COLUMNS = "列数"
+# The spreadsheet reader's sentences live in lib.texts; these two are shown here too.
+IMPORT_UNSUPPORTED_FILE = _lib_texts.IMPORT_UNSUPPORTED_FILE
+IMPORT_EMPTY = _lib_texts.IMPORT_EMPTY
 IMPORT_DUPLICATE_PHONE_ROW = "与第{row}行电话重复"
 IMPORT_SIMILAR_NAME_ROW = "与第{row}行是同一家公司（名称相同或相近）"
 IMPORT_KEPT = ("已存在客户“{name}”，只补全了空字段，以下不同的值未覆盖：{fields}（如需覆盖，"
@@ -125,7 +95,7 @@ IMPORT_REPORT_ROW_HEADER = "原行号"
 IMPORT_REPORT_REASON_HEADER = "错误原因"
 IMPORT_REPORT_SUFFIX = "_错误报告.xlsx"
 
-# -- labels for stored codes (models/customer.py, models/ticket.py, models/communication.py)
+# -- labels for stored codes (models/customers/: customer.py, ticket.py, communication.py)
 STAGE_LABELS = {"lead": "线索", "intent": "意向", "quote": "报价", "won": "成交", "lost": "流失"}
 SOURCE_LABELS = {
     "quick_register": "一键报备",

@@ -1,4 +1,4 @@
-"""One set of words across chat, cards and pages (models.glossary): no retired spelling
+"""One set of words across chat, cards and pages (models.config.glossary): no retired spelling
 of a grade or status anywhere in the product's code, templates or scripts, a list field
 is never prompted with 请填写, and the glossary's words are the ones shown."""
 
@@ -9,12 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from models import glossary
+from models.config import glossary
 
 ROOT = Path(__file__).resolve().parents[1]
-PRODUCT = ("analytics", "bot", "cards", "handlers", "jobs", "models", "web", "zhongshu")
+PRODUCT = ("analytics", "bot", "cards", "handlers", "jobs", "lib", "models", "web", "zhongshu")
 # Where a retired spelling is read, not shown: what people type or put in a sheet header.
-READS_INPUT = {"models/glossary.py", "models/customer_fields.py", "models/import_customers.py"}
+READS_INPUT = {
+    "models/config/glossary.py", "models/customers/cleaning.py", "models/imports/customers.py",
+}
 RETIRED = re.compile("|".join(
     [re.escape(t) for t in glossary.RETIRED if t.strip() != "级"]
     + [r"[ABC}\-—] 级", r"\{grade\}类", r"'-'\}级"]))
@@ -46,11 +48,11 @@ def test_a_list_is_chosen_from_never_filled_in():
     for path in (ROOT / "web" / "templates").rglob("*.html"):
         for block in selects.findall(path.read_text(encoding="utf-8")):
             assert "请填写" not in block, path
-    from handlers import checkin_texts
+    from handlers.visits import texts as checkin_texts
 
     for kind in ("select", "multi"):
         assert "请填写" not in checkin_texts.CHAT_ASK_FIELD[kind]
-    from models import custom_fields as cf
+    from models.config import custom_fields as cf
 
     assert cf.REQUIRED_CHOOSE == "请选择“{name}”" and cf.REQUIRED == "请填写“{name}”"
 
@@ -69,8 +71,8 @@ def test_grades_read_the_same_everywhere(grade, label):
 
 
 def test_roles_have_one_name():
-    from handlers import texts as chat_texts
-    from models.user import ROLE_NAMES, ROLES
+    from handlers.general import texts as chat_texts
+    from models.org.user import ROLE_NAMES, ROLES
     from web import texts as page_texts
 
     assert ROLE_NAMES is glossary.ROLE_NAMES is chat_texts.ROLE_NAMES is page_texts.ROLE_NAMES

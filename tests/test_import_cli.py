@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 from sqlmodel import Session, func, select
 
-from models import user as user_model
-from models.customer import Customer
-from models.order import SalesOrder
+from models.customers.customer import Customer
+from models.customers.orders import SalesOrder
+from models.org import user as user_model
 from zhongshu.cli import main
 
 
@@ -99,7 +99,7 @@ def test_a_decompression_bomb_is_refused_without_unpacking_it(
 
 def test_rows_beyond_the_cap_are_refused(rep: None, tmp_path: Path,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    from models import sheets
+    from lib import sheets
 
     monkeypatch.setattr(sheets, "DEFAULT_LIMITS", sheets.SheetLimits(max_rows=3))
     rows = "".join(f"公司{i},1380013800{i}\n" for i in range(5))

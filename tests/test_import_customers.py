@@ -10,10 +10,10 @@ import openpyxl
 import pytest
 from sqlmodel import Session, select
 
-from models import user as user_model
-from models.customer import Customer
-from models.importing import ImportFileError, import_customers, summary_lines
-from models.sheets import detect_encoding
+from lib.sheets import detect_encoding
+from models.customers.customer import Customer
+from models.imports.importer import ImportFileError, import_customers, summary_lines
+from models.org import user as user_model
 
 HEADER = ["序号", "公司名称*", "联系人", "手机号", "等级", "区域", "省份", "城市", "负责人",
           "纬度", "经度", "备注", "客户来源"]

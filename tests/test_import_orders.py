@@ -12,10 +12,10 @@ import openpyxl
 import pytest
 from sqlmodel import Session, select
 
-from models import user as user_model
-from models.customer import Customer, name_key
-from models.importing import import_orders, summary_lines
-from models.order import OrderLine, SalesOrder
+from models.customers.customer import Customer, name_key
+from models.customers.orders import OrderLine, SalesOrder
+from models.imports.importer import import_orders, summary_lines
+from models.org import user as user_model
 
 HEADER = ["订单号", "客户名称", "联系电话", "下单日期", "金额(元)", "产品型号", "数量", "负责人"]
 
@@ -140,7 +140,7 @@ def test_an_order_split_across_batches_keeps_all_its_lines(session: Session,
 
 
 def test_orders_need_a_customer_column(session: Session, tmp_path: Path) -> None:
-    from models.importing import ImportFileError
+    from models.imports.importer import ImportFileError
 
     path = tmp_path / "o.csv"
     path.write_text("订单编号,下单时间,金额\nSO-1,2025-01-01,1\n", encoding="utf-8")

@@ -1,4 +1,4 @@
-"""models.sheets: the lxml row reader gives exactly what openpyxl's own reader gives."""
+"""lib.sheets: the lxml row reader gives exactly what openpyxl's own reader gives."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 
-from models import sheets
+from lib import sheets
 
 
 def _workbook(path: Path) -> Path:

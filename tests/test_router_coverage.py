@@ -10,9 +10,9 @@ import time
 import pytest
 
 from handlers import router
-from models import inbox
-from models import user as users
-from models.outbox import OutboxMessage
+from models.org import user as users
+from models.platform import inbox
+from models.platform.outbox import OutboxMessage
 from tests.edge import edgekit
 from zhongshu.db import session_scope
 

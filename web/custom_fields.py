@@ -19,8 +19,8 @@ from typing import Any
 
 from flask import request
 
-from models import custom_fields as cf
-from models import photos
+from lib import photos
+from models.config import custom_fields as cf
 from zhongshu.db import session_scope
 from zhongshu.settings import get_settings
 

@@ -3,12 +3,12 @@ from models.messages; these are the pages' own words)."""
 
 from __future__ import annotations
 
-from models import glossary
-from models.user import ROLE_NAMES  # noqa: F401 - re-exported for templates and replies
+from models.config import glossary
+from models.org.user import ROLE_NAMES  # noqa: F401 - re-exported for templates and replies
 
 APP_NAME = "中枢"
 
-# -- identity (web/auth.py) ---------------------------------------------------------------
+# -- identity (web/auth/) ------------------------------------------------------------------
 OPEN_FROM_WORKBENCH_TITLE = "请从企业微信工作台打开"
 OPEN_FROM_WORKBENCH_DESC = "为了确认您的身份，请在企业微信「工作台 → 中枢」中打开此页面，无需登录。"
 OPEN_IN_WECOM = "在企业微信中打开"
@@ -25,7 +25,7 @@ FORBIDDEN_TITLE = "没有权限"
 FORBIDDEN_ROLE_DESC = "此页面仅限{roles}使用。"
 BACK = "返回"
 
-# -- error pages (any 4xx/5xx, web/auth.py) --------------------------------------------------
+# -- error pages (any 4xx/5xx, web/auth/guard.py) --------------------------------------------
 ERROR_PAGES = {
     400: ("请求有误", "页面收到的内容不完整或格式不对，请返回后重试。"),
     401: ("请从企业微信工作台打开", "为了确认您的身份，请在企业微信「工作台 → 中枢」"
@@ -42,7 +42,7 @@ ERROR_OTHER = ("出错了", "页面暂时无法打开，请稍后再试。")
 ERROR_OTHER_SERVER = ERROR_PAGES[500]
 GO_HOME = "返回首页"
 
-# -- DingTalk sign-in (免登, web/auth.py and static/dingtalk-login.js) ------------------------
+# -- DingTalk sign-in (免登, web/auth/views.py and static/dingtalk-login.js) ------------------
 DINGTALK_SIGNING_IN_TITLE = "正在通过钉钉确认身份…"
 DINGTALK_SIGNING_IN_DESC = "无需登录，请稍候。"
 DINGTALK_ONLY_TITLE = "请在钉钉中打开"
@@ -63,7 +63,7 @@ SIGNIN_TOO_FAST_DESC = ("这台设备或所在网络在短时间内尝试登录�
 SIGNED_IN_AS = "当前身份：{name}（{role}）"
 
 
-# -- quick registration (web/register.py) --------------------------------------------------
+# -- quick registration (web/customers/register.py) ------------------------------------------------
 REGISTER_TITLE = "报备新客户"
 # {n}: the five registration fields plus the required fields the team added (C8).
 REGISTER_DESC = "填写{n}项即可完成报备，负责人为您本人。"
@@ -93,7 +93,7 @@ REGISTER_VIEW_CUSTOMER = "查看客户详情"
 REGISTER_ANOTHER = "再报备一个"
 
 
-# -- customers (web/customers.py) ----------------------------------------------------------
+# -- customers (web/customers/: listing, customer360, export) ----------------------------------
 CUSTOMER_NOT_FOUND_TITLE = "客户不存在或无权查看"
 CUSTOMER_NOT_FOUND_DESC = "该客户不存在，或不在您的查看范围内。"
 CUSTOMERS_TITLE = "我的客户"
@@ -149,7 +149,7 @@ COMM_TITLE = "{channel}沟通 · {who}"
 CALL = "拨打"
 BACK_TO_LIST = "返回客户列表"
 
-# -- admin import (web/admin_import.py, jobs/imports.py) ------------------------------------
+# -- admin import (web/admin/imports.py, jobs/imports.py) ------------------------------------
 IMPORT_TITLE = "导入客户 / 订单"
 IMPORT_DESC = ("上传.xlsx或.csv文件（最大{limit}）。按电话识别已有客户（默认只补全空字段）、"
                "按订单编号更新订单；有问题的行会列入错误报告。")

@@ -53,7 +53,7 @@ def create_app() -> Flask:
 
     app.register_blueprint(wecom_bp)
     app.register_blueprint(dingtalk_bp)
-    from web import init_app as init_web  # H5 pages: register, customers, admin import
+    from web.blueprints import init_app as init_web  # every H5 blueprint
     init_web(app)
 
     from zhongshu.metrics import bp as metrics_bp

@@ -44,7 +44,7 @@ def users() -> None:
 def users_add(wecom_userid: str, name: str, role: str, supervisor: str | None,
               region: str | None, dingtalk_userid: str | None) -> None:
     """Add or update a user."""
-    from models import user as user_model
+    from models.org import user as user_model
     from zhongshu.db import session_scope
 
     with session_scope() as session:
@@ -68,8 +68,8 @@ def _run_import(kind: str, file: str, report: str | None, as_json: bool,
     import time
     from pathlib import Path
 
-    from models import importing
     from models import messages as M
+    from models.imports import importer as importing
     from zhongshu.db import session_scope
 
     started = time.monotonic()
@@ -140,12 +140,12 @@ def import_orders(file: str, report: str | None, as_json: bool) -> None:
 def import_contracts(file: str, report: str | None, as_json: bool) -> None:
     """Contracts: 合同编号, 客户名称 or 电话, 负责人, 金额, 状态, 签约时间 [, 盖章页,
     审核时间, 回款金额]; upsert by contract number. Finance is pushed only the contracts
-    signed in the last 72 hours (see models/import_contracts.py)."""
+    signed in the last 72 hours (see handlers/contracts/import_contracts.py)."""
     from pathlib import Path
 
-    from models import import_contracts as ic
-    from models import importing
+    from handlers.contracts import import_contracts as ic
     from models import messages as M
+    from models.imports import importer as importing
     from zhongshu.db import session_scope
 
     try:
@@ -185,17 +185,17 @@ def visits_audit(file: str, out_path: str | None) -> None:
 
     from sqlalchemy.exc import SQLAlchemyError
 
-    from models import evidence
-    from models import visit as visit_model
+    from models.visits import audit as visit_audit
+    from models.visits import evidence, thresholds
     from zhongshu import clock
     from zhongshu.db import session_scope
 
     try:
         with session_scope() as session:
-            rules = visit_model.load_rules(session)
+            rules = thresholds.load_rules(session)
     except SQLAlchemyError:
         # An audit of exported history must not need the service's database.
-        click.echo(visit_model.AUDIT_DEFAULT_RULES, err=True)
+        click.echo(visit_audit.AUDIT_DEFAULT_RULES, err=True)
         rules = evidence.EvidenceRules()
 
     last = [time.monotonic()]
@@ -205,14 +205,14 @@ def visits_audit(file: str, out_path: str | None) -> None:
         now = time.monotonic()
         if now - last[0] >= 5 or (done == total and total >= 1000):
             last[0] = now
-            click.echo(visit_model.AUDIT_PROGRESS.format(done=done, total=total), err=True)
+            click.echo(visit_audit.AUDIT_PROGRESS.format(done=done, total=total), err=True)
 
     def report(message: str) -> None:
         click.echo(message, err=True)
 
     tz = clock.business_tz()
     with click.open_file(out_path or "-", "w", encoding="utf-8") as out:
-        summary = visit_model.audit(Path(file), out, rules=rules, business_tz=tz,
+        summary = visit_audit.audit(Path(file), out, rules=rules, business_tz=tz,
                                     report_error=report, progress=progress)
     for line in summary.lines():
         click.echo(line, err=True)
@@ -343,7 +343,8 @@ def wecom_menu() -> None:
 def emulator(host: str, port: int, service_url: str | None, demo_org: bool) -> None:
     """Local WeCom + DingTalk emulator with a phone view of each user's chat."""
     from bot.emulator import serve
-    from zhongshu.demo_data import demo_directory, demo_locations
+    from zhongshu.demo.data import demo_locations
+    from zhongshu.demo.run import demo_directory
     from zhongshu.settings import get_settings
 
     serve(host=host, port=port, service_url=service_url or get_settings().base_url,
@@ -357,7 +358,7 @@ def emulator(host: str, port: int, service_url: str | None, demo_org: bool) -> N
 @click.option("--no-browser-hint", is_flag=True, hidden=True)
 def demo(port: int, emulator_port: int, no_browser_hint: bool) -> None:
     """Migrate, load demo data, start web + worker + scheduler + emulator."""
-    from zhongshu.demo import run_demo
+    from zhongshu.demo.run import run_demo
 
     sys.exit(run_demo(port=port, emulator_port=emulator_port))
 

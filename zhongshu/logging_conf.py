@@ -35,9 +35,10 @@ class ContextFilter(logging.Filter):
     """Adds request_id / job_id to every record and masks secret-looking parameters."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id.get() or ""
-        record.job_id = job_id.get() or _current_rq_job_id() or ""
-        ids = " ".join(x for x in (record.request_id, record.job_id) if x)
+        # Extra attributes the formatters read (LogRecord takes any attribute).
+        rid = record.request_id = request_id.get() or ""
+        jid = record.job_id = job_id.get() or _current_rq_job_id() or ""
+        ids = " ".join(x for x in (rid, jid) if x)
         record.ctx = f"[{ids}] " if ids else ""
         message = record.getMessage()
         masked = mask_secrets(message)

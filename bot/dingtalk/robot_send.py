@@ -25,7 +25,7 @@ from typing import Any
 import requests
 
 from bot import pacing
-from bot.channels import DeliveryError, MaybeSent, Rejected, RetryLater
+from bot.delivery import DeliveryError, MaybeSent, Rejected, RetryLater
 from zhongshu.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ def send_group(msg: dict[str, Any], *, webhook: str | None = None,
                secret: str | None = None) -> dict[str, Any]:
     """Post to the team's signed group robot (``DINGTALK_ROBOT_WEBHOOK``/``_SECRET``).
 
-    Pacing is the caller's job (``bot.channels``); this only records the 10-minute block
+    Pacing is the caller's job (``bot.dingtalk.channels``); this only records the 10-minute block
     when DingTalk reports 130101.
     """
     settings = get_settings()

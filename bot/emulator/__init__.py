@@ -1,7 +1,8 @@
 """A local emulator of the WeCom and DingTalk server APIs, and a way to play their users.
 
 One Flask app serves, on one port:
-- the WeCom API under ``/cgi-bin/`` (``wecom_api``) and the DingTalk API at the
+- the WeCom API under ``/cgi-bin/`` (``wecom_api``, ``wecom_media``, ``wecom_directory``,
+  ``wecom_menu``) and the DingTalk API at the
   ``oapi.dingtalk.com`` paths plus the robot webhooks (``dingtalk_api``): point
   ``WECOM_API_BASE`` and ``DINGTALK_API_BASE`` at it;
 - the control API under ``/_emu/`` (``control``) for tests;
@@ -20,7 +21,17 @@ from typing import Any
 from flask import Flask
 from werkzeug.serving import run_simple
 
-from bot.emulator import control, dingtalk_api, phone, player_dingtalk, player_wecom, wecom_api
+from bot.emulator import (
+    control,
+    dingtalk_api,
+    phone,
+    player_dingtalk,
+    player_wecom,
+    wecom_api,
+    wecom_directory,
+    wecom_media,
+    wecom_menu,
+)
 from bot.emulator.common import EXTENSION_KEY
 from bot.emulator.config import EmulatorConfig
 from bot.emulator.state import EmulatorState
@@ -36,8 +47,8 @@ def create_emulator_app(config: EmulatorConfig | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions[EXTENSION_KEY] = EmulatorState(config or EmulatorConfig())
-    for blueprint in (wecom_api.bp, dingtalk_api.bp, control.bp, player_wecom.bp,
-                      player_dingtalk.bp, phone.bp):
+    for blueprint in (wecom_api.bp, wecom_media.bp, wecom_directory.bp, wecom_menu.bp,
+                      dingtalk_api.bp, control.bp, player_wecom.bp, player_dingtalk.bp, phone.bp):
         app.register_blueprint(blueprint)
     return app
 

@@ -47,7 +47,7 @@ DEFAULT_WORKBENCH: list[dict[str, str]] = [
 
 # Places in Shanghai the phone page can "be" when it reports a location. A place may say
 # its ``coord`` (default WGS-84) and the one ``user`` whose phone offers it (default: all);
-# the demo passes its reps' customers (``zhongshu.demo_data.demo_locations``).
+# the demo passes its reps' customers (``zhongshu.demo.data.demo_locations``).
 DEFAULT_LOCATIONS: list[dict[str, Any]] = [
     {"name": "人民广场", "lat": 31.232301, "lng": 121.475194, "precision": 30.0},
     {"name": "陆家嘴", "lat": 31.239689, "lng": 121.499755, "precision": 25.0},

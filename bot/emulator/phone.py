@@ -9,6 +9,7 @@ whose phone it is, which is what the real WeCom client does.
 
 from __future__ import annotations
 
+import random
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
@@ -17,7 +18,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from bot.emulator.common import get_state
 from bot.emulator.state import GROUP_USER, PLATFORM_DINGTALK, PLATFORM_WECOM
-from bot.emulator.wecom_api import issue_oauth_code
+from bot.emulator.wecom_directory import issue_oauth_code
 
 bp = Blueprint("emulator_phone", __name__)
 
@@ -57,8 +58,6 @@ def _location_fragment(userid: str, place: str | None) -> str:
     """``#zs-location=lat,lng,coord`` for the place picked on the phone, with a few metres
     of jitter like a real fix: the H5 check-in page reads it where a real phone would
     answer its location request (the fragment survives the sign-in redirects)."""
-    import random
-
     places = places_for(userid)
     try:
         chosen = places[int(place or "")]

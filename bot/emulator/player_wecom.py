@@ -21,7 +21,8 @@ from flask import Blueprint, Response, jsonify, request
 from bot.emulator.common import get_state
 from bot.emulator.media import store_media
 from bot.emulator.state import PLATFORM_WECOM, EmulatorState
-from bot.emulator.wecom_api import apply_card_update, issue_oauth_code, issue_response_code
+from bot.emulator.wecom_api import apply_card_update, issue_response_code
+from bot.emulator.wecom_directory import issue_oauth_code
 from bot.emulator.wire import ReplyError, WecomWire, XmlValue, render_xml
 
 bp = Blueprint("emulator_wecom_player", __name__, url_prefix="/_emu/wecom")

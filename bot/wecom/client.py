@@ -8,7 +8,7 @@ media/get, built on wechatpy 1.8.18's ``WeChatClient`` with its gaps closed
   single-flight (one gettoken while the other processes wait for it);
 - on 40014 / 42001 the token is refetched and the call retried **once** — wechatpy's own
   retry is unbounded and recursive, so it is switched off (``auto_retry=False``);
-- every failure surfaces as a ``bot.channels`` error (``RetryLater`` / ``Rejected``) whose
+- every failure surfaces as a ``bot.delivery`` error (``RetryLater`` / ``Rejected``) whose
   ``code`` is the WeCom errcode, so callers never see wechatpy or requests exceptions.
 """
 
@@ -25,7 +25,7 @@ from wechatpy.exceptions import WeChatClientException
 from wechatpy.session.redisstorage import RedisStorage
 
 from bot import pacing
-from bot.channels import DeliveryError, MaybeSent, Rejected, RetryLater
+from bot.delivery import DeliveryError, MaybeSent, Rejected, RetryLater
 from zhongshu.queues import get_redis
 from zhongshu.settings import Settings, get_settings
 

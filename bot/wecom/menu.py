@@ -1,7 +1,7 @@
 """The WeCom app's menu (the workbench entries under the app's chat), set with menu/create.
 
 报备客户 is a ``view`` entry: WeCom opens its URL directly, which is our sign-in entry
-(``web.links.wecom_oauth_url``: OAuth, silent) for the registration form — one tap to the
+(``cards.links.wecom_oauth_url``: OAuth, silent) for the registration form — one tap to the
 form, signed in. The others are ``click`` entries: WeCom sends Event=click with the key
 and the router's ``@router.click`` handlers answer in the chat. WeCom allows at most 3
 first-level entries with at most 5 under each, so the less used ones sit under 更多."""
@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.wecom.client import WeComClient, get_client
-from web.links import wecom_oauth_url
+from cards.links import wecom_oauth_url
 
 REGISTER_PATH = "/h5/register"
 MENU_MORE = "更多"

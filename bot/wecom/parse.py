@@ -17,9 +17,9 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from bot import event as ev
 from bot.edge import BadRequest
-from bot.event import Event
+from lib import chat as ev
+from lib.chat import Event
 
 MAX_DEDUPE_KEY = 255  # inbox_event.dedupe_key column size
 MAX_USER_ID = 128  # inbox_event.user_id column size (WeCom userids are at most 64)

@@ -13,12 +13,13 @@ import logging
 
 from flask import Blueprint, Response, abort, request
 
-from bot import event as ev
+from bot import router as routing  # handlers register on it; the edge never imports them
 from bot.edge import EdgeError, read_body, reject, require
-from bot.event import Event
 from bot.intake import accept
 from bot.wecom import parse, replies
 from bot.wecom.crypto import WeComCrypto
+from lib import chat as ev
+from lib.chat import Event
 from zhongshu.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -90,10 +91,8 @@ def _passive_reply(crypto: WeComCrypto, event: Event, corp_id: str) -> Response:
 def _button_text(event: Event) -> str | None:
     if event.kind != ev.KIND_CARD_ACTION:
         return None
-    from handlers import router  # the edge reaches handlers through the router only
-
     try:
-        return router.passive_button_text(event)
+        return routing.router.passive_button_text(event)
     except Exception:
         log.exception("passive_button_text failed for key %r", event.key)
         return None

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision = '0010'
@@ -82,7 +83,7 @@ def _backfill_interactions() -> None:
         "UPDATE customer SET last_interaction_at = created_at WHERE last_interaction_at IS NULL"))
 
 
-# The shipped rules as data (models.rule.DEFAULTS at the time of this migration; copied,
+# The shipped rules as data (models.rules.rule.DEFAULTS at the time of this migration; copied,
 # because a migration must not change when the code does).
 RULES = [
     ("contract_review_72h", "合同签约72小时未审核提醒", {"hours": 72}, {"time": "09:00"},

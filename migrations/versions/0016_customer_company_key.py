@@ -1,7 +1,7 @@
 """Customers: recompute ``name_key`` with the company-name key
 
 ``name_key`` now also folds the place a name is written with (``恒达精密机械（苏州）有限公司``
-and ``苏州恒达精密机械有限公司`` give one key, models.company_names). Stored keys are
+and ``苏州恒达精密机械有限公司`` give one key, lib.company_names). Stored keys are
 recomputed so the duplicate checks see existing customers the same way. Downgrade keeps
 the new keys (the old ones were a coarser form of the same idea).
 
@@ -24,7 +24,7 @@ BATCH = 1000
 
 
 def upgrade() -> None:
-    from models.company_names import KEY_MAX, company_key
+    from lib.company_names import KEY_MAX, company_key
 
     bind = op.get_bind()
     customer = sa.table("customer", sa.column("id", sa.Integer), sa.column("name", sa.String),

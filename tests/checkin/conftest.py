@@ -9,10 +9,10 @@ from datetime import date, datetime
 
 import pytest
 
-from models import photos
-from models import visit as vm
-from models.geo import GeoPoint
-from models.user import User
+from lib import photos
+from lib.geo import GeoPoint
+from models.org.user import User
+from models.visits import visit as vm
 from tests.visits.visitkit import HANGZHOU
 from tests.web.webkit import add_customer, make_org
 from zhongshu.db import session_scope

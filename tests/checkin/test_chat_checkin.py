@@ -15,10 +15,10 @@ import pytest
 import requests
 from sqlmodel import select
 
-from models import media
-from models import visit as vm
-from models.conversation import Conversation
-from models.geo import wgs84_to_gcj02
+from lib.geo import wgs84_to_gcj02
+from models.platform import media
+from models.platform.conversation import Conversation
+from models.visits import visit as vm
 from tests.visits.visitkit import HANGZHOU, camera_photo
 from zhongshu.db import session_scope
 

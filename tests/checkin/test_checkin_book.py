@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
-from models import visit as vm
-from models.plan import VisitPlan, VisitPlanItem, week_of
+from models.visits import visit as vm
+from models.visits.plan import VisitPlan, VisitPlanItem, week_of
 from tests.visits.visitkit import HANGZHOU, camera_photo
 from tests.web.webkit import add_customer, login
 from zhongshu.db import session_scope

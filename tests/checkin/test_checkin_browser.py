@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from cards.links import wecom_oauth_url
 from tests.browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium, phone_page
 from tests.visits.visitkit import HANGZHOU, camera_photo
-from web.links import wecom_oauth_url
 
 pytestmark = needs_chromium
 
@@ -51,7 +51,7 @@ def test_a_photo_over_the_cap_is_refused_on_the_phone_and_nothing_typed_is_lost(
         emulator, live_service, shop, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
-    from web.checkin import MAX_PHOTO
+    from web.visits.checkin import MAX_PHOTO
 
     huge = tmp_path / "huge.jpg"
     huge.write_bytes(b"\xff\xd8\xff" + b"\0" * (MAX_PHOTO + 1024))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.event import Button, Card, Reply
 from cards import render
 from cards import visit as cards
+from lib.chat import Button, Card, Reply
 
 
 def test_review_card_exact():

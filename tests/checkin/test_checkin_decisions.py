@@ -1,4 +1,4 @@
-"""The supervisor's decision on a flagged visit (handlers/checkin.py): 确认有效 makes it
+"""The supervisor's decision on a flagged visit (handlers/visits/checkin.py): 确认有效 makes it
 count and teaches a customer without coordinates where it is; 驳回 keeps it out; anyone
 but the rep's supervisor (or their director) is refused and nothing changes. End to end
 through the emulator: the card's button text changes the moment it is tapped."""
@@ -11,10 +11,10 @@ import pytest
 import requests
 from sqlmodel import func, select
 
-from bot.event import Event, Reply
 from handlers import router
 from jobs.visits import process_visit
-from models import visit as vm
+from lib.chat import Event, Reply
+from models.visits import visit as vm
 from tests.visits.visitkit import HANGZHOU, camera_photo, screenshot
 from tests.web.webkit import add_customer, customers, outbox_rows
 from zhongshu.db import session_scope

@@ -11,7 +11,7 @@ from urllib.parse import unquote
 import pytest
 
 from jobs.visits import process_visit
-from models import visit as vm
+from models.visits import visit as vm
 from tests.visits.visitkit import HANGZHOU, camera_photo, point_at, screenshot
 from tests.web.webkit import outbox_rows
 from zhongshu.db import session_scope

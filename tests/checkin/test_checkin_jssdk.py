@@ -1,4 +1,4 @@
-"""The WeCom JS-SDK signature for the check-in page (web/checkin.py jsconfig): sha1 of
+"""The WeCom JS-SDK signature for the check-in page (web/visits/checkin.py jsconfig): sha1 of
 the four fields with the jsapi_ticket from get_jsapi_ticket, cached in Redis."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import hashlib
 import requests
 
 from tests.web.webkit import login
-from web.checkin import JSAPI_TICKET_KEY
+from web.visits.checkin import JSAPI_TICKET_KEY
 from zhongshu.queues import get_redis
 from zhongshu.settings import get_settings
 

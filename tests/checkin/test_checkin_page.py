@@ -1,4 +1,4 @@
-"""The check-in form /h5/checkin (web/checkin.py): scoped customer choice, the record's
+"""The check-in form /h5/checkin (web/visits/checkin.py): scoped customer choice, the record's
 Chinese error messages with the inputs kept, cheap up-front photo checks that write
 nothing, and a successful check-in that runs the job after commit."""
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
-from models import visit as vm
+from models.visits import visit as vm
 from tests.visits.visitkit import HANGZHOU, camera_photo, jpeg_bomb, png_bomb, truncated
 from tests.web.webkit import add_customer, login, outbox_rows
 from zhongshu.db import session_scope

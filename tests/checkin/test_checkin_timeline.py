@@ -1,4 +1,4 @@
-"""Visits on the customer's 360 page (web/customers.py): time, grade, flags and the
+"""Visits on the customer's 360 page (web/customers/customer360.py): time, grade, flags and the
 watermarked photo, served through a route scoped by the customer."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from jobs.visits import process_visit
-from models import visit as vm
+from models.visits import visit as vm
 from tests.visits.visitkit import HANGZHOU, camera_photo, point_at
 from tests.web.webkit import add_customer, login
 from zhongshu.db import session_scope

@@ -7,11 +7,11 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from bot.emulator.common import EXTENSION_KEY
-from models import visit as vm
-from models.geo import wgs84_to_gcj02
+from cards.links import wecom_oauth_url
+from lib.geo import wgs84_to_gcj02
+from models.visits import visit as vm
 from tests.browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium, phone_page
 from tests.visits.visitkit import HANGZHOU, camera_photo, point_at
-from web.links import wecom_oauth_url
 from zhongshu.db import session_scope
 
 pytestmark = needs_chromium

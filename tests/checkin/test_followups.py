@@ -1,7 +1,8 @@
-"""Follow-up tasks (models/followup.py, jobs/followups.py, handlers/followups.py): a visit
-with a next action and a date becomes ONE task; the sweep reminds the owner at 09:00 on
-the due (working) day and, if still open a working day later, the owner and supervisor;
-only the owner may mark it done from the card. And a bad upload is answered plainly."""
+"""Follow-up tasks (models/visits/followup.py, jobs/followups.py,
+handlers/visits/followups.py): a visit with a next action and a date becomes ONE task; the
+sweep reminds the owner at 09:00 on the due (working) day and, if still open a working day
+later, the owner and supervisor; only the owner may mark it done from the card. And a bad
+upload is answered plainly."""
 
 from __future__ import annotations
 
@@ -13,13 +14,13 @@ import pytest
 import requests
 from sqlmodel import select
 
-from bot.event import Event, Reply
 from handlers import router
 from jobs.followups import sweep_followup_reminders
 from jobs.schedule import SCHEDULE
 from jobs.visits import process_visit
-from models import followup as fu
-from models import visit as vm
+from lib.chat import Event, Reply
+from models.visits import followup as fu
+from models.visits import visit as vm
 from tests.visits.visitkit import HANGZHOU, camera_photo, truncated
 from tests.web.webkit import outbox_rows
 from zhongshu.db import session_scope

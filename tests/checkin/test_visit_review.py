@@ -1,4 +1,4 @@
-"""The review page of a flagged visit (web/visits.py): each flag explains itself with its
+"""The review page of a flagged visit (web/visits/review.py): each flag explains itself with its
 evidence, the supervisor dismisses or rejects in one tap, and the decision is recorded
 (who, when) under the same rule as the review card's buttons."""
 
@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from jobs.visits import process_visit
-from models import visit as vm
+from models.visits import visit as vm
 from tests.visits.visitkit import HANGZHOU, camera_photo, point_at, reencoded
 from tests.web.webkit import login, outbox_rows
 from zhongshu.db import session_scope

@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from models import contracts_ops as ops
-from models import user as users
+from handlers.contracts import actions as ops
+from models.org import user as users
 from tests.contracts.contractkit import approve, sign, user
 from tests.web.webkit import add_customer, make_org
 from zhongshu.db import session_scope

@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlmodel import select
 
-from models import contracts_ops as ops
-from models import user as users
-from models.contract import Contract, ContractEvent, Payment
-from models.outbox import OutboxMessage
+from handlers.contracts import actions as ops
+from models.contracts.contract import Contract, ContractEvent, Payment
+from models.org import user as users
+from models.platform.outbox import OutboxMessage
 from zhongshu.db import session_scope
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import itertools
 
-from bot.event import Event, Reply
 from handlers import router
+from lib.chat import Event, Reply
 from zhongshu.db import session_scope
 
 _ids = itertools.count(1)

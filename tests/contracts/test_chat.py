@@ -1,4 +1,4 @@
-"""The contract chat commands (handlers/contracts.py), through the router as the inbound
+"""The contract chat commands (handlers/contracts/commands.py), through the router as the inbound
 job runs them: scoped lookups (another rep's contract is "not found"), role checks, the
 Chinese refusals, and the finance commands."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from models import contracts_ops as ops
+from handlers.contracts import actions as ops
 from tests.contracts.contractkit import approve, contract, outbox, sign
 from tests.contracts.handlers_click import say
 from tests.handlers.chatkit import text_of

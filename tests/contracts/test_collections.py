@@ -1,4 +1,4 @@
-"""The collection reports (models/collections.py) on a small fixed set, computed by hand:
+"""The collection reports (analytics/collections.py) on a small fixed set, computed by hand:
 aging buckets (with their day boundaries), forecast accuracy and approval time."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from models import collections as col
-from models.contract import CollectionForecast, Contract, Payment
+from analytics import collections as col
+from models.contracts.contract import CollectionForecast, Contract, Payment
 from tests.contracts.contractkit import user
 from zhongshu.db import session_scope
 

@@ -1,4 +1,4 @@
-"""The demo contracts (zhongshu/demo_contracts.py): every status present, consistent money,
+"""The demo contracts (zhongshu/demo/contracts.py): every status present, consistent money,
 risk and overdue-review cases for the rules, and reports with something to show."""
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ from decimal import Decimal
 from sqlalchemy import func
 from sqlmodel import select
 
-from models import collections as col
+from analytics import collections as col
 from models.base import as_utc, utcnow
-from models.contract import STATUSES, CollectionForecast, Contract, Payment
-from models.user import User
+from models.contracts.contract import STATUSES, CollectionForecast, Contract, Payment
+from models.org.user import User
 from zhongshu.db import session_scope
-from zhongshu.demo_data import load_demo_data
+from zhongshu.demo.run import load_demo_data
 
 
 def test_demo_contracts_cover_every_case():

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from sqlmodel import select
 
 from models.base import utcnow
-from models.contract import Contract
+from models.contracts.contract import Contract
 from tests.contracts.contractkit import events, outbox, payments
 from zhongshu.cli import main
 from zhongshu.db import session_scope

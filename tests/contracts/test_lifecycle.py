@@ -1,4 +1,4 @@
-"""The contract lifecycle (models/contracts_ops.py): every legal step writes its event,
+"""The contract lifecycle (handlers/contracts/actions.py): every legal step writes its event,
 every illegal one is refused with a Chinese message and changes nothing."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from models import contracts_ops as ops
+from handlers.contracts import actions as ops
+from handlers.contracts.actions import ContractError
 from models.base import utcnow
-from models.contracts_ops import ContractError
 from tests.contracts.contractkit import approve, contract, events, outbox, pay, payments, sign, user
 from zhongshu.db import session_scope
 

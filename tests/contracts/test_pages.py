@@ -1,4 +1,4 @@
-"""The contract pages (web/contracts.py): scope (another rep's contract is a 404, the
+"""The contract pages (web/contracts/pages.py): scope (another rep's contract is a 404, the
 same as a missing one), CSRF, the actions and their refusals, the stamped page upload,
 the review queue, the risk list, the bank import (re-run is a no-op; a bad row refuses
 only itself), the reports and the aging export, and the customer 360's contract entries."""
@@ -13,9 +13,9 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from PIL import Image
 
-from models import contracts_ops as ops
+from handlers.contracts import actions as ops
 from models.base import utcnow
-from models.contract import Contract
+from models.contracts.contract import Contract
 from tests.contracts.contractkit import approve, contract, events, outbox, payments, sign
 from tests.web.webkit import login
 from zhongshu.db import session_scope

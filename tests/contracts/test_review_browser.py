@@ -9,10 +9,10 @@ import re
 from datetime import timedelta
 from urllib.parse import quote
 
+from cards.links import wecom_oauth_url
 from models.base import utcnow
 from tests.browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium, phone_page
 from tests.contracts.contractkit import contract, sign
-from web.links import wecom_oauth_url
 
 pytestmark = needs_chromium
 

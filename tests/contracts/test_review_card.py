@@ -1,4 +1,5 @@
-"""Signed → finance (jobs/contracts.py) and finance's card buttons (handlers/contracts.py).
+"""Signed → finance (handlers/contracts/notify.py) and finance's card buttons
+(handlers/contracts/commands.py).
 
 Signing writes exactly one WeCom button card per finance user and one DingTalk work
 notification per finance user on DingTalk, keyed by (contract, signed_at). A tap on
@@ -14,10 +15,10 @@ import time
 import pytest
 import requests
 
-from models import contracts_ops as ops
+from cards.links import dingtalk_login_url
+from handlers.contracts import actions as ops
 from tests.contracts.contractkit import contract, outbox, sign
 from tests.edge.edgekit import fixture_text, wecom_encrypt, wecom_envelope, wecom_query
-from web.links import dingtalk_login_url
 from zhongshu.db import session_scope
 
 

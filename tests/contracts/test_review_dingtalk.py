@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 
 import requests
 
+from cards.links import DINGTALK_LOGIN_PATH
 from tests.contracts.contractkit import sign
-from web.auth import DINGTALK_STATE_COOKIE, SESSION_USER
-from web.links import DINGTALK_LOGIN_PATH
+from web.auth.identity import DINGTALK_STATE_COOKIE, SESSION_USER
 from zhongshu.settings import get_settings
 
 

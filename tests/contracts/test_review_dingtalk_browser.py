@@ -12,9 +12,9 @@ from typing import Any
 
 import requests
 
+from cards.links import DINGTALK_LOGIN_PATH, dingtalk_login_url
 from tests.browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium, phone_page, shot
 from tests.contracts.contractkit import sign
-from web.links import DINGTALK_LOGIN_PATH, dingtalk_login_url
 from zhongshu.settings import get_settings
 
 pytestmark = needs_chromium

@@ -13,13 +13,13 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from analytics import rollup
-from models import evidence as ev
-from models import user as users
-from models.contract import CollectionForecast, Contract, Payment
-from models.customer import Customer, name_key
-from models.order import Line, add_order
-from models.plan import VisitPlan, VisitPlanItem
-from models.visit import Visit, VisitFlag
+from models.contracts.contract import CollectionForecast, Contract, Payment
+from models.customers.customer import Customer, name_key
+from models.customers.orders import Line, add_order
+from models.org import user as users
+from models.visits import evidence as ev
+from models.visits.plan import VisitPlan, VisitPlanItem
+from models.visits.visit import Visit, VisitFlag
 from zhongshu.db import session_scope
 
 TZ = ZoneInfo("Asia/Shanghai")

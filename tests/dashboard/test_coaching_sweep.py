@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from analytics import coaching
 from jobs.dashboard import sweep_coaching
-from models.outbox import OutboxMessage
+from models.platform.outbox import OutboxMessage
 from tests.dashboard.dashkit import TZ, build
 from zhongshu.db import session_scope
 
@@ -66,8 +66,8 @@ def test_rollup_sweeps_queue_one_job_each_and_refresh_incrementally(run_jobs) ->
 
     from analytics import metrics
     from jobs.dashboard import sweep_dashboard_rollup, sweep_dashboard_rollup_full
-    from models.customer import Customer
-    from models.order import Line, add_order
+    from models.customers.customer import Customer
+    from models.customers.orders import Line, add_order
     from tests.dashboard.dashkit import NOW, WEEK, t, user
 
     ids = build()

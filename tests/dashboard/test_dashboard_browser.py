@@ -14,12 +14,12 @@ from urllib.parse import quote
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from models.customer import Customer
-from models.order import OrderLine, SalesOrder
+from cards.links import wecom_oauth_url
+from models.customers.customer import Customer
+from models.customers.orders import OrderLine, SalesOrder
 from tests.browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium, phone_page
 from tests.browserkit import shot as _shot
 from tests.dashboard.dashkit import WEEK, build
-from web.links import wecom_oauth_url
 from zhongshu.db import session_scope
 
 pytestmark = needs_chromium

@@ -11,9 +11,9 @@ import pytest
 from openpyxl import load_workbook
 from PIL import Image
 
+from cards.links import chart_path
 from tests.dashboard.dashkit import NOW, WEEK, build
-from web.auth import SESSION_CSRF, SESSION_USER
-from web.dashboard import chart_path
+from web.auth.identity import SESSION_CSRF, SESSION_USER
 
 
 @pytest.fixture()
@@ -23,7 +23,7 @@ def ids() -> dict[str, int]:
 
 @pytest.fixture(autouse=True)
 def _clock():
-    with mock.patch("web.dashboard._now", return_value=NOW):
+    with mock.patch("web.dashboard.pages._now", return_value=NOW):
         yield
 
 
@@ -132,8 +132,8 @@ def test_before_after_page(client, ids) -> None:
 def test_the_zombie_tile_follows_the_zombie_rule_set_by_the_admin(client, ids) -> None:
     from rq.job import Job
 
-    from jobs import dashboard as jobs
-    from models import rule as rules
+    from models.dashboard import refresh
+    from models.rules import rule as rules
     from zhongshu.queues import get_queue
 
     login(client, "boss")
@@ -146,7 +146,7 @@ def test_the_zombie_tile_follows_the_zombie_rule_set_by_the_admin(client, ids) -
             "recipients": "rep, supervisor", "channel": "wecom"}
     assert client.post(f"/admin/rules/{rules.ZOMBIE}", data=form).status_code == 303
     # The recount is queued at once; the worker runs it (as of the data set's clock).
-    job = Job.fetch(jobs.ROLLUP_JOB_RECENT, connection=get_queue().connection)
+    job = Job.fetch(refresh.ROLLUP_JOB_RECENT, connection=get_queue().connection)
     with mock.patch("jobs.dashboard.utcnow", return_value=NOW):
         job.perform()
     # 200 days before 11-20 is 05-04: only c5 (created 01-05, last order 03-01) and c6

@@ -11,9 +11,9 @@ from unittest import mock
 import pytest
 from sqlmodel import select
 
-from bot.event import Card, Reply
 from cards import dashboard as cards
-from models.outbox import OutboxMessage
+from lib.chat import Card, Reply
+from models.platform.outbox import OutboxMessage
 from tests.dashboard.dashkit import NOW, build
 from tests.edge.edgekit import fixture_text, wecom_encrypt, wecom_envelope, wecom_query
 from tests.handlers.chatkit import text_of
@@ -45,7 +45,7 @@ def data() -> dict[str, int]:
 
 
 def test_supervisor_gets_the_teams_four_metrics(client, run_jobs, data) -> None:
-    with mock.patch("handlers.dashboard._now", return_value=NOW):
+    with mock.patch("handlers.dashboard.commands._now", return_value=NOW):
         assert _post(client, "wangfang", "健康度", 9001).status_code == 200
         run_jobs()
     (payload,) = _sent_to("wangfang")
@@ -58,7 +58,7 @@ def test_supervisor_gets_the_teams_four_metrics(client, run_jobs, data) -> None:
 
 
 def test_director_of_a_region_and_a_polite_refusal_for_a_rep(client, run_jobs, data) -> None:
-    with mock.patch("handlers.dashboard._now", return_value=NOW):
+    with mock.patch("handlers.dashboard.commands._now", return_value=NOW):
         _post(client, "liuyang", "健康度", 9002)
         _post(client, "zhangwei", "健康度", 9003)
         run_jobs()

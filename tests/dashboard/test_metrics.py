@@ -10,10 +10,10 @@ import pytest
 from sqlmodel import select
 
 from analytics import compare, drill, metrics, rollup
-from models import contracts_ops
-from models import evidence as ev
-from models.contract import Contract
-from models.visit import Visit, VisitFlag
+from handlers.contracts import actions as contracts_ops
+from models.contracts.contract import Contract
+from models.visits import evidence as ev
+from models.visits.visit import Visit, VisitFlag
 from tests.dashboard.dashkit import NOW, TZ, WEEK, build, user
 from zhongshu.db import session_scope
 

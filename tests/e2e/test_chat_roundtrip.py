@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import requests
 
-from models import user as users
+from models.org import user as users
 from zhongshu.db import session_scope
 
 
@@ -84,7 +84,7 @@ def test_workbench_help_button(emulator, run_jobs):
 
 
 def test_location_is_stored_without_a_reply(emulator, run_jobs):
-    from models import location
+    from models.platform import location
 
     _register("zhangwei", "张伟", "rep")
     requests.post(f"{emulator}/_emu/wecom/users/zhangwei/location",

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from models.inbox import InboxEvent
+from models.platform.inbox import InboxEvent
 from tests.edge.edgekit import (
     dedupe_keys,
     inbound_job_ids,

@@ -14,8 +14,8 @@ from dingtalk.crypto import DingTalkCrypto
 
 from bot.dingtalk.crypto import EventCrypto
 from bot.edge import Forbidden
-from bot.event import Event
 from bot.wecom.crypto import DecryptError, ReceiverMismatch, SignatureMismatch
+from lib.chat import Event
 from tests.edge.edgekit import (
     dedupe_keys,
     dingtalk_encrypt,

@@ -11,7 +11,7 @@ import pytest
 
 from bot.dingtalk.crypto import robot_sign
 from bot.dingtalk.parse import strip_mention
-from bot.event import Event
+from lib.chat import Event
 from tests.edge.edgekit import FIXTURES, fixture_json, inbound_job_ids, robot_headers
 
 D = "dingtalk"

@@ -12,8 +12,8 @@ from urllib.parse import urlencode
 import pytest
 from wechatpy.enterprise.crypto import WeChatCrypto
 
-from bot.event import Event
 from bot.router import Router
+from lib.chat import Event
 from tests.edge.edgekit import (
     fixture_text,
     inbound_job_ids,
@@ -107,10 +107,10 @@ CASES: dict[str, Event] = {
 @pytest.fixture()
 def no_handlers_router() -> Any:
     """An empty router: no card action has a passive button text."""
-    import handlers
+    import bot.router
     from bot.router import Router
 
-    with mock.patch.object(handlers, "router", Router()):
+    with mock.patch.object(bot.router, "router", Router()):
         yield
 
 
@@ -148,9 +148,9 @@ def test_router() -> Any:
     def _silent(event: Event, session: Any) -> None:
         return None
 
-    import handlers
+    import bot.router
 
-    with mock.patch.object(handlers, "router", router, create=True):
+    with mock.patch.object(bot.router, "router", router):
         yield router
 
 

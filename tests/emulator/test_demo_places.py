@@ -8,9 +8,9 @@ from urllib.parse import urlencode, urlsplit
 
 import requests
 
-from models.geo import GeoPoint, distance_km
+from lib.geo import GeoPoint, distance_km
 from tests.emulator.emukit import Emu
-from zhongshu.demo_data import _plan, demo_locations
+from zhongshu.demo.data import _plan, demo_locations
 
 
 def test_demo_places_are_the_reps_own_customers_and_a_few_far_ones() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from models.rule import Rule
+from models.rules.rule import Rule
 from tests.web.webkit import make_org
 from zhongshu.db import session_scope
 
@@ -24,7 +24,7 @@ def org() -> None:
 def rules() -> None:
     """The six rule rows as the migration seeds them, all off (as a team starts before
     choosing a preset)."""
-    from models.rule import DEFAULTS
+    from models.rules.rule import DEFAULTS
 
     with session_scope() as session:
         for code, name in RULE_CODES.items():
@@ -53,10 +53,10 @@ def check_in():  # type: ignore[no-untyped-def]
 
     from sqlmodel import select
 
-    from models import photos
-    from models import visit as vm
-    from models.geo import GeoPoint
-    from models.user import User
+    from lib import photos
+    from lib.geo import GeoPoint
+    from models.org.user import User
+    from models.visits import visit as vm
     from tests.visits.visitkit import HANGZHOU
     from zhongshu.settings import get_settings
 
@@ -81,8 +81,8 @@ def say():  # type: ignore[no-untyped-def]
     own committed transaction, as jobs/inbound.py does."""
     import itertools
 
-    from bot.event import Event
     from handlers import router
+    from lib.chat import Event
 
     counter = itertools.count(1)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from models.rule import Rule
+from models.rules.rule import Rule
 from zhongshu.db import session_scope
 
 

@@ -8,8 +8,8 @@ from datetime import date
 
 import pytest
 
-from models import custom_fields as cf
-from models import team_config as tc
+from models.config import custom_fields as cf
+from models.config import team_config as tc
 from tests.fields.fieldkit import rule_states
 from tests.web.webkit import add_customer, login
 from zhongshu.db import session_scope
@@ -146,7 +146,7 @@ def test_small_preset_board(client, org, rules):
     login(client, "zhangwei")
     assert client.get("/h5/board").status_code == 404  # not on before the preset
     with session_scope() as session:
-        from models import presets
+        from models.config import presets
 
         presets.apply(session, presets.SMALL, actor="admin")
     with session_scope() as session:

@@ -11,11 +11,12 @@ import pytest
 import requests
 from sqlmodel import select
 
-from models import custom_fields as cf
-from models import team_config as tc
-from models.geo import wgs84_to_gcj02
-from models.outbox import OutboxMessage
-from models.visit import Visit
+from lib.geo import wgs84_to_gcj02
+from models.config import custom_fields as cf
+from models.config import team_config as tc
+from models.config import undo as config_undo
+from models.platform.outbox import OutboxMessage
+from models.visits.visit import Visit
 from tests.reliability.relkit import post_wecom_text
 from tests.visits.visitkit import HANGZHOU, camera_photo
 from zhongshu.db import session_scope
@@ -167,7 +168,7 @@ def test_reorder_by_chat_and_undo_as_one(say, org):
     assert "抱歉" in say("zhangwei", "字段排序 拜访 乙")[0].text
     with session_scope() as session:
         latest = tc.history(session)[0]
-        tc.undo(session, latest.id, actor="wangfang")
+        config_undo.undo(session, latest.id, actor="wangfang")
     with session_scope() as session:
         assert [f.name for f in cf.fields_of(session, cf.VISIT)] == ["甲", "乙", "丙"]
 
@@ -186,7 +187,7 @@ def test_chat_registration_asks_required_customer_fields(say, org):
     done = say("zhangwei", "1200")
     assert done[-1].card is not None  # the registered card
     with session_scope() as session:
-        from models.customer import Customer
+        from models.customers.customer import Customer
 
         (customer,) = session.exec(select(Customer)).all()
         values = cf.values_for(session, cf.CUSTOMER, [customer.id])[customer.id]

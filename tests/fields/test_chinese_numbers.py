@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from models import custom_fields as cf
-from models.customer import Customer
-from models.numbers import parse_number
+from lib.numbers import parse_number
+from models.config import custom_fields as cf
+from models.customers.customer import Customer
 from tests.reliability.relkit import post_wecom_text
 from tests.web.webkit import customers, login
 from zhongshu.db import session_scope

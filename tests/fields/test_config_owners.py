@@ -14,10 +14,10 @@ import re
 
 import pytest
 
-from models import custom_fields as cf
-from models import presets
-from models import team_config as tc
-from models.rule import update_rule
+from models.config import custom_fields as cf
+from models.config import presets
+from models.config import team_config as tc
+from models.rules.rule import update_rule
 from tests.fields.fieldkit import rule_states
 from tests.reliability.relkit import outbox_rows, post_wecom_text
 from tests.web.webkit import login

@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
-from models import custom_fields as cf
-from models import team_config as tc
-from models.customer import Customer, name_key
+from models.config import custom_fields as cf
+from models.config import team_config as tc
+from models.config import undo as config_undo
+from models.customers.customer import Customer, name_key
 
 
 def _customer(session: Session, name: str, phone: str) -> int:
@@ -127,14 +128,14 @@ def test_retire_keeps_data_and_undo_restores(session: Session, org: None) -> Non
     assert cf.values_for(session, cf.CONTRACT, [7]) == {7: {field.id: "月结"}}
     retired = tc.history(session)[0]
     assert retired.before["active"] is True and retired.after["active"] is False
-    tc.undo(session, retired.id, actor="b")
+    config_undo.undo(session, retired.id, actor="b")
     assert [f.name for f in cf.fields_of(session, cf.CONTRACT)] == ["付款方式"]
     renamed = cf.update_field(session, field.id, actor="a", name="结算方式")
     assert renamed.name == "结算方式"
-    tc.undo(session, tc.history(session)[0].id, actor="a")
+    config_undo.undo(session, tc.history(session)[0].id, actor="a")
     assert cf.get_field(session, field.id).name == "付款方式"
-    with pytest.raises(tc.UndoRefused):
-        tc.undo(session, retired.id, actor="b")
+    with pytest.raises(config_undo.UndoRefused):
+        config_undo.undo(session, retired.id, actor="b")
 
 
 def test_cards_show_custom_values_under_the_title() -> None:

@@ -11,10 +11,10 @@ from urllib.parse import quote
 
 import openpyxl
 
-from models import custom_fields as cf
+from cards.links import wecom_oauth_url
+from models.config import custom_fields as cf
 from tests.browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium, phone_page
 from tests.visits.visitkit import HANGZHOU, camera_photo
-from web.links import wecom_oauth_url
 from zhongshu.db import session_scope
 
 pytestmark = needs_chromium
@@ -104,7 +104,7 @@ def test_supervisor_adds_a_required_field_and_the_next_checkin_needs_it(
 def test_preset_switch_preview_and_undo_in_the_browser(emulator, live_service, org, rules):
     from playwright.sync_api import expect, sync_playwright
 
-    from models import team_config as tc
+    from models.config import team_config as tc
     from tests.fields.fieldkit import rule_states
 
     problems: list[str] = []

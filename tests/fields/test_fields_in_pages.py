@@ -10,10 +10,10 @@ from pathlib import Path
 import openpyxl
 from sqlmodel import Session, select
 
-from models import custom_fields as cf
-from models.customer import Customer
-from models.importing import import_customers
-from models.visit import Visit
+from models.config import custom_fields as cf
+from models.customers.customer import Customer
+from models.imports.importer import import_customers
+from models.visits.visit import Visit
 from tests.visits.visitkit import HANGZHOU, camera_photo
 from tests.web.webkit import add_customer, login
 from zhongshu.db import session_scope

@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session
 
-from models import custom_fields as cf
-from models import presets
-from models import team_config as tc
-from models.customer import Customer, name_key
+from models.config import custom_fields as cf
+from models.config import presets
+from models.config import team_config as tc
+from models.config import undo as config_undo
+from models.customers.customer import Customer, name_key
 from tests.fields.fieldkit import rule_states
 
 
@@ -52,7 +53,7 @@ def test_small_then_growth_then_undo(session: Session, org: None, rules: None) -
     assert ("preset", tc.PRESET, presets.SMALL, presets.GROWTH) in mine
     assert all(c.actor == "wangfang" for c in log)
 
-    tc.undo(session, log[0].id, actor="admin")
+    config_undo.undo(session, log[0].id, actor="admin")
     session.commit()
     assert rule_states() == dict.fromkeys(states, False)
     assert tc.get(session, tc.VISIT_VALIDATION) is False
@@ -83,7 +84,7 @@ def test_missing_rule_rows_are_skipped(session: Session, org: None) -> None:
 def test_rule_edits_are_logged_and_undone(session: Session, org: None, rules: None) -> None:
     """The rule admin page changes rules through update_rule, which logs every change;
     undo puts the previous values back (itself logged)."""
-    from models.rule import update_rule
+    from models.rules.rule import update_rule
 
     update_rule(session, code="customer_inactive", changes={"enabled": True}, actor="admin")
     session.commit()
@@ -97,13 +98,13 @@ def test_rule_edits_are_logged_and_undone(session: Session, org: None, rules: No
     assert (change.area, change.key, change.actor) == ("rule", "customer_inactive", "admin")
     assert change.before == {"threshold": before}
     assert change.after["threshold"]["A"] == 10
-    tc.undo(session, change.id, actor="wangfang")
+    config_undo.undo(session, change.id, actor="wangfang")
     session.commit()
     session.refresh(rule)
     assert (rule.threshold, rule.enabled) == (before, True)
     assert tc.history(session, limit=1)[0].actor == "wangfang"
     other = tc.record_change(session, actor="admin", area="dashboard", key="x", before=1,
                              after=2)
-    with pytest.raises(tc.UndoRefused) as refused:
-        tc.undo(session, other.id, actor="admin")
+    with pytest.raises(config_undo.UndoRefused) as refused:
+        config_undo.undo(session, other.id, actor="admin")
     assert refused.value.message == "这类修改暂不支持撤销，请到对应页面手动改回"

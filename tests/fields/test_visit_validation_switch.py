@@ -5,8 +5,8 @@ default) → the supervisor gets the card, as before presets existed."""
 from __future__ import annotations
 
 from jobs.visits import process_visit
-from models import team_config as tc
-from models import visit as vm
+from models.config import team_config as tc
+from models.visits import visit as vm
 from tests.visits.visitkit import HANGZHOU, camera_photo, point_at
 from tests.web.webkit import outbox_rows
 from zhongshu.db import session_scope

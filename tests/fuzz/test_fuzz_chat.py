@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.event import Event, Reply
-from handlers.customer_parse import clean_input, parse_registration
-from models import user as users
+from handlers.customers.parse import clean_input, parse_registration
+from lib.chat import Event, Reply
+from models.org import user as users
 from tests.fuzz.strategies import hostile
 from zhongshu.db import session_scope
 

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from models.importing import ImportFileError, import_customers
+from models.imports.importer import ImportFileError, import_customers
 from tests.fuzz.strategies import hostile
 from zhongshu.db import session_scope
 

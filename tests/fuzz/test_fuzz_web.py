@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from markupsafe import escape
 from sqlmodel import select
 
-from models.outbox import OutboxMessage
+from models.platform.outbox import OutboxMessage
 from tests.fuzz.strategies import NASTY, hostile
 from tests.web.webkit import add_customer, customers, login, make_org
 from zhongshu.db import session_scope

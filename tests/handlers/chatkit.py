@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.event import Reply
+from lib.chat import Reply
 
 
 def text_of(replies: list[Reply]) -> str:

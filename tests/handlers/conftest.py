@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from bot.event import Event, Reply
-from models import user as users
-from models.conversation import Conversation
-from models.customer import Customer
+from lib.chat import Event, Reply
+from models.customers.customer import Customer
+from models.org import user as users
+from models.platform.conversation import Conversation
 from zhongshu.db import session_scope
 
 # wecom userid, name, role, supervisor, dingtalk userid, region — the emulator's directory

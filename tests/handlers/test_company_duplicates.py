@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlmodel import select
 
-from models.customer import Customer, name_key
-from models.outbox import OutboxMessage
+from models.customers.customer import Customer, name_key
+from models.platform.outbox import OutboxMessage
 from tests.reliability.relkit import post_wecom_text
 from zhongshu.db import session_scope
 

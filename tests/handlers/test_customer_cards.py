@@ -3,9 +3,9 @@ renderers make of them for WeCom and DingTalk."""
 
 from __future__ import annotations
 
-from bot.event import Card, Reply
 from cards import customer as cards
 from cards import render
+from lib.chat import Card, Reply
 
 URL = "https://zs.example.com/h5/customers/7"
 

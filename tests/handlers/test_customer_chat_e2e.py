@@ -17,10 +17,10 @@ import pytest
 import requests
 from sqlmodel import select
 
-from models import user as users
-from models.conversation import Conversation
-from models.customer import Customer
-from models.inbox import InboxEvent
+from models.customers.customer import Customer
+from models.org import user as users
+from models.platform.conversation import Conversation
+from models.platform.inbox import InboxEvent
 from tests.browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium, phone_page
 from tests.edge.edgekit import robot_headers, wecom_encrypt, wecom_envelope, wecom_query
 from zhongshu.db import session_scope

@@ -1,4 +1,4 @@
-"""handlers/customers.py and handlers/flows.py through the router: one event in, exact
+"""handlers/customers/commands.py and handlers/flows.py through the router: one event in, exact
 replies and database effects out (the end-to-end path is in test_customer_chat_e2e.py)."""
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ from urllib.parse import quote
 import pytest
 from sqlmodel import Session, select
 
-from bot.event import Card, Reply
 from handlers import router
-from models import conversation
+from lib.chat import Card, Reply
 from models.base import utcnow
-from models.customer import Customer
-from models.order import Line, add_order
-from models.user import User
+from models.customers.customer import Customer
+from models.customers.orders import Line, add_order
+from models.org.user import User
+from models.platform import conversation
 from tests.handlers.chatkit import text_of
 from zhongshu.settings import get_settings
 

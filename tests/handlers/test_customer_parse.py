@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.customer_parse import ParsedRegistration, clean_input, parse_registration
+from handlers.customers.parse import ParsedRegistration, clean_input, parse_registration
 
 N = None
 CASES: list[tuple[str, str, tuple[str | None, ...]]] = [

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.general import help_text
-from models.user import ROLES
+from handlers.general.commands import help_text
+from models.org.user import ROLES
 
 WECOM_TEXT_MAX_BYTES = 2048
 

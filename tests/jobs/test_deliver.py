@@ -7,12 +7,12 @@ from unittest import mock
 
 import pytest
 
-from bot import channels
+from bot import channels, delivery
 from jobs import deliver as deliver_mod
 from jobs import schedule
 from jobs.schedule import sweep_outbox
-from models import outbox
 from models.base import utcnow
+from models.platform import outbox
 from zhongshu.db import session_scope
 from zhongshu.settings import get_settings
 
@@ -45,7 +45,7 @@ def test_same_dedupe_key_is_queued_once():
 
 def test_sent_row_records_platform_result_and_is_never_sent_again():
     oid = _queue()
-    with mock.patch.object(channels, "send", return_value=channels.Sent({"msgid": "m1"})) as send:
+    with mock.patch.object(channels, "send", return_value=delivery.Sent({"msgid": "m1"})) as send:
         assert deliver_mod.deliver(oid) == "sent"
         assert deliver_mod.deliver(oid) == "skipped"
     assert send.call_count == 1
@@ -55,7 +55,7 @@ def test_sent_row_records_platform_result_and_is_never_sent_again():
 
 def test_transient_error_schedules_a_backoff_retry():
     oid = _queue()
-    with mock.patch.object(channels, "send", side_effect=channels.RetryLater(-1, "system busy")), \
+    with mock.patch.object(channels, "send", side_effect=delivery.RetryLater(-1, "system busy")), \
          mock.patch.object(deliver_mod, "enqueue_delivery") as enqueue:
         assert deliver_mod.deliver(oid) == "retry"
     row = _row(oid)
@@ -74,7 +74,7 @@ def test_transient_error_schedules_a_backoff_retry():
 def test_timed_out_answer_retries_with_resend_check():
     oid = _queue()
     with mock.patch.object(channels, "send",
-                           side_effect=channels.MaybeSent(None, "read timeout")), \
+                           side_effect=delivery.MaybeSent(None, "read timeout")), \
          mock.patch.object(deliver_mod, "enqueue_delivery"):
         assert deliver_mod.deliver(oid) == "retry"
     assert _row(oid).resend_check is True
@@ -82,7 +82,7 @@ def test_timed_out_answer_retries_with_resend_check():
 
 def test_platform_retry_after_is_honoured():
     oid = _queue(channel=outbox.CHANNEL_DINGTALK_ROBOT)
-    error = channels.RetryLater(130101, "send too fast", retry_after=600)
+    error = delivery.RetryLater(130101, "send too fast", retry_after=600)
     with mock.patch.object(channels, "send", side_effect=error), \
          mock.patch.object(deliver_mod, "enqueue_delivery") as enqueue:
         deliver_mod.deliver(oid)
@@ -92,7 +92,7 @@ def test_platform_retry_after_is_honoured():
 
 def test_pacing_wait_does_not_count_as_an_attempt():
     oid = _queue()
-    with mock.patch.object(channels, "send", side_effect=channels.Throttled(12.5)), \
+    with mock.patch.object(channels, "send", side_effect=delivery.Throttled(12.5)), \
          mock.patch.object(deliver_mod, "enqueue_delivery") as enqueue:
         assert deliver_mod.deliver(oid) == "throttled"
     row = _row(oid)
@@ -103,7 +103,7 @@ def test_pacing_wait_does_not_count_as_an_attempt():
 def test_permanent_rejection_fails_the_row_visibly():
     oid = _queue()
     with mock.patch.object(channels, "send",
-                           side_effect=channels.Rejected(81013, "user not found")):
+                           side_effect=delivery.Rejected(81013, "user not found")):
         assert deliver_mod.deliver(oid) == "rejected"
     row = _row(oid)
     assert row.status == "failed" and row.last_errcode == 81013
@@ -115,7 +115,7 @@ def test_gives_up_after_max_attempts(monkeypatch: pytest.MonkeyPatch):
         row = session.get(outbox.OutboxMessage, oid)
         row.attempts = get_settings().outbox_max_attempts - 1  # type: ignore[union-attr]
         session.add(row)
-    with mock.patch.object(channels, "send", side_effect=channels.RetryLater(None, "HTTP 503")):
+    with mock.patch.object(channels, "send", side_effect=delivery.RetryLater(None, "HTTP 503")):
         assert deliver_mod.deliver(oid) == "failed"
     row = _row(oid)
     assert row.status == "failed" and (
@@ -148,7 +148,7 @@ def test_dead_worker_lease_is_released_with_resend_check():
     assert row.status == "pending" and row.resend_check is True
     with session_scope() as session:  # the sweep ran "in the future": make it due now
         session.get(outbox.OutboxMessage, oid).next_attempt_at = utcnow()  # type: ignore[union-attr]
-    with mock.patch.object(channels, "send", return_value=channels.Sent({})) as send:
+    with mock.patch.object(channels, "send", return_value=delivery.Sent({})) as send:
         deliver_mod.deliver(oid)
     assert send.call_args.kwargs["resend_check"] is True
 

@@ -14,8 +14,8 @@ import requests
 from bot import channels
 from jobs import deliver as deliver_mod
 from jobs.schedule import sweep_outbox
-from models import outbox
 from models.base import utcnow
+from models.platform import outbox
 from zhongshu.db import get_engine, session_scope
 from zhongshu.settings import get_settings
 

@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
-from models import visit as vm
-from models.contract import Contract
-from models.custom_fields import FieldDef
-from models.customer import Customer
-from models.promotion import Promotion
-from models.store import Store, StoreSale
-from models.user import User
+from models.config.custom_fields import FieldDef
+from models.contracts.contract import Contract
+from models.customers.customer import Customer
+from models.org.user import User
+from models.stores.promotion import Promotion
+from models.stores.store import Store, StoreSale
+from models.visits import visit as vm
 from tests.browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium, phone_page
 from tests.web.webkit import login
 from zhongshu.db import session_scope
@@ -135,8 +135,8 @@ def _rule_of(path: str, app: Any) -> str | None:
 @pytest.fixture()
 def demo_small(live_service):
     from jobs.dashboard import rebuild_rollups
-    from models import presets
-    from zhongshu.demo_data import load_demo_data
+    from models.config import presets
+    from zhongshu.demo.run import load_demo_data
 
     load_demo_data(progress=False, customers=300, visit_weeks=2)
     rebuild_rollups(True)
@@ -156,7 +156,7 @@ def test_every_page_fits_a_414px_phone(app, client, demo_small, run_jobs):
     assert imported.status_code in (302, 303)
     run_jobs()
     with session_scope() as db:
-        from models.store_scope import visible_stores
+        from models.stores.scope import visible_stores
 
         manager = db.exec(select(User).where(User.wecom_userid == ids["manager"])).one()
         store_of_manager = visible_stores(db, manager)[0].id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from models.company_names import company_key
+from lib.company_names import company_key
 
 SAME = [
     ("恒达精密机械（苏州）有限公司", "苏州恒达精密机械有限公司"),
@@ -47,7 +47,7 @@ def test_the_migration_recomputes_stored_keys(tmp_path):
     from alembic.migration import MigrationContext
     from alembic.operations import Operations
 
-    from models.customer import Customer
+    from models.customers.customer import Customer
 
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
     Customer.__table__.create(engine)  # type: ignore[attr-defined]

@@ -1,4 +1,4 @@
-"""models.registration: quick registration validates, refuses duplicates, writes nothing
+"""models.customers.registration: quick registration validates, refuses duplicates, writes nothing
 when it refuses, and takes owner/source/stage only from the caller."""
 
 from __future__ import annotations
@@ -8,15 +8,15 @@ from unittest import mock
 import pytest
 from sqlmodel import Session, func, select
 
-from models import user as user_model
-from models.customer import Customer, name_key
-from models.registration import (
+from models.customers.customer import Customer, name_key
+from models.customers.registration import (
     DuplicateCustomer,
     ValidationError,
     clean_field,
     find_duplicates,
     register_customer,
 )
+from models.org import user as user_model
 
 GOOD = {"name": "绍兴华滤环保股份有限公司", "contact": "王建国", "phone": "138 0013 8000",
         "industry": "环保设备", "intent": "询价PPS除尘滤袋"}
@@ -128,7 +128,7 @@ def test_a_lost_race_for_the_same_phone_is_a_duplicate_not_a_crash(session: Sess
                                                                    reps: None) -> None:
     """Two reps register the same number at once: both pass the duplicate check, the
     unique index stops the second insert, and the loser gets DuplicateCustomer."""
-    from models import registration
+    from models.customers import registration
 
     register_customer(session, owner="zhangwei", **GOOD)
     session.commit()

@@ -1,4 +1,4 @@
-"""models.scope: for each role, exactly the customers (and orders, records) it may see."""
+"""models.customers.scope: for each role, exactly the customers (and orders, records) it may see."""
 
 from __future__ import annotations
 
@@ -8,11 +8,10 @@ from decimal import Decimal
 import pytest
 from sqlmodel import Session, select
 
-from models import user as user_model
-from models.communication import Communication, record_communication
-from models.customer import Customer, name_key
-from models.order import Line, SalesOrder, add_order
-from models.scope import (
+from models.customers.communication import Communication, record_communication
+from models.customers.customer import Customer, name_key
+from models.customers.orders import Line, SalesOrder, add_order
+from models.customers.scope import (
     can_edit_customers,
     get_customer_for,
     get_order_for,
@@ -21,7 +20,8 @@ from models.scope import (
     scope_orders,
     visible_customers,
 )
-from models.user import User
+from models.org import user as user_model
+from models.org.user import User
 
 # (userid, role, supervisor, region, active)
 ORG = [

@@ -1,4 +1,5 @@
-"""zhongshu.demo_data: the article's company, deterministic, idempotent, and valid data."""
+"""zhongshu.demo (data, org, run): the article's company, deterministic, idempotent, and valid
+data."""
 
 from __future__ import annotations
 
@@ -7,13 +8,15 @@ from decimal import Decimal
 
 from sqlmodel import Session, func, select
 
+from lib.phone import normalise_phone
+from lib.regions import REGIONS
 from models.base import utcnow
-from models.customer import Customer
-from models.order import OrderLine, SalesOrder
-from models.phone import normalise_phone
-from models.regions import REGIONS
-from models.user import User
-from zhongshu.demo_data import CITIES, DEMO_ORG, demo_directory, load_demo_data
+from models.customers.customer import Customer
+from models.customers.orders import OrderLine, SalesOrder
+from models.org.user import User
+from zhongshu.demo.data import CITIES
+from zhongshu.demo.org import DEMO_ORG
+from zhongshu.demo.run import demo_directory, load_demo_data
 
 EMULATOR_USERS = [
     # userid, name, role, department, mobile, dingtalk userid

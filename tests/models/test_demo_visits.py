@@ -1,4 +1,4 @@
-"""zhongshu.demo_visits: the demo's plans and check-ins make the dashboard's visit metrics
+"""zhongshu.demo.visits: the demo's plans and check-ins make the dashboard's visit metrics
 show from the first minute, with the same definitions as live check-ins."""
 
 from __future__ import annotations
@@ -11,13 +11,14 @@ from PIL import Image
 from sqlmodel import Session, col, func, select
 
 from analytics import metrics, rollup
-from models import evidence as ev
-from models import user as users
 from models.base import utcnow
-from models.plan import VisitPlan, visit_is_complete, week_of
-from models.visit import Visit, VisitFlag
+from models.org import user as users
+from models.visits import evidence as ev
+from models.visits.plan import VisitPlan, visit_is_complete, week_of
+from models.visits.visit import Visit, VisitFlag
 from zhongshu.db import session_scope
-from zhongshu.demo_data import DEMO_ORG, load_demo_data
+from zhongshu.demo.org import DEMO_ORG
+from zhongshu.demo.run import load_demo_data
 
 TZ = ZoneInfo("Asia/Shanghai")
 REPS = {p.userid for p in DEMO_ORG if p.role == "rep"}

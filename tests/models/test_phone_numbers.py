@@ -1,10 +1,10 @@
-"""models.phone: what people type → the stored form, and the exact Chinese refusals."""
+"""lib.phone: what people type → the stored form, and the exact Chinese refusals."""
 
 from __future__ import annotations
 
 import pytest
 
-from models.phone import PhoneError, mask_phone, normalise_phone
+from lib.phone import PhoneError, mask_phone, normalise_phone
 
 
 @pytest.mark.parametrize(("raw", "stored"), [

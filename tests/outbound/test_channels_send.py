@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot import channels, pacing
-from bot.channels import RESEND_IS_SAFE, Rejected, RetryLater, Sent, Throttled
-from bot.event import Button, Card, Reply
+from bot.channels import RESEND_IS_SAFE
+from bot.delivery import Rejected, RetryLater, Sent, Throttled
 from cards import render
-from models.outbox import (
+from lib.chat import Button, Card, Reply
+from models.platform.outbox import (
     CHANNEL_DINGTALK_ROBOT,
     CHANNEL_DINGTALK_SESSION,
     CHANNEL_DINGTALK_WORK,

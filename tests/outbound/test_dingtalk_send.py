@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from bot import pacing
-from bot.channels import MaybeSent, Rejected, RetryLater
+from bot.delivery import MaybeSent, Rejected, RetryLater
 from bot.dingtalk import robot_send
 from bot.dingtalk.client import DingTalkClient, get_client
 from zhongshu.settings import get_settings

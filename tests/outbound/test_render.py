@@ -6,8 +6,8 @@ import urllib.parse
 
 import pytest
 
-from bot.event import Button, Card, Reply
 from cards import render
+from lib.chat import Button, Card, Reply
 
 APPROVE = Button("同意", "contract.approve:42")
 REJECT = Button("驳回", "contract.reject:42", style=3)

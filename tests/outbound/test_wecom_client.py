@@ -8,7 +8,7 @@ import threading
 import pytest
 import requests
 
-from bot.channels import MaybeSent, Rejected, RetryLater
+from bot.delivery import MaybeSent, Rejected, RetryLater
 from bot.wecom.client import MediaTooLarge, WeComClient, WeComMediaError, get_client
 
 TEXT = {"msgtype": "text", "text": {"content": "今天下午三点开周会"}}

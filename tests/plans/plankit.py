@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from models import user as users
-from models.customer import Customer, name_key
-from models.outbox import OutboxMessage
-from models.visit import Visit
-from web.auth import SESSION_CSRF, SESSION_USER
+from models.customers.customer import Customer, name_key
+from models.org import user as users
+from models.platform.outbox import OutboxMessage
+from models.visits.visit import Visit
+from web.auth.identity import SESSION_CSRF, SESSION_USER
 from zhongshu.db import session_scope
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

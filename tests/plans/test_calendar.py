@@ -10,7 +10,7 @@ from datetime import date, datetime
 import chinese_calendar
 import pytest
 
-from models import plan as plans
+from models.visits import plan as plans
 from tests.plans.plankit import SHANGHAI, at
 
 
@@ -73,8 +73,8 @@ def test_deadlines_across_new_year_2027_do_not_fail_without_holiday_data() -> No
     """chinesecalendar has no 2027 table yet: a follow-up due on Saturday 2027-01-02, the
     plan notice of the week that locks on Friday 2027-01-01, and the rules' working-day
     test still answer — Monday to Friday — instead of raising."""
-    from models import followup as fu
-    from models import workdays
+    from lib import workdays
+    from models.visits import followup as fu
 
     with pytest.raises(NotImplementedError):
         chinese_calendar.is_workday(date(2027, 1, 4))  # the gap this test is about

@@ -8,9 +8,10 @@ from datetime import date
 
 import pytest
 
-from jobs.plans import notice_key, sweep_plan_notices
+from handlers.rules.plans import notice_key
+from jobs.plans import sweep_plan_notices
 from jobs.schedule import SCHEDULE
-from models import plan as plans
+from models.visits import plan as plans
 from tests.plans.plankit import SHANGHAI, add_customer, at, make_org, outbox_rows, user
 from zhongshu.db import session_scope
 

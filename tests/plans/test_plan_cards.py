@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from bot.event import Card, Reply
 from cards import plan as cards
+from lib.chat import Card, Reply
 from tests.plans.plankit import SHANGHAI
 
 LOCK = datetime(2026, 11, 20, 17, 0, tzinfo=SHANGHAI)

@@ -9,9 +9,9 @@ from unittest import mock
 import requests
 
 from jobs.schedule import sweep_inbox
-from models import inbox
-from models import plan as plans
 from models.base import utcnow
+from models.platform import inbox
+from models.visits import plan as plans
 from tests.plans.plankit import SHANGHAI, add_customer, add_visit, at, make_org
 from zhongshu.db import session_scope
 
@@ -36,7 +36,7 @@ def test_plan_next_week_over_wecom(emulator, run_jobs) -> None:
     add_customer("杭州精工机械", "zhangwei")
     add_customer("宁波海达贸易", "zhangwei")
     add_customer("温州鑫源电器", "lina")  # someone else's: must read as unknown
-    with mock.patch("handlers.plans._now", return_value=OPEN):
+    with mock.patch("handlers.visits.plans._now", return_value=OPEN):
         _say(emulator, "zhangwei", "下周计划 杭州精工机械，温州鑫源电器、宁波海达")
         run_jobs()
         first = _replies(emulator, "zhangwei")
@@ -57,7 +57,7 @@ def test_plan_next_week_over_wecom(emulator, run_jobs) -> None:
                               now=OPEN, tz=SHANGHAI)
         assert {c.name for c in view.customers} == {"杭州精工机械", "宁波海达贸易"}
 
-    with mock.patch("handlers.plans._now", return_value=LOCKED):
+    with mock.patch("handlers.visits.plans._now", return_value=LOCKED):
         _say(emulator, "zhangwei", "下周计划 杭州精工机械")
         run_jobs()
     (refusal,) = _replies(emulator, "zhangwei")[len(first) + 1:]
@@ -69,7 +69,7 @@ def test_uncovered_for_a_supervisor_only(emulator, run_jobs) -> None:
     add_customer("A级未拜访", "zhangwei", grade="A")
     done = add_customer("A级已拜访", "lina", grade="A")
     add_visit("lina", done, at("2026-11-24 10:00"))
-    with mock.patch("handlers.plans._now", return_value=at("2026-11-26 15:00")):
+    with mock.patch("handlers.visits.plans._now", return_value=at("2026-11-26 15:00")):
         _say(emulator, "wangfang", "未覆盖")
         _say(emulator, "zhangwei", "未覆盖")
         run_jobs()
@@ -94,7 +94,7 @@ def test_uncovered_with_more_than_a_card_holds_shows_the_first_and_links_all(
         add_customer(f"高潜客户{n:03d}", "zhangwei" if n % 2 else "lina", grade="A")
     add_customer("别的团队A级", "zhaolei", grade="A")
     now = at("2026-11-26 15:00")
-    with mock.patch("handlers.plans._now", return_value=now):
+    with mock.patch("handlers.visits.plans._now", return_value=now):
         _say(emulator, "wangfang", "未覆盖")
         run_jobs()
     (message,) = _messages(emulator, "wangfang")
@@ -106,7 +106,7 @@ def test_uncovered_with_more_than_a_card_holds_shows_the_first_and_links_all(
     assert "另有 120 位，点开查看全部" in card["sub_title_text"]
     assert card["card_action"]["url"].endswith("/h5/login?next=%2Fh5%2Fplan")
     login(client, "wangfang")  # the link's page lists every one, the team's only
-    with mock.patch("web.plans._now", return_value=now):
+    with mock.patch("web.visits.plans._now", return_value=now):
         page = client.get("/h5/plan").get_data(as_text=True)
     assert all(f"高潜客户{n:03d}" in page for n in range(125))
     assert "别的团队A级" not in page
@@ -114,7 +114,7 @@ def test_uncovered_with_more_than_a_card_holds_shows_the_first_and_links_all(
 
 def test_a_reply_that_fails_tells_the_user_in_chinese(emulator, run_jobs) -> None:
     make_org()
-    with mock.patch("models.plan.uncovered_high_potential",
+    with mock.patch("models.visits.plan.uncovered_high_potential",
                     side_effect=RuntimeError("database went away")):
         _say(emulator, "wangfang", "未覆盖")
         run_jobs()

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from models import plan as plans
+from models.visits import plan as plans
 from tests.plans.plankit import SHANGHAI, add_customer, add_visit, at, make_org, user
 from zhongshu.db import session_scope
 

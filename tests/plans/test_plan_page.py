@@ -8,7 +8,7 @@ from unittest import mock
 
 import pytest
 
-from models import plan as plans
+from models.visits import plan as plans
 from tests.plans.plankit import SHANGHAI, add_customer, at, login, make_org, user
 from zhongshu.db import session_scope
 
@@ -32,7 +32,7 @@ def test_page_lists_own_customers_and_adds_and_removes(client, org: None) -> Non
     mine = add_customer("杭州精工机械", "zhangwei")
     theirs = add_customer("温州鑫源电器", "lina")
     token = login(client, "zhangwei")
-    with mock.patch("web.plans._now", return_value=OPEN):
+    with mock.patch("web.visits.plans._now", return_value=OPEN):
         page = client.get("/h5/plan").get_data(as_text=True)
         assert "杭州精工机械" in page and "温州鑫源电器" not in page
         assert 'data-locked="no"' in page
@@ -55,10 +55,10 @@ def test_page_lists_own_customers_and_adds_and_removes(client, org: None) -> Non
 def test_locked_page_is_read_only(client, org: None) -> None:
     mine = add_customer("杭州精工机械", "zhangwei")
     token = login(client, "zhangwei")
-    with mock.patch("web.plans._now", return_value=OPEN):
+    with mock.patch("web.visits.plans._now", return_value=OPEN):
         client.post("/h5/plan", data={"action": "add", "customer_id": mine,
                                       "csrf_token": token})
-    with mock.patch("web.plans._now", return_value=LOCKED):
+    with mock.patch("web.visits.plans._now", return_value=LOCKED):
         page = client.get("/h5/plan").get_data(as_text=True)
         assert 'data-locked="yes"' in page and "截止，计划只读" in page
         assert 'name="action"' not in page  # no add or remove forms
@@ -72,7 +72,7 @@ def test_supervisor_sees_uncovered_and_finance_is_refused(client, org: None) -> 
     add_customer("A级未拜访", "zhangwei", grade="A")
     add_customer("别的团队A级", "zhaolei", grade="A")
     login(client, "wangfang")
-    with mock.patch("web.plans._now", return_value=OPEN):
+    with mock.patch("web.visits.plans._now", return_value=OPEN):
         page = client.get("/h5/plan").get_data(as_text=True)
         assert "本周未覆盖的高潜客户" in page
         assert "A级未拜访" in page and "别的团队A级" not in page
@@ -86,7 +86,7 @@ def test_a_customer_can_be_planned_on_a_day_of_that_week(client, org: None) -> N
     first = add_customer("杭州精工机械", "zhangwei")
     second = add_customer("宁波海达贸易", "zhangwei")
     token = login(client, "zhangwei")
-    with mock.patch("web.plans._now", return_value=OPEN):
+    with mock.patch("web.visits.plans._now", return_value=OPEN):
         assert 'value="2026-12-02"' in client.get("/h5/plan").get_data(as_text=True)
         client.post("/h5/plan", data={"action": "add", "customer_id": first,
                                       "day": "2026-12-02", "csrf_token": token})

@@ -10,8 +10,8 @@ from xml.sax.saxutils import escape
 
 from sqlmodel import func, select
 
-from models.inbox import InboxEvent
-from models.outbox import OutboxMessage
+from models.platform.inbox import InboxEvent
+from models.platform.outbox import OutboxMessage
 from tests.edge.edgekit import wecom_encrypt, wecom_envelope, wecom_query
 from zhongshu.db import session_scope
 

@@ -9,8 +9,8 @@ from datetime import timedelta
 from rq.registry import ScheduledJobRegistry
 
 from jobs import deliver as deliver_mod
-from models import outbox
 from models.base import utcnow
+from models.platform import outbox
 from zhongshu.db import session_scope
 from zhongshu.queues import QUEUE_OUTBOUND, get_queue
 

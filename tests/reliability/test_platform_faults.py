@@ -26,8 +26,8 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from jobs import deliver as deliver_mod
-from models import outbox
 from models.base import utcnow
+from models.platform import outbox
 from zhongshu.db import session_scope
 from zhongshu.settings import get_settings
 

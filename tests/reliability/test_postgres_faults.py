@@ -14,10 +14,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import func, select
 
-from bot.event import Event
 from jobs import inbound
-from models import inbox
-from models.customer import Customer
+from lib.chat import Event
+from models.customers.customer import Customer
+from models.platform import inbox
 from tests.reliability.relkit import inbox_count, outbox_rows, post_wecom_text
 from zhongshu.db import get_engine, session_scope
 
@@ -68,7 +68,7 @@ def _register_event(session_user: str = "zhangwei") -> int:
 
 @pytest.fixture()
 def reps() -> None:
-    from models import user as users
+    from models.org import user as users
 
     with session_scope() as session:
         users.upsert(session, wecom_userid="wangfang", name="王芳", role="supervisor",
@@ -121,7 +121,7 @@ def test_the_next_webhook_after_all_connections_were_terminated_is_accepted(clie
 
 
 def test_the_next_page_after_all_connections_were_terminated_is_served(client, reps):
-    from web.auth import SESSION_CSRF, SESSION_USER
+    from web.auth.identity import SESSION_CSRF, SESSION_USER
 
     with client.session_transaction() as sess:
         sess[SESSION_USER] = "zhangwei"

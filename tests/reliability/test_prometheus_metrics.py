@@ -8,10 +8,10 @@ from datetime import timedelta
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from models import outbox
 from models.base import utcnow
+from models.platform import outbox
 from zhongshu.db import session_scope
-from zhongshu.queues import QUEUE_DEFAULT, QUEUE_OUTBOUND, get_queue
+from zhongshu.queues import QUEUE_DEFAULT, QUEUE_OUTBOUND
 
 
 def _scrape(client) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -41,8 +41,7 @@ def test_metrics_report_queues_and_the_outbox(client):
         assert retry is not None and retry.id is not None
         retry.last_errcode, retry.next_attempt_at = -1, utcnow() + timedelta(minutes=1)
         session.add(retry)
-    get_queue(QUEUE_OUTBOUND).enqueue("jobs.deliver.deliver", 1, job_id="m-1")
-    get_queue(QUEUE_OUTBOUND).enqueue("jobs.deliver.deliver", 2, job_id="m-2")
+    # outbox.add queued one delivery job per row at commit.
 
     m = _scrape(client)
     assert m[("zs_outbox_messages", (("status", "pending"),))] == 4
@@ -50,7 +49,7 @@ def test_metrics_report_queues_and_the_outbox(client):
     assert m[("zs_outbox_messages", (("status", "sent"),))] == 0
     assert m[("zs_push_errors", (("code", "45009"), ("status", "failed")))] == 1
     assert m[("zs_push_errors", (("code", "-1"), ("status", "pending")))] == 1
-    assert m[("zs_queue_depth", (("queue", QUEUE_OUTBOUND),))] == 2
+    assert m[("zs_queue_depth", (("queue", QUEUE_OUTBOUND),))] == 5
     assert m[("zs_queue_depth", (("queue", QUEUE_DEFAULT),))] == 0
     assert m[("zs_queue_oldest_job_age_seconds", (("queue", QUEUE_OUTBOUND),))] >= 0
     assert m[("zs_queue_failed_jobs", (("queue", QUEUE_OUTBOUND),))] == 0

@@ -14,9 +14,8 @@ import pytest
 import requests
 
 from jobs import schedule
-from jobs.deliver import enqueue_delivery
-from models import outbox
 from models.base import utcnow
+from models.platform import outbox
 from tests.reliability.workers import Workers, wait_for
 from zhongshu.db import session_scope
 from zhongshu.queues import QUEUE_OUTBOUND, get_queue
@@ -69,9 +68,7 @@ def test_redis_restart_mid_run_loses_and_doubles_nothing(aof_redis, emulator, tm
     monkeypatch.setenv("ZS_OUTBOX_LEASE_SECONDS", "10")
     get_settings.cache_clear()
     users = _users(emulator)
-    first = _queue("a", 24, users)
-    for oid in first:
-        enqueue_delivery(oid)
+    first = _queue("a", 24, users)  # outbox.add queues each delivery at commit
     assert get_queue(QUEUE_OUTBOUND).count == 24
 
     # 1. Killed with a full queue: the AOF brings every queued job back.
@@ -87,8 +84,6 @@ def test_redis_restart_mid_run_loses_and_doubles_nothing(aof_redis, emulator, tm
         # enqueue fails and is logged: the rows wait in the database for the sweep).
         aof_redis.stop()
         second = _queue("b", 12, users)
-        for oid in second:
-            enqueue_delivery(oid)
         aof_redis.start()
 
         last_sweep = [0.0]

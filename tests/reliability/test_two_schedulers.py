@@ -17,8 +17,8 @@ import pytest
 import requests
 
 from jobs import schedule
-from models import outbox
 from models.base import utcnow
+from models.platform import outbox
 from zhongshu.db import get_engine, session_scope
 from zhongshu.queues import get_redis
 

@@ -12,11 +12,11 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from models import user as users
-from models.contract import SIGNED, Contract
-from models.customer import Customer, name_key
-from models.outbox import OutboxMessage
-from models.rule import RuleFiring
+from models.contracts.contract import SIGNED, Contract
+from models.customers.customer import Customer, name_key
+from models.org import user as users
+from models.platform.outbox import OutboxMessage
+from models.rules.rule import RuleFiring
 from zhongshu.db import session_scope
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

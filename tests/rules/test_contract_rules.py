@@ -8,11 +8,12 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
-from jobs.rules import risk_filter, run_rule, sweep_rules
+from handlers.rules.contracts import risk_filter
+from jobs.rules import run_rule, sweep_rules
 from jobs.schedule import SCHEDULE
-from models import rule as rules
-from models.contract import APPROVED, Contract
-from models.outbox import CHANNEL_DINGTALK_WORK, CHANNEL_WECOM_APP
+from models.contracts.contract import APPROVED, Contract
+from models.platform.outbox import CHANNEL_DINGTALK_WORK, CHANNEL_WECOM_APP
+from models.rules import rule as rules
 from tests.rules.rulekit import add_contract, at, change, content, firings, get, outbox_rows
 from zhongshu.db import session_scope
 
@@ -73,7 +74,7 @@ def test_finance_lead_defaults_to_every_finance_user(org):
     with session_scope() as session:
         from sqlmodel import select
 
-        from models.user import User
+        from models.org.user import User
         lead = session.exec(select(User).where(User.wecom_userid == "chenjing")).one()
         lead.finance_lead = False
         session.add(lead)

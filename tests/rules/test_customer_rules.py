@@ -10,14 +10,14 @@ from unittest import mock
 
 from sqlmodel import select
 
-from bot.event import Event, Reply
 from handlers import router
 from jobs.rules import run_rule
-from models import followup as fu
-from models import rule as rules
-from models.communication import Communication
-from models.customer import Customer
-from models.visit import Visit
+from lib.chat import Event, Reply
+from models.customers.communication import Communication
+from models.customers.customer import Customer
+from models.rules import rule as rules
+from models.visits import followup as fu
+from models.visits.visit import Visit
 from tests.rules.rulekit import add_contract, add_customer, at, change, content, get, outbox_rows
 from zhongshu.db import session_scope
 
@@ -98,7 +98,7 @@ def test_completing_it_from_the_card_logs_an_interaction_and_clears_it(org):
     run_rule(INACTIVE, at("2026-11-16 10:00"))
     (task,) = _wakeups()
     done_at = at("2026-11-16 14:00")
-    with mock.patch("handlers.followups.utcnow", return_value=done_at):
+    with mock.patch("handlers.visits.followups.utcnow", return_value=done_at):
         button, answer = tap("zhangwei", f"followup.done:{task.id}")
     assert button.update_button == "已完成"
     assert answer.text == "已完成跟进：唤醒客户（15天未互动）"
@@ -126,19 +126,19 @@ def test_someone_else_cannot_complete_it(org):
 
 
 def test_a_visit_or_an_order_is_an_interaction(org):
-    from models.order import refresh_last_order_at
+    from models.customers.orders import refresh_last_order_at
 
     visited = add_customer("杭州精工机械", "zhangwei", grade="A",
                            last_interaction_at=at("2026-11-01 10:00"))
     ordered = add_customer("宁波海达贸易", "zhangwei", grade="A",
                            last_interaction_at=at("2026-11-01 10:00"))
     with session_scope() as session:
-        from models.communication import touch_interaction
+        from models.customers.communication import touch_interaction
 
         session.add(Visit(rep="zhangwei", customer_id=visited, at=at("2026-11-10 10:00"),
                           grade="A", question="q", next_action="n", photo_path="x.jpg"))
         touch_interaction(session, customer_id=visited, at=at("2026-11-10 10:00"))
-        from models.order import SalesOrder
+        from models.customers.orders import SalesOrder
         session.add(SalesOrder(order_no="SO-1", customer_id=ordered,
                                ordered_at=at("2026-11-12 10:00"), owner="zhangwei"))
         session.flush()

@@ -10,9 +10,9 @@ import pytest
 from sqlmodel import select
 
 from jobs.rules import run_rule
-from models import rule as rules
+from models.rules import rule as rules
 from tests.rules.rulekit import add_customer, at, outbox_rows
-from web.auth import SESSION_CSRF, SESSION_USER
+from web.auth.identity import SESSION_CSRF, SESSION_USER
 from zhongshu.db import session_scope
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import requests
 
 from jobs.rules import run_rule
-from models import rule as rules
+from models.rules import rule as rules
 from tests.rules.rulekit import add_contract, add_customer, at
 
 
@@ -66,7 +66,7 @@ def test_a_large_batch_is_fanned_out_by_a_worker_and_delivered(org, run_jobs, em
                  last_interaction_at=at("2026-11-01 10:00"))
     add_customer("宁波海达贸易", "zhangwei", grade="A",
                  last_interaction_at=at("2026-11-01 10:00"))
-    with mock.patch("jobs.rules.FAN_OUT_ABOVE", 1):
+    with mock.patch("zhongshu.queues.FAN_OUT_ABOVE", 1):
         assert run_rule(rules.INACTIVE, at("2026-11-16 10:00")) == 3
     run_jobs()
     assert len(_messages(emulator, "wecom", "zhangwei")) == 2
@@ -78,7 +78,7 @@ def test_dingtalk_copies_link_through_the_dingtalk_sign_in(org):
     entry (免登), the WeCom copy's through WeCom OAuth."""
     import json
 
-    from models.outbox import CHANNEL_DINGTALK_WORK, CHANNEL_WECOM_APP
+    from models.platform.outbox import CHANNEL_DINGTALK_WORK, CHANNEL_WECOM_APP
     from tests.rules.rulekit import outbox_rows
     from zhongshu.db import session_scope
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import select
 
-from models import rule as rules
+from models.rules import rule as rules
 from tests.rules.test_rule_admin import _form, _rule, login
 from zhongshu.db import session_scope
 

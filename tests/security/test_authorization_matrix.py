@@ -23,14 +23,14 @@ import openpyxl
 import pytest
 from sqlmodel import select
 
-from bot.event import Event
 from bot.outbound import queue_replies
-from models import photos
-from models import user as users
-from models import visit as vm
-from models.followup import FollowUpTask, ensure_for_visit
-from models.outbox import OutboxMessage
-from models.user import User
+from lib import photos
+from lib.chat import Event
+from models.org import user as users
+from models.org.user import User
+from models.platform.outbox import OutboxMessage
+from models.visits import visit as vm
+from models.visits.followup import FollowUpTask, ensure_for_visit
 from tests.visits.visitkit import camera_photo
 from tests.web.webkit import add_customer, login
 from zhongshu.db import session_scope
@@ -160,8 +160,8 @@ def _counts() -> tuple[Any, ...]:
     with session_scope() as session:
         visits = [(v.id, v.status, v.compliant) for v in session.exec(select(vm.Visit))]
         tasks = [(t.id, t.status) for t in session.exec(select(FollowUpTask))]
-        from models.customer import Customer
-        from models.plan import VisitPlanItem
+        from models.customers.customer import Customer
+        from models.visits.plan import VisitPlanItem
 
         customers = [(c.id, c.owner, c.name) for c in session.exec(select(Customer))]
         plan = [(p.id, p.customer_id) for p in session.exec(select(VisitPlanItem))]

@@ -17,9 +17,9 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from models import user as users
-from web.auth import DINGTALK_STATE_COOKIE, SESSION_CSRF, SESSION_USER
-from web.links import dingtalk_link, dingtalk_login_url, for_dingtalk, page_url, wecom_oauth_url
+from cards.links import dingtalk_link, dingtalk_login_url, for_dingtalk, page_url, wecom_oauth_url
+from models.org import user as users
+from web.auth.identity import DINGTALK_STATE_COOKIE, SESSION_CSRF, SESSION_USER
 from zhongshu.db import session_scope
 from zhongshu.settings import get_settings
 
@@ -196,7 +196,7 @@ def test_dingtalk_links_go_through_the_entry():
         "/h5/customers?f_3=A")
     for foreign in ("https://example.com/h5/x", "dtmd://dingtalkclient/sendMessage?content=a"):
         assert dingtalk_link(foreign) == foreign
-    from bot.event import Card, Reply
+    from lib.chat import Card, Reply
 
     reply = for_dingtalk(Reply(markdown=f"1. [HT-1]({wecom_oauth_url('/h5/contracts/1')}) · 甲",
                                card=Card(title="t", url=page_url("/h5/plan"))))

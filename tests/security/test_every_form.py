@@ -14,7 +14,7 @@ from sqlmodel import SQLModel, func, select
 
 from tests.web.webkit import login
 from web import texts
-from web.auth import CSRF_FIELD, SECURITY_HEADERS
+from web.auth.guard import CSRF_FIELD, SECURITY_HEADERS
 from zhongshu.db import session_scope
 
 # POST routes that are not forms: the platforms' callbacks, verified by signature,
@@ -81,7 +81,7 @@ def test_every_page_has_the_security_headers(app, client, org):
 def test_control_characters_in_queries_and_forms_are_dropped_not_a_500(client, org):
     """A NUL pasted into a search box or a form (PostgreSQL refuses NUL in text) reaches
     no query: the search runs, the form saves what was visible. Newlines stay."""
-    from models import custom_fields as cf
+    from models.config import custom_fields as cf
 
     login(client, "zhangwei")
     assert client.get("/h5/customers?q=%00%1b%E6%9D%AD%E5%B7%9E").status_code == 200
@@ -91,7 +91,7 @@ def test_control_characters_in_queries_and_forms_are_dropped_not_a_500(client, o
     assert res.status_code == 303
     with session_scope() as session:
         assert [f.name for f in cf.fields_of(session, cf.VISIT)] == ["竞品品牌"]
-    from web.auth import CleanRequest
+    from web.auth.guard import CleanRequest
 
     with CleanRequest.from_values(data={"note": "第一行\r\n第二行\t完"}, method="POST") as r:
         assert r.form["note"] == "第一行\r\n第二行\t完"

@@ -13,8 +13,8 @@ import openpyxl
 import pytest
 from sqlmodel import select
 
-from models import custom_fields as cf
-from models.visit import Visit
+from models.config import custom_fields as cf
+from models.visits.visit import Visit
 from tests.reliability.relkit import outbox_rows, post_wecom_text
 from tests.web.webkit import add_customer, login
 from zhongshu.db import session_scope

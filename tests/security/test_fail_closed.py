@@ -32,7 +32,7 @@ from urllib.parse import urlencode
 import pytest
 from sqlmodel import select
 
-from models.inbox import InboxEvent
+from models.platform.inbox import InboxEvent
 from tests.edge.edgekit import robot_headers, sha1_signature
 from zhongshu.db import session_scope
 from zhongshu.settings import EMULATOR_DINGTALK, EMULATOR_WECOM, get_settings

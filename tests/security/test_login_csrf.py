@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from web.auth import OAUTH_STATE_COOKIE, SESSION_USER
+from web.auth.identity import OAUTH_STATE_COOKIE, SESSION_USER
 from zhongshu.settings import Settings
 
 pytestmark = pytest.mark.usefixtures("org")

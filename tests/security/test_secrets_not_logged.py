@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from tests.reliability.relkit import post_wecom_text
-from web.auth import OAUTH_STATE_COOKIE, SESSION_CSRF
+from web.auth.identity import OAUTH_STATE_COOKIE, SESSION_CSRF
 from zhongshu import logging_conf
 from zhongshu.queues import get_redis
 from zhongshu.settings import get_settings
@@ -59,7 +59,7 @@ def _full_flow(client, emulator: str, run_jobs) -> None:
     assert client.get(f"/h5/register?code={code}&state={state}").status_code == 302
     assert client.get("/h5/register").status_code == 200
     # The DingTalk sign-in (免登) of 陈静 in another browser: entry page, code, exchange.
-    from models import user as users
+    from models.org import user as users
     from tests.security.test_dingtalk_login import auth_code, open_entry
     from zhongshu.db import session_scope
 

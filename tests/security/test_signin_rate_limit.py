@@ -12,7 +12,7 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from models import user as users
+from models.org import user as users
 from web.texts import SIGNIN_TOO_FAST_TITLE
 from zhongshu.db import session_scope
 from zhongshu.settings import get_settings

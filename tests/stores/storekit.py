@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from models import user as users
-from models.outbox import OutboxMessage
-from models.store import StoreSale, StoreTraffic, upsert_store
-from web.stores import counter_signature
+from models.org import user as users
+from models.platform.outbox import OutboxMessage
+from models.stores.store import StoreSale, StoreTraffic, upsert_store
+from web.stores.api import counter_signature
 from zhongshu.db import session_scope
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -67,7 +67,7 @@ def add_sale(store_id: int, receipt: str, at: datetime, amount: str = "10.00",
 
 def traffic_rows() -> list[tuple[str, datetime, int]]:
     with session_scope() as session:
-        from models.store import Store
+        from models.stores.store import Store
 
         rows = session.exec(select(Store.code, StoreTraffic.hour, StoreTraffic.visitors)
                             .join(Store, Store.id == StoreTraffic.store_id)

@@ -1,5 +1,5 @@
 """The weekly "busy but not selling" alert: built on demo data made the way
-``zhongshu/demo_stores.py`` makes it, with three planted stores. It finds exactly those
+``zhongshu/demo/stores.py`` makes it, with three planted stores. It finds exactly those
 stores once two complete weeks show the pattern, not after one, not before 09:00 on the
 first working day, and only once however often the sweep runs."""
 
@@ -13,13 +13,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
+from analytics import stores as metrics
 from cards import store as cards
-from jobs.stores import alert_due_at, sweep_store_alerts
-from models import store_metrics as metrics
-from models.store import Store, StoreAlert
+from handlers.stores.alerts import alert_due_at
+from jobs.stores import sweep_store_alerts
+from models.stores.store import Store, StoreAlert
 from tests.stores.storekit import local, outbox_rows
 from zhongshu.db import session_scope
-from zhongshu.demo_stores import load_demo_stores
+from zhongshu.demo.stores import load_demo_stores
 
 PLANTED = ("MD003", "MD007", "MD010")
 WEEK1, WEEK2 = date(2026, 11, 2), date(2026, 11, 9)
@@ -124,7 +125,7 @@ def test_the_alert_card_shows_both_weeks():
 
 
 def test_the_full_demo_plants_exactly_three_busy_but_not_selling_stores():
-    from zhongshu.demo_stores import PLANTED as DEMO_PLANTED
+    from zhongshu.demo.stores import PLANTED as DEMO_PLANTED
 
     now = local("2026-11-25T12:00")
     counts = load_demo_stores(progress=False, now=now)
@@ -138,7 +139,7 @@ def test_the_full_demo_plants_exactly_three_busy_but_not_selling_stores():
 
 
 def test_a_chain_wide_director_also_gets_the_alert_a_regional_one_does_not(two_weeks):
-    from models import user as users
+    from models.org import user as users
 
     with session_scope() as session:
         users.upsert(session, wecom_userid="liuyang", name="刘洋", role="director")
@@ -154,10 +155,10 @@ def test_the_list_and_the_store_page_mark_the_alerted_stores_with_the_reason(cli
     from unittest import mock
 
     from tests.web.webkit import login
-    from zhongshu.demo_stores import HQ_USERS
+    from zhongshu.demo.stores import HQ_USERS
 
     sweep_store_alerts(local("2026-11-16T09:00"))
-    with mock.patch("web.stores._now", return_value=local("2026-11-18T10:00")):
+    with mock.patch("web.stores.common.now", return_value=local("2026-11-18T10:00")):
         login(client, HQ_USERS[0][0])
         listing = client.get("/h5/stores").get_data(as_text=True)
         busy = re.findall(r'data-store="(MD\d+)" data-busy', listing)
@@ -176,5 +177,5 @@ def test_the_list_and_the_store_page_mark_the_alerted_stores_with_the_reason(cli
         assert 'id="store-busy"' not in client.get(f"/h5/stores/{ids['MD001']}").get_data(
             as_text=True)
     # Weeks later the mark is gone: it follows the alert, not forever.
-    with mock.patch("web.stores._now", return_value=local("2026-12-20T10:00")):
+    with mock.patch("web.stores.common.now", return_value=local("2026-12-20T10:00")):
         assert "data-busy" not in client.get("/h5/stores").get_data(as_text=True)

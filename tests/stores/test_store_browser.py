@@ -13,12 +13,12 @@ import pytest
 from sqlmodel import select
 
 from models.base import utcnow
-from models.store import Promotion
+from models.stores.store import Promotion
 from tests.browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium, phone_page
 from tests.browserkit import shot as _shot
 from tests.stores.storekit import SHANGHAI, add_sale, add_traffic
 from tests.visits.visitkit import camera_photo
-from web.auth import SESSION_CSRF, SESSION_USER
+from web.auth.identity import SESSION_CSRF, SESSION_USER
 from zhongshu.db import session_scope
 
 pytestmark = needs_chromium

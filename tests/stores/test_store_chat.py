@@ -56,7 +56,7 @@ def test_hq_sees_every_store_without_a_report_link(phones, run_jobs, chain):
 
 
 def test_help_names_the_workbench_only_to_those_who_use_it(phones, run_jobs, chain):
-    from handlers.general import help_text
+    from handlers.general.commands import help_text
 
     assert "工作台按钮：报备客户" in help_text("rep")
     assert "工作台按钮" not in help_text("finance") and "工作台按钮" not in help_text("admin")

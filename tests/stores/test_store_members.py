@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from unittest import mock
 
-from models.store_metrics import repurchase_days
+from analytics.stores import repurchase_days
 from tests.stores.storekit import SHANGHAI, add_sale, local
 from tests.web.webkit import login
 
@@ -27,7 +27,7 @@ def test_lapsed_members_follow_the_setting(client, chain, settings_env):
     add_sale(chain["S002"], "B1", local("2026-11-20T10:00"), member="NEW")
     add_sale(chain["S002"], "B2", local("2026-10-01T10:00"), member="OTHER")
     now = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)
-    with mock.patch("web.stores._now", return_value=now):
+    with mock.patch("web.stores.common.now", return_value=now):
         login(client, "zongbu")
         page = client.get("/h5/members/lapsed").get_data(as_text=True)
         assert "超过 30 天未购买" in page

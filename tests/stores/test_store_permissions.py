@@ -9,8 +9,8 @@ from unittest import mock
 import pytest
 from sqlmodel import select
 
-from models.store_scope import visible_stores
-from models.user import User
+from models.org.user import User
+from models.stores.scope import visible_stores
 from tests.stores.storekit import add_sale, add_traffic, local
 from tests.web.webkit import login
 from zhongshu.db import session_scope
@@ -24,7 +24,7 @@ def numbers(chain):
     add_sale(chain["S001"], "R-1", local("2026-11-20T09:10"), "12.00", member="M9")
     add_sale(chain["S002"], "R-2", local("2026-11-21T09:10"), "77.00", member="M9")
     # The pages show the last four weeks: hold their clock a few days after these hours.
-    with mock.patch("web.stores._now", return_value=local("2026-11-25T12:00")):
+    with mock.patch("web.stores.common.now", return_value=local("2026-11-25T12:00")):
         yield chain
 
 

@@ -15,7 +15,7 @@ from PIL import Image
 from sqlmodel import select
 
 from models.base import utcnow
-from models.store import Promotion, PromotionCheckin
+from models.stores.store import Promotion, PromotionCheckin
 from tests.visits.visitkit import camera_photo, screenshot
 from tests.web.webkit import login
 from zhongshu.db import session_scope
@@ -133,7 +133,7 @@ def test_screenshots_reused_photos_and_non_images_are_refused(client, chain, pro
 
 def test_no_check_in_after_the_promotion_ended(client, chain, promotion, run_jobs):
     after = datetime.combine(END + timedelta(days=1), datetime.min.time(), UTC)
-    with mock.patch("web.stores._now", return_value=after):
+    with mock.patch("web.stores.common.now", return_value=after):
         response = _check_in(client, "dz1", promotion, chain["S001"], 0, camera_photo(41))
     assert response.status_code == 409
     assert f"该促销已于 {END.isoformat()} 结束，不能再打卡" in response.get_data(as_text=True)

@@ -9,7 +9,7 @@ from unittest import mock
 import pytest
 from sqlmodel import select
 
-from models.store import Promotion, StoreDailyReport
+from models.stores.store import Promotion, StoreDailyReport
 from tests.stores.storekit import add_sale, add_traffic, local
 from tests.web.webkit import login
 from zhongshu.db import session_scope
@@ -26,7 +26,7 @@ def yesterday(chain):
     with session_scope() as session:
         session.add(Promotion(title="周末特卖", starts_on=NOW.date(), ends_on=NOW.date(),
                               checklist=["堆头", "价签"], created_by="zongbu"))
-    with mock.patch("web.stores._now", return_value=NOW):
+    with mock.patch("web.stores.common.now", return_value=NOW):
         yield chain
 
 
@@ -68,7 +68,7 @@ def test_money_is_shown_with_thousands_separators(client, yesterday):
     login(client, "dz1")
     report = client.get(f"/h5/stores/{store}/report").get_data(as_text=True)
     assert 'id="r-sales">¥12,385.60<' in report
-    with mock.patch("web.stores._today", return_value=NOW.date()):
+    with mock.patch("web.stores.common.today", return_value=NOW.date()):
         page = client.get(f"/h5/stores/{store}").get_data(as_text=True)
     assert "¥12,385.60" in page and "¥12385.60" not in page
     member = client.get("/h5/members/M77").get_data(as_text=True)

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 from sqlmodel import Session
 
-from models import visit as vm
-from models.geo import GeoPoint, wgs84_to_gcj02
+from lib.geo import GeoPoint, wgs84_to_gcj02
+from models.visits import thresholds
 from tests.visits.visitkit import (
     HANGZHOU,
     SHANGHAI,
@@ -226,7 +226,7 @@ def test_malformed_lines_are_reported_and_skipped(tmp_path: Path) -> None:
 
 
 def test_audit_uses_the_admins_thresholds(session: Session, tmp_path: Path) -> None:
-    vm.save_rules(session, {"max_distance_km": 10})
+    thresholds.save_rules(session, {"max_distance_km": 10})
     session.commit()
     (tmp_path / "p.jpg").write_bytes(camera_photo(1, taken=T0, gps=HANGZHOU))
     row = _visit("v", T0, customer=_customer("c1"), device=point_at(HANGZHOU, 7), photo="p.jpg")

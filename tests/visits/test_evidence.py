@@ -1,4 +1,4 @@
-"""Every evidence check fires exactly when it should (models/evidence.py, pure)."""
+"""Every evidence check fires exactly when it should (models/visits/evidence/, pure)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from models import evidence as ev
-from models.evidence import EvidenceRules, Flag, History, VisitFacts
-from models.geo import GeoPoint, distance_km, wgs84_to_gcj02
-from models.photos import analyse
+from lib.geo import GeoPoint, distance_km, wgs84_to_gcj02
+from lib.photos import analyse, hamming
+from models.visits import evidence as ev
+from models.visits.evidence import EvidenceRules, Flag, History, VisitFacts
 from tests.visits.visitkit import (
     HANGZHOU,
     SHANGHAI,
@@ -411,7 +411,7 @@ def test_a_new_photo_of_the_same_storefront_is_not_a_copy() -> None:
     week = NOON + timedelta(days=7)
     new_shot = analyse(jpeg(storefront_shot(front, 21), exif=camera_exif(taken=week)))
     # Close enough that the hash alone would call it the same photo.
-    assert ev.hamming(new_shot.phash, v1.photo.phash) <= ev.LEGACY_MATCH_BITS  # type: ignore[union-attr]
+    assert hamming(new_shot.phash, v1.photo.phash) <= ev.LEGACY_MATCH_BITS  # type: ignore[union-attr]
     assert history.check(visit("v2", customer="c1", when=week, photo=new_shot),
                          business_tz=SHANGHAI) == []
     edits = [{"scale": 0.5}, {"brightness": 1.3}, {"brightness": 0.7},

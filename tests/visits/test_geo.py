@@ -4,13 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from models.geo import (
-    GeoPoint,
-    distance_km,
-    gcj02_to_wgs84,
-    out_of_china,
-    wgs84_to_gcj02,
-)
+from lib.geo import GeoPoint, distance_km, gcj02_to_wgs84, out_of_china, wgs84_to_gcj02
 from tests.visits.visitkit import HANGZHOU, point_at
 
 

@@ -1,4 +1,4 @@
-"""Photo validation, EXIF, hashes and the watermark (models/photos.py)."""
+"""Photo validation, EXIF, hashes and the watermark (lib/photos/)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from models import photos
-from models.photos import PhotoError, PhotoLimits, Stamp, analyse, analyse_file
+from lib import photos
+from lib.photos import PhotoError, PhotoLimits, Stamp, analyse, analyse_file
 from tests.visits.visitkit import (
     HANGZHOU,
     SHANGHAI,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from models.evidence import question_problem, record_problems
+from models.visits.evidence import question_problem, record_problems
 
 PLACEHOLDERS = [
     "无", "没有", "暂无", "同上", "1", "...", "…", "test", "好", "ok", "OK", "Ok.", "ｏｋ",

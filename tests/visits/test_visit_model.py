@@ -1,5 +1,6 @@
 """Visits in the database: thresholds and option lists set by an admin, submitting a
-check-in, and the evaluation job's work (models/visit.py) on the real backend."""
+check-in, and the evaluation job's work (models/visits/: visit.py, options.py,
+thresholds.py, evaluation.py) on the real backend."""
 
 from __future__ import annotations
 
@@ -11,13 +12,18 @@ import pytest
 from PIL import Image
 from sqlmodel import Session, col, func, select
 
-from models import evidence as ev
-from models import photos
-from models import user as user_model
-from models import visit as vm
-from models.customer import Customer
-from models.geo import GeoPoint, wgs84_to_gcj02
-from models.visit import Visit, VisitFlag, VisitOption, VisitRejected, VisitRules
+from lib import photos
+from lib.geo import GeoPoint, wgs84_to_gcj02
+from models.customers.customer import Customer
+from models.org import user as user_model
+from models.visits import evidence as ev
+from models.visits import options as vopts
+from models.visits import thresholds
+from models.visits import visit as vm
+from models.visits.evaluation import Evaluation, evaluate_visit
+from models.visits.options import VisitOption
+from models.visits.thresholds import VisitRules
+from models.visits.visit import Visit, VisitFlag, VisitRejected
 from tests.visits.visitkit import (
     HANGZHOU,
     SHANGHAI,
@@ -64,9 +70,9 @@ def _submit(session: Session, people: dict[str, object], tmp_path: Path, *,
 
 
 def _evaluate(session: Session, visit_id: int | None, tmp_path: Path,
-              font: str | None = None) -> vm.Evaluation:
+              font: str | None = None) -> Evaluation:
     assert visit_id is not None
-    result = vm.evaluate_visit(session, visit_id, business_tz=SHANGHAI,
+    result = evaluate_visit(session, visit_id, business_tz=SHANGHAI,
                                marked_dir=tmp_path / "marked", font_path=font)
     assert result is not None
     session.commit()
@@ -76,48 +82,49 @@ def _evaluate(session: Session, visit_id: int | None, tmp_path: Path,
 # -- rules ------------------------------------------------------------------------------
 
 def test_rules_default_then_admin_changes_then_reset(session: Session) -> None:
-    assert vm.load_rules(session) == ev.EvidenceRules()
-    rules = vm.save_rules(session, {"max_distance_km": 3.0, "revisit_hours": 24}, by="admin1")
+    assert thresholds.load_rules(session) == ev.EvidenceRules()
+    rules = thresholds.save_rules(session, {"max_distance_km": 3.0, "revisit_hours": 24},
+                                  by="admin1")
     session.commit()
     assert (rules.max_distance_km, rules.revisit_hours) == (3.0, 24)
     assert rules.exif_skew_minutes == 30  # untouched: still the code default
     row = session.get(VisitRules, 1)
     assert row is not None and row.updated_by == "admin1" and row.exif_skew_minutes is None
-    assert vm.save_rules(session, {"max_distance_km": None}).max_distance_km == 5.0
-    big = vm.save_rules(session, {"max_photo_bytes": 5 * 1024**3})  # BIGINT on PostgreSQL
+    assert thresholds.save_rules(session, {"max_distance_km": None}).max_distance_km == 5.0
+    big = thresholds.save_rules(session, {"max_photo_bytes": 5 * 1024**3})  # BIGINT on PostgreSQL
     session.commit()
     assert big.max_photo_bytes == 5 * 1024**3
-    assert vm.load_rules(session).photo_limits.max_bytes == 5 * 1024**3
+    assert thresholds.load_rules(session).photo_limits.max_bytes == 5 * 1024**3
 
 
 def test_bad_rule_changes_store_nothing(session: Session) -> None:
     with pytest.raises(ValueError):
-        vm.save_rules(session, {"max_distance_km": -1})
+        thresholds.save_rules(session, {"max_distance_km": -1})
     with pytest.raises(ValueError):
-        vm.save_rules(session, {"nonsense": 1})
+        thresholds.save_rules(session, {"nonsense": 1})
     assert session.get(VisitRules, 1) is None
 
 
 # -- option lists -----------------------------------------------------------------------
 
 def test_options_are_seeded_on_first_use_then_admin_set(session: Session) -> None:
-    assert vm.options(session, vm.PAIN_POINT) == list(vm.DEFAULT_OPTIONS[vm.PAIN_POINT])
-    assert vm.options(session, vm.NEXT_ACTION)[0] == "寄送样品"
+    assert vopts.options(session, vopts.PAIN_POINT) == list(vopts.DEFAULT_OPTIONS[vopts.PAIN_POINT])
+    assert vopts.options(session, vopts.NEXT_ACTION)[0] == "寄送样品"
     session.commit()
-    assert vm.set_options(session, vm.PAIN_POINT, [" 交期太长 ", "环保不达标", "交期太长", ""]) == [
-        "交期太长", "环保不达标"]
+    labels = [" 交期太长 ", "环保不达标", "交期太长", ""]
+    assert vopts.set_options(session, vopts.PAIN_POINT, labels) == ["交期太长", "环保不达标"]
     session.commit()
-    assert vm.options(session, vm.PAIN_POINT) == ["交期太长", "环保不达标"]
+    assert vopts.options(session, vopts.PAIN_POINT) == ["交期太长", "环保不达标"]
     # Removed labels are kept (inactive) so old visits still read right.
     total = session.exec(select(func.count()).select_from(VisitOption)
-                         .where(VisitOption.kind == vm.PAIN_POINT)).one()
-    assert total == len(vm.DEFAULT_OPTIONS[vm.PAIN_POINT]) + 1
+                         .where(VisitOption.kind == vopts.PAIN_POINT)).one()
+    assert total == len(vopts.DEFAULT_OPTIONS[vopts.PAIN_POINT]) + 1
     with pytest.raises(ValueError, match="至少需要一项"):
-        vm.set_options(session, vm.PAIN_POINT, ["  "])
+        vopts.set_options(session, vopts.PAIN_POINT, ["  "])
     with pytest.raises(ValueError, match="过长"):
-        vm.set_options(session, vm.NEXT_ACTION, ["很" * 40])
+        vopts.set_options(session, vopts.NEXT_ACTION, ["很" * 40])
     with pytest.raises(ValueError):
-        vm.options(session, "colour")
+        vopts.options(session, "colour")
 
 
 # -- submit -----------------------------------------------------------------------------
@@ -153,7 +160,7 @@ def test_submit_refuses_someone_elses_customer_and_bad_fields(
 
 def test_submit_uses_the_admins_lists(session: Session, people: dict[str, object],
                                       tmp_path: Path) -> None:
-    vm.set_options(session, vm.PAIN_POINT, ["环保不达标"])
+    vopts.set_options(session, vopts.PAIN_POINT, ["环保不达标"])
     with pytest.raises(VisitRejected):
         _submit(session, people, tmp_path)  # 价格偏高 was removed
     assert _submit(session, people, tmp_path, pain_points=["环保不达标"]).id is not None
@@ -272,12 +279,12 @@ def test_bad_and_screenshot_photos(session: Session, people: dict[str, object],
 
 
 def test_missing_visit_evaluates_to_none(session: Session, tmp_path: Path) -> None:
-    assert vm.evaluate_visit(session, 999, business_tz=SHANGHAI, marked_dir=tmp_path) is None
+    assert evaluate_visit(session, 999, business_tz=SHANGHAI, marked_dir=tmp_path) is None
 
 
 def test_rules_from_the_database_drive_the_checks(
         session: Session, people: dict[str, object], tmp_path: Path) -> None:
-    vm.save_rules(session, {"max_distance_km": 10})
+    thresholds.save_rules(session, {"max_distance_km": 10})
     visit = _submit(session, people, tmp_path, device=point_at(HANGZHOU, 7.3))
     session.commit()
     assert _evaluate(session, visit.id, tmp_path).flags == []

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from geopy.distance import geodesic  # type: ignore[import-untyped]
 from PIL import ExifTags, Image, ImageDraw, ImageEnhance, ImageFilter
 
-from models.geo import GeoPoint
+from lib.geo import GeoPoint
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A customer in Hangzhou (WGS-84).
@@ -203,7 +203,7 @@ def jpeg_bomb(width: int = 8_000, height: int = 8_000) -> bytes:
 def point_at(origin: GeoPoint, km: float, bearing: float = 45.0,
              coord: str = "wgs84") -> GeoPoint:
     """The point ``km`` from ``origin`` (geodesic), expressed in ``coord``."""
-    from models.geo import wgs84_to_gcj02
+    from lib.geo import wgs84_to_gcj02
 
     dest = geodesic(kilometers=km).destination(origin.wgs84(), bearing)
     lat, lng = dest.latitude, dest.longitude

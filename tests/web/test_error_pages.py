@@ -8,7 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 
 from tests.web.webkit import add_customer, login
-from web.auth import CSP, OAUTH_STATE_COOKIE, SESSION_USER
+from web.auth.guard import CSP
+from web.auth.identity import OAUTH_STATE_COOKIE, SESSION_USER
 
 STATE = "st-0123456789abcdef"
 

@@ -9,7 +9,8 @@ import pytest
 import requests
 
 from tests.web.webkit import customers, login
-from web.auth import CSP, OAUTH_STATE_COOKIE, SESSION_CSRF, SESSION_USER
+from web.auth.guard import CSP
+from web.auth.identity import OAUTH_STATE_COOKIE, SESSION_CSRF, SESSION_USER
 
 # The state /h5/login would have put in this browser's cookie before sending it to WeCom.
 STATE = "st-0123456789abcdef"
@@ -88,7 +89,7 @@ def test_a_wecom_member_not_registered_in_zhongshu_gets_403(client, emulator):
 
 
 def test_an_inactive_user_signing_in_gets_403(client, emulator, org):
-    from models import user as users
+    from models.org import user as users
     from zhongshu.db import session_scope
 
     with session_scope() as session:

@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
+from cards.links import wecom_oauth_url
 from tests.browserkit import CHROMIUM, CHROMIUM_ARGS, needs_chromium, phone_page
 from tests.browserkit import shot as _shot
 from tests.web.webkit import customers
-from web.links import wecom_oauth_url
 
 pytestmark = needs_chromium
 

@@ -1,5 +1,5 @@
 """Customer pages: the 360 view, the list and the export, each exactly within the viewer's
-scope (models.scope) — checked on every path with one fixed organisation."""
+scope (models.customers.scope) — checked on every path with one fixed organisation."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from models.base import utcnow
-from models.communication import record_communication
-from models.order import Line, add_order
-from models.ticket import open_ticket
+from models.customers.communication import record_communication
+from models.customers.orders import Line, add_order
+from models.customers.ticket import open_ticket
 from tests.web.webkit import add_customer, login
-from web.customers import days_since
+from web.customers.common import days_since
 from zhongshu.db import session_scope
 
 NOW = utcnow()
@@ -133,7 +133,7 @@ def test_finance_sees_customers_with_orders_and_their_orders_only(client, book):
 def test_the_360_shows_the_customer_and_a_merged_timeline(client, book):
     cid = book["zhangwei_a"]
     with session_scope() as session:
-        from models.customer import Customer
+        from models.customers.customer import Customer
 
         customer = session.get(Customer, cid)
         assert customer is not None
@@ -243,7 +243,7 @@ def test_the_visit_export_keeps_formulas_as_text_and_times_in_business_time(clie
     formula, not with a quote mark added), like the customer export."""
     from openpyxl import load_workbook
 
-    from models.visit import Visit
+    from models.visits.visit import Visit
 
     with session_scope() as session:
         session.add(Visit(rep="lina", customer_id=book["lina"], at=datetime(2026, 11, 16, 2, 30,

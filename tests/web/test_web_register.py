@@ -49,7 +49,7 @@ def test_supervisors_and_directors_register_for_themselves(client, org, viewer):
 def test_every_option_survives_the_field_cleaner():
     # Options are stored as chosen: a cleaner that rewrote one would leave it unselected
     # when the form comes back.
-    from models.text import clean_text
+    from lib.text import clean_text
     from web import texts
 
     for option in (*texts.INDUSTRIES, *texts.INTENTS):

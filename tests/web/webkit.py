@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlmodel import select
 
-from models import user as users
-from models.customer import Customer, name_key
-from models.outbox import OutboxMessage
-from web.auth import SESSION_CSRF, SESSION_USER
+from models.customers.customer import Customer, name_key
+from models.org import user as users
+from models.platform.outbox import OutboxMessage
+from web.auth.identity import SESSION_CSRF, SESSION_USER
 from zhongshu.db import session_scope
 
 # The org every permission test uses:

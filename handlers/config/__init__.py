@@ -1,0 +1,1 @@
+"""Configuration in the chat (C8): custom field commands."""

@@ -1,0 +1,228 @@
+"""Custom fields (C8): fields a supervisor adds to customers, visits and contracts without
+code, and the values people fill in.
+
+Storage: one ``field_def`` row per field and one typed ``field_value`` row per value
+(entity, entity_id, field_id, value_text | value_num | value_date). Chosen over JSON
+columns on each entity table because
+- filters and reports hit a plain B-tree index, the same on SQLite and PostgreSQL:
+  ``(field_id, value_text)``, ``(field_id, value_num)``, ``(field_id, value_date)`` — a
+  "竞品品牌 = A牌" filter is an index range scan feeding ``customer.id IN (…)``;
+- numbers and dates are compared as numbers and dates (no casts in expression indexes
+  that differ per dialect);
+- a multi-select stores one row per chosen option, so "has option X" is the same
+  indexed equality as a single select;
+- the entity tables (customer, visit, contract) are owned by other modules and keep
+  their schema: adding a field is one INSERT, never a migration or a table rewrite.
+
+Ownership (``team``): a field a supervisor adds belongs to their team — it shows on the
+forms, cards and chat of that team's people only, and only that supervisor (or an admin
+or a director) changes it; a field an admin or a director adds is company-wide and only
+they change it (``models.config.audit.may_change``). Exports and lists show what the
+viewer may see: their team's and the company's fields, every field for directors and
+admins.
+
+A retired field keeps its values (``active = False``): it disappears from forms, cards,
+chat and exports; restoring it brings everything back. Exports list active fields only.
+
+Every definition change goes through this module, validates first and changes nothing
+when refused (``FieldRefused`` with a Chinese message), and is written to the audit log
+(``models.config.audit.record_change``) so it can be undone (``models.config.undo``).
+
+The package's modules: ``definitions`` (tables, names, reading and validating
+definitions), ``changes`` (changing definitions, audited) and ``values`` (cleaning,
+storing, reading and filtering values). Callers import the package (``from models.config
+import custom_fields as cf``); its names are re-exported here."""
+
+from __future__ import annotations
+
+from models.config.custom_fields.changes import (
+    create_field,
+    move_field,
+    reorder_fields,
+    restore,
+    set_active,
+    update_field,
+)
+from models.config.custom_fields.definitions import (
+    ALREADY_ACTIVE,
+    ALREADY_RETIRED,
+    BAD_DATE,
+    BAD_NUMBER,
+    BAD_OPTION,
+    BAD_PHOTO,
+    COMPANY_FIELD,
+    CONTRACT,
+    CUSTOMER,
+    DATE,
+    ENTITIES,
+    ENTITY_BAD,
+    ENTITY_BY_NAME,
+    ENTITY_NAMES,
+    FORM_PREFIX,
+    KIND_BAD,
+    KIND_BY_NAME,
+    KIND_CHANGE_LOSES,
+    KIND_CHANGE_PHOTO,
+    KIND_NAMES,
+    KINDS,
+    MULTI,
+    NAME_BAD,
+    NAME_BLANK,
+    NAME_FORMULA,
+    NAME_MAX,
+    NAME_TAKEN,
+    NAME_TAKEN_RETIRED,
+    NAME_TOO_LONG,
+    NOT_FOUND,
+    NOT_IN_ENTITY,
+    NUMBER,
+    ONE_OPTION,
+    OPTION_IN_USE,
+    OPTION_MAX,
+    OPTION_TOO_LONG,
+    OPTIONS_DUPLICATE,
+    OPTIONS_EMPTY,
+    OPTIONS_MAX,
+    OPTIONS_MISSING,
+    OPTIONS_NOT_ALLOWED,
+    OPTIONS_TOO_MANY,
+    ORDER_DUPLICATE,
+    PHOTO,
+    REQUIRED,
+    REQUIRED_CHOOSE,
+    SELECT,
+    TEXT,
+    TEXT_MAX,
+    TOO_LONG_VALUE,
+    VISIT,
+    FieldDef,
+    FieldRefused,
+    FieldValue,
+    clean_entity,
+    clean_field_name,
+    clean_kind,
+    describe,
+    fields_of,
+    find_field,
+    form_fields,
+    get_field,
+    in_team,
+    parse_options,
+    record_fields,
+    values_count,
+    visible_fields,
+)
+from models.config.custom_fields.values import (
+    CHAT_BAD_NUMBER,
+    DATE_RE,
+    Cleaned,
+    clean_value,
+    clean_values,
+    field_filters,
+    filter_by_fields,
+    from_chat,
+    matching_ids,
+    number_text,
+    numbered,
+    save_many,
+    save_values,
+    shown,
+    to_date,
+    to_number,
+    value_text,
+    values_for,
+)
+
+__all__ = [
+    "TEXT",
+    "NUMBER",
+    "DATE",
+    "SELECT",
+    "MULTI",
+    "PHOTO",
+    "ALREADY_ACTIVE",
+    "ALREADY_RETIRED",
+    "BAD_DATE",
+    "BAD_NUMBER",
+    "BAD_OPTION",
+    "BAD_PHOTO",
+    "CHAT_BAD_NUMBER",
+    "COMPANY_FIELD",
+    "CONTRACT",
+    "CUSTOMER",
+    "Cleaned",
+    "DATE_RE",
+    "ENTITIES",
+    "ENTITY_BAD",
+    "ENTITY_BY_NAME",
+    "ENTITY_NAMES",
+    "FORM_PREFIX",
+    "FieldDef",
+    "FieldRefused",
+    "FieldValue",
+    "KINDS",
+    "KIND_BAD",
+    "KIND_BY_NAME",
+    "KIND_CHANGE_LOSES",
+    "KIND_CHANGE_PHOTO",
+    "KIND_NAMES",
+    "NAME_BAD",
+    "NAME_BLANK",
+    "NAME_FORMULA",
+    "NAME_MAX",
+    "NAME_TAKEN",
+    "NAME_TAKEN_RETIRED",
+    "NAME_TOO_LONG",
+    "NOT_FOUND",
+    "NOT_IN_ENTITY",
+    "ONE_OPTION",
+    "OPTIONS_DUPLICATE",
+    "OPTIONS_EMPTY",
+    "OPTIONS_MAX",
+    "OPTIONS_MISSING",
+    "OPTIONS_NOT_ALLOWED",
+    "OPTIONS_TOO_MANY",
+    "OPTION_IN_USE",
+    "OPTION_MAX",
+    "OPTION_TOO_LONG",
+    "ORDER_DUPLICATE",
+    "REQUIRED",
+    "REQUIRED_CHOOSE",
+    "TEXT_MAX",
+    "TOO_LONG_VALUE",
+    "VISIT",
+    "clean_entity",
+    "clean_field_name",
+    "clean_kind",
+    "clean_value",
+    "clean_values",
+    "create_field",
+    "describe",
+    "field_filters",
+    "fields_of",
+    "filter_by_fields",
+    "find_field",
+    "form_fields",
+    "from_chat",
+    "get_field",
+    "in_team",
+    "matching_ids",
+    "move_field",
+    "number_text",
+    "numbered",
+    "parse_options",
+    "record_fields",
+    "reorder_fields",
+    "restore",
+    "save_many",
+    "save_values",
+    "set_active",
+    "shown",
+    "to_date",
+    "to_number",
+    "update_field",
+    "value_text",
+    "values_count",
+    "values_for",
+    "visible_fields",
+]

@@ -1,0 +1,1 @@
+"""Roll-up tables behind the sales health dashboard and the drill-down (C9, C10)."""

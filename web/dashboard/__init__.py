@@ -1,0 +1,1 @@
+"""The sales health dashboard and drill-down pages (C9, C10)."""

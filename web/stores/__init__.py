@@ -1,0 +1,1 @@
+"""Store pages (C12) and the signed people-counter endpoint."""

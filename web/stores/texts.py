@@ -1,0 +1,121 @@
+"""The Chinese of the store pages (C12), in one place."""
+
+from __future__ import annotations
+
+STORES_TITLE = "门店"
+STORES_DESC = "近 7 天客流、成交与转化率"
+NO_STORES = "没有可查看的门店。"
+STORE_NOT_FOUND_TITLE = "找不到门店"
+STORE_NOT_FOUND_DESC = "门店不存在，或者您没有查看它的权限。"
+TRAFFIC = "客流"
+TRANSACTIONS = "成交笔数"
+CONVERSION = "转化率"
+SALES = "销售额"
+HEATMAP_TITLE = "客流热力图（近 {weeks} 周平均，星期 × 小时）"
+COMPARE_TITLE = "门店客流对比（近 {weeks} 周平均，门店 × 小时）"
+COMPARE_LINK = "门店对比"
+UPLOAD_LINK = "上传客流 / 交易"
+PROMOTIONS_LINK = "促销执行"
+REPORT_LINK = "填写日报"
+EXPORT_LINK = "导出明细"
+LAPSED_LINK = "流失会员"
+WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+NO_VALUE = "—"
+# A store the weekly sweep alerted about (busy but not selling), on the list and its page.
+BUSY_BADGE = "客流高·转化低"
+BUSY_REASON = ("连续两周客流高于同行、成交转化低于同行（{week}：客流 {traffic} 人，"
+               "同行中位数 {peer_traffic:.0f}；转化率 {conv:.1%}，同行中位数 {peer_conv:.1%}）")
+BUSY_TITLE = "已提醒总部：客流高、转化低"
+BUSY_ADVICE = "请关注陈列、排队、缺货或价格。"
+
+UPLOAD_TITLE = "上传客流或交易数据"
+UPLOAD_DESC = "整份文件校验通过才会保存；有任何一行出错，整份文件都不保存，请改正后重新上传。"
+UPLOAD_KINDS = {"traffic": "客流（按小时）", "sales": "POS 交易"}
+UPLOAD_COLUMNS = {"traffic": "列：门店编码、时间（整点）、客流",
+                  "sales": "列：门店编码、交易时间、金额、小票号，可选：会员号"}
+UPLOAD_FILE = "文件（.csv 或 .xlsx）"
+UPLOAD_SUBMIT = "上传"
+UPLOAD_NO_FILE = "请选择要上传的文件"
+UPLOAD_BAD_KIND = "请选择数据类型"
+UPLOAD_ROW = "第 {row} 行：{message}"
+UPLOAD_BAD_SUFFIX = "不支持的文件类型“{suffix}”，请上传.csv或.xlsx文件"
+UPLOAD_EMPTY = "上传的文件是空的"
+UPLOAD_NOT_FOUND = "上传记录不存在或已过期"
+UPLOAD_ANOTHER = "继续上传"
+UPLOAD_RESULT_TITLE = "上传结果"
+UPLOAD_RESULT_FILE = "数据类型：{kind}"
+UPLOAD_WAITING = "请稍候，页面会自动更新"
+UPLOAD_MORE_ISSUES = "……另有 {n} 行错误未列出"
+UPLOAD_STATUS = {
+    "queued": "处理中：排队等候",
+    "running": "处理中：正在检查和保存",
+    "done": "上传完成",
+    "refused": "未保存",
+    "failed": "处理失败",
+}
+UPLOAD_TOO_LARGE = "文件超过 {limit}"
+
+REPORT_TITLE = "门店日报"
+REPORT_DESC = "{store} · {day}：系统已填好数字，只需补充情况说明。"
+REPORT_FIGURES = "昨日数据（系统自动填写）"
+PENDING_ITEMS = "待完成促销检查项"
+NOTES = "今日情况"
+NOTES_PLACEHOLDER = "例如：上午到货晚，蔬菜区缺货一小时"
+ISSUES = "需要总部支持"
+ISSUES_PLACEHOLDER = "没有可不填"
+REPORT_SUBMIT = "提交日报"
+REPORT_DONE_TITLE = "日报已提交"
+REPORT_DONE_DESC = "{store} {day} 的日报已提交，谢谢。"
+REPORT_ALREADY = "{store} {day} 的日报已经提交过了，内容没有改动。"
+REPORT_SUBMITTED_AT = "已于 {at} 提交"
+
+PROMOTIONS_TITLE = "促销执行"
+PROMOTION_NEW = "发布新促销"
+PROMOTION_TITLE_LABEL = "促销名称"
+PROMOTION_STARTS = "开始日期"
+PROMOTION_ENDS = "结束日期"
+PROMOTION_REGION = "区域（不填为全部门店）"
+PROMOTION_CHECKLIST = "执行检查项（每行一项）"
+PROMOTION_CHECKLIST_PLACEHOLDER = "堆头陈列到位\n价签更换\n库存充足"
+PROMOTION_PUBLISH = "发布"
+PROMOTION_EMPTY = "还没有促销。"
+PROMOTION_NOT_FOUND_TITLE = "找不到促销"
+PROMOTION_NOT_FOUND_DESC = "促销不存在，或者与您的门店无关。"
+EXECUTION = "执行率 {rate:.0%}（{done}/{due} 家门店完成，检查项 {items_done}/{items_due}）"
+MY_EXECUTION = "本店已完成 {done}/{total} 项"
+ITEM_DONE = "已拍照"
+ITEM_PENDING = "审核中"
+ITEM_BAD = "照片不合格：{reason}"
+ITEM_TODO = "待执行"
+TAKE_PHOTO = "拍照打卡"
+RETAKE_PHOTO = "重新拍照"
+PROMOTION_ENDED_TITLE = "促销已结束"
+PROMOTION_ENDED = "该促销已于 {end} 结束，不能再打卡。"
+CHECKIN_NO_PHOTO = "请拍摄现场照片"
+CHECKIN_DONE = "已收到「{item}」的照片，正在校验。"
+STORE_DONE = "完成"
+STORE_NOT_DONE = "未完成"
+VIEW_PHOTO = "查看照片"
+
+MEMBER_SEARCH = "输入会员号，查看购买轨迹"
+MEMBER_SEARCH_BUTTON = "查询"
+MEMBER_TITLE = "会员 {member} 的购买轨迹"
+MEMBER_SUMMARY = "共 {n} 笔，{stores} 家门店，复购间隔中位数 {interval}"
+MEMBER_NO_INTERVAL = "（购买不足两天，无法计算）"
+MEMBER_DAYS = "{days:g} 天"
+MEMBER_NONE = "没有找到该会员在您可查看门店的购买记录。"
+LAPSED_TITLE = "流失会员（超过 {days} 天未购买）"
+LAPSED_NONE = "没有流失会员。"
+LAPSED_LINE = "{n} 笔，最后购买 {last}（{days} 天前）"
+
+# Signed counter endpoint (JSON answers, for machines; messages stay Chinese for people
+# reading the counter's logs).
+API_NOT_CONFIGURED = "服务端未配置客流计数器密钥（ZS_COUNTER_SECRET）"
+API_BAD_SIGNATURE = "签名无效"
+API_MISSING_SIGNATURE = "缺少 X-ZS-Timestamp 或 X-ZS-Signature 请求头"
+API_STALE = "时间戳超出允许范围（±{window} 秒），请校准计数器时钟"
+API_REPLAY = "重复的请求（同一签名已处理过）"
+API_BAD_JSON = "请求体不是有效的 JSON"
+API_BAD_SHAPE = "请求体应为 {\"rows\": [{\"store\", \"hour\", \"visitors\"}, …]}"
+API_TOO_LARGE = "请求体过大"
+API_REFUSED = "有 {n} 行错误，本次数据全部未保存"
