@@ -37,6 +37,11 @@ def customer_path(customer_id: int) -> str:
     return f"/h5/customers/{customer_id}"
 
 
+def review_path(visit_id: int) -> str:
+    """A flagged visit's evidence and the one-tap decision (web/visits/review.py)."""
+    return f"/h5/visits/{visit_id}/review"
+
+
 def chart_signature(team: str, week: date) -> str:
     """HMAC of (team, week): the coaching card's image link works without a session, for
     that team and week only (checked by web/dashboard/pages.py)."""

@@ -59,7 +59,7 @@ VISIT_REJECTED_TO_REP = "你在 {when} 对{customer}的拜访已被{by}驳回，
 CHECKIN_TITLE = "拜访签到"
 CHECKIN_DESCRIPTION = "拍摄现场照片，填写客户等级、痛点、客户问题和下一步行动。"
 
-# -- follow-up tasks (cards/visit.py, jobs/followups.py) -------------------------------------
+# -- follow-up tasks (cards/visit.py, handlers/visits/reminders.py) ---------------------------
 FOLLOWUP_DUE_TITLE = "今日跟进提醒"
 FOLLOWUP_OVERDUE_TITLE = "跟进任务已逾期"
 FOLLOWUP_DESCRIPTION = "下一步行动：{action}"

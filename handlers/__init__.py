@@ -13,9 +13,9 @@ from handlers.dashboard import commands as dashboard
 from handlers.general import commands as general
 from handlers.general import media, presence
 from handlers.stores import commands as stores
-from handlers.visits import checkin, followups, plans
+from handlers.visits import checkin, decide, followups, plans
 
 __all__ = [
-    "checkin", "contracts", "customers", "dashboard", "fields", "followups", "general", "media",
-    "plans", "presence", "router", "stores",
+    "checkin", "contracts", "customers", "dashboard", "decide", "fields", "followups", "general",
+    "media", "plans", "presence", "router", "stores",
 ]

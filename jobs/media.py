@@ -1,31 +1,28 @@
 """Downloading photos users send, off the ack path. Never trusts the platform's claims:
 the bytes are size-capped and must look like an image. The transaction that marks a
 photo stored (or failed) also settles a chat check-in waiting for it
-(handlers.visits.checkin.photo_settled), whose messages are delivered after commit."""
+(handlers.visits.checkin.photo_settled), whose messages are delivered after commit. The image
+handler (handlers/general/media.py) queues ``fetch_media`` once the media row commits."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
 
-from rq import Retry
 from sqlmodel import Session
 
+from bot.delivery import Rejected, RetryLater
+from bot.wecom.client import get_client
+from handlers.visits.checkin import photo_settled
 from models.base import utcnow
 from models.platform import media
 from zhongshu.db import session_scope
-from zhongshu.queues import enqueue_after_commit
 from zhongshu.settings import get_settings
 
 log = logging.getLogger(__name__)
 
 MAX_MEDIA_BYTES = 20 * 1024 * 1024
 IMAGE_SIGNATURES = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png"}
-
-
-def enqueue_fetch(session: Session, media_pk: int | None) -> None:
-    enqueue_after_commit(session, fetch_media, media_pk, job_id=f"media-{media_pk}",
-                         retry=Retry(max=3, interval=[10, 60, 300]))
 
 
 def _image_extension(data: bytes) -> str | None:
@@ -45,9 +42,6 @@ def fetch_media(media_pk: int) -> str:
     if platform != "wecom":
         _fail(media_pk, "该平台的图片下载尚未接入")
         return "unsupported"
-
-    from bot.delivery import Rejected, RetryLater
-    from bot.wecom.client import get_client
 
     try:
         data, content_type, _filename = get_client().media_get(media_id,
@@ -86,9 +80,6 @@ def fetch_media(media_pk: int) -> str:
 
 
 def _settle(session: Session, row: media.Media) -> list[int]:
-    # Late import: handlers import this module (the image handler enqueues fetches).
-    from handlers.visits.checkin import photo_settled
-
     return photo_settled(session, row)
 
 

@@ -5,7 +5,7 @@ this zone. The zone is looked up at each call, so a changed setting applies at o
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from zhongshu.settings import get_settings
@@ -24,3 +24,9 @@ def now_local() -> datetime:
 def today() -> date:
     """Today's date in the business time zone."""
     return now_local().date()
+
+
+def shown(moment: datetime) -> str:
+    """A stored moment (UTC; naive means UTC) as people read it, in business time."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(business_tz()).strftime("%Y-%m-%d %H:%M")

@@ -49,6 +49,8 @@ def get_queue(name: str = QUEUE_DEFAULT) -> Queue:
 JOB_DELIVER = "jobs.deliver.deliver"
 JOB_FAN_OUT = "jobs.deliver.fan_out"
 JOB_PROCESS_INBOX = "jobs.inbound.process_inbox"
+JOB_PROCESS_VISIT = "jobs.visits.process_visit"
+JOB_FETCH_MEDIA = "jobs.media.fetch_media"
 FAILURE_TTL = 7 * 24 * 3600
 # Above this many messages in one commit, one job creates the delivery jobs.
 FAN_OUT_ABOVE = 200
@@ -110,7 +112,7 @@ def ping() -> bool:
         return False
 
 
-def enqueue_after_commit(session: Any, func: Callable[..., Any], *args: Any, job_id: str,
+def enqueue_after_commit(session: Any, func: Callable[..., Any] | str, *args: Any, job_id: str,
                          queue: str = QUEUE_DEFAULT, retry: Retry | None = None) -> None:
     """Queue ``func(*args)`` once ``session`` commits (never on rollback), so the job can
     only see rows that exist. If Redis is away the job is logged, not raised: the caller's

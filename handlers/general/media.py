@@ -3,6 +3,7 @@ whose chat check-in is waiting is that visit's photo (handlers/visits/checkin.py
 
 from __future__ import annotations
 
+from rq import Retry
 from sqlmodel import Session
 
 from bot.router import router
@@ -10,6 +11,7 @@ from handlers.general import texts
 from handlers.visits import checkin
 from lib.chat import KIND_IMAGE, Event, Reply
 from models.platform import media
+from zhongshu.queues import JOB_FETCH_MEDIA, enqueue_after_commit
 
 
 @router.on(KIND_IMAGE)
@@ -17,10 +19,9 @@ def photo(event: Event, session: Session) -> Reply | list[Reply]:
     media_id = event.payload.get("media_id") or event.payload.get("download_code") or ""
     row = media.get_or_create(session, platform=event.platform, media_id=str(media_id),
                               user_id=event.user_id)
-    from jobs.media import enqueue_fetch
-
-    # Enqueued after commit by the after-commit hook, so the job finds the row.
-    enqueue_fetch(session, row.id)
+    # Queued once the row commits, so the job finds it.
+    enqueue_after_commit(session, JOB_FETCH_MEDIA, row.id, job_id=f"media-{row.id}",
+                         retry=Retry(max=3, interval=[10, 60, 300]))
     for_checkin = checkin.take_photo(event, session, row)
     if for_checkin is not None:
         return for_checkin

@@ -1,11 +1,6 @@
 """Visit check-ins in the chat: the 拜访签到 workbench button (a card linking to the H5
-form) and the supervisor's decision on a flagged visit (``visit.confirm:<id>`` /
-``visit.reject:<id>`` buttons of the review card built by jobs/visits.py).
-
-Who may decide (C11): the rep's own supervisor, or a director whose region covers the
-rep (a director without a region covers everyone). Anyone else is refused politely and
-nothing changes. A decision is final: it is stored in ``Visit.status`` (confirmed /
-rejected) and ``compliant`` follows it, so ``countable()`` counts confirmed visits.
+form) and the chat check-in. A supervisor's decision on the result is
+handlers/visits/decide.py.
 
 The chat check-in ``拜访签到 <客户名称>`` is a state machine (flow ``visit_checkin``, see
 handlers/flows.py), for the same people and under the same rules as the H5 form:
@@ -35,28 +30,26 @@ and sees "all answers + stored photo" submits and ends the flow."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot.router import router
-from cards import texts as card_texts
 from cards import visit as cards
 from cards.links import signin_url
 from handlers import flows
 from handlers.customers.parse import clean_input
 from handlers.general import texts as general_texts
+from handlers.visits import checkin_steps as steps
 from handlers.visits import texts
-from jobs.visits import DECIDED, STATUS_CONFIRMED, STATUS_REJECTED, enqueue_process, when_text
+from handlers.visits.evaluate import enqueue_process
 from lib import chat as ev
 from lib import photos
 from lib.chat import PLATFORM_DINGTALK, PLATFORM_WECOM, Event, Reply
 from lib.geo import GeoPoint
-from models.base import parse_id, utcnow
+from models.base import utcnow
 from models.config import custom_fields as cf
 from models.config import team_config as tc
 from models.customers.customer import Customer
@@ -67,99 +60,10 @@ from models.org.user import User
 from models.platform import conversation, location, media
 from models.platform.conversation import Conversation
 from models.visits import options as vopts
-from models.visits import thresholds
 from models.visits import visit as vm
-from models.visits.evidence import question_problem
-from zhongshu import clock
 from zhongshu.settings import get_settings
 
 CHECKIN_PATH = "/h5/checkin"
-
-
-def may_decide(decider: User, rep: User | None) -> bool:
-    if rep is None or not decider.active or decider.wecom_userid == rep.wecom_userid:
-        return False
-    if decider.role == "supervisor":
-        return rep.supervisor_userid == decider.wecom_userid
-    if decider.role == "director":
-        return decider.region is None or decider.region == rep.region
-    return False
-
-
-def _visit_id(key: str) -> int | None:
-    _, _, arg = key.partition(":")
-    return parse_id(arg)
-
-
-def _learn_location(customer: Customer, visit: vm.Visit) -> None:
-    """A customer without coordinates takes them from its first confirmed visit: the
-    photo's GPS (EXIF, WGS-84) when present, else the device's, stored as WGS-84."""
-    if customer.latitude is not None and customer.longitude is not None:
-        return
-    if visit.photo_lat is not None and visit.photo_lng is not None:
-        point: GeoPoint | None = GeoPoint(visit.photo_lat, visit.photo_lng, "wgs84")
-    else:
-        point = visit.device
-    if point is None:
-        return
-    customer.latitude, customer.longitude = point.wgs84()
-    customer.coord = "wgs84"
-
-
-def record_decision(session: Session, visit: vm.Visit, decider: User, *,
-                    confirm: bool) -> None:
-    """Store a supervisor's decision on a visit whose row the caller holds locked, after
-    ``may_decide``: confirmed (its flags dismissed, the visit counts) or rejected, by
-    whom and when. The review card's buttons and the review page both come here."""
-    visit.status = STATUS_CONFIRMED if confirm else STATUS_REJECTED
-    visit.compliant = confirm
-    visit.decided_by = decider.wecom_userid
-    visit.decided_at = utcnow()
-    session.add(visit)
-    customer = session.get(Customer, visit.customer_id)
-    if confirm and customer is not None:
-        _learn_location(customer, visit)
-        session.add(customer)
-
-
-def _decide(event: Event, session: Session, *, confirm: bool) -> Reply | list[Reply]:
-    decider = users.by_platform_id(session, event.platform, event.user_id)
-    visit_id = _visit_id(event.key)
-    visit = (session.exec(select(vm.Visit).where(vm.Visit.id == visit_id).with_for_update())
-             .first() if visit_id is not None else None)
-    if visit is None:
-        return Reply(text=texts.VISIT_NOT_FOUND)
-    rep = users.by_platform_id(session, "wecom", visit.rep, include_inactive=True)
-    if decider is None or not may_decide(decider, rep):
-        return Reply(text=texts.NOT_YOUR_DECISION)
-    if visit.status in DECIDED:
-        return Reply(text=texts.ALREADY_DECIDED.format(state=texts.STATE_NAMES[visit.status]))
-    if visit.compliant is None:
-        return Reply(text=texts.NOT_EVALUATED)
-    customer = session.get(Customer, visit.customer_id)
-    customer_name = customer.name if customer else str(visit.customer_id)
-    record_decision(session, visit, decider, confirm=confirm)
-    # The rep's notice is a reply addressed to them, so the inbox job queues and
-    # delivers it with the decider's answer (dedupe keys from the inbox event).
-    to_rep = cards.decided(customer_name, when_text(visit.at), confirmed=confirm,
-                           by=decider.name)
-    template = texts.CONFIRMED_DONE if confirm else texts.REJECTED_DONE
-    button = card_texts.VISIT_CONFIRMED if confirm else card_texts.VISIT_REJECTED
-    return [Reply(update_button=button),
-            Reply(text=template.format(rep=rep.name if rep else visit.rep,
-                                       customer=customer_name)),
-            replace(to_rep, to_user=visit.rep)]
-
-
-# No passive replace_name: the button changes only after the decider is authorised.
-@router.card_action(cards.CONFIRM_PREFIX)
-def confirm_visit(event: Event, session: Session) -> Reply | list[Reply]:
-    return _decide(event, session, confirm=True)
-
-
-@router.card_action(cards.REJECT_PREFIX)
-def reject_visit(event: Event, session: Session) -> Reply | list[Reply]:
-    return _decide(event, session, confirm=False)
 
 
 @router.click("checkin")
@@ -176,39 +80,6 @@ def checkin_button(event: Event, session: Session) -> Reply:
 
 CHAT_FLOW = "visit_checkin"
 CHAT_COMMAND = "拜访签到"
-STEPS = ("photo", "location", "grade", "pain_points", "question", "next_action")
-STEP_PHOTO_WAIT = "photo_wait"
-# The data key that answers each step (the photo is the media row's id).
-_KEYS = {"photo": "media_pk", "location": "location", "grade": "grade",
-         "pain_points": "pain_points", "question": "question", "next_action": "next_action"}
-LOCATION_FRESH = timedelta(minutes=10)
-SKIP_WORDS = ("跳过", "不定位", "无法定位")
-GRADES = ("A", "B", "C")
-_SHOWN_NAME_MAX = 20
-_SPLIT = re.compile(r"[\s,，、;；/]+")
-_FULL_DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
-_SHORT_DATE = re.compile(r"(?<!\d)(\d{1,2})[-/.月](\d{1,2})日?$")
-
-
-def _today() -> date:
-    return clock.today()
-
-
-def _shown(name: str) -> str:
-    return name if len(name) <= _SHOWN_NAME_MAX else name[:_SHOWN_NAME_MAX] + "…"
-
-
-def _numbered(labels: list[str]) -> str:
-    return "\n".join(f"{n}. {label}" for n, label in enumerate(labels, 1))
-
-
-def _labels(step: str, data: dict[str, Any]) -> list[str]:
-    """The option list of ``step`` as numbered for this flow."""
-    kind = {"pain_points": vopts.PAIN_POINT, "next_action": vopts.NEXT_ACTION}.get(step)
-    return list(data.get("options", {}).get(kind, [])) if kind else []
-
-
-CUSTOM_STEP = "cf:"
 
 
 def _chat_fields(session: Session, team: str | None) -> list[dict[str, Any]]:
@@ -219,61 +90,8 @@ def _chat_fields(session: Session, team: str | None) -> list[dict[str, Any]]:
             if f.required and f.kind != cf.PHOTO]
 
 
-def _field_spec(step: str, data: dict[str, Any]) -> dict[str, Any] | None:
-    wanted = step.removeprefix(CUSTOM_STEP)
-    return next((f for f in data.get("fields", []) if str(f["id"]) == wanted), None)
-
-
-def _as_def(spec: dict[str, Any]) -> cf.FieldDef:
-    return cf.FieldDef(id=spec["id"], entity=cf.VISIT, name=spec["name"], kind=spec["kind"],
-                       options=list(spec["options"]), required=True)
-
-
-def _sequence(data: dict[str, Any]) -> list[str]:
-    """The steps this flow asks, in order: the six (less any answered before the flow
-    started, e.g. a location reported minutes earlier), then the required visit fields.
-    Steps are numbered by their place here, so the numbers the rep reads never jump."""
-    preset = set(data.get("preset", ()))
-    return [s for s in STEPS if s not in preset] + [
-        f"{CUSTOM_STEP}{f['id']}" for f in data.get("fields", [])]
-
-
-def _number(step: str, data: dict[str, Any]) -> int:
-    sequence = _sequence(data)
-    return sequence.index(step) + 1 if step in sequence else len(sequence)
-
-
-def _ask_field(step: str, data: dict[str, Any]) -> str:
-    spec = _field_spec(step, data) or {"name": "", "kind": cf.TEXT, "options": []}
-    template = texts.CHAT_ASK_FIELD.get(spec["kind"], texts.CHAT_ASK_FIELD[cf.TEXT])
-    return template.format(n=_number(step, data), name=spec["name"],
-                           options=_numbered(spec["options"]))
-
-
-def _ask(step: str, data: dict[str, Any]) -> str:
-    if step.startswith(CUSTOM_STEP):
-        return _ask_field(step, data)
-    if step not in texts.CHAT_ASK:
-        step = "photo"
-    template = texts.CHAT_ASK[step]
-    if step in ("pain_points", "next_action"):
-        return template.format(n=_number(step, data), options=_numbered(_labels(step, data)))
-    if step == STEP_PHOTO_WAIT:
-        return template
-    return template.format(n=_number(step, data))
-
-
 def _chat_question(row: Conversation) -> str:
-    return _ask(row.step, row.data)
-
-
-def _next_step(data: dict[str, Any]) -> str | None:
-    step = next((step for step in STEPS if _KEYS[step] not in data), None)
-    if step is not None:
-        return step
-    answered = data.get("custom", {})
-    return next((f"{CUSTOM_STEP}{f['id']}" for f in data.get("fields", [])
-                 if str(f["id"]) not in answered), None)
+    return steps.ask(row.step, row.data)
 
 
 def _custom_problems(session: Session, data: dict[str, Any]) -> list[str]:
@@ -334,7 +152,7 @@ def _recent_location(session: Session, platform: str, user_id: str) -> dict[str,
     at = report.reported_at
     if at.tzinfo is None:
         at = at.replace(tzinfo=utcnow().tzinfo)
-    if utcnow() - at > LOCATION_FRESH:
+    if utcnow() - at > steps.LOCATION_FRESH:
         return None
     return {"lat": report.latitude, "lng": report.longitude, "coord": report.coord}
 
@@ -343,18 +161,19 @@ def _advance(session: Session, platform: str, user_id: str, row: Conversation,
              data: dict[str, Any], *, notes: list[str], errors: list[str]) -> list[Reply]:
     """Move to the first step still missing (the same one again after a bad answer), or
     finish when none is."""
-    step = _next_step(data)
+    step = steps.next_step(data)
     if step == "location" and not errors:
         recent = _recent_location(session, platform, user_id)
         if recent is not None:
             data["location"] = recent
             notes.append(texts.CHAT_LOCATION_USED.format(
-                n=_number("location", data), minutes=int(LOCATION_FRESH.total_seconds() // 60)))
-            step = _next_step(data)
+                n=steps.step_number("location", data),
+                minutes=int(steps.LOCATION_FRESH.total_seconds() // 60)))
+            step = steps.next_step(data)
     if step is None:
         return _finish(session, platform, user_id, row, data, notes=notes)
     conversation.advance(session, row, step=step, data=data)
-    return [Reply(text="\n".join([*notes, *errors, _ask(step, data)]))]
+    return [Reply(text="\n".join([*notes, *errors, steps.ask(step, data)]))]
 
 
 def _finish(session: Session, platform: str, user_id: str, row: Conversation,
@@ -366,7 +185,7 @@ def _finish(session: Session, platform: str, user_id: str, row: Conversation,
         conversation.end(session, platform=platform, user_id=user_id)
         return [Reply(text=texts.CHECKIN_REFUSED)]
     problems = _custom_problems(session, data)
-    if _next_step(data) is not None:
+    if steps.next_step(data) is not None:
         return _advance(session, platform, user_id, row, data, notes=notes, errors=problems)
     photo = session.get(media.Media, int(data["media_pk"]))
     if photo is None or photo.status == media.STATUS_FAILED or (
@@ -377,8 +196,8 @@ def _finish(session: Session, platform: str, user_id: str, row: Conversation,
         conversation.advance(session, row, step="photo", data=data)
         return [Reply(text="\n".join([*notes, texts.CHAT_PHOTO_FAILED.format(reason=reason)]))]
     if photo.status != media.STATUS_STORED:
-        conversation.advance(session, row, step=STEP_PHOTO_WAIT, data=data)
-        return [Reply(text="\n".join([*notes, texts.CHAT_ASK[STEP_PHOTO_WAIT]]))]
+        conversation.advance(session, row, step=steps.STEP_PHOTO_WAIT, data=data)
+        return [Reply(text="\n".join([*notes, texts.CHAT_ASK[steps.STEP_PHOTO_WAIT]]))]
     where = data.get("location")
     device = GeoPoint(float(where["lat"]), float(where["lng"]), str(where["coord"])) \
         if where else None
@@ -388,17 +207,17 @@ def _finish(session: Session, platform: str, user_id: str, row: Conversation,
                           grade=data["grade"], pain_points=list(data["pain_points"]),
                           question=data["question"], next_action=data["next_action"],
                           # The original is copied only once the record is accepted.
-                          photo_path="(pending)", today=_today(),
+                          photo_path="(pending)", today=steps.today(),
                           next_action_date=due, device=device)
     except vm.VisitRejected as rejected:
         if "customer" in rejected.errors:  # reassigned meanwhile
             conversation.end(session, platform=platform, user_id=user_id)
             return [Reply(text=texts.CHAT_NOT_FOUND.format(
-                name=_shown(str(data.get("customer_name", "")))))]
+                name=steps.shown(str(data.get("customer_name", "")))))]
         # An answer no longer valid (e.g. an admin changed the lists): ask it again.
         for field in rejected.errors:
             data.pop("next_action" if field == "next_action_date" else field, None)
-        if _next_step(data) is None:  # nothing the rep can answer again: give up cleanly
+        if steps.next_step(data) is None:  # nothing the rep can answer again: give up cleanly
             conversation.end(session, platform=platform, user_id=user_id)
             return [Reply(text="\n".join([*notes, *rejected.errors.values(),
                                             texts.CHAT_RESTART]))]
@@ -414,124 +233,6 @@ def _finish(session: Session, platform: str, user_id: str, row: Conversation,
     enqueue_process(session, visit.id)
     conversation.end(session, platform=platform, user_id=user_id)
     return [Reply(text="\n".join([*notes, texts.CHAT_SUBMITTED]))]
-
-
-def _pick(raw: str, labels: list[str], *, many: bool) -> tuple[list[str], str | None]:
-    """Labels chosen by number or by text, or the reason the answer can't be used."""
-    text = raw.strip()
-    if text in labels:
-        return [text], None
-    chosen: list[str] = []
-    for token in (t for t in _SPLIT.split(text) if t):
-        if token.isdigit():
-            number = int(token)
-            if not 1 <= number <= len(labels):
-                return [], texts.CHAT_BAD_NUMBER.format(number=number)
-            label = labels[number - 1]
-        elif token in labels:
-            label = token
-        else:
-            return [], texts.CHAT_BAD_OPTION.format(value=_shown(token))
-        if label not in chosen:
-            chosen.append(label)
-    if not chosen:
-        return [], texts.CHAT_BAD_OPTION.format(value=_shown(text))
-    if not many and len(chosen) > 1:
-        return [], texts.CHAT_NEED_ONE_ACTION
-    return chosen, None
-
-
-def _split_date(text: str, today: date) -> tuple[str, date | None, str | None]:
-    """``寄送样品 12-05`` → (``寄送样品``, 2026-12-05, None). Only explicit dates: YYYY-MM-DD,
-    or MM-DD (this year, next year once the day has passed)."""
-    full = _FULL_DATE.search(text)
-    short = None if full else _SHORT_DATE.search(text)
-    found = full or short
-    if found is None:
-        return text, None, None
-    rest = text[:found.start()].strip()
-    if not rest:  # a bare number like "1" is an option, not a date
-        return text, None, None
-    try:
-        if full:
-            due = date(int(full[1]), int(full[2]), int(full[3]))
-        else:
-            assert short is not None
-            due = date(today.year, int(short[1]), int(short[2]))
-            if due < today:
-                due = due.replace(year=today.year + 1)
-    except ValueError:
-        return rest, None, texts.CHAT_BAD_DATE.format(value=found[0])
-    if due < today:
-        return rest, None, vm.NEXT_ACTION_DATE_PAST
-    return rest, due, None
-
-
-def _take_text(session: Session, step: str, raw: str, data: dict[str, Any],
-               notes: list[str]) -> str | None:
-    """Store the answer to ``step`` in ``data``; the reason when it can't be used. The
-    question is kept as typed (full-width punctuation and all), like the H5 form does."""
-    text = clean_input(raw)
-    if step.startswith(CUSTOM_STEP):
-        return _take_field(step, text, data)
-    if step == "photo":
-        return texts.CHAT_NEED_PHOTO
-    if step == "location":
-        if text.rstrip("。.!！ ") in SKIP_WORDS:
-            data["location"] = None
-            notes.append(texts.CHAT_LOCATION_SKIPPED)
-            return None
-        return texts.CHAT_NEED_LOCATION
-    if step == "grade":
-        grade = text.strip().upper().rstrip("级类。. ")
-        if grade not in GRADES:
-            return texts.CHAT_BAD_GRADE.format(value=_shown(text))
-        data["grade"] = grade
-        return None
-    labels = _labels(step, data)
-    if step == "pain_points":
-        chosen, problem = _pick(text, labels, many=True)
-        if problem is None:
-            data["pain_points"] = chosen
-        return problem
-    if step == "question":
-        rules = thresholds.load_rules(session)
-        question = " ".join(raw.split())
-        problem = question_problem(question, min_chars=rules.min_question_chars)
-        if problem is None and len(question) > vm.QUESTION_MAX:
-            problem = vm.QUESTION_TOO_LONG
-        if problem is None:
-            data["question"] = question
-        return problem
-    if step == "next_action":
-        rest, due, problem = _split_date(text, _today())
-        if problem is not None:
-            return problem
-        chosen, problem = _pick(rest, labels, many=False)
-        if problem is None:
-            data["next_action"] = chosen[0]
-            data["next_action_date"] = due.isoformat() if due else None
-        return problem
-    return None
-
-
-def _take_field(step: str, text: str, data: dict[str, Any]) -> str | None:
-    spec = _field_spec(step, data)
-    if spec is None:  # the flow's list changed under it: ask whatever is next
-        data.setdefault("custom", {})[step.removeprefix(CUSTOM_STEP)] = text
-        return None
-    answer: Any = text
-    if spec["kind"] in (cf.SELECT, cf.MULTI):
-        chosen, problem = _pick(text, list(spec["options"]), many=spec["kind"] == cf.MULTI)
-        if problem is not None:
-            return problem
-        answer = chosen if spec["kind"] == cf.MULTI else chosen[0]
-    try:
-        cf.clean_value(_as_def(spec), answer)
-    except ValueError as error:
-        return str(error)
-    data.setdefault("custom", {})[str(spec["id"])] = answer
-    return None
 
 
 @router.command(CHAT_COMMAND, usage=texts.CHAT_USAGE, summary=texts.CHAT_SUMMARY,
@@ -550,7 +251,7 @@ def checkin_command(event: Event, session: Session) -> Reply | list[Reply]:
     if customer is None:
         if len(candidates) > 1:
             return Reply(text=texts.CHAT_AMBIGUOUS.format(names="、".join(candidates)))
-        return Reply(text=texts.CHAT_NOT_FOUND.format(name=_shown(name)))
+        return Reply(text=texts.CHAT_NOT_FOUND.format(name=steps.shown(name)))
     notes: list[str] = []
     previous = flows.waiting(session, event, lock=True)
     if previous is not None:
@@ -568,28 +269,28 @@ def checkin_command(event: Event, session: Session) -> Reply | list[Reply]:
     if recent is not None:  # reported on entering the app: one step fewer to answer
         data["location"], data["preset"] = recent, ["location"]
     notes.append(texts.CHAT_STARTED_STEPS.format(customer=customer.name,
-                                                 steps=len(_sequence(data))))
+                                                 steps=len(steps.step_sequence(data))))
     if recent is not None:
         notes.append(texts.CHAT_LOCATION_PRESET.format(
-            minutes=int(LOCATION_FRESH.total_seconds() // 60)))
+            minutes=int(steps.LOCATION_FRESH.total_seconds() // 60)))
     conversation.start(session, platform=event.platform, user_id=event.user_id,
                        flow=CHAT_FLOW, step="photo", data=data)
-    return Reply(text="\n".join([*notes, _ask("photo", data)]))
+    return Reply(text="\n".join([*notes, steps.ask("photo", data)]))
 
 
 @flows.flow(CHAT_FLOW, title=texts.CHAT_TITLE, question=_chat_question,
             restart=texts.CHAT_RESTART, commands=(CHAT_COMMAND,))
 def checkin_answer(event: Event, session: Session, row: Conversation) -> list[Reply]:
     if _checker(session, event.platform, event.user_id) is None or (
-            row.step not in STEPS and row.step != STEP_PHOTO_WAIT
-            and not row.step.startswith(CUSTOM_STEP)):
+            row.step not in steps.STEPS and row.step != steps.STEP_PHOTO_WAIT
+            and not row.step.startswith(steps.CUSTOM_STEP)):
         conversation.end(session, platform=event.platform, user_id=event.user_id)
         return [Reply(text=texts.CHECKIN_REFUSED)]
     data = dict(row.data)
-    if row.step == STEP_PHOTO_WAIT:  # maybe stored meanwhile
+    if row.step == steps.STEP_PHOTO_WAIT:  # maybe stored meanwhile
         return _finish(session, event.platform, event.user_id, row, data, notes=[])
     notes: list[str] = []
-    problem = _take_text(session, row.step, event.text, data, notes)
+    problem = steps.take_text(session, row.step, event.text, data, notes)
     return _advance(session, event.platform, event.user_id, row, data, notes=notes,
                     errors=[problem] if problem else [])
 
@@ -645,7 +346,7 @@ def photo_settled(session: Session, photo: media.Media) -> list[int]:
         return []
     data = dict(row.data)
     if photo.status == media.STATUS_STORED:
-        if row.step != STEP_PHOTO_WAIT:
+        if row.step != steps.STEP_PHOTO_WAIT:
             return []  # answers still missing: the last answer submits
         replies = _finish(session, photo.platform, photo.user_id, row, data, notes=[])
     else:

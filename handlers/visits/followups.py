@@ -1,5 +1,5 @@
 """The 标记完成 button of a follow-up reminder card (``followup.done:<task id>``, built by
-jobs/followups.py). Only the task's owner may mark it done; anyone else is refused and
+handlers/visits/reminders.py). Only the task's owner may mark it done; anyone else is refused and
 nothing changes. Done is final: a second tap just says so. Completing a wake-up task (the
 inactivity rule's) also logs a communication record, so the customer is no longer inactive."""
 

@@ -1,7 +1,7 @@
 """The check-in evaluation (C4, step 2 of a check-in): ``evaluate_visit`` analyses the
 photo, writes the watermarked copy, runs the evidence checks of ``models.visits.evidence``
 against the visits before it (queried here) and stores the flags, replacing any earlier
-result. Called by the check-in job (``jobs.visits``) and the demo.
+result. Called by the check-in evaluation (``handlers.visits.evaluate``) and the demo.
 
 Photo reuse runs in both directions because jobs can finish out of order: a visit whose
 photo turns out to equal the photo of a *later* visit that was evaluated first marks that

@@ -2,9 +2,9 @@
 reminded on the due date and again when it is overdue.
 
 Wake-up tasks (``kind="wakeup"``, no visit) are made by the inactivity rule
-(jobs/rules.py); they share the table so they show in the rep's open tasks and are done
-with the same 标记完成 button. One task per visit (``visit_id`` unique), created by
-``jobs.visits.process_visit`` so a re-run never duplicates it. Reminders are tracked by
+(handlers/rules/customers.py); they share the table so they show in the rep's open tasks
+and are done with the same 标记完成 button. One task per visit (``visit_id`` unique), created by
+``handlers.visits.evaluate`` so a re-run never duplicates it. Reminders are tracked by
 their outbox dedupe keys (``followup:{id}:due`` / ``followup:{id}:overdue``);
 ``reminded_at`` records when the first reminder was queued, for people reading the table."""
 

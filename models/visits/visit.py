@@ -35,6 +35,10 @@ from models.visits.thresholds import load_rules
 
 STATUS_PENDING = "pending"
 STATUS_CHECKED = "checked"
+# A supervisor's decision on an evaluated visit: checked → confirmed / rejected, final.
+STATUS_CONFIRMED = "confirmed"
+STATUS_REJECTED = "rejected"
+DECIDED = (STATUS_CONFIRMED, STATUS_REJECTED)
 SOURCES = ("checkin", "import")
 
 QUESTION_MAX = 500

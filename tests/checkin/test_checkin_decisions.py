@@ -1,4 +1,4 @@
-"""The supervisor's decision on a flagged visit (handlers/visits/checkin.py): 确认有效 makes it
+"""The supervisor's decision on a flagged visit (handlers/visits/decide.py): 确认有效 makes it
 count and teaches a customer without coordinates where it is; 驳回 keeps it out; anyone
 but the rep's supervisor (or their director) is refused and nothing changes. End to end
 through the emulator: the card's button text changes the moment it is tapped."""

@@ -1,6 +1,6 @@
-"""process_visit (jobs/visits.py): honest visits are confirmed to the rep, flagged ones
-reach the rep's supervisor as a review card with 确认有效 / 驳回 buttons; re-running the
-job sends nothing twice."""
+"""process_visit (jobs/visits.py → handlers/visits/evaluate.py): honest visits are confirmed
+to the rep, flagged ones reach the rep's supervisor as a review card with 确认有效 / 驳回
+buttons; re-running the job sends nothing twice."""
 
 from __future__ import annotations
 

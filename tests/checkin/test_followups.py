@@ -1,4 +1,4 @@
-"""Follow-up tasks (models/visits/followup.py, jobs/followups.py,
+"""Follow-up tasks (models/visits/followup.py, handlers/visits/reminders.py,
 handlers/visits/followups.py): a visit with a next action and a date becomes ONE task; the
 sweep reminds the owner at 09:00 on the due (working) day and, if still open a working day
 later, the owner and supervisor; only the owner may mark it done from the card. And a bad

@@ -6,8 +6,9 @@ takes a photo; the browser adds its position when allowed. The request path stay
 the body size is capped before anything is read, the photo is checked only by its size
 and magic bytes (no decoding), and the original is written only once ``submit`` accepted
 the record — a refused check-in writes nothing. The heavy work (EXIF, hashes, watermark,
-evidence checks, messages) runs in ``jobs.visits.process_visit`` after commit; truncated
-files and decompression bombs are caught there and flag the visit ``bad_photo``."""
+evidence checks, messages) runs in ``handlers.visits.evaluate`` (the job
+``jobs.visits.process_visit``) after commit; truncated files and decompression bombs are
+caught there and flag the visit ``bad_photo``."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from sqlmodel import Session, col, select
 from werkzeug.wrappers import Response
 
 from bot.delivery import DeliveryError
-from jobs.visits import enqueue_process
+from handlers.visits.evaluate import enqueue_process
 from lib import photos
 from lib.geo import GeoPoint
 from models.base import parse_id

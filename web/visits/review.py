@@ -5,7 +5,7 @@ The review card links here. Each flag explains itself with its evidence, stored 
 the points for "far from the customer", the capture and submission times for EXIF, the
 two check-ins for impossible travel, the earlier visit for a revisit. One tap on 确认有效
 dismisses the flags (the visit counts) and 驳回 rejects it; either is recorded (who,
-when) by ``handlers.visits.checkin.record_decision``, the same function as the card's buttons,
+when) by ``handlers.visits.decide.record_decision``, the same function as the card's buttons,
 under the same rule (``may_decide``: the rep's supervisor, or a director of the rep's
 region) — others who may see the customer read the page without the buttons.
 
@@ -25,17 +25,19 @@ from sqlmodel import Session, col, select
 from werkzeug.wrappers import Response
 
 from cards import visit as cards
-from handlers.visits.checkin import may_decide, record_decision
-from jobs.visits import DECIDED, STATUS_CONFIRMED, when_text
+from handlers.visits.decide import record_decision
 from models.base import parse_id
 from models.customers.customer import Customer
 from models.customers.scope import get_customer_for
 from models.org.user import User, by_platform_id
 from models.visits import evidence as ev
 from models.visits import visit as vm
+from models.visits.decision import may_decide
+from models.visits.visit import DECIDED, STATUS_CONFIRMED
 from web.auth.guard import login_required
 from web.customers.common import customer_not_found, user_names
 from web.visits import review_texts as texts
+from zhongshu import clock
 from zhongshu.db import session_scope
 
 bp = Blueprint("visits", __name__)
@@ -49,7 +51,7 @@ def _point(value: Any) -> str:
 
 def _time(value: Any) -> str:
     try:
-        return when_text(datetime.fromisoformat(str(value)))
+        return clock.shown(datetime.fromisoformat(str(value)))
     except ValueError:
         return "—"
 
@@ -140,7 +142,7 @@ def _page(db: Session, user: User, visit: vm.Visit, done: str | None) -> str:
     if visit.status in DECIDED:
         template = (texts.STATE_CONFIRMED if visit.status == STATUS_CONFIRMED
                     else texts.STATE_REJECTED)
-        state = template.format(by=by, at=when_text(visit.decided_at) if visit.decided_at
+        state = template.format(by=by, at=clock.shown(visit.decided_at) if visit.decided_at
                                 else "—")
     else:
         state = texts.STATE_PENDING if flags else texts.STATE_OK
@@ -150,7 +152,7 @@ def _page(db: Session, user: User, visit: vm.Visit, done: str | None) -> str:
         "h5/visit_review.html", V=texts, visit=visit, flags=flags, state=state, done=done,
         rep_name=rep.name if rep else visit.rep,
         customer_name=customer.name if customer else str(visit.customer_id),
-        when=when_text(visit.at), can_decide=can_decide,
+        when=clock.shown(visit.at), can_decide=can_decide,
         readonly_note=texts.NOT_YOURS_READONLY if flags and not may_decide(user, rep) else "",
         photo_url=(url_for("checkin.photo", visit_id=visit.id)
                    if visit.photo_marked_path else None), user=user)
@@ -191,7 +193,7 @@ def decide(visit_id: int, user: User) -> Response | str | tuple[str, int]:
         record_decision(db, visit, user, confirm=confirm)
         customer = db.get(Customer, visit.customer_id)
         notice = cards.decided(customer.name if customer else str(visit.customer_id),
-                               when_text(visit.at), confirmed=confirm, by=user.name)
+                               clock.shown(visit.at), confirmed=confirm, by=user.name)
         queue_wecom(db, visit.rep, notice, dedupe_key=f"visit:{visit_id}:decided")
     return redirect(url_for("visits.review", visit_id=visit_id,
                             done="confirmed" if confirm else "rejected"))
