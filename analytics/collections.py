@@ -127,7 +127,7 @@ def aging_totals(rows: list[AgingRow]) -> tuple[Decimal, Decimal, Decimal, Decim
 def _names(session: Session, userids: list[str]) -> dict[str, str]:
     if not userids:
         return {}
-    return dict(session.exec(select(User.wecom_userid, User.name)  # type: ignore[call-overload]
+    return dict(session.exec(select(User.wecom_userid, User.name)
                              .where(User.wecom_userid.in_(sorted(set(userids))))).all())  # type: ignore[attr-defined]
 
 
@@ -293,12 +293,12 @@ def approval_time(session: Session, user: User, months: list[date]) -> list[Mont
     days = days_between(session)
     grouped = {m: (int(n), float(avg) if avg is not None else None)
                for m, n, avg in session.exec(
-                   select(label.label("m"), func.count(), func.avg(days))  # type: ignore[call-overload]
+                   select(label.label("m"), func.count(), func.avg(days))
                    .where(window).group_by(label)).all()}
     # Working days need the holiday calendar, which lives in Python (chinese_calendar):
     # the per-contract pairs of this window are read once and summed here.
     work: dict[str, list[float]] = {m.strftime("%Y-%m"): [] for m in months}
-    for signed, reviewed in session.exec(select(Contract.signed_at, Contract.reviewed_at)  # type: ignore[call-overload]
+    for signed, reviewed in session.exec(select(Contract.signed_at, Contract.reviewed_at)
                                          .where(window)).all():
         start, end = _local(signed, tz), _local(reviewed, tz)
         key = f"{end.year:04d}-{end.month:02d}"
@@ -338,7 +338,7 @@ class Receivables:
 def receivables(session: Session, user: User) -> Receivables:
     """The page header (and the dashboard's) in one grouped query."""
     receivable = Contract.status.in_(RECEIVABLE_STATUSES)  # type: ignore[attr-defined]
-    row = session.exec(select(  # type: ignore[call-overload]
+    row = session.exec(select(
         func.coalesce(func.sum(case((receivable, Contract.amount), else_=literal(0))), 0),
         func.coalesce(func.sum(case((receivable, Contract.collected_amount),
                                     else_=literal(0))), 0),

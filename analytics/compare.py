@@ -55,21 +55,21 @@ def period(session: Session, sel: Selection, first: date, last: date, tz: tzinfo
     days = collections.days_between(session)
     late = and_(col(Contract.reviewed_at).is_not(None), days > REVIEW_SLA.total_seconds() / 86400)
     exception = or_(Contract.status == RETURNED, col(Contract.risk_at).is_not(None), late)
-    signed, exceptions = session.exec(select(  # type: ignore[call-overload]
+    signed, exceptions = session.exec(select(
         func.count(), func.coalesce(func.sum(case((exception, 1), else_=0)), 0))
         .where(scoped, col(Contract.signed_at) >= start, col(Contract.signed_at) < end)).one()
     chores = ratio(int(sums["flagged_visits"]) + int(exceptions),
                    int(sums["evaluated_visits"]) + int(signed))
-    approval = session.exec(select(func.avg(days)).where(  # type: ignore[call-overload]
+    approval = session.exec(select(func.avg(days)).where(
         collections.approved(), scoped, col(Contract.reviewed_at) >= start,
         col(Contract.reviewed_at) < end)).one()
     in_range = and_(col(CollectionForecast.expected_on) >= first,
                     col(CollectionForecast.expected_on) <= last,
                     col(CollectionForecast.contract_id).in_(select(Contract.id).where(scoped)))
-    forecast = session.exec(select(func.coalesce(  # type: ignore[call-overload]
+    forecast = session.exec(select(func.coalesce(
         func.sum(CollectionForecast.amount), 0)).where(in_range)).one()
     promised = select(CollectionForecast.contract_id).where(in_range)
-    actual = session.exec(select(  # type: ignore[call-overload]
+    actual = session.exec(select(
         func.coalesce(func.sum(Payment.amount), 0)).where(
         col(Payment.contract_id).in_(promised), col(Payment.paid_on) >= first,
         col(Payment.paid_on) <= last)).one()

@@ -173,7 +173,7 @@ def repurchasers(session: Session, sel: Selection, region: str, grade: str,
     if grade not in (*GRADES, "-") or region not in REGIONS:
         return None
     # One statement: whether the selection sees the region at all, and the grade's total.
-    segments, total = session.exec(select(  # type: ignore[call-overload]
+    segments, total = session.exec(select(
         func.count(), func.coalesce(func.sum(case((_grade_clause(DashSegment, grade),
                                                    DashSegment.repurchasing), else_=0)), 0))
         .where(sel.rollup_filter(DashSegment), DashSegment.region == region)).one()

@@ -100,10 +100,10 @@ class Selection:
 
     def narrow(self, owner: Any) -> ColumnElement[bool]:
         if self.rep is not None:
-            return owner == self.rep  # type: ignore[no-any-return]
+            return owner == self.rep
         if self.team is not None:
             team = select(User.wecom_userid).where(User.supervisor_userid == self.team)
-            return or_(owner == self.team, owner.in_(team))  # type: ignore[no-any-return]
+            return or_(owner == self.team, owner.in_(team))
         return true()
 
 
@@ -190,7 +190,7 @@ def week_trend(session: Session, sel: Selection, last_week: date,
                    sel.week_filter(), extra if extra is not None else true())
             .group_by(DashWeek.week))
     found = {row[0]: dict(zip(names, row[1:], strict=True))
-             for row in session.exec(stmt)}  # type: ignore[call-overload]
+             for row in session.exec(stmt)}
     return [WeekSums(first + timedelta(weeks=n), found.get(first + timedelta(weeks=n), {}))
             for n in range(weeks)]
 
@@ -198,7 +198,7 @@ def week_trend(session: Session, sel: Selection, last_week: date,
 def period_sums(session: Session, sel: Selection, first: date, last: date) -> WeekSums:
     stmt = (select(*SUM_COLUMNS)
             .where(col(DashWeek.week) >= first, col(DashWeek.week) <= last, sel.week_filter()))
-    row = session.exec(stmt).one()  # type: ignore[call-overload]
+    row = session.exec(stmt).one()
     return WeekSums(None, dict(zip(WEEK_COUNTS, row, strict=True)))
 
 
@@ -209,7 +209,7 @@ def by_owner(session: Session, sel: Selection, week: date) -> dict[str, WeekSums
             .where(DashWeek.week == week, sel.week_filter(), col(DashWeek.owner).is_not(None))
             .group_by(DashWeek.owner))
     return {row[0]: WeekSums(week, dict(zip(OWNER_SUMS, row[1:], strict=True)))
-            for row in session.exec(stmt)}  # type: ignore[call-overload]
+            for row in session.exec(stmt)}
 
 
 # -- the live, money and customer metrics -------------------------------------------------
@@ -263,7 +263,7 @@ def month_money(session: Session, sel: Selection, month: date) -> MonthMoney:
     """Collected, receivable, forecast and actual of the month containing ``month``."""
     sums = [func.coalesce(func.sum(getattr(DashMonth, n)), 0)
             for n in ("collected", "receivable", "forecast", "forecast_actual")]
-    row = session.exec(select(*sums).where(  # type: ignore[call-overload]
+    row = session.exec(select(*sums).where(
         DashMonth.month == month_start(month), sel.rollup_filter(DashMonth))).one()
     return MonthMoney(*(Decimal(v) for v in row))
 
@@ -271,7 +271,7 @@ def month_money(session: Session, sel: Selection, month: date) -> MonthMoney:
 def zombie_ratio(session: Session, sel: Selection) -> tuple[int, int, float | None]:
     """(zombies, customers, ratio) — customers old enough to have ordered in the zombie
     rule's days, as of the last refresh."""
-    aged, zombies = session.exec(select(  # type: ignore[call-overload]
+    aged, zombies = session.exec(select(
         func.coalesce(func.sum(DashSegment.aged), 0),
         func.coalesce(func.sum(DashSegment.zombies), 0)).where(
         sel.rollup_filter(DashSegment))).one()

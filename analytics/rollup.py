@@ -116,7 +116,7 @@ def _visits(session: Session, start: datetime, tz: tzinfo, rows: dict[Key, dict[
             .where(col(Visit.at) >= start)
             .execution_options(yield_per=20000))
     for done, (at, grade, pains, question, action, photo, photo_error, compliant, suspicious,
-               owner, region, cgrade) in enumerate(session.exec(stmt), 1):  # type: ignore[call-overload]
+               owner, region, cgrade) in enumerate(session.exec(stmt), 1):
         row = rows[(week_of(at.astimezone(tz).date()), owner, region, cgrade)]
         row["visits"] += 1
         row["complete_visits"] += _complete(grade, tuple(pains or ()), question, action,
@@ -147,7 +147,7 @@ def _orders(session: Session, start: datetime, tz: tzinfo,
                   func.count(distinct(case((inner.c.rep == 1, inner.c.customer_id)))),
                   ).group_by(inner.c.week, inner.c.owner, inner.c.region, inner.c.grade)
     for wk, owner, region, grade, n, amount, reps, rep_amount, custs, rep_custs in \
-            session.exec(stmt):  # type: ignore[call-overload]
+            session.exec(stmt):
         row = rows[(_as_date(wk), owner, region, grade)]
         row.update(orders=n, order_amount=Decimal(amount or 0), repeat_orders=int(reps or 0),
                    repeat_amount=Decimal(rep_amount or 0), ordering_customers=custs,
@@ -160,7 +160,7 @@ def _plans(session: Session, since: date, tz: tzinfo, rows: dict[Key, dict[str, 
              .join(VisitPlanItem, col(VisitPlanItem.plan_id) == col(VisitPlan.id))
              .join(Customer, col(Customer.id) == col(VisitPlanItem.customer_id))
              .where(col(VisitPlan.week) >= since))
-    found = session.exec(items).all()  # type: ignore[call-overload]
+    found = session.exec(items).all()
     if not found:
         return
     start, _ = week_bounds(since, tz)
@@ -180,7 +180,7 @@ def _new_customers(session: Session, start: datetime, tz: tzinfo,
     stmt = (select(week, Customer.owner, Customer.region, Customer.grade, func.count())
             .where(col(Customer.created_at) >= start)
             .group_by(week, Customer.owner, Customer.region, Customer.grade))
-    for wk, owner, region, grade, n in session.exec(stmt):  # type: ignore[call-overload]
+    for wk, owner, region, grade, n in session.exec(stmt):
         rows[(_as_date(wk), owner, region, grade)]["new_customers"] = n
 
 
@@ -191,7 +191,7 @@ def _approvals(session: Session, start: datetime, tz: tzinfo,
             .join(Customer, col(Customer.id) == col(Contract.customer_id))
             .where(collections.approved(), col(Contract.reviewed_at) >= start)
             .group_by(week, *SEGMENT))
-    for wk, owner, region, grade, n, days in session.exec(stmt):  # type: ignore[call-overload]
+    for wk, owner, region, grade, n, days in session.exec(stmt):
         row = rows[(_as_date(wk), owner, region, grade)]
         row.update(approvals=n, approval_days=float(days or 0))
 
@@ -221,7 +221,7 @@ def refresh_weeks(session: Session, *, since: date, tz: tzinfo, now: datetime,
     _plans(session, since, tz, rows)
     _new_customers(session, start, tz, rows)
     _approvals(session, start, tz, rows)
-    session.exec(delete(DashWeek).where(col(DashWeek.week) >= since))  # type: ignore[call-overload]
+    session.exec(delete(DashWeek).where(col(DashWeek.week) >= since))
     # Written week by week, so a week's rows share pages: the 12-week trend of a whole
     # company then reads a few hundred pages instead of one per row.
     values = [{"week": wk, "owner": owner, "region": region, "grade": grade, **counts}
@@ -250,11 +250,11 @@ def refresh_customers(session: Session, *, now: datetime, incremental: bool = Fa
         ids = [row[0] for row in session.execute(touched)]
         for chunk in range(0, len(ids), 5000):
             part = ids[chunk:chunk + 5000]
-            session.exec(delete(DashCustomer)  # type: ignore[call-overload]
+            session.exec(delete(DashCustomer)
                          .where(col(DashCustomer.customer_id).in_(part)))
             _insert_customers(session, part)
     else:
-        session.exec(delete(DashCustomer))  # type: ignore[call-overload]
+        session.exec(delete(DashCustomer))
         _insert_customers(session, None)
     refresh_segments(session, now=now)
     count = session.exec(select(func.count()).select_from(DashCustomer)).one()
@@ -273,7 +273,7 @@ def refresh_segments(session: Session, *, now: datetime) -> int:
     repurchasing ones (``dash_customer``) and the zombies as of ``now`` — one group-by.
     Zombie means no order for the zombie rule's days (the message center's setting, so the
     dashboard and the reminders agree)."""
-    session.exec(delete(DashSegment))  # type: ignore[call-overload]
+    session.exec(delete(DashSegment))
     cutoff = now - timedelta(days=zombie_days(session))
     aged = col(Customer.created_at) <= cutoff
     zombie = and_(aged, or_(col(Customer.last_order_at).is_(None),
@@ -304,7 +304,7 @@ def refresh_months(session: Session, months: list[date], *, tz: tzinfo, now: dat
         if label in by_label:
             row = out[(by_label[label], owner, region, grade)]
             row.update(forecast=forecast, forecast_actual=actual)
-    session.exec(delete(DashMonth)  # type: ignore[call-overload]
+    session.exec(delete(DashMonth)
                  .where(col(DashMonth.month).in_(months)))
     values = [{"month": m, "owner": owner, "region": region, "grade": grade, **money}
               for (m, owner, region, grade), money in out.items()]
@@ -324,7 +324,7 @@ def _collections(session: Session, first: date, tz: tzinfo,
     amounts = (select(*SEGMENT, func.sum(Contract.amount))
                .join(Customer, col(Customer.id) == col(Contract.customer_id))
                .where(receivable).group_by(*SEGMENT))
-    for owner, region, grade, amount in session.exec(amounts):  # type: ignore[call-overload]
+    for owner, region, grade, amount in session.exec(amounts):
         out[(first, owner, region, grade)]["receivable"] += Decimal(amount or 0)
     before = func.sum(case((col(Payment.paid_on) < first, Payment.amount), else_=0))
     during = func.sum(case((col(Payment.paid_on) >= first, Payment.amount), else_=0))
@@ -333,7 +333,7 @@ def _collections(session: Session, first: date, tz: tzinfo,
             .join(Customer, col(Customer.id) == col(Contract.customer_id))
             .where(receivable, col(Payment.paid_on) < nxt).group_by(*SEGMENT))
     for owner, region, grade, paid_before, paid_during in \
-            session.exec(paid):  # type: ignore[call-overload]
+            session.exec(paid):
         row = out[(first, owner, region, grade)]
         row["receivable"] -= Decimal(paid_before or 0)
         row["collected"] += Decimal(paid_during or 0)

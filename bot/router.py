@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlmodel import Session
 
@@ -17,6 +18,8 @@ from lib.chat import Event, Reply
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Event, Session], "Reply | Iterable[Reply] | None"]
+# The decorators hand back the function they register, with its own (narrower) signature.
+H = TypeVar("H", bound=Handler)
 # What may follow a command word (CONTRACT.md: spaces, "，" "," "/" "|"), plus the
 # full-width "／" "｜" and colons Chinese input methods produce; any whitespace counts
 # (ideographic space, a line break in a pasted message).
@@ -59,8 +62,8 @@ class Router:
 
     # -- registration ---------------------------------------------------------------
     def command(self, word: str, *, usage: str = "", summary: str = "",
-                roles: Iterable[str] | None = None) -> Callable[[Handler], Handler]:
-        def register(fn: Handler) -> Handler:
+                roles: Iterable[str] | None = None) -> Callable[[H], H]:
+        def register(fn: H) -> H:
             if word in self.commands:
                 raise ValueError(f"command {word!r} registered twice")
             self.commands[word] = Command(word, fn, usage or word, summary,
@@ -68,26 +71,26 @@ class Router:
             return fn
         return register
 
-    def click(self, key: str) -> Callable[[Handler], Handler]:
-        def register(fn: Handler) -> Handler:
+    def click(self, key: str) -> Callable[[H], H]:
+        def register(fn: H) -> H:
             self.clicks[key] = fn
             return fn
         return register
 
     def card_action(self, prefix: str, *, replace_name: str | None = None
-                    ) -> Callable[[Handler], Handler]:
+                    ) -> Callable[[H], H]:
         """Button keys look like ``prefix:arg``; ``replace_name`` is the new button text sent
         back in the passive reply, so the card changes the moment it is tapped."""
-        def register(fn: Handler) -> Handler:
+        def register(fn: H) -> H:
             self.card_actions.append(CardAction(prefix, fn, replace_name))
             return fn
         return register
 
-    def on(self, kind: str) -> Callable[[Handler], Handler]:
+    def on(self, kind: str) -> Callable[[H], H]:
         if kind not in ev.KINDS:
             raise ValueError(f"unknown event kind {kind!r}")
 
-        def register(fn: Handler) -> Handler:
+        def register(fn: H) -> H:
             self.kinds[kind] = fn
             return fn
         return register

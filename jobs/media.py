@@ -9,8 +9,6 @@ from __future__ import annotations
 import hashlib
 import logging
 
-from sqlmodel import Session
-
 from bot.delivery import Rejected, RetryLater
 from bot.wecom.client import get_client
 from handlers.visits.checkin import photo_settled
@@ -75,12 +73,8 @@ def fetch_media(media_pk: int) -> str:
         row.stored_at = utcnow()
         session.add(row)
         session.flush()
-        _settle(session, row)
+        photo_settled(session, row)
     return "stored"
-
-
-def _settle(session: Session, row: media.Media) -> list[int]:
-    return photo_settled(session, row)
 
 
 def _fail(media_pk: int, reason: str) -> None:
@@ -91,4 +85,4 @@ def _fail(media_pk: int, reason: str) -> None:
             row.error = reason
             session.add(row)
             session.flush()
-            _settle(session, row)
+            photo_settled(session, row)

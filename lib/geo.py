@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from geopy.distance import geodesic  # type: ignore[import-untyped]
+from geopy.distance import geodesic
 
 WGS84 = "wgs84"
 GCJ02 = "gcj02"

@@ -187,7 +187,8 @@ def _read_strings(archive: Any, name: str, limits: SheetLimits, clock: _Clock) -
         for _event, node in iterparse(source):
             if node.tag != tag:
                 continue
-            strings.append(Text.from_tree(node).content.replace("x005F_", ""))
+            text = Text.from_tree(node)
+            strings.append(text.content.replace("x005F_", "") if text is not None else "")
             node.clear()
             if len(strings) > limits.max_strings:
                 raise _too_big(M.IMPORT_STRINGS, f"{len(strings)}", f"{limits.max_strings}")
@@ -216,7 +217,8 @@ def _open_book(path: Path, limits: SheetLimits, clock: _Clock) -> _Book:
               if rel.target in reader.valid_files and "chartsheet" not in rel.Type]
     if not sheets:
         raise SheetError(M.IMPORT_EMPTY)
-    active = reader.wb._active_sheet_index  # the sheet that was open when saved
+    # The sheet that was open when saved (openpyxl keeps it private, its stubs omit it).
+    active: int = getattr(reader.wb, "_active_sheet_index", 0)
     sheet, rel = sheets[active] if 0 <= active < len(sheets) else sheets[0]
     return _Book(reader.archive, reader.wb, sheet.name, rel.target, reader.shared_strings)
 
@@ -237,8 +239,10 @@ def _xlsx_rows(path: Path, limits: SheetLimits) -> Iterator[Row]:
             ws = ReadOnlyWorksheet(book.wb, book.sheet_name, book.sheet_path,
                                    book.shared_strings)
             ws.reset_dimensions()  # some writers record a wrong <dimension>
-            rows = ((number, list(values)) for number, values
-                    in enumerate(ws.iter_rows(values_only=True), start=1))
+            # types-openpyxl declares iter_rows for Worksheet only; ReadOnlyWorksheet
+            # borrows the same function at runtime.
+            cells = ws.iter_rows(values_only=True)  # type: ignore[misc]
+            rows = ((number, list(values)) for number, values in enumerate(cells, start=1))
             yield from _capped(rows, limits)
     finally:
         book.archive.close()

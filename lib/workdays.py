@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-import chinese_calendar  # type: ignore[import-untyped]
+import chinese_calendar
 
 log = logging.getLogger(__name__)
 

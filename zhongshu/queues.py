@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import math
 import threading
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 import redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry
+from rq.types import FunctionReferenceType
 
 from zhongshu.settings import get_settings
 
@@ -52,6 +52,8 @@ JOB_PROCESS_INBOX = "jobs.inbound.process_inbox"
 JOB_PROCESS_VISIT = "jobs.visits.process_visit"
 JOB_FETCH_MEDIA = "jobs.media.fetch_media"
 FAILURE_TTL = 7 * 24 * 3600
+# Jobs that call a platform or read a file retry a transient failure three times.
+RETRY_TRANSIENT = Retry(max=3, interval=[10, 60, 300])
 # Above this many messages in one commit, one job creates the delivery jobs.
 FAN_OUT_ABOVE = 200
 CHUNK = 1000
@@ -112,7 +114,7 @@ def ping() -> bool:
         return False
 
 
-def enqueue_after_commit(session: Any, func: Callable[..., Any] | str, *args: Any, job_id: str,
+def enqueue_after_commit(session: Any, func: FunctionReferenceType, *args: Any, job_id: str,
                          queue: str = QUEUE_DEFAULT, retry: Retry | None = None) -> None:
     """Queue ``func(*args)`` once ``session`` commits (never on rollback), so the job can
     only see rows that exist. If Redis is away the job is logged, not raised: the caller's

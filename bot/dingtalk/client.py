@@ -65,7 +65,7 @@ def _transport_error(exc: Exception, what: str, *, ambiguous: bool) -> DeliveryE
     return RetryLater(None, f"{what}: {type(exc).__name__}: {exc}")
 
 
-class DingTalkClient(AppKeyClient):  # type: ignore[misc]
+class DingTalkClient(AppKeyClient):
     """The internal app (app key + secret + agent id), talking to ``dingtalk_api_base``."""
 
     def __init__(self, settings: Settings | None = None) -> None:

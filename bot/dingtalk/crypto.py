@@ -45,6 +45,9 @@ class EventCrypto:
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> EventCrypto:
         s = settings or get_settings()
+        if s.dingtalk_token is None or s.dingtalk_aes_key is None or s.dingtalk_app_key is None:
+            # The start-up check refuses such a configuration; never verify with a blank.
+            raise ValueError("DINGTALK_TOKEN, DINGTALK_AES_KEY and DINGTALK_APP_KEY are all needed")
         return cls(s.dingtalk_token, s.dingtalk_aes_key, s.dingtalk_app_key)
 
     def signature(self, timestamp: str, nonce: str, encrypt: str) -> str:
@@ -82,10 +85,11 @@ def robot_sign(timestamp: str, app_secret: str) -> str:
     return base64.b64encode(digest).decode("ascii")
 
 
-def verify_robot(timestamp: str, sign: str, app_secret: str, *, window: int,
+def verify_robot(timestamp: str, sign: str, app_secret: str | None, *, window: int,
                  now: float | None = None) -> None:
-    """Both checks of §4.2 must pass: the sign matches and the timestamp is within window."""
+    """Both checks of §4.2 must pass: the sign matches and the timestamp is within window.
+    Without an app secret nothing is signed by anyone we know: refused."""
     stamp = parse_timestamp(timestamp)
-    if not same(robot_sign(timestamp, app_secret), sign):
+    if not app_secret or not same(robot_sign(timestamp, app_secret), sign):
         raise Forbidden("bad sign")
     check_window(to_seconds(stamp), window, now)

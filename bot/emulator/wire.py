@@ -59,7 +59,7 @@ def parse_xml(text: str | bytes) -> dict[str, Any]:
         parsed = xmltodict.parse(text)
     except Exception as exc:
         raise ReplyError(f"not XML: {exc}") from exc
-    root = parsed.get("xml") if isinstance(parsed, dict) else None
+    root = parsed.get("xml")
     if not isinstance(root, dict):
         raise ReplyError("no <xml> root")
     return root

@@ -81,7 +81,7 @@ def transport_error(exc: requests.RequestException, what: str, *,
     return RetryLater(None, f"{what}: {type(exc).__name__}: {exc}")
 
 
-class WeComClient(WeChatClient):  # type: ignore[misc]
+class WeComClient(WeChatClient):
     """One WeCom app (corp id + secret + agent id), talking to ``wecom_api_base``."""
 
     def __init__(self, settings: Settings | None = None) -> None:

@@ -120,6 +120,9 @@ class WeComCrypto:
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> WeComCrypto:
         s = settings or get_settings()
+        if s.wecom_token is None or s.wecom_aes_key is None or s.wecom_corp_id is None:
+            # The start-up check refuses such a configuration; never verify with a blank.
+            raise ValueError("WECOM_TOKEN, WECOM_AES_KEY and WECOM_CORP_ID are all needed")
         return cls(s.wecom_token, s.wecom_aes_key, s.wecom_corp_id)
 
     # -- inbound ------------------------------------------------------------------

@@ -76,7 +76,7 @@ def callback() -> Response:
              accepted.duplicate)
     # A duplicate click gets the same passive reply: if the first answer was lost (the
     # reason WeCom retried), this answer is the one that updates the card.
-    return _passive_reply(crypto, event, settings.wecom_corp_id)
+    return _passive_reply(crypto, event, crypto.receive_id)
 
 
 def _passive_reply(crypto: WeComCrypto, event: Event, corp_id: str) -> Response:

@@ -164,7 +164,7 @@ def find_for(session: Session, user: User, contract_no: str) -> Contract | None:
 def _next_number(session: Session, day: date) -> str:
     prefix = f"HT{day:%Y%m%d}"
     taken = session.exec(select(func.count()).select_from(Contract)
-                         .where(Contract.contract_no.startswith(prefix))).one()  # type: ignore[attr-defined]
+                         .where(Contract.contract_no.startswith(prefix))).one()
     n = int(taken) + 1
     while session.exec(select(Contract.id).where(
             Contract.contract_no == f"{prefix}{n:03d}")).first() is not None:

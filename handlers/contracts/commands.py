@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.outbound import queue_wecom_card_update
 from bot.router import router
@@ -118,7 +118,7 @@ def show(event: Event, session: Session) -> Reply:
         return _not_found(query)
     rows = list(session.exec(scope_contracts(
         select(Contract).where(Contract.customer_id == customer.id), sender)
-        .order_by(Contract.created_at.desc(), Contract.id.desc())  # type: ignore[attr-defined]
+        .order_by(col(Contract.created_at).desc(), col(Contract.id).desc())
         .limit(LIST_LIMIT + 1)))
     if not rows:
         return Reply(text=texts.NONE_FOR_CUSTOMER.format(customer=customer.name))

@@ -170,22 +170,22 @@ def _step(event: Event, session: Session, sender: User, *, row: Conversation | N
         except ValueError as error:
             custom.pop(str(field.id), None)
             errors.append(str(error))
-    for field in FIELDS:
-        raw = offered.get(field)
+    for name in FIELDS:
+        raw = offered.get(name)
         if raw is None:
             continue
         try:
-            cleaned = clean_field(field, raw)
+            cleaned = clean_field(name, raw)
         except ValidationError as error:
-            data.pop(field, None)
-            errors.append(error.errors[field])
+            data.pop(name, None)
+            errors.append(error.errors[name])
             continue
-        problem = answer_problem(field, clean_input(str(raw)))
+        problem = answer_problem(name, clean_input(str(raw)))
         if problem is not None:
-            data.pop(field, None)
+            data.pop(name, None)
             errors.append(problem)
         else:
-            data[field] = cleaned
+            data[name] = cleaned
 
     if any(offered.get(f) is not None and f in data for f in _DUPLICATE_KEYS):
         duplicates = find_duplicates(session, name=data.get("name"), phone=data.get("phone"))

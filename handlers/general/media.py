@@ -3,7 +3,6 @@ whose chat check-in is waiting is that visit's photo (handlers/visits/checkin.py
 
 from __future__ import annotations
 
-from rq import Retry
 from sqlmodel import Session
 
 from bot.router import router
@@ -11,7 +10,7 @@ from handlers.general import texts
 from handlers.visits import checkin
 from lib.chat import KIND_IMAGE, Event, Reply
 from models.platform import media
-from zhongshu.queues import JOB_FETCH_MEDIA, enqueue_after_commit
+from zhongshu.queues import JOB_FETCH_MEDIA, RETRY_TRANSIENT, enqueue_after_commit
 
 
 @router.on(KIND_IMAGE)
@@ -21,7 +20,7 @@ def photo(event: Event, session: Session) -> Reply | list[Reply]:
                               user_id=event.user_id)
     # Queued once the row commits, so the job finds it.
     enqueue_after_commit(session, JOB_FETCH_MEDIA, row.id, job_id=f"media-{row.id}",
-                         retry=Retry(max=3, interval=[10, 60, 300]))
+                         retry=RETRY_TRANSIENT)
     for_checkin = checkin.take_photo(event, session, row)
     if for_checkin is not None:
         return for_checkin

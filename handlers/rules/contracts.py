@@ -33,7 +33,7 @@ def _customer_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
 def _contracts(session: Session, ids: Sequence[int]) -> dict[int, Any]:
     found: dict[int, Any] = {}
     for where in by_ids(session, col(contracts.Contract.id), ids):
-        for row in session.execute(select(contracts.Contract).where(  # type: ignore[call-overload]
+        for row in session.execute(select(contracts.Contract).where(
                 where)).scalars():
             found[row.id] = row
     return found

@@ -55,7 +55,7 @@ def supervisor_digests(session: Session, rule: RuleConfig, now: datetime, tz: tz
     if not fired:
         return 0
     ids = [uid for uid, _ in fired]
-    sups = dict(session.execute(select(User.id, User.wecom_userid)  # type: ignore[call-overload]
+    sups: dict[int, str] = dict(session.execute(select(col(User.id), col(User.wecom_userid))
                                 .where(col(User.id).in_(ids))).all())
     numbers = _team_numbers(session, now, tz, week, zombie_days)
     team_of: dict[str, set[str]] = defaultdict(set)

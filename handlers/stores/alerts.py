@@ -80,7 +80,7 @@ def _alert_week(week: date, tz: ZoneInfo) -> tuple[int, list[int]]:
         recipients = list(session.exec(select(User.wecom_userid).where(
             col(User.active).is_(True),
             or_(col(User.role).in_(ALERT_ROLES),
-                and_(User.role == "director", col(User.region).is_(None))))
+                and_(col(User.role) == "director", col(User.region).is_(None))))
             .order_by(col(User.wecom_userid))))
         for this_week, last_week in findings:
             store = session.get(Store, this_week.store_id)

@@ -19,7 +19,6 @@ import logging
 import secrets
 from pathlib import Path
 
-from rq import Retry
 from sqlmodel import Session
 
 from bot.outbound import queue_wecom
@@ -35,7 +34,7 @@ from models.visits import evidence as ev
 from models.visits import visit as vm
 from models.visits.evaluation import evaluate_visit
 from zhongshu import clock
-from zhongshu.queues import JOB_PROCESS_VISIT, enqueue_after_commit
+from zhongshu.queues import JOB_PROCESS_VISIT, RETRY_TRANSIENT, enqueue_after_commit
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +42,7 @@ log = logging.getLogger(__name__)
 def enqueue_process(session: Session, visit_id: int) -> None:
     """Queue the evaluation once ``session`` commits (the job must see the row)."""
     enqueue_after_commit(session, JOB_PROCESS_VISIT, visit_id, job_id=f"visit-{visit_id}",
-                         retry=Retry(max=3, interval=[10, 60, 300]))
+                         retry=RETRY_TRANSIENT)
 
 
 def _user(session: Session, userid: str | None) -> User | None:

@@ -44,7 +44,7 @@ def touch_interaction(session: Session, *, customer_id: int, at: datetime) -> No
     """Move the customer's ``last_interaction_at`` to ``at`` — a visit, a communication
     record or an order. Only ever forward: back-filling an old record must not make a
     customer look stale."""
-    session.exec(  # type: ignore[call-overload]
+    session.exec(
         update(Customer)
         .where(Customer.id == customer_id,  # type: ignore[arg-type]
                or_(Customer.last_interaction_at.is_(None),  # type: ignore[union-attr]

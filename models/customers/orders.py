@@ -86,14 +86,14 @@ def refresh_last_order_at(session: Session, customer_ids: Iterable[int]) -> None
               .where(SalesOrder.customer_id == Customer.id)
               .scalar_subquery())
     for start in range(0, len(ids), 1000):
-        session.exec(  # type: ignore[call-overload]
+        session.exec(
             update(Customer)
             .where(Customer.id.in_(ids[start:start + 1000]))  # type: ignore[union-attr]
             .values(last_order_at=latest)
             .execution_options(synchronize_session=False)
         )
         # An order is an interaction too (the wake-up rule): move it forward only.
-        session.exec(  # type: ignore[call-overload]
+        session.exec(
             update(Customer)
             .where(Customer.id.in_(ids[start:start + 1000]),  # type: ignore[union-attr]
                    Customer.last_order_at.is_not(None),  # type: ignore[union-attr]

@@ -159,12 +159,12 @@ def owner_region_filter(user: User, owner: Any, region: Any) -> ColumnElement[bo
     me = user.wecom_userid
     if user.role == "supervisor":
         team = select(User.wecom_userid).where(User.supervisor_userid == me)
-        return or_(owner == me, owner.in_(team))  # type: ignore[no-any-return]
+        return or_(owner == me, owner.in_(team))
     if user.role == "director":
         if user.region is None:
             return true()
         region_users = select(User.wecom_userid).where(User.region == user.region)
-        return or_(region == user.region, owner.in_(region_users))  # type: ignore[no-any-return]
+        return or_(region == user.region, owner.in_(region_users))
     if user.role == "rep":
-        return owner == me  # type: ignore[no-any-return]
+        return owner == me
     return false()

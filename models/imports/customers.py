@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import case, func, literal_column, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from lib.regions import region_of
 from models import messages as M
@@ -91,6 +91,7 @@ class CustomerImport(core.Importer):
         new = ins.excluded
         # Merge, don't replace, the unmapped columns of an earlier import.
         merged: Any
+        kept: Any
         if self.session.get_bind().dialect.name == "postgresql":
             merged = func.coalesce(table.c.extra, literal_column("'{}'::jsonb")).op("||")(
                 new.extra)
@@ -247,21 +248,21 @@ class CustomerImport(core.Importer):
         for chunk in core.chunks(list(by_key)):
             for row in self.session.execute(
                     select(table.c.id, table.c.name, table.c.name_key, table.c.phone,
-                           table.c.owner, User.name.label("owner_name"))
-                    .join(User, User.wecom_userid == table.c.owner, isouter=True)
+                           table.c.owner, col(User.name).label("owner_name"))
+                    .join(User, col(User.wecom_userid) == table.c.owner, isouter=True)
                     .where(table.c.name_key.in_(chunk)).order_by(table.c.id)).mappings():
                 found.setdefault(row["name_key"], row)
         names = {number: record["name"] for number, record in batch}
         refused = []
         for key, numbers in by_key.items():
-            row = found.get(key)
-            if row is None:
+            held = found.get(key)
+            if held is None:
                 continue
             for number in numbers:
-                duplicate = Duplicate(customer_id=row["id"], name=row["name"],
-                                      phone=row["phone"], owner=row["owner"],
-                                      owner_name=row["owner_name"],
-                                      match="name" if row["name"] == names[number]
+                duplicate = Duplicate(customer_id=held["id"], name=held["name"],
+                                      phone=held["phone"], owner=held["owner"],
+                                      owner_name=held["owner_name"],
+                                      match="name" if held["name"] == names[number]
                                       else "similar_name")
                 refused.append(core.Refusal(number, duplicate.message))
         return refused

@@ -20,6 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from redis.typing import EncodableT
+
 from zhongshu.queues import QUEUE_DEFAULT, get_queue, get_redis
 from zhongshu.settings import get_settings
 
@@ -73,9 +75,11 @@ def queue(area: str, upload_id: str, job: Callable[[str], Any], *, path: Path, u
           **fields: str) -> None:
     redis = get_redis()
     key = _key(area, upload_id)
-    redis.hset(key, mapping={"path": str(path.resolve()), "uploader": uploader,
-                             "status": STATUS_QUEUED, "created_at": f"{time.time():.0f}",
-                             **fields})
+    mapping: dict[EncodableT, EncodableT] = {
+        "path": str(path.resolve()), "uploader": uploader, "status": STATUS_QUEUED,
+        "created_at": f"{time.time():.0f}"}
+    mapping.update(fields)
+    redis.hset(key, mapping=mapping)
     redis.expire(key, STATE_TTL)
     get_queue(QUEUE_DEFAULT).enqueue(job, upload_id, job_id=f"{area}-{upload_id}",
                                      job_timeout=JOB_TIMEOUT, result_ttl=STATE_TTL,
@@ -86,8 +90,9 @@ def state(area: str, upload_id: str) -> dict[str, Any] | None:
     raw = get_redis().hgetall(_key(area, upload_id))
     if not raw:
         return None
-    out = {k.decode() if isinstance(k, bytes) else k: v.decode() if isinstance(v, bytes) else v
-           for k, v in raw.items()}
+    out: dict[str, Any] = {
+        k.decode() if isinstance(k, bytes) else k: v.decode() if isinstance(v, bytes) else v
+        for k, v in raw.items()}
     out["rows"] = json.loads(out.get("rows") or "[]")
     out["row_count"] = int(out.get("row_count") or 0)
     out["finished"] = out["status"] in FINISHED
@@ -117,7 +122,7 @@ def start(area: str, upload_id: str) -> dict[str, Any] | None:
 def finish(area: str, upload_id: str, status: str, *, rows: list[dict[str, Any]] | None = None,
            **values: Any) -> str:
     """Record the result and delete the file."""
-    fields: dict[str, Any] = {"status": status, "finished_at": f"{time.time():.0f}",
+    fields: dict[EncodableT, Any] = {"status": status, "finished_at": f"{time.time():.0f}",
                               **{k: "" if v is None else v for k, v in values.items()}}
     if rows is not None:
         fields["rows"] = json.dumps(rows[:MAX_ROWS_KEPT], ensure_ascii=False)

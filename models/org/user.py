@@ -9,7 +9,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from models.base import utcnow
 from models.config import glossary
 
-ROLES = ("rep", "supervisor", "director", "finance", "admin")
+ROLES: tuple[str, ...] = ("rep", "supervisor", "director", "finance", "admin")
 # Retail stores (C12): a store manager runs their store(s); HQ operations sees all stores.
 ROLES += ("store_manager", "hq")
 # How each role is named to users, in chat and on pages (models.config.glossary).

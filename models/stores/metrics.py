@@ -49,10 +49,10 @@ def figures(session: Session, store_ids: Sequence[int] | None, start: datetime,
     """Traffic, transactions and sales per store over [start, end)."""
     traffic_q = (select(StoreTraffic.store_id, func.sum(StoreTraffic.visitors))
                  .where(StoreTraffic.hour >= start, StoreTraffic.hour < end)
-                 .group_by(StoreTraffic.store_id))
+                 .group_by(col(StoreTraffic.store_id)))
     sales_q = (select(StoreSale.store_id, func.count(), func.sum(StoreSale.amount))
                .where(StoreSale.sold_at >= start, StoreSale.sold_at < end)
-               .group_by(StoreSale.store_id))
+               .group_by(col(StoreSale.store_id)))
     if store_ids is not None:
         traffic_q = traffic_q.where(col(StoreTraffic.store_id).in_(store_ids))
         sales_q = sales_q.where(col(StoreSale.store_id).in_(store_ids))

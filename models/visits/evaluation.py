@@ -168,7 +168,7 @@ def evaluate_visit(session: Session, visit_id: int, *, business_tz: tzinfo,
 
 
 def _store_flags(session: Session, visit: Visit, flags: Sequence[ev.Flag]) -> None:
-    session.exec(delete(VisitFlag).where(col(VisitFlag.visit_id) == visit.id))  # type: ignore[call-overload]
+    session.exec(delete(VisitFlag).where(col(VisitFlag.visit_id) == visit.id))
     assert visit.id is not None
     for flag in flags:
         session.add(VisitFlag(visit_id=visit.id, code=flag.code, reason=flag.reason[:500],

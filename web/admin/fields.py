@@ -20,7 +20,7 @@ the company's configuration, and only an admin switches rules."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy.exc import IntegrityError
@@ -45,6 +45,15 @@ CONFIG_ROLES = ("supervisor", "director", "admin")
 SWITCHABLE = (tc.VISIT_VALIDATION, tc.HEALTH_KPIS, tc.FOLLOWUP_BOARD)
 
 
+class FieldForm(TypedDict):
+    """The create/edit form as posted, shown again when the change is refused."""
+    field_id: NotRequired[int]
+    name: str
+    kind: str
+    options: str
+    required: bool
+
+
 def _entity() -> str:
     value = request.values.get("entity", cf.CUSTOMER)
     return value if value in cf.ENTITIES else cf.CUSTOMER
@@ -62,7 +71,7 @@ def _team_names(db: Session, teams: list[str]) -> dict[str, str]:
 
 
 def _fields_page(user: User, entity: str, *, error: str | None = None,
-                 form: dict[str, Any] | None = None, status: int = 200) -> tuple[str, int]:
+                 form: FieldForm | None = None, status: int = 200) -> tuple[str, int]:
     with session_scope() as db:
         fields = cf.fields_of(db, entity, include_retired=True, team=_field_scope(user))
         counts = {f.id: cf.values_count(db, f.id) for f in fields if f.id is not None}
@@ -75,7 +84,7 @@ def _fields_page(user: User, entity: str, *, error: str | None = None,
                                    else texts.FIELDS_SCOPE_SUPERVISOR),
         active=[f for f in fields if f.active], retired=[f for f in fields if not f.active],
         counts=counts, kinds=cf.KIND_NAMES, error=error, form=form or {},
-        error_field=(form or {}).get("field_id")), status
+        error_field=form.get("field_id") if form is not None else None), status
 
 
 @bp.get("/admin/fields")
@@ -93,9 +102,10 @@ def _back(entity: str, message: str) -> Response:
 @login_required(roles=CONFIG_ROLES)
 def create(user: User) -> Response | tuple[str, int]:
     entity = _entity()
-    form = {"name": request.form.get("name", ""), "kind": request.form.get("kind", ""),
-            "options": request.form.get("options", ""),
-            "required": bool(request.form.get("required"))}
+    form: FieldForm = {"name": request.form.get("name", ""),
+                       "kind": request.form.get("kind", ""),
+                       "options": request.form.get("options", ""),
+                       "required": bool(request.form.get("required"))}
     try:
         with session_scope() as db:
             field = cf.create_field(db, actor=user.wecom_userid, entity=entity,
@@ -120,9 +130,10 @@ def _field_entity(db: Session, field_id: int, user: User) -> str | None:
 @login_required(roles=CONFIG_ROLES)
 def edit(field_id: int, user: User) -> Response | tuple[str, int]:
     entity = _entity()
-    form = {"field_id": field_id, "name": request.form.get("name", ""),
-            "kind": request.form.get("kind", ""), "options": request.form.get("options", ""),
-            "required": bool(request.form.get("required"))}
+    form: FieldForm = {"field_id": field_id, "name": request.form.get("name", ""),
+                       "kind": request.form.get("kind", ""),
+                       "options": request.form.get("options", ""),
+                       "required": bool(request.form.get("required"))}
     try:
         with session_scope() as db:
             entity = _field_entity(db, field_id, user) or entity
@@ -258,8 +269,9 @@ def state_text(area: str, value: Any) -> str:
     if value is None:
         return texts.NOTHING
     if area == tc.AREA_FIELD and isinstance(value, dict):
+        kind: str = value["kind"]
         parts = [f"{cf.ENTITY_NAMES.get(value['entity'], '')}·{value['name']}",
-                 cf.KIND_NAMES.get(value["kind"], value["kind"])]
+                 cf.KIND_NAMES.get(kind, kind)]
         if value.get("options"):
             parts.append("/".join(value["options"]))
         if value.get("required"):
@@ -306,7 +318,8 @@ def changes(user: User) -> tuple[str, int]:
             for batch, area, team in db.exec(
                     select(tc.ConfigChange.batch, tc.ConfigChange.area, tc.ConfigChange.team)
                     .where(col(tc.ConfigChange.batch).in_(wanted))):
-                batches.setdefault(batch, []).append((area, team))
+                if batch is not None:  # always: only the wanted batches' rows
+                    batches.setdefault(batch, []).append((area, team))
 
     def rights(r: tc.ConfigChange) -> list[tuple[str, str]]:
         return batches.get(r.batch or "", []) or [(r.area, r.team)]

@@ -158,7 +158,7 @@ def _view(session: Any, user: User, *, errors: dict[str, dict[str, str]] | None 
     names = user_names(session, [r.updated_by for r in stored.values()])
     names.update({token[5:]: name for _, persons in people for token, name in persons})
     tz = clock.business_tz()
-    items = []
+    items: list[dict[str, Any]] = []
     for config in rules.all_rules(session):
         row = stored.get(config.code)
         posted = (form or {}).get(config.code)

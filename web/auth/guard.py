@@ -172,7 +172,7 @@ def error_page(error: HTTPException) -> Any:
         for header, value in SECURITY_HEADERS.items():
             response.headers.setdefault(header, value)
         response.headers.setdefault("Cache-Control", "no-store")
-    if isinstance(error, HTTPException) and error.code == 405:
+    if error.code == 405:
         allowed = error.get_headers()
         response.headers.update({k: v for k, v in allowed if k == "Allow"})
     return response

@@ -23,6 +23,7 @@ from flask import Blueprint, jsonify, redirect, render_template, request, send_f
 from openpyxl import Workbook
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
+from sqlmodel import col as sql_col
 from werkzeug.wrappers import Response
 
 from analytics import collections as col
@@ -99,7 +100,7 @@ class Row:
 
 
 def _rows(db: Session, contracts: list[Contract]) -> list[Row]:
-    customers = dict(db.exec(select(Customer.id, Customer.name).where(  # type: ignore[call-overload]
+    customers = dict(db.exec(select(Customer.id, Customer.name).where(
         Customer.id.in_({c.customer_id for c in contracts}))).all()) if contracts else {}  # type: ignore[union-attr]
     owners = col._names(db, [c.owner for c in contracts])
     return [Row(c, customers.get(c.customer_id, ""), owners.get(c.owner, c.owner))
@@ -147,8 +148,8 @@ def _detail(user: User, contract_id: int, *, error: str | None = None,
             return not_found(user)
         (row,) = _rows(db, [contract])
         history = list(db.exec(select(ContractEvent).where(
-            ContractEvent.contract_id == contract_id).order_by(ContractEvent.at,  # type: ignore[arg-type]
-                                                               ContractEvent.id)))
+            ContractEvent.contract_id == contract_id)
+            .order_by(sql_col(ContractEvent.at), sql_col(ContractEvent.id))))
         forecasts = list(db.exec(select(CollectionForecast).where(
             CollectionForecast.contract_id == contract_id)
             .order_by(CollectionForecast.expected_on)))  # type: ignore[arg-type]
@@ -190,8 +191,9 @@ def _act(user: User, contract_id: int, action: Any, done: str) -> Response | tup
 @bp.post("/h5/contracts/<int:contract_id>/sign")
 @login_required(roles=EDITOR_ROLES)
 def sign(contract_id: int, user: User) -> Response | tuple[str, int]:
-    return _act(user, contract_id,
-                lambda db: ops.sign(db, user=user, contract_id=contract_id) and None, "signed")
+    def run(db: Session) -> None:
+        ops.sign(db, user=user, contract_id=contract_id)
+    return _act(user, contract_id, run, "signed")
 
 
 @bp.post("/h5/contracts/<int:contract_id>/stamped")
@@ -200,8 +202,10 @@ def sign(contract_id: int, user: User) -> Response | tuple[str, int]:
 def stamped_upload(contract_id: int, user: User) -> Response | tuple[str, int]:
     upload = request.files.get("page")
     data = upload.read() if upload is not None else b""
-    return _act(user, contract_id, lambda db: ops.upload_stamped_page(
-        db, user=user, contract_id=contract_id, data=data) and None, "stamped")
+
+    def run(db: Session) -> None:
+        ops.upload_stamped_page(db, user=user, contract_id=contract_id, data=data)
+    return _act(user, contract_id, run, "stamped")
 
 
 @bp.get("/h5/contracts/<int:contract_id>/stamped")
@@ -404,7 +408,8 @@ def customer_entries(db: Session, user: User, customer_id: int,
     first, for the 360 timeline; read through the contract scope."""
     contracts = list(db.exec(scope_contracts(select(Contract), user)
                              .where(Contract.customer_id == customer_id)
-                             .order_by(Contract.created_at.desc(), Contract.id.desc())  # type: ignore[attr-defined]
+                             .order_by(sql_col(Contract.created_at).desc(),
+                                       sql_col(Contract.id).desc())
                              .limit(limit)))
     by_id = {c.id: c for c in contracts}
     out = [ContractEntry(as_utc(c.signed_at or c.created_at),

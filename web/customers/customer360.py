@@ -245,7 +245,7 @@ def edit_fields(customer_id: int, user: User) -> Response | tuple[str, int]:
     for key in on_file:  # keep the photo on file when none is chosen
         if raw.get(key) is None:
             raw[key] = cfw.UPLOADED
-    values, problems = cf.clean_values(fields, raw)
+    cleaned, problems = cf.clean_values(fields, raw)
     errors = {**problems, **upload_errors}  # "not a photo" says more than "required"
     if errors:
         return _fields_form(user, customer, fields, cfw.echo(fields, raw), errors, on_file,
@@ -255,7 +255,7 @@ def edit_fields(customer_id: int, user: User) -> Response | tuple[str, int]:
         if get_customer_for(db, user, customer_id, for_edit=True) is None:
             return customer_not_found(user)
         cf.save_values(db, cf.CUSTOMER, customer_id, {
-            k: v for k, v in cfw.store_uploads(fields, values, uploads).items() if k not in keep})
+            k: v for k, v in cfw.store_uploads(fields, cleaned, uploads).items() if k not in keep})
     return redirect(url_for(".detail", customer_id=customer_id), 303)
 
 

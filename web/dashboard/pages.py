@@ -56,6 +56,7 @@ HINTS = {
     "approval_days": "签约到财务审核，平均（近 12 周）",
     "forecast_accuracy": "本月回款预测 vs 实际",
 }
+PAGE: dict[str, Any]  # texts for the templates; TILE_STATES is a nested dict
 PAGE = {"TITLE": TITLE, "DRILL_TITLE": DRILL_TITLE, "COMPARE_TITLE": COMPARE_TITLE,
         "TEAMS": "团队", "REPS": "业务员", "PREV": "上一周", "NEXT": "下一周",
         "EXPORT": "导出辅导名单（Excel）",
@@ -206,7 +207,7 @@ def show(user: User) -> Any:
         return _not_found(user)
     data = dashboard_data(db, sel, week)
     label = _scope_label(db, sel)
-    args = {k: v for k, v in (("team", sel.team), ("rep", sel.rep)) if v}
+    args: dict[str, Any] = {k: v for k, v in (("team", sel.team), ("rep", sel.rep)) if v}
     nav = {"prev": url_for(".show", week=(week - timedelta(weeks=1)).isoformat(), **args),
            "next": url_for(".show", week=(week + timedelta(weeks=1)).isoformat(), **args),
            "export": url_for(".export", week=week.isoformat(), **args),
@@ -294,6 +295,7 @@ def drill_view(db: Session, sel: metrics.Selection, week: date, region: str | No
     tz = clock.business_tz()
     base = url_for(".drill_page")
     crumbs = [{"label": DRILL_TITLE, "href": base}]
+    rows: list[dict[str, Any]]
     if customer_id is not None:
         one = drill.customer(db, sel, customer_id, week, tz)
         if one is None:

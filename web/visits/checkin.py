@@ -84,7 +84,7 @@ def _choices(db: Session, user: User, query: str,
         stmt = stmt.where(name_or_phone(query))
     total = db.exec(select(func.count()).select_from(stmt.subquery())).one()
     today = _today()
-    planned = (select(VisitPlanItem.customer_id, VisitPlanItem.day)
+    planned = (select(VisitPlanItem.customer_id, col(VisitPlanItem.day))
                .join(VisitPlan, col(VisitPlan.id) == col(VisitPlanItem.plan_id))
                .where(VisitPlan.rep == user.wecom_userid, VisitPlan.week == week_of(today))
                .subquery())
@@ -253,11 +253,11 @@ def checkin(user: User) -> tuple[str, int] | Response:
     errors: dict[str, str] = {}
     # The supervisor's own fields (C8), as defined right now.
     custom = cfw.active_fields(cf.VISIT, user)
-    raw, uploads, upload_errors = cfw.read_form(custom)
-    custom_values, custom_errors = cf.clean_values(custom, raw)
+    custom_raw, uploads, upload_errors = cfw.read_form(custom)
+    custom_values, custom_errors = cf.clean_values(custom, custom_raw)
     errors.update(custom_errors)
     errors.update(upload_errors)
-    values.update(cfw.echo(custom, raw))
+    values.update(cfw.echo(custom, custom_raw))
     if form.get("action") == "search":
         # Searching for a customer inside the form: everything typed so far comes back.
         values["photo_token"], values["photo_size"] = _photo_echo(user, data, photo_problem,

@@ -228,7 +228,7 @@ def _write(session: Session, contracts: list[dict[str, Any]], events: list[list[
                 for c, group in zip(contracts, rows, strict=True) for r in group]
         for start in range(0, len(flat), 2000):
             chunk = flat[start:start + 2000]
-            session.execute(insert(model.__table__), chunk)  # type: ignore[attr-defined]
+            session.execute(insert(model), chunk)
             advance(len(chunk))
         counts[key] = len(flat)
     counts["contracts"] = len(contracts)

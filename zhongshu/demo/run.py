@@ -179,7 +179,7 @@ def run_demo(*, port: int, emulator_port: int) -> int:
     env["ZS_DINGTALK_CLIENT_EMULATOR"] = emulator_url  # the phone page plays DingTalk (免登)
     env["DINGTALK_ROBOT_WEBHOOK"] = (
         f"{emulator_url}/robot/send?access_token={EMULATOR_DINGTALK['robot_webhook_token']}")
-    env["DINGTALK_ROBOT_SECRET"] = EMULATOR_DINGTALK["robot_secret"]
+    env["DINGTALK_ROBOT_SECRET"] = str(EMULATOR_DINGTALK["robot_secret"])
 
     owner = None
     if not settings.redis_url:

@@ -73,7 +73,7 @@ def question_problem(question: str | None, *, min_chars: int = 2) -> str | None:
     return None
 
 
-def record_problems(*, grade: str | None, pain_points: Sequence[str],
+def record_problems(*, grade: str | None, pain_points: Sequence[object],
                     question: str | None, next_action: str | None, has_photo: bool,
                     min_question_chars: int = 2,
                     pain_point_options: Iterable[str] | None = None,
