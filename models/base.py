@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from zhongshu.clock import as_utc
+
+__all__ = ["MAX_ID", "as_utc", "parse_id", "utcnow"]
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def as_utc(moment: datetime) -> datetime:
-    """A column value as an aware UTC datetime. Columns are timezone-aware; a naive value
-    can only be UTC (SQLite hands some back without an offset)."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 # Ids come from URLs, card button keys and form fields: anything longer or non-ASCII is

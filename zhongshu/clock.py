@@ -26,7 +26,12 @@ def today() -> date:
     return now_local().date()
 
 
+def as_utc(moment: datetime) -> datetime:
+    """A stored moment as an aware UTC datetime. Columns are timezone-aware; a naive value
+    can only be UTC (SQLite hands some back without an offset)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def shown(moment: datetime) -> str:
-    """A stored moment (UTC; naive means UTC) as people read it, in business time."""
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return aware.astimezone(business_tz()).strftime("%Y-%m-%d %H:%M")
+    """A stored moment as people read it, in business time."""
+    return as_utc(moment).astimezone(business_tz()).strftime("%Y-%m-%d %H:%M")

@@ -25,7 +25,7 @@ from lib.chat import Reply
 from models.base import as_utc
 from models.contracts.contract import RETURNED, Contract, ContractEvent, is_risk, status_label
 from models.customers.customer import Customer
-from models.org.user import User, by_platform_id
+from models.org.user import User, record_user
 from models.platform.outbox import STATUS_SENT, OutboxMessage
 from zhongshu import clock
 
@@ -47,7 +47,7 @@ def contract_view(session: Session, contract: Contract, *, wecom: bool) -> cards
     platform it is sent on (WeCom OAuth, or DingTalk 免登 when ``wecom`` is false)."""
     assert contract.id is not None
     customer = session.get(Customer, contract.customer_id)
-    owner = by_platform_id(session, "wecom", contract.owner, include_inactive=True)
+    owner = record_user(session, contract.owner)
     rep = owner.name if owner else None
     path = contract_path(contract.id)
     if contract.stamped_at is not None:

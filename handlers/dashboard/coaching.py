@@ -14,7 +14,7 @@ from analytics import coaching, metrics
 from bot.outbound import queue_wecom
 from cards import dashboard as cards
 from cards.links import chart_path, page_url
-from models.org.user import by_platform_id
+from models.org.user import record_user
 from models.visits import plan as plans
 from zhongshu import clock
 from zhongshu.db import session_scope
@@ -37,7 +37,7 @@ def send_coaching(now: datetime) -> dict[str, int]:
     for supervisor in supervisors:
         with session_scope() as session:
             key = coaching_key(supervisor, reported.isoformat())
-            sup = by_platform_id(session, "wecom", supervisor, include_inactive=True)
+            sup = record_user(session, supervisor)
             if plans.notice_queued(session, key) or sup is None:
                 skipped += 1
                 continue

@@ -5,7 +5,7 @@ page's check-in commits, web/stores, through jobs.stores.enqueue_photo)."""
 from __future__ import annotations
 
 from lib import photos
-from models.org.user import by_platform_id
+from models.org.user import record_user
 from models.stores import promotion as pm
 from zhongshu import clock
 from zhongshu.db import session_scope
@@ -19,7 +19,7 @@ def check_promotion_photo(checkin_id: int) -> str:
         row = session.get(pm.PromotionCheckin, checkin_id)
         if row is None:
             return "missing"
-        manager = by_platform_id(session, "wecom", row.by, include_inactive=True)
+        manager = record_user(session, row.by)
         done = pm.evaluate_checkin(session, checkin_id, business_tz=clock.business_tz(),
                                    marked_dir=settings.instance_dir / "promotions" / "marked",
                                    font_path=photos.find_cjk_font(),

@@ -61,6 +61,7 @@ from models.platform import conversation, location, media
 from models.platform.conversation import Conversation
 from models.visits import options as vopts
 from models.visits import visit as vm
+from zhongshu import clock
 from zhongshu.settings import get_settings
 
 CHECKIN_PATH = "/h5/checkin"
@@ -207,7 +208,7 @@ def _finish(session: Session, platform: str, user_id: str, row: Conversation,
                           grade=data["grade"], pain_points=list(data["pain_points"]),
                           question=data["question"], next_action=data["next_action"],
                           # The original is copied only once the record is accepted.
-                          photo_path="(pending)", today=steps.today(),
+                          photo_path="(pending)", today=clock.today(),
                           next_action_date=due, device=device)
     except vm.VisitRejected as rejected:
         if "customer" in rejected.errors:  # reassigned meanwhile

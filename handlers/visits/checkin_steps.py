@@ -34,10 +34,6 @@ _FULL_DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 _SHORT_DATE = re.compile(r"(?<!\d)(\d{1,2})[-/.月](\d{1,2})日?$")
 
 
-def today() -> date:
-    return clock.today()
-
-
 def shown(name: str) -> str:
     return name if len(name) <= SHOWN_NAME_MAX else name[:SHOWN_NAME_MAX] + "…"
 
@@ -197,7 +193,7 @@ def take_text(session: Session, step: str, raw: str, data: dict[str, Any],
             data["question"] = question
         return problem
     if step == "next_action":
-        rest, due, problem = split_date(text, today())
+        rest, due, problem = split_date(text, clock.today())
         if problem is not None:
             return problem
         chosen, problem = pick(rest, labels, many=False)

@@ -49,7 +49,7 @@ def _decide(event: Event, session: Session, *, confirm: bool) -> Reply | list[Re
              .first() if visit_id is not None else None)
     if visit is None:
         return Reply(text=texts.VISIT_NOT_FOUND)
-    rep = users.by_platform_id(session, "wecom", visit.rep, include_inactive=True)
+    rep = users.record_user(session, visit.rep)
     if decider is None or not may_decide(decider, rep):
         return Reply(text=texts.NOT_YOUR_DECISION)
     if visit.status in vm.DECIDED:

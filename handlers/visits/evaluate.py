@@ -29,7 +29,7 @@ from lib.chat import Reply
 from models.config import custom_fields as cf
 from models.config import team_config as tc
 from models.customers.customer import Customer
-from models.org.user import User, by_platform_id
+from models.org.user import record_user
 from models.visits import evidence as ev
 from models.visits import visit as vm
 from models.visits.evaluation import evaluate_visit
@@ -45,15 +45,9 @@ def enqueue_process(session: Session, visit_id: int) -> None:
                          retry=RETRY_TRANSIENT)
 
 
-def _user(session: Session, userid: str | None) -> User | None:
-    if not userid:
-        return None
-    return by_platform_id(session, "wecom", userid, include_inactive=True)
-
-
 def _team_of_rep(session: Session, rep: str) -> str:
     """The team whose settings apply to ``rep``'s visits (a team may switch validation)."""
-    user = _user(session, rep)
+    user = record_user(session, rep)
     return tc.team_of(user) if user is not None else tc.COMPANY
 
 
@@ -64,7 +58,7 @@ def notify(session: Session, visit_id: int) -> list[int]:
         return []
     customer = session.get(Customer, visit.customer_id)
     customer_name = customer.name if customer else str(visit.customer_id)
-    rep = _user(session, visit.rep)
+    rep = record_user(session, visit.rep)
     when = clock.shown(visit.at)
     queued = []
     team = tc.team_of(rep) if rep is not None else tc.COMPANY
@@ -89,7 +83,7 @@ def notify(session: Session, visit_id: int) -> list[int]:
             queued.append(queue_wecom(session, visit.rep,
                                       cards.photo_unusable(customer_name, when, bad.reason),
                                       dedupe_key=f"visit:{visit_id}:bad-photo"))
-        supervisor = _user(session, rep.supervisor_userid if rep else None)
+        supervisor = record_user(session, rep.supervisor_userid if rep else None)
         if supervisor is None or not supervisor.active:
             log.warning("visit %s flagged but rep %s has no active supervisor", visit_id,
                         visit.rep)

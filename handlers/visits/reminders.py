@@ -29,7 +29,7 @@ from cards import visit as cards
 from cards.links import customer_path, wecom_oauth_url
 from lib.chat import Reply
 from models.customers.customer import Customer
-from models.org.user import User, by_platform_id
+from models.org.user import User, record_user
 from models.platform.outbox import OutboxMessage
 from models.visits import followup as fu
 from models.visits.visit import Visit
@@ -61,12 +61,6 @@ def create_for_visit(session: Session, visit: Visit) -> fu.FollowUpTask | None:
 def _queued(session: Session, key: str) -> bool:
     return session.exec(select(OutboxMessage.id)
                         .where(OutboxMessage.dedupe_key == key)).first() is not None
-
-
-def _user(session: Session, userid: str | None) -> User | None:
-    if not userid:
-        return None
-    return by_platform_id(session, "wecom", userid, include_inactive=True)
 
 
 def _card_values(session: Session, task: fu.FollowUpTask, owner: User | None) -> cards.FollowUp:
@@ -101,7 +95,7 @@ def sweep_followup_reminders(now: datetime) -> dict[str, int]:
             task = session.get(fu.FollowUpTask, task_id)
             if task is None or task.status != fu.STATUS_OPEN or task.id is None:
                 continue
-            owner = _user(session, task.owner)
+            owner = record_user(session, task.owner)
             sent_any = False
             if now >= fu.due_reminder_at(task.due_date, tz):
                 if _queued(session, due_key(task.id)):
@@ -113,7 +107,7 @@ def sweep_followup_reminders(now: datetime) -> dict[str, int]:
                     sent_any = True
             if now >= fu.overdue_reminder_at(task.due_date, tz):
                 recipients = [(task.owner, overdue_key(task.id), True)]
-                supervisor = _user(session, owner.supervisor_userid if owner else None)
+                supervisor = record_user(session, owner.supervisor_userid if owner else None)
                 if supervisor is not None and supervisor.active:
                     recipients.append((supervisor.wecom_userid,
                                        overdue_supervisor_key(task.id, supervisor.wecom_userid),

@@ -44,6 +44,14 @@ def by_platform_id(session: Session, platform: str, user_id: str, *,
     return session.exec(stmt).first()
 
 
+def record_user(session: Session, userid: str | None) -> User | None:
+    """The user a stored record names by WeCom userid (a visit's rep, a contract's owner, a
+    decider), departed users included; None when the record names nobody."""
+    if not userid:
+        return None
+    return by_platform_id(session, "wecom", userid, include_inactive=True)
+
+
 def upsert(session: Session, *, wecom_userid: str, name: str, role: str,
            supervisor_userid: str | None = None, region: str | None = None,
            dingtalk_userid: str | None = None) -> User:

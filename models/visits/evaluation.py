@@ -22,7 +22,7 @@ from lib import photos
 from lib.geo import GeoPoint, distance_km
 from models.base import utcnow
 from models.customers.customer import Customer
-from models.org.user import by_platform_id
+from models.org.user import record_user
 from models.visits import evidence as ev
 from models.visits.thresholds import load_rules
 from models.visits.visit import STATUS_CHECKED, Visit, VisitFlag
@@ -65,7 +65,7 @@ def _prior(session: Session, visit: Visit, *where: Any) -> ev.PriorVisit | None:
 
 
 def _as_prior(session: Session, row: Visit, customer: Customer | None) -> ev.PriorVisit:
-    user = by_platform_id(session, "wecom", row.rep, include_inactive=True)
+    user = record_user(session, row.rep)
     rep = user.name if user else None
     return ev.PriorVisit(id=str(row.id), rep=row.rep, at=row.at,
                          customer_id=str(row.customer_id),
@@ -146,7 +146,7 @@ def evaluate_visit(session: Session, visit_id: int, *, business_tz: tzinfo,
 
     marked = None
     if photo is not None and visit.photo_path:
-        user = by_platform_id(session, "wecom", visit.rep, include_inactive=True)
+        user = record_user(session, visit.rep)
         stamp = photos.Stamp(
             server_time=visit.at, rep_id=visit.rep, customer_id=str(visit.customer_id),
             short_hash=photo.short_hash, distance_km=visit.distance_km,

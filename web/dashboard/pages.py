@@ -27,7 +27,7 @@ from cards.dashboard import WHOLE_SCOPE, days, pct
 from cards.links import chart_signature
 from models.base import parse_id, utcnow
 from models.config import glossary
-from models.org.user import User, by_platform_id
+from models.org.user import User, record_user
 from models.visits.plan import week_of
 from web.auth.guard import login_required
 from web.auth.identity import request_db
@@ -256,7 +256,7 @@ def chart() -> Any:
     if not hmac.compare_digest(request.args.get("sig", ""), chart_signature(team, week)):
         abort(404)
     db = request_db()
-    sup = by_platform_id(db, "wecom", team, include_inactive=True)
+    sup = record_user(db, team)
     if sup is None or sup.role != "supervisor" or not sup.active:
         abort(404)
     sel = metrics.Selection(sup)

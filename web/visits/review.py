@@ -29,7 +29,7 @@ from handlers.visits.decide import record_decision
 from models.base import parse_id
 from models.customers.customer import Customer
 from models.customers.scope import get_customer_for
-from models.org.user import User, by_platform_id
+from models.org.user import User, record_user
 from models.visits import evidence as ev
 from models.visits import visit as vm
 from models.visits.decision import may_decide
@@ -116,7 +116,7 @@ def _visible(db: Session, user: User, visit: vm.Visit | None) -> bool:
 
 
 def _page(db: Session, user: User, visit: vm.Visit, done: str | None) -> str:
-    rep = by_platform_id(db, "wecom", visit.rep, include_inactive=True)
+    rep = record_user(db, visit.rep)
     customer = db.get(Customer, visit.customer_id)
     rows = db.exec(select(vm.VisitFlag).where(col(vm.VisitFlag.visit_id) == visit.id)
                    .order_by(col(vm.VisitFlag.id))).all()
@@ -136,7 +136,7 @@ def _page(db: Session, user: User, visit: vm.Visit, done: str | None) -> str:
                                            other_id=other.id)
                                    if other is not None and other.photo_marked_path else None)
         flags.append(item)
-    decider = (by_platform_id(db, "wecom", visit.decided_by, include_inactive=True)
+    decider = (record_user(db, visit.decided_by)
                if visit.decided_by else None)
     by = decider.name if decider else (visit.decided_by or "")
     if visit.status in DECIDED:
@@ -182,7 +182,7 @@ def decide(visit_id: int, user: User) -> Response | str | tuple[str, int]:
                         .with_for_update()).first()
         if visit is None or not _visible(db, user, visit):
             return customer_not_found(user)
-        rep = by_platform_id(db, "wecom", visit.rep, include_inactive=True)
+        rep = record_user(db, visit.rep)
         if not may_decide(user, rep):
             return _page(db, user, visit, texts.NOT_YOURS_READONLY), 403
         if visit.status in DECIDED:

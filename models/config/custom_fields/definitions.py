@@ -16,7 +16,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from models.base import utcnow
 from models.config import glossary
 from models.config.audit import COMPANY, team_of
-from models.org.user import by_platform_id
+from models.org.user import record_user
 
 CUSTOMER = "customer"
 VISIT = "visit"
@@ -179,7 +179,7 @@ def visible_fields(session: Session, entity: str, user: Any) -> list[FieldDef]:
 def record_fields(session: Session, entity: str, owner: str | None) -> list[FieldDef]:
     """The fields of a record owned by ``owner`` (a userid): its owner's team's and the
     company's."""
-    user = by_platform_id(session, "wecom", owner, include_inactive=True) if owner else None
+    user = record_user(session, owner) if owner else None
     return form_fields(session, entity, user) if user is not None else fields_of(
         session, entity, team=COMPANY)
 
