@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cards import texts
+from cards.customer import custom_lines
 from lib.chat import Button, Card, Reply
 
 CONFIRM_PREFIX = "visit.confirm"
@@ -33,8 +34,6 @@ def review_card(visit: FlaggedVisit) -> Card:
     """The supervisor decides: 确认有效 (the visit counts) or 驳回."""
     reasons = "\n".join(texts.VISIT_REASON_LINE.format(index=i, reason=r)
                         for i, r in enumerate(visit.reasons, 1))
-    from cards.customer import custom_lines
-
     extra = custom_lines(visit.extra)
     return Card(
         title=texts.VISIT_REVIEW_TITLE,

@@ -10,8 +10,13 @@ from flask import Flask, g, jsonify, request
 from werkzeug.routing import IntegerConverter, Map
 from werkzeug.wrappers import Response
 
+import handlers  # noqa: F401 - registers every handler on the router
+from bot.dingtalk.views import bp as dingtalk_bp
+from bot.wecom.views import bp as wecom_bp
 from models.base import MAX_ID
+from web.blueprints import init_app as init_web  # every H5 blueprint
 from zhongshu import db, logging_conf, queues
+from zhongshu.metrics import bp as metrics_bp
 from zhongshu.settings import get_settings
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -47,16 +52,9 @@ def create_app() -> Flask:
                                 x_proto=settings.proxy_count)
     logging_conf.configure()
 
-    import handlers  # noqa: F401 - registers every handler on the router
-    from bot.dingtalk.views import bp as dingtalk_bp
-    from bot.wecom.views import bp as wecom_bp
-
     app.register_blueprint(wecom_bp)
     app.register_blueprint(dingtalk_bp)
-    from web.blueprints import init_app as init_web  # every H5 blueprint
     init_web(app)
-
-    from zhongshu.metrics import bp as metrics_bp
 
     app.register_blueprint(metrics_bp)
 

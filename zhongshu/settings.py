@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Emulator defaults: the demo and the tests run against the local emulator with these.
@@ -282,10 +283,6 @@ REFUSAL_HEADER = "中枢拒绝启动，请修正以下配置 / Zhongshu refuses 
 def serving_settings() -> Settings:
     """The settings of a serving process (web, worker, scheduler): outside the demo, an
     unsafe configuration prints one line per variable on stderr and exits with status 2."""
-    import sys
-
-    from pydantic import ValidationError
-
     try:
         settings = get_settings()
         settings.refuse_unsafe()

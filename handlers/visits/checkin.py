@@ -36,6 +36,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.outbound import queue_dingtalk_work, queue_wecom
 from bot.router import router
 from cards import visit as cards
 from cards.links import signin_url
@@ -355,8 +356,6 @@ def photo_settled(session: Session, photo: media.Media) -> list[int]:
         data.pop("media_pk", None)
         conversation.advance(session, row, step="photo", data=data)
         replies = [Reply(text=texts.CHAT_PHOTO_FAILED.format(reason=photo.error or "下载失败"))]
-    from bot.outbound import queue_dingtalk_work, queue_wecom
-
     queue = queue_wecom if photo.platform == PLATFORM_WECOM else (
         queue_dingtalk_work if photo.platform == PLATFORM_DINGTALK else None)
     if queue is None:

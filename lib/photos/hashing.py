@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 from PIL import Image
 
 from lib.photos.pixels import flatten
@@ -27,8 +28,6 @@ _COS = [[math.cos(math.pi * k * (2 * n + 1) / (2 * _N)) for n in range(_N)] for 
 def _dct_hash(px: Any) -> int:
     """The 64 bits of a 32×32 grey array: 2-D DCT-II, the 8×8 lowest frequencies, one bit
     per coefficient above their median, (0, 0) first."""
-    import numpy as np
-
     cos = np.array(_COS)
     coeffs = (cos @ px @ cos.T).ravel()
     ordered = np.sort(coeffs)
@@ -43,8 +42,6 @@ def phash(image: Image.Image) -> int:
     """64-bit DCT perceptual hash (the classic pHash, as ImageHash computes it): grey
     32×32, 2-D DCT-II, the 8×8 lowest frequencies, one bit per coefficient above their
     median. Bit 63 is coefficient (0, 0)."""
-    import numpy as np
-
     small = flatten(image).convert("L").resize((_N, _N), Image.Resampling.LANCZOS)
     return _dct_hash(np.frombuffer(small.tobytes(), dtype=np.uint8).astype(np.float64)
                      .reshape(_N, _N))
@@ -73,8 +70,6 @@ WINDOWS = (0.9, 0.8)
 
 @lru_cache(maxsize=len(WINDOWS))
 def _window_cos(n: int) -> Any:
-    import numpy as np
-
     return np.array([[math.cos(math.pi * k * (2 * i + 1) / (2 * n)) for i in range(n)]
                      for k in range(_K)])
 
@@ -83,8 +78,6 @@ def window_hashes(sig: bytes) -> tuple[int, ...]:
     """The perceptual hash (as ``phash``: 8×8 lowest DCT frequencies against their
     median, here taken on the window's own grid) of the centre 90 % and 80 % of a
     signature."""
-    import numpy as np
-
     grid = np.frombuffer(sig, dtype=np.uint8).reshape(SIGNATURE_SIDE, SIGNATURE_SIDE) \
         .astype(np.float64)
     out = []
@@ -115,8 +108,6 @@ def _search() -> tuple[Any, Any, Any]:
     """The crop windows (x0, y0, width, height in signature pixels) and, for each, the
     flat indices of its 16×16 cells' corners in a (side+1)² integral image and the
     cells' areas."""
-    import numpy as np
-
     side = SIGNATURE_SIDE
     boxes = [(0.0, 0.0, float(side), float(side))]
     for sx in _CROP_SCALES:
@@ -138,8 +129,6 @@ def _search() -> tuple[Any, Any, Any]:
 
 def _normalised(rows: Any) -> Any:
     """Each row → zero mean, unit length (brightness and contrast cancel out)."""
-    import numpy as np
-
     flat = rows.reshape(rows.shape[0], -1).astype(np.float32, copy=False)
     flat = flat - flat.mean(axis=1, keepdims=True)
     norm = np.linalg.norm(flat, axis=1, keepdims=True)
@@ -155,8 +144,6 @@ def _pooled(grid: Any, n: int) -> Any:
 def _as_new(sig: bytes) -> tuple[Any, Any]:
     """The new photo's normalised 32×32 and 16×16 pictures (one photo is compared with
     all its candidates in a row)."""
-    import numpy as np
-
     a = np.frombuffer(sig, dtype=np.uint8).reshape(SIGNATURE_SIDE, SIGNATURE_SIDE) \
         .astype(np.float32)
     return _normalised(_pooled(a, _FINE)[None])[0], _normalised(_pooled(a, _COARSE)[None])[0]
@@ -165,8 +152,6 @@ def _as_new(sig: bytes) -> tuple[Any, Any]:
 @lru_cache(maxsize=2048)
 def _as_old(sig: bytes) -> tuple[Any, Any]:
     """An earlier photo's normalised 32×32 picture and its integral image (flat)."""
-    import numpy as np
-
     side = SIGNATURE_SIDE
     b = np.frombuffer(sig, dtype=np.uint8).reshape(side, side).astype(np.float32)
     integral = np.zeros((side + 1, side + 1), dtype=np.float32)
@@ -181,8 +166,6 @@ def similarity(new: bytes, old: bytes, *, threshold: float = 0.0) -> float:
     inside it; found on a 16×16 grid, then refined). Brightness and contrast changes
     cancel out; re-encoding, resizing and recompression barely move it. A ``threshold``
     lets the search stop early: a result below it is only known to be below it."""
-    import numpy as np
-
     fine, coarse_new = _as_new(new)
     fine_old, integral = _as_old(old)
     whole = float(fine_old @ fine)

@@ -7,9 +7,12 @@ Reads and reports only (no database). The click wiring lives in ``zhongshu/cli.p
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -157,10 +160,6 @@ def _analyse_one(path: str, limits: photos.PhotoLimits) -> tuple[photos.PhotoInf
 def _analysed(paths: Sequence[str], limits: photos.PhotoLimits, *,
               workers: int | None) -> Iterator[tuple[photos.PhotoInfo | None, str | None]]:
     """``_analyse_one`` of each path, in order, over a process pool when it pays."""
-    import os
-    from concurrent.futures import ProcessPoolExecutor
-    from functools import partial
-
     count = workers if workers is not None else min(4, os.cpu_count() or 1)
     with_photo = sum(1 for p in paths if p)
     if count <= 1 or with_photo < AUDIT_POOL_FROM:

@@ -28,6 +28,7 @@ from sqlmodel import Session, col, select
 from werkzeug.wrappers import Response
 
 from bot.delivery import DeliveryError
+from bot.wecom.client import get_client
 from handlers.visits.evaluate import enqueue_process
 from lib import photos
 from lib.geo import GeoPoint
@@ -362,8 +363,6 @@ JSAPI_TICKET_MARGIN = 300  # seconds: never sign with a ticket about to expire
 
 def jsapi_ticket() -> str:
     """The app's jsapi_ticket (get_jsapi_ticket), cached in Redis for its lifetime."""
-    from bot.wecom.client import get_client
-
     redis = get_redis()
     cached = redis.get(JSAPI_TICKET_KEY)
     if cached:

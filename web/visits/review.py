@@ -24,6 +24,7 @@ from flask import Blueprint, redirect, render_template, request, send_file, url_
 from sqlmodel import Session, col, select
 from werkzeug.wrappers import Response
 
+from bot.outbound import queue_wecom
 from cards import visit as cards
 from handlers.visits.decide import record_decision
 from models.base import parse_id
@@ -174,8 +175,6 @@ def review(visit_id: int, user: User) -> str | tuple[str, int]:
 @login_required
 def decide(visit_id: int, user: User) -> Response | str | tuple[str, int]:
     """One tap: ``decision=confirm`` (dismiss the flags) or ``decision=reject``."""
-    from bot.outbound import queue_wecom
-
     confirm = request.form.get("decision") == "confirm"
     with session_scope() as db:
         visit = db.exec(select(vm.Visit).where(vm.Visit.id == visit_id)

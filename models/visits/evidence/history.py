@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import tzinfo
 
+import numpy as np
+
 from lib.photos.hashing import WINDOWS, window_hashes
 from models.visits.evidence.facts import (
     Context,
@@ -27,8 +29,6 @@ class PhotoIndex:
     all of them (10,000 photos: tens of microseconds)."""
 
     def __init__(self, max_bits: int, crop_bits: int | None = None) -> None:
-        import numpy as np
-
         self._max_bits = max_bits
         self._crop_bits = max_bits if crop_bits is None else crop_bits
         self._by_sha: dict[str, PriorPhoto] = {}
@@ -37,8 +37,6 @@ class PhotoIndex:
         self._hashes = np.zeros((1 + len(WINDOWS), 1024), dtype=np.uint64)
 
     def add(self, photo: PriorPhoto) -> None:
-        import numpy as np
-
         self._by_sha.setdefault(photo.sha256, photo)
         n = len(self._photos)
         if n == self._hashes.shape[1]:
@@ -48,8 +46,6 @@ class PhotoIndex:
         self._photos.append(photo)
 
     def candidates(self, sha256: str, phash: int) -> list[PriorPhoto]:
-        import numpy as np
-
         found: dict[int, PriorPhoto] = {}
         exact = self._by_sha.get(sha256)
         if exact is not None:
