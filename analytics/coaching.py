@@ -19,6 +19,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
 from PIL import Image, ImageDraw, ImageFont
 from sqlmodel import Session
@@ -128,7 +129,7 @@ def workbook(lines: list[CoachLine], week: date) -> bytes:
     return out.getvalue()
 
 
-def _cell(sheet: Any, value: Any, **style: Any) -> WriteOnlyCell:
+def _cell(sheet: Any, value: Any, **style: Any) -> Cell:
     cell = text_cell(sheet, value) if isinstance(value, str) else WriteOnlyCell(sheet,
                                                                                  value=value)
     for name, setting in style.items():

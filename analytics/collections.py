@@ -27,13 +27,14 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlalchemy import and_, case, func, literal
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from lib.workdays import is_workday
 from models.base import as_utc, utcnow
@@ -54,7 +55,7 @@ BUCKETS = ("0-30", "31-60", "61-90", "90+")
 ZERO = Decimal("0.00")
 
 
-def local_midnight(day: date, tz: ZoneInfo) -> datetime:
+def local_midnight(day: date, tz: tzinfo) -> datetime:
     """The start of ``day`` in the business time zone, as UTC (what the columns hold)."""
     return datetime.combine(day, time(0), tz).astimezone(UTC)
 
@@ -97,22 +98,23 @@ def aging(session: Session, user: User, *, now: datetime | None = None) -> list[
     tz = clock.business_tz()
     today = (now or utcnow()).astimezone(tz).date()
     c30, c60, c90 = (local_midnight(today - timedelta(days=n), tz) for n in (30, 60, 90))
-    since = func.coalesce(Contract.reviewed_at, Contract.signed_at)
-    owed = Contract.amount - Contract.collected_amount
+    since = func.coalesce(col(Contract.reviewed_at), col(Contract.signed_at))
+    owed = col(Contract.amount) - col(Contract.collected_amount)
 
     def bucket(condition: Any) -> Any:
         return func.coalesce(func.sum(case((condition, owed), else_=literal(0))), 0)
 
-    stmt = (select(Contract.owner,  # type: ignore[call-overload]
-                   bucket(since >= c30),
-                   bucket(and_(since < c30, since >= c60)),
-                   bucket(and_(since < c60, since >= c90)),
-                   bucket(since < c90),
-                   func.count())
-            .where(Contract.status.in_((APPROVED, PARTLY_COLLECTED)),  # type: ignore[attr-defined]
+    # sqlalchemy's select: sqlmodel's is typed for at most 4 entities.
+    stmt = (sa.select(col(Contract.owner),
+                      bucket(since >= c30),
+                      bucket(and_(since < c30, since >= c60)),
+                      bucket(and_(since < c60, since >= c90)),
+                      bucket(since < c90),
+                      func.count())
+            .where(col(Contract.status).in_((APPROVED, PARTLY_COLLECTED)),
                    since.is_not(None), contract_filter(user))
-            .group_by(Contract.owner))
-    rows = session.exec(stmt).all()
+            .group_by(col(Contract.owner)))
+    rows = session.execute(stmt).all()
     names = _names(session, [r[0] for r in rows])
     out = [AgingRow(owner, names.get(owner, owner),
                     (_money(a), _money(b), _money(c), _money(d)), int(n))
@@ -121,14 +123,15 @@ def aging(session: Session, user: User, *, now: datetime | None = None) -> list[
 
 
 def aging_totals(rows: list[AgingRow]) -> tuple[Decimal, Decimal, Decimal, Decimal]:
-    return tuple(sum((r.buckets[i] for r in rows), ZERO) for i in range(4))  # type: ignore[return-value]
+    a, b, c, d = (sum((r.buckets[i] for r in rows), ZERO) for i in range(4))
+    return a, b, c, d
 
 
 def _names(session: Session, userids: list[str]) -> dict[str, str]:
     if not userids:
         return {}
     return dict(session.exec(select(User.wecom_userid, User.name)
-                             .where(User.wecom_userid.in_(sorted(set(userids))))).all())  # type: ignore[attr-defined]
+                             .where(col(User.wecom_userid).in_(sorted(set(userids))))).all())
 
 
 # -- forecast accuracy -------------------------------------------------------------------------
@@ -179,13 +182,15 @@ def forecast_and_actual(session: Session, in_scope: Callable[[Any], Any], months
     def customer_of(stmt: Any) -> Any:
         if not by:
             return stmt
-        return (stmt.join(Contract, Contract.id == CollectionForecast.contract_id)
-                .join(Customer, Customer.id == Contract.customer_id))
+        return (stmt.join(Contract, col(Contract.id) == col(CollectionForecast.contract_id))
+                .join(Customer, col(Customer.id) == col(Contract.customer_id)))
 
     f_month = _month_case(CollectionForecast.expected_on, months).label("m")
-    forecast_rows = session.exec(customer_of(
-        select(f_month, *by, func.sum(CollectionForecast.amount))  # type: ignore[call-overload]
-        .where(CollectionForecast.expected_on >= start, CollectionForecast.expected_on < end,
+    # sqlalchemy's select: sqlmodel's has no overload for a variable number of entities.
+    forecast_rows = session.execute(customer_of(
+        sa.select(f_month, *by, func.sum(col(CollectionForecast.amount)))
+        .where(col(CollectionForecast.expected_on) >= start,
+               col(CollectionForecast.expected_on) < end,
                in_scope(CollectionForecast.contract_id))).group_by(f_month, *by)).all()
     promised = customer_of(
         select(CollectionForecast.contract_id,
@@ -195,9 +200,9 @@ def forecast_and_actual(session: Session, in_scope: Callable[[Any], Any], months
                in_scope(CollectionForecast.contract_id))).distinct().subquery()
     p_month = _month_case(Payment.paid_on, months)
     groups = [promised.c[f"by{n}"] for n in range(len(by))]
-    actual_rows = session.exec(
-        select(promised.c.m, *groups, func.sum(Payment.amount))  # type: ignore[call-overload]
-        .join(Payment, and_(Payment.contract_id == promised.c.contract_id,
+    actual_rows = session.execute(
+        sa.select(promised.c.m, *groups, func.sum(col(Payment.amount)))
+        .join(Payment, and_(col(Payment.contract_id) == promised.c.contract_id,
                             p_month == promised.c.m))
         .group_by(promised.c.m, *groups)).all()
     out: dict[tuple[Any, ...], tuple[Decimal, Decimal]] = {}
@@ -220,7 +225,8 @@ class MonthApproval:
 def days_between(session: Session) -> Any:
     """Calendar days from signing to approval, as SQL."""
     if session.get_bind().dialect.name == "postgresql":
-        return func.extract("epoch", Contract.reviewed_at - Contract.signed_at) / 86400.0
+        return (func.extract("epoch", col(Contract.reviewed_at) - col(Contract.signed_at))
+                / 86400.0)
     return func.julianday(Contract.reviewed_at) - func.julianday(Contract.signed_at)
 
 
@@ -275,8 +281,8 @@ def working_days(start: datetime, end: datetime, tz: ZoneInfo) -> float:
 def approved() -> Any:
     """The contracts whose approval time counts: signed, then approved by finance (a
     receivable since); ``reviewed_at`` is the approval."""
-    return and_(Contract.status.in_(RECEIVABLE_STATUSES),  # type: ignore[attr-defined]
-                Contract.signed_at.is_not(None))  # type: ignore[union-attr]
+    return and_(col(Contract.status).in_(RECEIVABLE_STATUSES),
+                col(Contract.signed_at).is_not(None))
 
 
 def approval_time(session: Session, user: User, months: list[date]) -> list[MonthApproval]:
@@ -286,10 +292,10 @@ def approval_time(session: Session, user: User, months: list[date]) -> list[Mont
     tz = clock.business_tz()
     start, end = local_midnight(months[0], tz), local_midnight(next_month(months[-1]), tz)
     bounds = [(m, local_midnight(m, tz), local_midnight(next_month(m), tz)) for m in months]
-    label = case(*[(and_(Contract.reviewed_at >= lo, Contract.reviewed_at < hi),
+    reviewed_at = col(Contract.reviewed_at)
+    label = case(*[(and_(reviewed_at >= lo, reviewed_at < hi),
                     literal(m.strftime("%Y-%m"))) for m, lo, hi in bounds], else_=None)
-    window = and_(approved(), Contract.reviewed_at >= start,  # type: ignore[operator]
-                  Contract.reviewed_at < end, contract_filter(user))  # type: ignore[operator]
+    window = and_(approved(), reviewed_at >= start, reviewed_at < end, contract_filter(user))
     days = days_between(session)
     grouped = {m: (int(n), float(avg) if avg is not None else None)
                for m, n, avg in session.exec(
@@ -300,6 +306,8 @@ def approval_time(session: Session, user: User, months: list[date]) -> list[Mont
     work: dict[str, list[float]] = {m.strftime("%Y-%m"): [] for m in months}
     for signed, reviewed in session.exec(select(Contract.signed_at, Contract.reviewed_at)
                                          .where(window)).all():
+        if signed is None or reviewed is None:  # never: the window requires both
+            continue
         start, end = _local(signed, tz), _local(reviewed, tz)
         key = f"{end.year:04d}-{end.month:02d}"
         if key in work:
@@ -337,14 +345,14 @@ class Receivables:
 
 def receivables(session: Session, user: User) -> Receivables:
     """The page header (and the dashboard's) in one grouped query."""
-    receivable = Contract.status.in_(RECEIVABLE_STATUSES)  # type: ignore[attr-defined]
+    receivable = col(Contract.status).in_(RECEIVABLE_STATUSES)
     row = session.exec(select(
         func.coalesce(func.sum(case((receivable, Contract.amount), else_=literal(0))), 0),
         func.coalesce(func.sum(case((receivable, Contract.collected_amount),
                                     else_=literal(0))), 0),
-        func.coalesce(func.sum(case((Contract.status == "signed", 1), else_=0)), 0),
-        func.coalesce(func.sum(case((and_(Contract.risk_at.is_not(None),  # type: ignore[union-attr]
-                                          Contract.stamped_at.is_(None)), 1),  # type: ignore[union-attr]
+        func.coalesce(func.sum(case((col(Contract.status) == "signed", 1), else_=0)), 0),
+        func.coalesce(func.sum(case((and_(col(Contract.risk_at).is_not(None),
+                                          col(Contract.stamped_at).is_(None)), 1),
                                     else_=0)), 0),
     ).where(contract_filter(user))).one()
     amount, collected, pending, risk = row

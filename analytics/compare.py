@@ -54,7 +54,7 @@ def period(session: Session, sel: Selection, first: date, last: date, tz: tzinfo
     scoped = _scoped(sel)
     days = collections.days_between(session)
     late = and_(col(Contract.reviewed_at).is_not(None), days > REVIEW_SLA.total_seconds() / 86400)
-    exception = or_(Contract.status == RETURNED, col(Contract.risk_at).is_not(None), late)
+    exception = or_(col(Contract.status) == RETURNED, col(Contract.risk_at).is_not(None), late)
     signed, exceptions = session.exec(select(
         func.count(), func.coalesce(func.sum(case((exception, 1), else_=0)), 0))
         .where(scoped, col(Contract.signed_at) >= start, col(Contract.signed_at) < end)).one()

@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import and_, case, func
 from sqlmodel import Session, col, select
 
@@ -97,11 +98,12 @@ def _level(session: Session, sel: Selection, column: str, last_week: date,
     if not counts:
         return {}, _trend([WeekSums(first + timedelta(weeks=n)) for n in range(TREND_WEEKS)])
     dim_w = getattr(DashWeek, column)
-    rows = session.exec(
-        select(DashWeek.week, dim_w, *[SUMS[n] for n in TREND_SUMS])
+    # sqlalchemy's select: sqlmodel's has no overload for a variable number of entities.
+    rows = session.execute(
+        sa.select(col(DashWeek.week), dim_w, *[SUMS[n] for n in TREND_SUMS])
         .where(sel.week_filter(), col(DashWeek.week) >= first,
                col(DashWeek.week) <= last_week, *[w(DashWeek) for w in where])
-        .group_by(DashWeek.week, dim_w)).all()
+        .group_by(col(DashWeek.week), dim_w)).all()
     amounts: dict[str | None, Decimal] = defaultdict(Decimal)
     weeks: dict[date, dict[str, Any]] = {}
     for wk, key, amount, repeat_amount, repeat_customers in rows:
@@ -179,18 +181,20 @@ def repurchasers(session: Session, sel: Selection, region: str, grade: str,
         .where(sel.rollup_filter(DashSegment), DashSegment.region == region)).one()
     if not segments:
         return None
-    where = and_(sel.customer_filter(), DashCustomer.region == region,
+    where = and_(sel.customer_filter(), col(DashCustomer.region) == region,
                  _grade_clause(DashCustomer, grade),
                  col(DashCustomer.order_count) >= REPURCHASE_MIN_ORDERS)
-    rows = session.exec(
-        select(DashCustomer.customer_id, Customer.name, DashCustomer.order_count,
-               DashCustomer.order_amount, DashCustomer.last_order_at)
+    # sqlalchemy's select: sqlmodel's is typed for at most 4 entities.
+    rows = session.execute(
+        sa.select(col(DashCustomer.customer_id), col(Customer.name),
+                  col(DashCustomer.order_count), col(DashCustomer.order_amount),
+                  col(DashCustomer.last_order_at))
         .join(Customer, col(Customer.id) == col(DashCustomer.customer_id))
         .where(where)
         .order_by(col(DashCustomer.order_amount).desc(), col(DashCustomer.customer_id).desc())
         .limit(CUSTOMER_LIST_LIMIT)).all()
     trend = _trend(week_trend(session, sel, week_of(last_week),
-                              extra=and_(DashWeek.region == region,
+                              extra=and_(col(DashWeek.region) == region,
                                          _grade_clause(DashWeek, grade)), names=TREND_SUMS))
     return Repurchasers(region, grade, int(total),
                         [RepurchaseRow(*r) for r in rows], trend)
@@ -232,8 +236,8 @@ def customer(session: Session, sel: Selection, customer_id: int, last_week: date
     if found is None:
         return None
     name, region, grade = found
-    orders = session.exec(select(SalesOrder.id, SalesOrder.order_no, SalesOrder.ordered_at,
-                                 SalesOrder.amount)
+    orders = session.exec(select(col(SalesOrder.id), col(SalesOrder.order_no),
+                                 col(SalesOrder.ordered_at), col(SalesOrder.amount))
                           .where(SalesOrder.customer_id == customer_id)
                           .order_by(col(SalesOrder.ordered_at).desc(),
                                     col(SalesOrder.id).desc())).all()
@@ -246,7 +250,9 @@ def customer(session: Session, sel: Selection, customer_id: int, last_week: date
                 .where(SalesOrder.customer_id == customer_id).order_by(col(OrderLine.id))):
             if model and model not in models[order_id]:
                 models[order_id].append(model)
-    purchases = [Purchase(oid, no, at, amount, models[oid]) for oid, no, at, amount in orders]
+    # (``oid is not None`` only narrows the primary key's type: a stored order has an id.)
+    purchases = [Purchase(oid, no, at, amount, models[oid]) for oid, no, at, amount in orders
+                 if oid is not None]
     first = _window(week_of(last_week))
     weeks = [first + timedelta(weeks=n) for n in range(TREND_WEEKS)]
     window_start = datetime.combine(first, time(0), tz)
@@ -258,7 +264,7 @@ def customer(session: Session, sel: Selection, customer_id: int, last_week: date
             break
         wk = week_of(p.at.astimezone(tz).date())
         amount[wk] += float(p.amount)
-        if p.at > earliest:  # type: ignore[operator]
+        if earliest is not None and p.at > earliest:  # never None here: purchases exist
             repeat[wk] += float(p.amount)
     trend = Trend([w.isoformat() for w in weeks], [amount[w] for w in weeks],
                   [repeat[w] for w in weeks], [1 if repeat[w] else 0 for w in weeks])

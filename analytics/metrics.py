@@ -26,6 +26,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+import sqlalchemy as sa
 from sqlalchemy import ColumnElement, and_, func, or_, true
 from sqlmodel import Session, col, select
 
@@ -122,7 +123,7 @@ class Person(NamedTuple):
     supervisor_userid: str | None
 
 
-PERSON = (User.wecom_userid, User.name, User.supervisor_userid)
+PERSON = (col(User.wecom_userid), col(User.name), col(User.supervisor_userid))
 
 
 def _people(session: Session, stmt: Any) -> list[Person]:
@@ -185,12 +186,13 @@ def week_trend(session: Session, sel: Selection, last_week: date,
     """One ``WeekSums`` per week, oldest first, ending with ``last_week`` (zeros included);
     ``names``: only these sums (the others read as 0)."""
     first = last_week - timedelta(weeks=weeks - 1)
-    stmt = (select(DashWeek.week, *[SUMS[n] for n in names])
+    # sqlalchemy's select: sqlmodel's has no overload for a variable number of entities.
+    stmt = (sa.select(col(DashWeek.week), *[SUMS[n] for n in names])
             .where(col(DashWeek.week) >= first, col(DashWeek.week) <= last_week,
                    sel.week_filter(), extra if extra is not None else true())
-            .group_by(DashWeek.week))
+            .group_by(col(DashWeek.week)))
     found = {row[0]: dict(zip(names, row[1:], strict=True))
-             for row in session.exec(stmt)}
+             for row in session.execute(stmt)}
     return [WeekSums(first + timedelta(weeks=n), found.get(first + timedelta(weeks=n), {}))
             for n in range(weeks)]
 
@@ -205,11 +207,12 @@ def period_sums(session: Session, sel: Selection, first: date, last: date) -> We
 def by_owner(session: Session, sel: Selection, week: date) -> dict[str, WeekSums]:
     """The week's visit and plan sums (``OWNER_SUMS``: what the team and rep rows and the
     coaching list show) per customer owner (rep or supervisor)."""
-    stmt = (select(DashWeek.owner, *[SUMS[n] for n in OWNER_SUMS])
-            .where(DashWeek.week == week, sel.week_filter(), col(DashWeek.owner).is_not(None))
-            .group_by(DashWeek.owner))
+    stmt = (sa.select(col(DashWeek.owner), *[SUMS[n] for n in OWNER_SUMS])
+            .where(col(DashWeek.week) == week, sel.week_filter(),
+                   col(DashWeek.owner).is_not(None))
+            .group_by(col(DashWeek.owner)))
     return {row[0]: WeekSums(week, dict(zip(OWNER_SUMS, row[1:], strict=True)))
-            for row in session.exec(stmt)}
+            for row in session.execute(stmt)}
 
 
 # -- the live, money and customer metrics -------------------------------------------------
@@ -227,7 +230,8 @@ def conversion_days(session: Session, sel: Selection, start: datetime,
     where = (col(DashCustomer.first_order_at) >= start, col(DashCustomer.first_order_at) < end,
              sel.customer_filter())
     if session.get_bind().dialect.name == "postgresql":
-        seconds = func.extract("epoch", DashCustomer.first_order_at - DashCustomer.created_at)
+        seconds = func.extract("epoch", col(DashCustomer.first_order_at)
+                               - col(DashCustomer.created_at))
         median = session.exec(select(func.percentile_cont(0.5).within_group(
             func.greatest(seconds, 0))).where(*where)).one()
         return None if median is None else round(float(median) / 86400, 1)

@@ -27,6 +27,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import (
     Date,
     and_,
@@ -71,7 +72,7 @@ CUSTOMER_STATE = "dash_customer"
 MONTH_STATE = "dash_month"
 Key = tuple[date, str | None, str | None, str | None]
 MONEY = ("receivable", "collected", "forecast", "forecast_actual")
-SEGMENT = (Customer.owner, Customer.region, Customer.grade)
+SEGMENT = (col(Customer.owner), col(Customer.region), col(Customer.grade))
 
 
 def week_expr(session: Session, column: Any, tz: tzinfo) -> Any:
@@ -109,14 +110,15 @@ def _visits(session: Session, start: datetime, tz: tzinfo, rows: dict[Key, dict[
             progress: Callable[[str], None] | None) -> None:
     suspect = exists().where(col(VisitFlag.visit_id) == col(Visit.id),
                              col(VisitFlag.code).in_(sorted(ev.FRAUD_CODES)))
-    stmt = (select(Visit.at, Visit.grade, Visit.pain_points, Visit.question,
-                   Visit.next_action, Visit.photo_path, Visit.photo_error, Visit.compliant,
-                   suspect, Customer.owner, Customer.region, Customer.grade)
+    # sqlalchemy's select: sqlmodel's is typed for at most 4 entities.
+    stmt = (sa.select(col(Visit.at), col(Visit.grade), col(Visit.pain_points),
+                      col(Visit.question), col(Visit.next_action), col(Visit.photo_path),
+                      col(Visit.photo_error), col(Visit.compliant), suspect, *SEGMENT)
             .join(Customer, col(Customer.id) == col(Visit.customer_id))
             .where(col(Visit.at) >= start)
             .execution_options(yield_per=20000))
     for done, (at, grade, pains, question, action, photo, photo_error, compliant, suspicious,
-               owner, region, cgrade) in enumerate(session.exec(stmt), 1):
+               owner, region, cgrade) in enumerate(session.execute(stmt), 1):
         row = rows[(week_of(at.astimezone(tz).date()), owner, region, cgrade)]
         row["visits"] += 1
         row["complete_visits"] += _complete(grade, tuple(pains or ()), question, action,
@@ -132,22 +134,22 @@ def _visits(session: Session, start: datetime, tz: tzinfo, rows: dict[Key, dict[
 def _orders(session: Session, start: datetime, tz: tzinfo,
             rows: dict[Key, dict[str, Any]]) -> None:
     earlier = aliased(SalesOrder)
-    repeat = exists().where(earlier.customer_id == SalesOrder.customer_id,
+    repeat = exists().where(col(earlier.customer_id) == col(SalesOrder.customer_id),
                             col(earlier.ordered_at) < col(SalesOrder.ordered_at))
     is_repeat = case((repeat, 1), else_=0)
     week = week_expr(session, SalesOrder.ordered_at, tz)
-    inner = (select(week.label("week"), SalesOrder.customer_id, SalesOrder.amount,
-                    is_repeat.label("rep"), Customer.owner, Customer.region, Customer.grade)
+    inner = (sa.select(week.label("week"), col(SalesOrder.customer_id), col(SalesOrder.amount),
+                       is_repeat.label("rep"), *SEGMENT)
              .join(Customer, col(Customer.id) == col(SalesOrder.customer_id))
              .where(col(SalesOrder.ordered_at) >= start).subquery())
-    stmt = select(inner.c.week, inner.c.owner, inner.c.region, inner.c.grade,
-                  func.count(), func.sum(inner.c.amount), func.sum(inner.c.rep),
-                  func.sum(case((inner.c.rep == 1, inner.c.amount), else_=0)),
-                  func.count(distinct(inner.c.customer_id)),
-                  func.count(distinct(case((inner.c.rep == 1, inner.c.customer_id)))),
-                  ).group_by(inner.c.week, inner.c.owner, inner.c.region, inner.c.grade)
+    stmt = sa.select(inner.c.week, inner.c.owner, inner.c.region, inner.c.grade,
+                     func.count(), func.sum(inner.c.amount), func.sum(inner.c.rep),
+                     func.sum(case((inner.c.rep == 1, inner.c.amount), else_=0)),
+                     func.count(distinct(inner.c.customer_id)),
+                     func.count(distinct(case((inner.c.rep == 1, inner.c.customer_id)))),
+                     ).group_by(inner.c.week, inner.c.owner, inner.c.region, inner.c.grade)
     for wk, owner, region, grade, n, amount, reps, rep_amount, custs, rep_custs in \
-            session.exec(stmt):
+            session.execute(stmt):
         row = rows[(_as_date(wk), owner, region, grade)]
         row.update(orders=n, order_amount=Decimal(amount or 0), repeat_orders=int(reps or 0),
                    repeat_amount=Decimal(rep_amount or 0), ordering_customers=custs,
@@ -155,12 +157,12 @@ def _orders(session: Session, start: datetime, tz: tzinfo,
 
 
 def _plans(session: Session, since: date, tz: tzinfo, rows: dict[Key, dict[str, Any]]) -> None:
-    items = (select(VisitPlan.week, VisitPlan.rep, VisitPlanItem.customer_id, Customer.owner,
-                    Customer.region, Customer.grade)
+    items = (sa.select(col(VisitPlan.week), col(VisitPlan.rep), col(VisitPlanItem.customer_id),
+                       *SEGMENT)
              .join(VisitPlanItem, col(VisitPlanItem.plan_id) == col(VisitPlan.id))
              .join(Customer, col(Customer.id) == col(VisitPlanItem.customer_id))
              .where(col(VisitPlan.week) >= since))
-    found = session.exec(items).all()
+    found = session.execute(items).all()
     if not found:
         return
     start, _ = week_bounds(since, tz)
@@ -177,21 +179,21 @@ def _plans(session: Session, since: date, tz: tzinfo, rows: dict[Key, dict[str, 
 def _new_customers(session: Session, start: datetime, tz: tzinfo,
                    rows: dict[Key, dict[str, Any]]) -> None:
     week = week_expr(session, Customer.created_at, tz)
-    stmt = (select(week, Customer.owner, Customer.region, Customer.grade, func.count())
+    stmt = (sa.select(week, *SEGMENT, func.count())
             .where(col(Customer.created_at) >= start)
-            .group_by(week, Customer.owner, Customer.region, Customer.grade))
-    for wk, owner, region, grade, n in session.exec(stmt):
+            .group_by(week, *SEGMENT))
+    for wk, owner, region, grade, n in session.execute(stmt):
         rows[(_as_date(wk), owner, region, grade)]["new_customers"] = n
 
 
 def _approvals(session: Session, start: datetime, tz: tzinfo,
                rows: dict[Key, dict[str, Any]]) -> None:
     week = week_expr(session, Contract.reviewed_at, tz)
-    stmt = (select(week, *SEGMENT, func.count(), func.sum(collections.days_between(session)))
+    stmt = (sa.select(week, *SEGMENT, func.count(), func.sum(collections.days_between(session)))
             .join(Customer, col(Customer.id) == col(Contract.customer_id))
             .where(collections.approved(), col(Contract.reviewed_at) >= start)
             .group_by(week, *SEGMENT))
-    for wk, owner, region, grade, n, days in session.exec(stmt):
+    for wk, owner, region, grade, n, days in session.execute(stmt):
         row = rows[(_as_date(wk), owner, region, grade)]
         row.update(approvals=n, approval_days=float(days or 0))
 
@@ -278,15 +280,16 @@ def refresh_segments(session: Session, *, now: datetime) -> int:
     aged = col(Customer.created_at) <= cutoff
     zombie = and_(aged, or_(col(Customer.last_order_at).is_(None),
                             col(Customer.last_order_at) < cutoff))
-    source = (select(*SEGMENT, func.count(col(DashCustomer.customer_id)),
-                     func.coalesce(func.sum(case((col(DashCustomer.order_count) >= 2, 1),
-                                                 else_=0)), 0),
-                     func.count(), func.sum(case((aged, 1), else_=0)),
-                     func.sum(case((zombie, 1), else_=0)))
+    source = (sa.select(*SEGMENT, func.count(col(DashCustomer.customer_id)),
+                        func.coalesce(func.sum(case((col(DashCustomer.order_count) >= 2, 1),
+                                                    else_=0)), 0),
+                        func.count(), func.sum(case((aged, 1), else_=0)),
+                        func.sum(case((zombie, 1), else_=0)))
               .select_from(Customer)
               .outerjoin(DashCustomer, col(DashCustomer.customer_id) == col(Customer.id))
               .group_by(*SEGMENT))
-    result = session.execute(insert(DashSegment).from_select(
+    # exec, not execute: an INSERT is typed to give a CursorResult (its rowcount).
+    result = session.exec(insert(DashSegment).from_select(
         ["owner", "region", "grade", "buying", "repurchasing", "customers", "aged", "zombies"],
         source))
     return int(result.rowcount or 0)
@@ -319,21 +322,20 @@ def _collections(session: Session, first: date, tz: tzinfo,
     """Receivable and collected of the month starting ``first``, per segment."""
     nxt = collections.next_month(first)
     receivable = and_(col(Contract.status).in_(RECEIVABLE_STATUSES),
-                      col(Contract.reviewed_at)
-                      < collections.local_midnight(nxt, tz))  # type: ignore[arg-type]
-    amounts = (select(*SEGMENT, func.sum(Contract.amount))
+                      col(Contract.reviewed_at) < collections.local_midnight(nxt, tz))
+    amounts = (select(*SEGMENT, func.sum(col(Contract.amount)))
                .join(Customer, col(Customer.id) == col(Contract.customer_id))
                .where(receivable).group_by(*SEGMENT))
     for owner, region, grade, amount in session.exec(amounts):
         out[(first, owner, region, grade)]["receivable"] += Decimal(amount or 0)
-    before = func.sum(case((col(Payment.paid_on) < first, Payment.amount), else_=0))
-    during = func.sum(case((col(Payment.paid_on) >= first, Payment.amount), else_=0))
-    paid = (select(*SEGMENT, before, during)
+    before = func.sum(case((col(Payment.paid_on) < first, col(Payment.amount)), else_=0))
+    during = func.sum(case((col(Payment.paid_on) >= first, col(Payment.amount)), else_=0))
+    paid = (sa.select(*SEGMENT, before, during)
             .join(Contract, col(Contract.id) == col(Payment.contract_id))
             .join(Customer, col(Customer.id) == col(Contract.customer_id))
             .where(receivable, col(Payment.paid_on) < nxt).group_by(*SEGMENT))
     for owner, region, grade, paid_before, paid_during in \
-            session.exec(paid):
+            session.execute(paid):
         row = out[(first, owner, region, grade)]
         row["receivable"] -= Decimal(paid_before or 0)
         row["collected"] += Decimal(paid_during or 0)
@@ -348,16 +350,17 @@ def _months_between(first: date, last: date) -> list[date]:
 
 
 def _insert_customers(session: Session, ids: list[int] | None) -> None:
-    orders = select(SalesOrder.customer_id.label("cid"), func.count().label("n"),  # type: ignore[attr-defined]
-                    func.sum(SalesOrder.amount).label("amount"),
-                    func.min(SalesOrder.ordered_at).label("first"),
-                    func.max(SalesOrder.ordered_at).label("last"))
+    # sa.label: the stubs type Mapped.label() as Label[Never], so select() could not be inferred.
+    orders = sa.select(sa.label("cid", col(SalesOrder.customer_id)), func.count().label("n"),
+                       func.sum(col(SalesOrder.amount)).label("amount"),
+                       func.min(col(SalesOrder.ordered_at)).label("first"),
+                       func.max(col(SalesOrder.ordered_at)).label("last"))
     if ids is not None:
         orders = orders.where(col(SalesOrder.customer_id).in_(ids))
-    agg = orders.group_by(SalesOrder.customer_id).subquery()
-    source = (select(Customer.id, Customer.owner, Customer.region, Customer.grade,
-                     Customer.created_at, agg.c.n, agg.c.amount, agg.c.first, agg.c.last)
-              .join(agg, and_(agg.c.cid == Customer.id, literal(True))))
+    agg = orders.group_by(col(SalesOrder.customer_id)).subquery()
+    source = (sa.select(col(Customer.id), *SEGMENT, col(Customer.created_at),
+                        agg.c.n, agg.c.amount, agg.c.first, agg.c.last)
+              .join(agg, and_(agg.c.cid == col(Customer.id), literal(True))))
     session.execute(insert(DashCustomer).from_select(
         ["customer_id", "owner", "region", "grade", "created_at", "order_count",
          "order_amount", "first_order_at", "last_order_at"], source))
@@ -376,8 +379,11 @@ def refresh(session: Session, *, now: datetime, tz: tzinfo, all_weeks: bool = Fa
         since = min(candidates).astimezone(tz).date() if candidates else now.date()
         weeks = refresh_weeks(session, since=since, tz=tz, now=now, progress=progress)
         customers = refresh_customers(session, now=now)
-        last_forecast = session.exec(select(func.max(CollectionForecast.expected_on))).one()
-        last = max(collections.next_month(this_month), last_forecast or this_month)
+        # NULL (None) when there is no forecast at all.
+        last_forecast: date | None = session.exec(
+            select(func.max(CollectionForecast.expected_on))).one()
+        last = max(collections.next_month(this_month),
+                   last_forecast if last_forecast is not None else this_month)
         months = refresh_months(session, _months_between(since, last), tz=tz, now=now)
         return {"weeks": weeks, "customers": customers, "months": months}
     since = week_of(now.astimezone(tz).date()) - timedelta(weeks=RECENT_WEEKS - 1)

@@ -114,7 +114,9 @@ def busy_not_selling(session: Session, week: date, tz: tzinfo,
                      thresholds: Thresholds) -> dict[int, Finding]:
     """The stores busy-but-not-selling in ``week`` (its Monday), by store id."""
     start, end = day_bounds(week, tz, 7)
-    active = list(session.exec(select(Store.id).where(col(Store.active).is_(True))))
+    # (``is not None`` only narrows the primary key's type: a stored store has an id.)
+    active = [sid for sid in session.exec(select(Store.id).where(col(Store.active).is_(True)))
+              if sid is not None]
     week_figures = {sid: f for sid, f in figures(session, active, start, end).items()
                     if f.traffic > 0}
     if len(week_figures) < 3:  # no meaningful peer group
@@ -171,7 +173,8 @@ class Purchase:
 def member_purchases(session: Session, user: User, member_id: str) -> list[Purchase]:
     """A member's receipts in the stores ``user`` may see, oldest first."""
     rows = session.exec(
-        select(StoreSale, Store.code, Store.name).join(Store, Store.id == StoreSale.store_id)
+        select(StoreSale, Store.code, Store.name)
+        .join(Store, col(Store.id) == col(StoreSale.store_id))
         .where(StoreSale.member_id == member_id,
                col(StoreSale.store_id).in_(visible_store_ids(user)))
         .order_by(col(StoreSale.sold_at)))
