@@ -47,6 +47,7 @@ class CustomerSummary:
     days_since_interaction: int | None = None  # calendar days in the business time zone
     days_since_order: int | None = None
     mine: bool = True  # the viewer owns it: lists then don't repeat the owner's name
+    wechat: bool = False  # a WeChat friend of the viewer (WeCom 客户联系)
     # The supervisor's own fields (C8) with a value, in form order: (name, value).
     extra: tuple[tuple[str, str], ...] = ()
 
@@ -108,7 +109,7 @@ def custom_lines(extra: Sequence[tuple[str, str]]) -> str:
 def customer_card(customer: CustomerSummary) -> Card:
     """One customer at a glance, linking to its 360 page."""
     return Card(
-        title=customer.name,
+        title=customer.name + (texts.WECHAT_FRIEND_TITLE if customer.wechat else ""),
         description=custom_lines(customer.extra),
         fields=(
             (texts.LABEL_GRADE, _grade(customer.grade)),
@@ -128,7 +129,8 @@ def _line(index: int, customer: CustomerSummary) -> str:
               "owner": markdown_text(customer.owner_name or texts.NO_OWNER),
               "interaction": _days(customer.days_since_interaction)}
     template = texts.LIST_LINE if customer.mine else texts.LIST_LINE_OWNER
-    return template.format(**values)
+    line = template.format(**values)
+    return line + texts.WECHAT_FRIEND_MARK if customer.wechat else line
 
 
 def _markdown_messages(title: str, lines: Sequence[str], footer: str = "") -> list[Reply]:

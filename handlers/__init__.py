@@ -7,6 +7,7 @@ imports handlers: it dispatches through that router, and the process entry point
 
 from bot.router import router
 from handlers.config import fields
+from handlers.contacts import events as contacts
 from handlers.contracts import commands as contracts
 from handlers.customers import commands as customers
 from handlers.dashboard import commands as dashboard
@@ -16,6 +17,6 @@ from handlers.stores import commands as stores
 from handlers.visits import checkin, decide, followups, plans
 
 __all__ = [
-    "checkin", "contracts", "customers", "dashboard", "decide", "fields", "followups", "general",
-    "media", "plans", "presence", "router", "stores",
+    "checkin", "contacts", "contracts", "customers", "dashboard", "decide", "fields",
+    "followups", "general", "media", "plans", "presence", "router", "stores",
 ]

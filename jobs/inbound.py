@@ -67,6 +67,8 @@ def _tell_failed(inbox_id: int) -> None:
             if row is None:
                 return
             event = Event.from_dict(row.event)
+            if not event.user_id:  # a platform event (a WeChat customer's change): nobody to tell
+                return
             queue_reply(session, event, Reply(text=REPLY_FAILED_TEXT),
                         dedupe_key=f"inbox:{inbox_id}:failed")
     except Exception:

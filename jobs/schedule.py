@@ -18,6 +18,8 @@ from sqlmodel import col, select
 from analytics.rollup import FULL_EVERY as ROLLUP_FULL_EVERY
 from analytics.rollup import REFRESH_EVERY as ROLLUP_EVERY
 from bot.intake import enqueue_inbox
+from jobs.contacts import SYNC_EVERY as CONTACTS_SYNC_EVERY
+from jobs.contacts import sweep_contacts_sync
 from jobs.dashboard import sweep_coaching, sweep_dashboard_rollup, sweep_dashboard_rollup_full
 from jobs.deliver import enqueue_delivery
 from jobs.followups import sweep_followup_reminders
@@ -92,6 +94,9 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("dashboard-rollup-full-sweep", ROLLUP_FULL_EVERY, sweep_dashboard_rollup_full),
     # Monday 09:00 (first working day) coaching card; key coaching:{supervisor}:{week}.
     Periodic("coaching-sweep", timedelta(seconds=60), sweep_coaching),
+    # The reps' WeChat customers (客户联系): a full sync as an RQ job; the callback's live
+    # events keep them current in between.
+    Periodic("contacts-sync", CONTACTS_SYNC_EVERY, sweep_contacts_sync),
 )
 
 

@@ -17,9 +17,13 @@ KIND_LOCATION = "location"  # WeCom LOCATION report
 KIND_CARD_ACTION = "card_action"  # a template card button / vote / multiple submit
 KIND_CARD_MENU = "card_menu"  # a template card's action menu item
 KIND_PLATFORM_EVENT = "platform_event"  # anything else the platform reports (raw name in key)
+# A rep's WeChat customer changed (WeCom change_external_contact / change_external_tag).
+# Sent by the platform itself (FromUserName=sys): no person to answer or to rate-limit, so
+# ``user_id`` is "" and the rep is ``payload["userid"]``.
+KIND_CONTACT = "contact_change"
 
 KINDS = (KIND_TEXT, KIND_IMAGE, KIND_CLICK, KIND_ENTER_AGENT, KIND_LOCATION, KIND_CARD_ACTION,
-         KIND_CARD_MENU, KIND_PLATFORM_EVENT)
+         KIND_CARD_MENU, KIND_PLATFORM_EVENT, KIND_CONTACT)
 
 
 @dataclass(frozen=True)

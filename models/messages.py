@@ -103,6 +103,7 @@ SOURCE_LABELS = {
     "import": "表格导入",
     "manual": "手工录入",
     "demo": "演示数据",
+    "wechat": "微信好友",
 }
 TICKET_STATUS_LABELS = {
     "open": "待处理",

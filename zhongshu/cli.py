@@ -395,5 +395,34 @@ def rules_run(at: str | None) -> None:
         click.echo(f"{code}\t{count}")
 
 
+@main.group()
+def contacts() -> None:
+    """The reps' WeChat customers (WeCom 客户联系)."""
+
+
+@contacts.command("sync")
+@click.option("--user", "users", multiple=True, help="only this WeCom userid (repeatable)")
+def contacts_sync(users: tuple[str, ...]) -> None:
+    """Pull the reps' external contacts from WeCom into customers (idempotent, resumable)."""
+    from handlers.contacts import sync
+
+    seen = [0]
+
+    def advance(count: int) -> None:
+        # WeCom does not say how many contacts there are: count them as the pages come.
+        seen[0] += count
+        click.echo(f"\r同步微信客户：已处理 {seen[0]} 位", nl=False, err=True)
+
+    report = sync.sync(list(users) or None, progress=advance)
+    click.echo("", err=True)
+    for key, value in report.as_dict().items():
+        if key != "errors":
+            click.echo(f"{key}\t{value}")
+    for error in report.errors:
+        click.echo(f"错误\t{error}", err=True)
+    if report.errors:
+        sys.exit(1)
+
+
 if __name__ == "__main__":
     main()

@@ -112,6 +112,11 @@ class Settings(BaseSettings):
     dingtalk_robot_window: int = Field(default=3600, alias="ZS_DINGTALK_ROBOT_WINDOW")
     max_callback_bytes: int = Field(default=256 * 1024, alias="ZS_MAX_CALLBACK_BYTES")
     dedupe_ttl: int = Field(default=24 * 3600, alias="ZS_DEDUPE_TTL")
+    # What a new WeChat customer reads from the rep the moment they are added (WeCom's
+    # welcome message, sent with the event's WelcomeCode within 20 s); empty = none.
+    # ``{rep}`` becomes the rep's name.
+    wecom_welcome_text: str = Field(default="您好，我是{rep}，很高兴为您服务！有任何需要随时找我。",
+                                    alias="ZS_WECOM_WELCOME_TEXT")
     http_timeout: float = Field(default=5.0, alias="ZS_HTTP_TIMEOUT")
 
     # Outbox pacing (the platforms' documented limits).

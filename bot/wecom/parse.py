@@ -27,6 +27,13 @@ MAX_USER_ID = 128  # inbox_event.user_id column size (WeCom userids are at most 
 _CARD_EVENTS = {"template_card_event": ev.KIND_CARD_ACTION,
                 "template_card_menu_event": ev.KIND_CARD_MENU}
 _SIMPLE_EVENTS = {"click": ev.KIND_CLICK, "enter_agent": ev.KIND_ENTER_AGENT}
+_CONTACT_EVENTS = ("change_external_contact", "change_external_tag")
+# change_external_contact / change_external_tag fields (PLATFORMS.md §7) → payload keys.
+_CONTACT_FIELDS = {"ChangeType": "change_type", "UserID": "userid",
+                   "ExternalUserID": "external_userid", "State": "state",
+                   "WelcomeCode": "welcome_code", "FailReason": "fail_reason",
+                   "Source": "source", "Id": "tag_id", "TagType": "tag_type",
+                   "StrategyId": "strategy_id"}
 # Tencent's docs spell it OptionIds/OptionId; SKIT (and so some payloads) OpitonIds/OpitonId.
 _OPTION_SPELLINGS = (("OptionIds", "OptionId"), ("OpitonIds", "OpitonId"))
 
@@ -136,6 +143,28 @@ def _message(root: Element, plaintext: str, user_id: str, msg_type: str,
     return Event(kind=ev.KIND_PLATFORM_EVENT, key=msg_type, payload=_scalars(root), **common)
 
 
+def _contact_event(root: Element, name: str, created_at: int) -> Event:
+    """A WeChat customer changed. Sent as FromUserName=sys, so the dedupe key names the
+    change itself: two reps adding two friends in the same second are two events."""
+    payload = {key: _text(root, tag) for tag, key in _CONTACT_FIELDS.items()
+               if root.find(tag) is not None}
+    payload["event"] = name
+    if not payload.get("change_type"):
+        raise BadRequest("ChangeType missing")
+    if name == "change_external_contact" and not (payload.get("userid")
+                                                  and payload.get("external_userid")):
+        raise BadRequest("UserID / ExternalUserID missing")
+    for key in ("userid", "external_userid", "tag_id"):
+        if len(payload.get(key, "")) > MAX_USER_ID:
+            raise BadRequest(f"{key} too long")
+    dedupe = ":".join(["contact", str(created_at), name, payload["change_type"],
+                       payload.get("userid", ""), payload.get("external_userid", ""),
+                       payload.get("tag_id", "")])
+    return Event(platform=ev.PLATFORM_WECOM, kind=ev.KIND_CONTACT, user_id="",
+                 created_at=created_at, key=payload["change_type"],
+                 dedupe_key=_bounded(dedupe), payload=payload)
+
+
 def _event(root: Element, user_id: str, created_at: int) -> Event:
     name = _required(root, "Event")
     event_key = _text(root, "EventKey")
@@ -159,6 +188,8 @@ def _event(root: Element, user_id: str, created_at: int) -> Event:
     if name in _SIMPLE_EVENTS:
         return Event(kind=_SIMPLE_EVENTS[name], key=event_key, dedupe_key=_bounded(dedupe),
                      **common)
+    if name in _CONTACT_EVENTS:
+        return _contact_event(root, name, created_at)
     if name.upper() == "LOCATION":
         return Event(kind=ev.KIND_LOCATION, dedupe_key=_bounded(dedupe),
                      payload={"latitude": _float(root, "Latitude"),

@@ -36,6 +36,7 @@ from handlers.customers.parse import FIELDS, answer_problem, clean_input, parse_
 from handlers.general import texts
 from lib.chat import Event, Reply
 from models.config import custom_fields as cf
+from models.contacts.contact import wechat_customer_ids
 from models.customers.customer import Customer
 from models.customers.lookup import owner_names, recent_customers, search_customers
 from models.customers.registration import (
@@ -102,14 +103,15 @@ def _summaries(session: Session, viewer: User, customers: list[Customer],
     names = owner_names(session, (c.owner for c in customers))
     today = _today()
     fields = cf.visible_fields(session, cf.CUSTOMER, viewer)
-    values = cf.values_for(session, cf.CUSTOMER, [c.id for c in customers if c.id is not None]) \
-        if fields else {}
+    ids = [c.id for c in customers if c.id is not None]
+    values = cf.values_for(session, cf.CUSTOMER, ids) if fields else {}
+    friends = wechat_customer_ids(session, ids, userid=viewer.wecom_userid or "")
     return [cards.CustomerSummary(
         name=c.name, url=_link(platform, _customer_path(c.id)), grade=c.grade,
         owner_name=names.get(c.owner or "", c.owner), contact=c.contact, phone=c.phone,
         days_since_interaction=_days_since(c.last_interaction_at, today),
         days_since_order=_days_since(c.last_order_at, today),
-        mine=c.owner == viewer.wecom_userid,
+        mine=c.owner == viewer.wecom_userid, wechat=c.id in friends,
         extra=tuple(cf.shown(fields, values.get(c.id or 0, {})))) for c in customers]
 
 

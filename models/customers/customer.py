@@ -20,7 +20,7 @@ from models.base import utcnow
 GRADES = ("A", "B", "C")
 # Sales pipeline, in order. Codes are stored; labels are in models.messages.STAGE_LABELS.
 STAGES = ("lead", "intent", "quote", "won", "lost")
-SOURCES = ("quick_register", "chat", "import", "manual", "demo")
+SOURCES = ("quick_register", "chat", "import", "manual", "demo", "wechat")
 COORD_SYSTEMS = ("wgs84", "gcj02")
 
 NAME_MAX = 100

@@ -43,6 +43,18 @@ def _event(**fields: Any) -> Event:
     return Event(platform=W, **fields)
 
 
+_EXT = "woAJ2GCAAAXtWyujaWJHDDGi0mACAAAA"
+
+
+def _contact(created_at: int, change: str, *, event: str = "change_external_contact",
+             **fields: str) -> Event:
+    key = ":".join(["contact", str(created_at), event, change, fields.get("userid", ""),
+                    fields.get("external_userid", ""), fields.get("tag_id", "")])
+    return _event(kind="contact_change", key=change, user_id="", dedupe_key=key,
+                  created_at=created_at,
+                  payload={"event": event, "change_type": change, **fields})
+
+
 CASES: dict[str, Event] = {
     "text.xml": _event(
         kind="text", user_id="zhangsan", dedupe_key="msg:7381923456789012345",
@@ -101,6 +113,23 @@ CASES: dict[str, Event] = {
                  "CreateTime": "1718870880", "MsgType": "event", "Event": "change_contact",
                  "ChangeType": "update_user", "UserID": "zhangsan", "Name": "张三",
                  "Department": "1,2"}),
+    # 客户联系 (PLATFORMS.md §7): sent as FromUserName=sys, keyed by the change itself.
+    "external_contact_add.xml": _contact(
+        1718871000, "add_external_contact", userid="zhangsan", external_userid=_EXT,
+        state="expo2026", welcome_code="WELCOMECODE"),
+    "external_contact_edit.xml": _contact(
+        1718871060, "edit_external_contact", userid="zhangsan", external_userid=_EXT),
+    "external_contact_del.xml": _contact(
+        1718871120, "del_external_contact", userid="zhangsan", external_userid=_EXT,
+        source="DELETE_BY_TRANSFER"),
+    "external_contact_del_follow_user.xml": _contact(
+        1718871180, "del_follow_user", userid="zhangsan", external_userid=_EXT),
+    "external_contact_transfer_fail.xml": _contact(
+        1718871240, "transfer_fail", userid="lisi", external_userid=_EXT,
+        fail_reason="customer_refused"),
+    "external_tag_create.xml": _contact(
+        1718871300, "create", event="change_external_tag",
+        tag_id="etm7wjCgAAVh_8vHkKPYDyJBoUQfqOrg", tag_type="tag"),
 }
 
 
@@ -408,6 +437,14 @@ def test_entity_payload_in_envelope(client: Any, assert_nothing_stored: Any,
     fixture_text(W, "location.xml").replace("31.230416", "nan"),
     fixture_text(W, "image.xml").replace("<MediaId>", "<Media>").replace("</MediaId>",
                                                                            "</Media>"),
+    # A WeChat customer's change without the customer, the rep or the change itself.
+    fixture_text(W, "external_contact_add.xml").replace(
+        "<ExternalUserID><![CDATA[woAJ2GCAAAXtWyujaWJHDDGi0mACAAAA]]></ExternalUserID>", ""),
+    fixture_text(W, "external_contact_add.xml").replace("<UserID><![CDATA[zhangsan]]></UserID>",
+                                                        ""),
+    fixture_text(W, "external_contact_edit.xml").replace(
+        "<ChangeType><![CDATA[edit_external_contact]]></ChangeType>", ""),
+    fixture_text(W, "external_contact_add.xml").replace("zhangsan", "z" * 129),
 ])
 def test_bad_plaintext_inside_valid_crypto(wecom_post: Any, assert_nothing_stored: Any,
                                            plaintext: str) -> None:
@@ -416,6 +453,17 @@ def test_bad_plaintext_inside_valid_crypto(wecom_post: Any, assert_nothing_store
 
 
 # -- dedupe --------------------------------------------------------------------------
+def test_two_friends_added_in_one_second_are_two_events(wecom_post: Any, inbox: Any,
+                                                         no_handlers_router: Any) -> None:
+    first = fixture_text(W, "external_contact_add.xml")
+    second = first.replace("woAJ2GCAAAXtWyujaWJHDDGi0mACAAAA", "woAJ2GCAAAXtWyujaWJHDDGi0mACBBBB")
+    assert wecom_post(first).status_code == 200
+    assert wecom_post(second).status_code == 200
+    assert wecom_post(first).status_code == 200  # WeCom's retry of the first
+    assert sorted(r.event["payload"]["external_userid"] for r in inbox()) == [
+        "woAJ2GCAAAXtWyujaWJHDDGi0mACAAAA", "woAJ2GCAAAXtWyujaWJHDDGi0mACBBBB"]
+
+
 def test_same_post_three_times_is_one_event(client: Any, inbox: Any,
                                             no_handlers_router: Any) -> None:
     encrypt = wecom_encrypt(TEXT)

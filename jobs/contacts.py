@@ -1,0 +1,38 @@
+"""The reps' WeChat customers off the request path: the full sync as an RQ job
+(``handlers.contacts.sync``), queued by the scheduler every ``SYNC_EVERY`` under a fixed
+job id, so a slow sync is never running twice and a waiting one is not queued again.
+The live changes between two syncs come through the callback (``handlers.contacts.events``)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+
+from handlers.contacts import sync
+from zhongshu.queues import get_queue
+
+SYNC_EVERY = timedelta(hours=6)
+SYNC_JOB_ID = "contacts-sync"
+PENDING = (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED)
+
+
+def sync_contacts() -> dict[str, Any]:
+    """The RQ job: sync every active WeCom user's contacts; the report is the result."""
+    return sync.sync().as_dict()
+
+
+def sweep_contacts_sync(now: datetime) -> dict[str, int]:
+    queue = get_queue()
+    try:
+        job = Job.fetch(SYNC_JOB_ID, connection=queue.connection)
+        if job.get_status(refresh=True) in PENDING:
+            return {"queued": 0}
+        job.delete()
+    except NoSuchJobError:
+        pass
+    queue.enqueue(sync_contacts, job_id=SYNC_JOB_ID, job_timeout=3 * 3600, result_ttl=24 * 3600,
+                  failure_ttl=24 * 3600)
+    return {"queued": 1}

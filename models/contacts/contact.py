@@ -1,0 +1,112 @@
+"""Tables for WeCom external contacts and the queries over them.
+
+``WeChatContact`` is one WeChat (or WeCom) person, keyed by WeCom's ``external_userid`` and
+linked to exactly one CRM customer; several contacts may share a customer (two buyers of the
+same company). ``WeChatFollow`` is one rep's side of the friendship: remark, tags, when and
+how they were added, and whether it still holds (the customer may delete the rep).
+``ContactSyncState`` keeps a full sync's cursor per batch of reps, so an interrupted sync
+resumes where it stopped."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from models.base import utcnow
+
+FOLLOW_ACTIVE = "active"
+FOLLOW_DELETED_BY_CUSTOMER = "deleted_by_customer"  # del_follow_user
+FOLLOW_DELETED_BY_REP = "deleted_by_rep"  # del_external_contact
+FOLLOW_TRANSFERRED = "transferred"  # del_external_contact with Source=DELETE_BY_TRANSFER
+FOLLOW_STATUSES = (FOLLOW_ACTIVE, FOLLOW_DELETED_BY_CUSTOMER, FOLLOW_DELETED_BY_REP,
+                   FOLLOW_TRANSFERRED)
+
+EXTERNAL_ID_MAX = 64
+
+
+class WeChatContact(SQLModel, table=True):
+    __tablename__ = "wechat_contact"
+
+    id: int | None = Field(default=None, primary_key=True)
+    external_userid: str = Field(max_length=EXTERNAL_ID_MAX, unique=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    name: str = Field(default="", max_length=100)
+    # 1 a WeChat user, 2 a WeCom user of another company.
+    type: int = Field(default=1)
+    corp_name: str = Field(default="", max_length=100)
+    gender: int = Field(default=0)
+    avatar: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class WeChatFollow(SQLModel, table=True):
+    __tablename__ = "wechat_follow"
+    __table_args__ = (UniqueConstraint("external_userid", "userid",
+                                       name="uq_wechat_follow_contact_rep"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    external_userid: str = Field(max_length=EXTERNAL_ID_MAX, index=True)
+    userid: str = Field(max_length=64, index=True)
+    remark: str = Field(default="", max_length=100)
+    description: str = Field(default="", max_length=300)
+    remark_corp_name: str = Field(default="", max_length=100)
+    remark_mobiles: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    tag_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    added_at: datetime | None = None
+    add_way: int = Field(default=0)
+    state: str = Field(default="", max_length=64)
+    status: str = Field(default=FOLLOW_ACTIVE, max_length=24)
+    status_at: datetime = Field(default_factory=utcnow)
+
+
+class ContactSyncState(SQLModel, table=True):
+    """Where a full sync stands for one batch of reps (``batch_key``: their userids)."""
+
+    __tablename__ = "contact_sync_state"
+
+    batch_key: str = Field(primary_key=True, max_length=64)
+    run_id: str = Field(max_length=32)
+    cursor: str = Field(default="", max_length=256)
+    done: bool = Field(default=False)
+    report: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+def by_external_ids(session: Session, ids: list[str]) -> dict[str, WeChatContact]:
+    if not ids:
+        return {}
+    rows = session.exec(select(WeChatContact).where(col(WeChatContact.external_userid).in_(ids)))
+    return {row.external_userid: row for row in rows}
+
+
+def follows_of(session: Session, ids: list[str]) -> dict[tuple[str, str], WeChatFollow]:
+    """Every follow record of these contacts, by (external_userid, userid)."""
+    if not ids:
+        return {}
+    rows = session.exec(select(WeChatFollow).where(col(WeChatFollow.external_userid).in_(ids)))
+    return {(row.external_userid, row.userid): row for row in rows}
+
+
+def wechat_customer_ids(session: Session, customer_ids: list[int], *,
+                        userid: str | None = None) -> set[int]:
+    """Which of these customers are someone's WeChat friend (``userid``'s, if given) now."""
+    if not customer_ids:
+        return set()
+    stmt = (select(col(WeChatContact.customer_id))
+            .join(WeChatFollow, col(WeChatFollow.external_userid)
+                  == col(WeChatContact.external_userid))
+            .where(col(WeChatContact.customer_id).in_(customer_ids),
+                   col(WeChatFollow.status) == FOLLOW_ACTIVE))
+    if userid is not None:
+        stmt = stmt.where(col(WeChatFollow.userid) == userid)
+    return set(session.exec(stmt))
+
+
+def follow_of(session: Session, external_userid: str, userid: str) -> WeChatFollow | None:
+    return session.exec(select(WeChatFollow).where(
+        col(WeChatFollow.external_userid) == external_userid,
+        col(WeChatFollow.userid) == userid)).first()
