@@ -10,6 +10,7 @@ from handlers.config import fields
 from handlers.contacts import events as contacts
 from handlers.contracts import commands as contracts
 from handlers.customers import commands as customers
+from handlers.customers import reassign
 from handlers.dashboard import commands as dashboard
 from handlers.general import commands as general
 from handlers.general import media, presence
@@ -18,5 +19,5 @@ from handlers.visits import checkin, decide, followups, plans
 
 __all__ = [
     "checkin", "contacts", "contracts", "customers", "dashboard", "decide", "fields",
-    "followups", "general", "media", "plans", "presence", "router", "stores",
+    "followups", "general", "media", "plans", "presence", "reassign", "router", "stores",
 ]

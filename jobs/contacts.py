@@ -11,10 +11,13 @@ from typing import Any
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
-from handlers.contacts import sync
+from handlers.contacts import handover, sync
+from zhongshu.db import session_scope
 from zhongshu.queues import get_queue
 
 SYNC_EVERY = timedelta(hours=6)
+# WeCom finishes a transfer 24 h after it starts: every ten minutes is soon enough.
+TRANSFER_POLL_EVERY = timedelta(minutes=10)
 SYNC_JOB_ID = "contacts-sync"
 PENDING = (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED)
 
@@ -36,3 +39,14 @@ def sweep_contacts_sync(now: datetime) -> dict[str, int]:
     queue.enqueue(sync_contacts, job_id=SYNC_JOB_ID, job_timeout=3 * 3600, result_ttl=24 * 3600,
                   failure_ttl=24 * 3600)
     return {"queued": 1}
+
+
+def start_transfer(transfer_ids: list[int]) -> int:
+    """The RQ job (``zhongshu.queues.JOB_START_TRANSFER``): ask WeCom to move them."""
+    with session_scope() as session:
+        return handover.start_transfer(session, transfer_ids)
+
+
+def sweep_transfers(now: datetime) -> dict[str, int]:
+    with session_scope() as session:
+        return handover.poll_transfers(session)

@@ -19,7 +19,7 @@ from analytics.rollup import FULL_EVERY as ROLLUP_FULL_EVERY
 from analytics.rollup import REFRESH_EVERY as ROLLUP_EVERY
 from bot.intake import enqueue_inbox
 from jobs.contacts import SYNC_EVERY as CONTACTS_SYNC_EVERY
-from jobs.contacts import sweep_contacts_sync
+from jobs.contacts import TRANSFER_POLL_EVERY, sweep_contacts_sync, sweep_transfers
 from jobs.dashboard import sweep_coaching, sweep_dashboard_rollup, sweep_dashboard_rollup_full
 from jobs.deliver import enqueue_delivery
 from jobs.followups import sweep_followup_reminders
@@ -97,6 +97,7 @@ SCHEDULE: tuple[Periodic, ...] = (
     # The reps' WeChat customers (客户联系): a full sync as an RQ job; the callback's live
     # events keep them current in between.
     Periodic("contacts-sync", CONTACTS_SYNC_EVERY, sweep_contacts_sync),
+    Periodic("contacts-transfer-sweep", TRANSFER_POLL_EVERY, sweep_transfers),
 )
 
 

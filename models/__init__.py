@@ -6,7 +6,12 @@ tests rely on that)."""
 from models.base import utcnow
 from models.config.custom_fields import FieldDef, FieldValue
 from models.config.team_config import ConfigChange, TeamConfig
-from models.contacts.contact import ContactSyncState, WeChatContact, WeChatFollow
+from models.contacts.contact import (
+    ContactSyncState,
+    WeChatContact,
+    WeChatFollow,
+    WeChatTransfer,
+)
 from models.contracts.contract import CollectionForecast, Contract, ContractEvent, Payment
 from models.customers.communication import Communication
 from models.customers.customer import Customer
@@ -46,4 +51,4 @@ __all__ += ["Promotion", "PromotionCheckin", "Store", "StoreAlert", "StoreDailyR
             "StoreSale", "StoreTraffic"]
 __all__ += ["ConfigChange", "FieldDef", "FieldValue", "TeamConfig"]
 __all__ += ["DashCustomer", "DashMonth", "DashSegment", "DashState", "DashWeek"]
-__all__ += ["ContactSyncState", "WeChatContact", "WeChatFollow"]
+__all__ += ["ContactSyncState", "WeChatContact", "WeChatFollow", "WeChatTransfer"]

@@ -52,6 +52,7 @@ JOB_FAN_OUT = "jobs.deliver.fan_out"
 JOB_PROCESS_INBOX = "jobs.inbound.process_inbox"
 JOB_PROCESS_VISIT = "jobs.visits.process_visit"
 JOB_FETCH_MEDIA = "jobs.media.fetch_media"
+JOB_START_TRANSFER = "jobs.contacts.start_transfer"
 FAILURE_TTL = 7 * 24 * 3600
 # Jobs that call a platform or read a file retry a transient failure three times.
 RETRY_TRANSIENT = Retry(max=3, interval=[10, 60, 300])

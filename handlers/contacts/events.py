@@ -16,7 +16,7 @@ from bot.outbound import queue_wecom
 from bot.router import router
 from bot.wecom.contacts import INVALID_EXTERNAL_USERID, ContactsApi
 from cards.links import customer_path, signin_url
-from handlers.contacts import texts
+from handlers.contacts import handover, texts
 from handlers.contacts.apply import apply_contacts
 from lib import chat as ev
 from lib.chat import Card, Event, Reply
@@ -137,17 +137,6 @@ def _tell_supervisor(session: Session, userid: str, external: str) -> None:
 
 
 def _transfer_failed(session: Session, event: Event, takeover: str, external: str) -> None:
-    customer = _customer_of(session, external)
-    taker = record_user(session, takeover)
-    reason = texts.TRANSFER_REASONS.get(event.payload.get("fail_reason", ""),
-                                        event.payload.get("fail_reason", "") or "未知原因")
-    if customer is None:
-        return
-    owner = record_user(session, customer.owner)
-    boss = owner.supervisor_userid if owner is not None else None
-    text = texts.TRANSFER_FAILED.format(name=customer.name,
-                                        takeover=taker.name if taker else takeover,
-                                        reason=reason)
-    for who in dict.fromkeys(u for u in (boss, takeover) if u):
-        queue_wecom(session, who, Reply(text=text),
-                    dedupe_key=f"contact:transfer-fail:{external}:{takeover}:{who}")
+    reason = event.payload.get("fail_reason", "") or "unknown"
+    if not handover.failed_by_event(session, external, takeover, reason):
+        log.info("transfer_fail for %s → %s with no open transfer", external, takeover)

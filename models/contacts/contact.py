@@ -110,3 +110,47 @@ def follow_of(session: Session, external_userid: str, userid: str) -> WeChatFoll
     return session.exec(select(WeChatFollow).where(
         col(WeChatFollow.external_userid) == external_userid,
         col(WeChatFollow.userid) == userid)).first()
+
+
+TRANSFER_PENDING = "pending"  # asked in Zhongshu, not yet sent to WeCom
+TRANSFER_WAITING = "waiting"  # WeCom accepted it; completes after 24 h unless refused
+TRANSFER_DONE = "done"
+TRANSFER_FAILED = "failed"
+TRANSFER_OPEN = (TRANSFER_PENDING, TRANSFER_WAITING)
+
+
+class WeChatTransfer(SQLModel, table=True):
+    """One WeChat customer handed from one rep to another (在职继承). The CRM owner changes
+    when WeCom reports the transfer done, never before: until then the customer still talks
+    to the old rep."""
+
+    __tablename__ = "wechat_transfer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    external_userid: str = Field(max_length=EXTERNAL_ID_MAX, index=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    handover: str = Field(max_length=64)
+    takeover: str = Field(max_length=64)
+    requested_by: str = Field(max_length=64)
+    status: str = Field(default=TRANSFER_PENDING, max_length=16, index=True)
+    # WeCom's errcode or transfer_result status behind a failure (40129, 3 refused, 4 limit).
+    reason: str = Field(default="", max_length=64)
+    requested_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+
+
+def open_transfers(session: Session, customer_id: int) -> list[WeChatTransfer]:
+    return list(session.exec(select(WeChatTransfer).where(
+        col(WeChatTransfer.customer_id) == customer_id,
+        col(WeChatTransfer.status).in_(TRANSFER_OPEN))))
+
+
+def active_follows(session: Session, customer_id: int, userid: str) -> list[WeChatFollow]:
+    """``userid``'s live WeChat friendships with the people of this customer."""
+    return list(session.exec(
+        select(WeChatFollow)
+        .join(WeChatContact, col(WeChatContact.external_userid)
+              == col(WeChatFollow.external_userid))
+        .where(col(WeChatContact.customer_id) == customer_id,
+               col(WeChatFollow.userid) == userid,
+               col(WeChatFollow.status) == FOLLOW_ACTIVE)))
