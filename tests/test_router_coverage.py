@@ -19,8 +19,10 @@ from zhongshu.db import session_scope
 # The fixture that carries each served kind of event.
 FIXTURE_FOR_KIND = {"text": "text.xml", "click": "click.xml", "image": "image.xml",
                     "location": "location.xml", "enter_agent": "enter_agent.xml",
-                    "card_action": "template_card_event_button.xml"}
-SILENT = {"location", "enter_agent"}  # stored, deliberately not answered
+                    "card_action": "template_card_event_button.xml",
+                    "contact_change": "external_contact_edit.xml"}
+# Stored, deliberately not answered (a WeChat customer's change has no sender to answer).
+SILENT = {"location", "enter_agent", "contact_change"}
 
 
 def _plaintext(served: str, msg_id: int) -> str:

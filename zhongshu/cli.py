@@ -344,7 +344,10 @@ def wecom_menu() -> None:
 @click.option("--service-url", default=None, help="where the service listens (ZS_BASE_URL)")
 @click.option("--demo-org/--small-org", default=True, show_default=True,
               help="serve the demo company's directory, or only six people")
-def emulator(host: str, port: int, service_url: str | None, demo_org: bool) -> None:
+@click.option("--contacts-per-user", default=0, show_default=True, type=int,
+              help="generated WeChat customers (客户联系) for every WeCom user")
+def emulator(host: str, port: int, service_url: str | None, demo_org: bool,
+             contacts_per_user: int) -> None:
     """Local WeCom + DingTalk emulator with a phone view of each user's chat."""
     from bot.emulator import serve
     from zhongshu.demo.data import demo_locations
@@ -353,7 +356,8 @@ def emulator(host: str, port: int, service_url: str | None, demo_org: bool) -> N
 
     serve(host=host, port=port, service_url=service_url or get_settings().base_url,
           directory=demo_directory() if demo_org else None,
-          locations=demo_locations() if demo_org else None)
+          locations=demo_locations() if demo_org else None,
+          contacts_per_user=max(0, contacts_per_user))
 
 
 @main.command()

@@ -104,6 +104,20 @@ class EmulatorConfig:
     # DingTalk H5 auth codes (requestAuthCode): five minutes, one use.
     dingtalk_auth_code_ttl: int = 300
 
+    # WeCom 客户联系 (PLATFORMS.md §7). Generated customers per directory user (0: none),
+    # the same ones on every reset for one seed (bot.emulator.wecom_contacts_seed).
+    wecom_contacts_per_user: int = 0
+    wecom_contacts_seed: int = 2026
+    # Calls per API per corp before 45009 (PLATFORMS.md 2.5).
+    wecom_contacts_per_minute: int = 10000
+    wecom_contacts_per_hour: int = 150000
+    # 在职继承: done 24 h after the call; at most 2 per customer in 90 days.
+    wecom_transfer_delay: int = 24 * 3600
+    wecom_transfer_window: int = 90 * 24 * 3600
+    wecom_transfers_per_window: int = 2
+    # An add_external_contact WelcomeCode is good for one send_welcome_msg within 20 s.
+    wecom_welcome_code_ttl: int = 20
+
     # DingTalk limits (PLATFORMS.md 4.1 / 4.3).
     dingtalk_qpm: int = 1500  # recipients per minute per app before 143103
     dingtalk_daily_per_user: int = 500

@@ -13,6 +13,7 @@ from flask import Blueprint, Response, jsonify, request
 from bot.emulator.common import get_state, normalise_api
 from bot.emulator.media import live_media
 from bot.emulator.state import PLATFORMS, Fault
+from bot.emulator.wecom_contacts_events import settle_and_send
 
 bp = Blueprint("emulator_control", __name__, url_prefix="/_emu")
 
@@ -158,7 +159,9 @@ def advance_clock() -> Response:
         return _error("advance must be a number of seconds")
     state = get_state()
     now = state.advance(seconds)
-    return jsonify({"now": now, "offset": state.clock_offset})
+    # 客户联系 transfers that fell due in the jump finish now, callbacks included.
+    contact_events = settle_and_send(state)
+    return jsonify({"now": now, "offset": state.clock_offset, "contact_events": contact_events})
 
 
 @bp.get("/media/<media_id>")

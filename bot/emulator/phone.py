@@ -2,9 +2,10 @@
 
 ``/`` lists the directory; ``/phone/wecom/<userid>`` and ``/phone/dingtalk/<userid>``
 show one chat and let you type, tap workbench buttons, report a location, send a photo
-and press card buttons (all through the /_emu/ player endpoints). Links in messages go
-through ``/phone/<platform>/<userid>/open`` so a WeCom OAuth link signs in as the user
-whose phone it is, which is what the real WeCom client does.
+and press card buttons (all through the /_emu/ player endpoints); the WeCom phone also
+has the rep's 微信客户 panel (add a WeChat friend, delete one, be deleted). Links in
+messages go through ``/phone/<platform>/<userid>/open`` so a WeCom OAuth link signs in
+as the user whose phone it is, which is what the real WeCom client does.
 """
 
 from __future__ import annotations
@@ -18,12 +19,15 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from bot.emulator.common import get_state
 from bot.emulator.state import GROUP_USER, PLATFORM_DINGTALK, PLATFORM_WECOM
+from bot.emulator.wecom_contacts_control import rep_contacts
 from bot.emulator.wecom_directory import issue_oauth_code
 
 bp = Blueprint("emulator_phone", __name__)
 
 USER_COOKIE = "emu_wecom_user"
 OAUTH_PATH = "/connect/oauth2/authorize"
+# The 微信客户 panel lists a rep's newest customers only: a seeded rep may have thousands.
+CONTACTS_SHOWN = 50
 
 
 def _department_names() -> dict[int, str]:
@@ -78,8 +82,11 @@ def _phone(platform: str, user: dict[str, Any] | None, chat_user: str) -> str:
         "workbench": get_state().workbench() if platform == PLATFORM_WECOM else [],
         "locations": places_for(user["userid"] if user else None),
     }
+    total, contacts = (rep_contacts(get_state(), user["userid"], CONTACTS_SHOWN)
+                       if platform == PLATFORM_WECOM and user else (0, []))
     return render_template("emulator/phone.html", boot=boot, platform=platform,
-                           user=user, chat_user=chat_user)
+                           user=user, chat_user=chat_user, contacts=contacts,
+                           contacts_total=total)
 
 
 @bp.get("/phone/wecom/<userid>")
@@ -92,6 +99,17 @@ def wecom_phone(userid: str) -> Response | str:
     # Remember whose phone this browser is, for OAuth redirects that arrive without one.
     page.set_cookie(USER_COOKIE, userid, samesite="Lax")
     return page
+
+
+@bp.get("/phone/wecom/<userid>/contacts")
+def wecom_contacts(userid: str) -> Response | str:
+    """The 微信客户 list alone, for the phone page to refresh after an action."""
+    if get_state().config.wecom_user(userid) is None:
+        return Response(f"企业微信通讯录里没有成员 {userid}", status=404,
+                        mimetype="text/plain")
+    total, contacts = rep_contacts(get_state(), userid, CONTACTS_SHOWN)
+    return render_template("emulator/contacts_list.html", contacts=contacts,
+                           contacts_total=total)
 
 
 @bp.get("/phone/dingtalk/<userid>")

@@ -84,13 +84,17 @@ def _file_passive_reply(state: EmulatorState, userid: str, fields: dict[str, Any
 
 
 def deliver(state: EmulatorState, userid: str, fields: list[tuple[str, XmlValue]],
-            content: dict[str, Any], *, task_id: str | None = None) -> dict[str, Any]:
-    """Record the user's action, send it to the service, handle the passive reply."""
+            content: dict[str, Any], *, task_id: str | None = None,
+            channel: str = "app") -> dict[str, Any]:
+    """Record the user's action, send it to the service, handle the passive reply.
+
+    ``channel`` files the record: "app" for what the user does, "contact" for the
+    客户联系 events WeCom itself sends about the user (FromUserName=sys)."""
     config = state.config
     plaintext = render_xml(fields)
     msgtype = str(dict(fields)["MsgType"])
     in_record = state.record_message(platform=PLATFORM_WECOM, direction="in", user=userid,
-                                     channel="app", msgtype=msgtype, content=content,
+                                     channel=channel, msgtype=msgtype, content=content,
                                      task_id=task_id)
     post = wecom_wire(state).post(plaintext, int(state.now()))
     # Built once: every retry must carry the very same bytes, query string included.

@@ -1,4 +1,5 @@
-"""In-memory state of one emulator instance: tokens, chats, call log, faults, clock.
+"""In-memory state of one emulator instance: tokens, chats, call log, faults, clock, and
+the WeCom 客户联系 book (wecom_contacts_state).
 
 Every Flask request thread shares one ``EmulatorState``; anything that checks and then
 changes state does so under ``state.lock``. Outbound HTTP (the player calling the
@@ -15,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.emulator.config import EmulatorConfig
+from bot.emulator.wecom_contacts_seed import build_book
+from bot.emulator.wecom_contacts_state import ContactBook
 
 PLATFORM_WECOM = "wecom"
 PLATFORM_DINGTALK = "dingtalk"
@@ -154,6 +157,8 @@ class EmulatorState:
             # WeCom app menu set through menu/create (None: the configured workbench).
             self.menu: dict[str, Any] | None = None
             self.menu_entries: list[dict[str, str]] | None = None
+            # WeCom 客户联系: customers, follow records, tags, transfers.
+            self.contacts: ContactBook = build_book(self.config, self.now())
             self._next_message_id = 1
             self._next_call_id = 1
             self._next_msgid = 7_300_000_000_000_000_000 + secrets.randbelow(10**15)

@@ -18,6 +18,7 @@ from models.contacts import contact as cm
 from models.contacts import rules
 from models.contacts.rules import ContactInfo
 from models.customers.customer import Customer, name_key
+from models.customers.scope import EDITOR_ROLES
 from models.org.user import User
 
 REPORT_KEYS = ("contacts", "customers_created", "linked_existing", "linked_by_phone",
@@ -28,8 +29,10 @@ REPORT_KEYS = ("contacts", "customers_created", "linked_existing", "linked_by_ph
 def _active_wecom(session: Session, userids: set[str]) -> dict[str, User]:
     if not userids:
         return {}
+    # Only people who sell may own a customer (not HQ, finance or a store manager).
     rows = session.exec(select(User).where(col(User.wecom_userid).in_(userids),
-                                           col(User.active).is_(True)))
+                                           col(User.active).is_(True),
+                                           col(User.role).in_(EDITOR_ROLES)))
     return {u.wecom_userid: u for u in rows if u.wecom_userid}
 
 

@@ -26,6 +26,7 @@ from handlers.contacts.apply import REPORT_KEYS, apply_contacts
 from models.base import utcnow
 from models.contacts.contact import ContactSyncState
 from models.contacts.rules import from_batch
+from models.customers.scope import EDITOR_ROLES
 from models.org.user import User
 from zhongshu.db import session_scope
 
@@ -48,10 +49,12 @@ class SyncReport:
 
 
 def sync_users(session_factory: Callable[[], Any] = session_scope) -> list[str]:
-    """Every active user with a WeCom userid, in a stable order."""
+    """Every active user who sells (rep, supervisor, director) with a WeCom userid, in a
+    stable order: HQ, finance and store managers keep no customers."""
     with session_factory() as session:
         rows = session.exec(select(col(User.wecom_userid))
                             .where(col(User.active).is_(True),
+                                   col(User.role).in_(EDITOR_ROLES),
                                    col(User.wecom_userid).is_not(None))
                             .order_by(col(User.wecom_userid)))
         return [u for u in rows if u]

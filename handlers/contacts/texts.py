@@ -21,7 +21,11 @@ REASSIGN_STARTED = ("已发起「{customer}」的微信客户转接（{count} �
                     "在此之前仍由原负责人跟进。")
 TRANSFER_DONE = "「{customer}」的微信客户已转接完成，现由 {taker} 负责。"
 TRANSFER_REFUSED = "「{customer}」没有转给 {taker}：{reason}。客户仍由原负责人跟进。"
-TRANSFER_ERRORS = {"40129": "该客户 90 天内已转接过两次，企业微信不允许再转",
+# WeCom's errcodes (global table, doc 90313) and transfer_result statuses.
+TRANSFER_ERRORS = {"40128": "该客户 90 天内已转接过两次，企业微信不允许再转",
+                   "40129": "该客户正在转接中",
+                   "40130": "原负责人和接手人不能是同一人",
+                   "40131": "该微信客户已不是原负责人的好友",
                    "84061": "该微信客户已不是原负责人的好友",
                    "40096": "企业微信里找不到这位微信客户",
                    "3": "客户拒绝了转接", "4": "接替成员的客户数已达上限",

@@ -18,7 +18,14 @@
     daily_limit: "超出每人每日上限，平台静默丢弃",
     to_all_limit: "全员消息超出每日次数，平台静默丢弃",
   };
-  const CHANNELS = { work: "工作通知", robot: "群机器人", session: "机器人回复", passive: "被动回复" };
+  const CHANNELS = { work: "工作通知", robot: "群机器人", session: "机器人回复", passive: "被动回复",
+    welcome: "欢迎语（发给微信客户）" };
+  // 客户联系 callbacks WeCom sent the service about this rep (channel "contact").
+  const CONTACT_CHANGES = {
+    add_external_contact: "添加了微信客户", edit_external_contact: "修改了客户备注",
+    del_external_contact: "删除了微信客户", del_follow_user: "被微信客户删除",
+    transfer_fail: "客户接替失败",
+  };
 
   let rendered = new Map(); // message id -> JSON seen last time (re-render when it changes)
   let messages = [];
@@ -426,6 +433,11 @@
       case "template_card_event":
       case "template_card_menu_event":
         return { note: "点击了卡片按钮「" + buttonText(c.TaskId, c.EventKey) + "」" };
+      case "change_external_contact": {
+        const what = CONTACT_CHANGES[c.ChangeType] || c.ChangeType;
+        const why = c.Source === "DELETE_BY_TRANSFER" ? "（在职继承）" : c.FailReason ? "（" + c.FailReason + "）" : "";
+        return { note: "[客户联系] " + what + why + " " + (c.ExternalUserID || "") };
+      }
       default:
         return { note: "[事件] " + (c.Event || msg.msgtype) };
     }
