@@ -7,7 +7,7 @@ imports handlers: it dispatches through that router, and the process entry point
 
 from bot.router import router
 from handlers.config import fields
-from handlers.contacts import events as contacts
+from handlers.contacts import events as contact_events
 from handlers.contracts import commands as contracts
 from handlers.customers import commands as customers
 from handlers.customers import reassign
@@ -18,6 +18,6 @@ from handlers.stores import commands as stores
 from handlers.visits import checkin, decide, followups, plans
 
 __all__ = [
-    "checkin", "contacts", "contracts", "customers", "dashboard", "decide", "fields",
+    "checkin", "contact_events", "contracts", "customers", "dashboard", "decide", "fields",
     "followups", "general", "media", "plans", "presence", "reassign", "router", "stores",
 ]

@@ -48,7 +48,7 @@ def contact_changed(event: Event, session: Session) -> list[Reply]:
     userid = event.payload.get("userid", "")
     external = event.payload.get("external_userid", "")
     if change in (ADD, ADD_HALF, EDIT):
-        refresh(session, external)
+        refresh(session, external, revive=change != EDIT)
         if change == ADD:
             _welcome(session, event, userid, external)
     elif change in (DELETE, DELETED_BY_CUSTOMER):
@@ -60,9 +60,9 @@ def contact_changed(event: Event, session: Session) -> list[Reply]:
     return []
 
 
-def refresh(session: Session, external_userid: str) -> int | None:
+def refresh(session: Session, external_userid: str, *, revive: bool = False) -> int | None:
     """Apply WeCom's current view of one contact; its customer id (None if WeCom no longer
-    knows the contact)."""
+    knows the contact). ``revive``: the contact (re)added the rep."""
     try:
         answer = ContactsApi().get(external_userid)
     except Rejected as exc:
@@ -73,7 +73,7 @@ def refresh(session: Session, external_userid: str) -> int | None:
     info = from_get(answer)
     if info is None:
         return None
-    return apply_contacts(session, [info]).get(external_userid)
+    return apply_contacts(session, [info], revive=revive).get(external_userid)
 
 
 def _customer_of(session: Session, external_userid: str) -> Customer | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Table, UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from models.base import utcnow
@@ -25,6 +25,16 @@ FOLLOW_STATUSES = (FOLLOW_ACTIVE, FOLLOW_DELETED_BY_CUSTOMER, FOLLOW_DELETED_BY_
                    FOLLOW_TRANSFERRED)
 
 EXTERNAL_ID_MAX = 64
+
+
+# Plain functions rather than ``list`` / ``dict``: pydantic inspects a default factory's
+# signature at every construction, and a builtin's costs ~0.5 ms (a full sync builds 100k).
+def _no_items() -> list[str]:
+    return []
+
+
+def _no_report() -> dict[str, Any]:
+    return {}
 
 
 class WeChatContact(SQLModel, table=True):
@@ -54,8 +64,8 @@ class WeChatFollow(SQLModel, table=True):
     remark: str = Field(default="", max_length=100)
     description: str = Field(default="", max_length=300)
     remark_corp_name: str = Field(default="", max_length=100)
-    remark_mobiles: list[str] = Field(default_factory=list, sa_column=Column(JSON))
-    tag_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    remark_mobiles: list[str] = Field(default_factory=_no_items, sa_column=Column(JSON))
+    tag_ids: list[str] = Field(default_factory=_no_items, sa_column=Column(JSON))
     added_at: datetime | None = None
     add_way: int = Field(default=0)
     state: str = Field(default="", max_length=64)
@@ -72,7 +82,7 @@ class ContactSyncState(SQLModel, table=True):
     run_id: str = Field(max_length=32)
     cursor: str = Field(default="", max_length=256)
     done: bool = Field(default=False)
-    report: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    report: dict[str, Any] = Field(default_factory=_no_report, sa_column=Column(JSON))
     updated_at: datetime = Field(default_factory=utcnow)
 
 
@@ -154,3 +164,8 @@ def active_follows(session: Session, customer_id: int, userid: str) -> list[WeCh
         .where(col(WeChatContact.customer_id) == customer_id,
                col(WeChatFollow.userid) == userid,
                col(WeChatFollow.status) == FOLLOW_ACTIVE)))
+
+
+def table(model: type[SQLModel]) -> Table:
+    """A model's table, for multi-row Core INSERTs that skip building ORM objects."""
+    return SQLModel.metadata.tables[str(model.__tablename__)]
