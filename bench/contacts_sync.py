@@ -177,13 +177,22 @@ def _events(args: argparse.Namespace, emu_url: str, service_url: str) -> None:
     # Visible means in the rep's customer query: only the inbound queue needs to run (the
     # "新的微信客户" card's delivery is paced per user and is not part of it).
     queues = [get_queue(QUEUE_INBOUND)]
+
+    class Burst(SimpleWorker):
+        # No control channel: closing RQ 3's listener thread can wait up to 60 s.
+        def subscribe(self) -> None:
+            return None
+
+        def unsubscribe(self) -> None:
+            return None
+
     latencies = []
     for i in range(args.events):
         name = f"事件测试公司{i:03d}"
         start = time.perf_counter()
         requests.post(f"{emu_url}/_emu/wecom/users/rep000/contacts/add", timeout=30,
                       json={"name": f"新朋友{i}", "corp_name": name}).raise_for_status()
-        SimpleWorker(queues, connection=get_redis()).work(burst=True, logging_level="WARNING")
+        Burst(queues, connection=get_redis()).work(burst=True, logging_level="WARNING")
         with session_scope() as session:
             rep = users.by_platform_id(session, "wecom", "rep000")
             assert rep is not None

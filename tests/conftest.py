@@ -114,17 +114,35 @@ def session() -> Iterator[Session]:
         yield s
 
 
+def _burst_worker_class() -> Any:
+    from rq import SimpleWorker
+
+    class _BurstWorker(SimpleWorker):
+        """A burst worker without the control channel (``rq suspend`` and the like): RQ 3
+        listens on it in a thread blocked up to 60 s, and closing it at the end of a burst
+        sometimes waits that long."""
+
+        def subscribe(self) -> None:
+            return None
+
+        def unsubscribe(self) -> None:
+            return None
+
+    return _BurstWorker
+
+
+BurstWorker = _burst_worker_class()
+
+
 @pytest.fixture()
 def run_jobs() -> Callable[[], int]:
     """Run every queued RQ job in this process until the queues are empty."""
-    from rq import SimpleWorker
-
     from zhongshu.queues import ALL_QUEUES, get_queue
 
     def run() -> int:
         queues = [get_queue(name) for name in ALL_QUEUES]
         before = sum(q.count for q in queues)
-        SimpleWorker(queues, connection=get_redis()).work(burst=True)
+        BurstWorker(queues, connection=get_redis()).work(burst=True)
         return before
 
     return run
