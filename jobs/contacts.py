@@ -8,18 +8,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from rq.exceptions import NoSuchJobError
-from rq.job import Job, JobStatus
-
 from handlers.contacts import handover, sync
 from zhongshu.db import session_scope
-from zhongshu.queues import get_queue
+from zhongshu.queues import enqueue_unless_pending
 
 SYNC_EVERY = timedelta(hours=6)
 # WeCom finishes a transfer 24 h after it starts: every ten minutes is soon enough.
 TRANSFER_POLL_EVERY = timedelta(minutes=10)
 SYNC_JOB_ID = "contacts-sync"
-PENDING = (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED)
 
 
 def sync_contacts() -> dict[str, Any]:
@@ -28,17 +24,9 @@ def sync_contacts() -> dict[str, Any]:
 
 
 def sweep_contacts_sync(now: datetime) -> dict[str, int]:
-    queue = get_queue()
-    try:
-        job = Job.fetch(SYNC_JOB_ID, connection=queue.connection)
-        if job.get_status(refresh=True) in PENDING:
-            return {"queued": 0}
-        job.delete()
-    except NoSuchJobError:
-        pass
-    queue.enqueue(sync_contacts, job_id=SYNC_JOB_ID, job_timeout=3 * 3600, result_ttl=24 * 3600,
-                  failure_ttl=24 * 3600)
-    return {"queued": 1}
+    queued = enqueue_unless_pending(sync_contacts, job_id=SYNC_JOB_ID, job_timeout=3 * 3600,
+                                    result_ttl=24 * 3600, failure_ttl=24 * 3600)
+    return {"queued": int(queued)}
 
 
 def start_transfer(transfer_ids: list[int]) -> int:

@@ -12,6 +12,8 @@ from typing import Any
 import redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 from rq.types import FunctionReferenceType
 
 from zhongshu.db import on_commit
@@ -128,3 +130,23 @@ def enqueue_after_commit(session: Any, func: FunctionReferenceType, *args: Any, 
             log.exception("could not enqueue %s", job_id)
 
     on_commit(session, enqueue)
+
+
+# A job in one of these states is still to run (or running): not queued again.
+PENDING = (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED)
+
+
+def enqueue_unless_pending(func: FunctionReferenceType, *args: Any, job_id: str,
+                           queue: str = QUEUE_DEFAULT, **options: Any) -> bool:
+    """Queue ``func(*args)`` under the fixed ``job_id`` unless that job is waiting or running
+    — a slow periodic job (a roll-up, a full sync) never runs twice at once. True if queued."""
+    target = get_queue(queue)
+    try:
+        job = Job.fetch(job_id, connection=target.connection)
+        if job.get_status(refresh=True) in PENDING:
+            return False
+        job.delete()
+    except NoSuchJobError:
+        pass
+    target.enqueue(func, *args, job_id=job_id, **options)
+    return True

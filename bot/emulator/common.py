@@ -87,6 +87,19 @@ DINGTALK_ERRMSG: dict[int, str] = {
 View = Callable[..., "dict[str, Any] | Response"]
 
 
+def control_error(message: str, status: int = 400) -> Response:
+    """The control API's and the player's refusal: ``{"error": message}`` with ``status``."""
+    response = jsonify({"error": message})
+    response.status_code = status
+    return response
+
+
+def control_payload() -> dict[str, Any]:
+    """The JSON object a control or player call carries ({} for anything else)."""
+    data = request.get_json(silent=True)
+    return data if isinstance(data, dict) else {}
+
+
 def get_state() -> EmulatorState:
     state: EmulatorState = current_app.extensions[EXTENSION_KEY]
     return state

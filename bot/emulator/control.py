@@ -6,27 +6,16 @@ Tests and the phone page use it; the service never does. All bodies are JSON.
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from bot.emulator.common import get_state, normalise_api
+from bot.emulator.common import control_error, control_payload, get_state, normalise_api
 from bot.emulator.media import live_media
 from bot.emulator.state import PLATFORMS, Fault
 from bot.emulator.wecom_contacts_events import settle_and_send
 
 bp = Blueprint("emulator_control", __name__, url_prefix="/_emu")
 
-
-def _error(message: str, status: int = 400) -> Response:
-    response = jsonify({"error": message})
-    response.status_code = status
-    return response
-
-
-def _payload() -> dict[str, Any]:
-    data = request.get_json(silent=True)
-    return data if isinstance(data, dict) else {}
 
 
 @bp.post("/reset")
@@ -80,9 +69,9 @@ def calls() -> Response:
 def token(platform: str) -> Response:
     """{"action": "expire"} → next use answers 42001; "invalidate" → 40014."""
     if platform not in PLATFORMS:
-        return _error(f"unknown platform {platform!r}", 404)
+        return control_error(f"unknown platform {platform!r}", 404)
     state = get_state()
-    action = _payload().get("action")
+    action = control_payload().get("action")
     with state.lock:
         book = state.tokens[platform]
         had_token = book.current is not None
@@ -91,7 +80,7 @@ def token(platform: str) -> Response:
         elif action == "invalidate":
             book.invalidate()
         else:
-            return _error('action must be "expire" or "invalidate"')
+            return control_error('action must be "expire" or "invalidate"')
     return jsonify({"ok": True, "action": action, "had_token": had_token})
 
 
@@ -110,13 +99,13 @@ def add_fault() -> Response:
     alone → that HTTP status with an HTML error page; ``delay`` (s) → sleep first, then
     the fault (or, with neither errcode nor status, the normal answer).
     """
-    data = _payload()
+    data = control_payload()
     platform = data.get("platform")
     api = normalise_api(str(data.get("api", "")))
     if platform not in PLATFORMS:
-        return _error('platform must be "wecom" or "dingtalk"')
+        return control_error('platform must be "wecom" or "dingtalk"')
     if not api:
-        return _error("api is required, e.g. message/send")
+        return control_error("api is required, e.g. message/send")
     try:
         fault = Fault(
             platform=platform, api=api,
@@ -125,11 +114,11 @@ def add_fault() -> Response:
             delay=float(data.get("delay") or 0.0),
             times=int(data.get("times", 1)))
     except (TypeError, ValueError):
-        return _error("errcode, status and times must be integers, delay a number")
+        return control_error("errcode, status and times must be integers, delay a number")
     if fault.times < 1:
-        return _error("times must be at least 1")
+        return control_error("times must be at least 1")
     if fault.errcode is None and fault.status is None and fault.delay <= 0:
-        return _error("give errcode, status or delay")
+        return control_error("give errcode, status or delay")
     state = get_state()
     with state.lock:
         state.faults.append(fault)
@@ -154,9 +143,9 @@ def clock() -> Response:
 @bp.post("/clock")
 def advance_clock() -> Response:
     try:
-        seconds = float(_payload().get("advance", 0))
+        seconds = float(control_payload().get("advance", 0))
     except (TypeError, ValueError):
-        return _error("advance must be a number of seconds")
+        return control_error("advance must be a number of seconds")
     state = get_state()
     now = state.advance(seconds)
     # 客户联系 transfers that fell due in the jump finish now, callbacks included.
@@ -169,7 +158,7 @@ def media(media_id: str) -> Response:
     """Media bytes without a token: the PicUrl the player hands out, and the phone's <img>."""
     found = live_media(get_state(), media_id)
     if found is None:
-        return _error("media not found or expired", 404)
+        return control_error("media not found or expired", 404)
     return Response(found.data, content_type=found.content_type)
 
 

@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 import requests
 from flask import Blueprint, Response, jsonify, request
 
-from bot.emulator.common import get_state
+from bot.emulator.common import control_error, control_payload, get_state
 from bot.emulator.media import store_media
 from bot.emulator.state import PLATFORM_WECOM, EmulatorState
 from bot.emulator.wecom_api import apply_card_update, issue_response_code
@@ -38,16 +38,6 @@ def wecom_wire(state: EmulatorState) -> WecomWire:
     return WecomWire(config.wecom_token, config.wecom_aes_key, config.wecom_corp_id,
                      config.wecom_agent_id)
 
-
-def _error(message: str, status: int) -> Response:
-    response = jsonify({"error": message})
-    response.status_code = status
-    return response
-
-
-def _payload() -> dict[str, Any]:
-    data = request.get_json(silent=True)
-    return data if isinstance(data, dict) else {}
 
 
 # -- delivery ------------------------------------------------------------------------------
@@ -154,7 +144,7 @@ def _event(state: EmulatorState, userid: str, event: str,
 
 def _user_or_404(state: EmulatorState, userid: str) -> Response | None:
     if state.config.wecom_user(userid) is None:
-        return _error(f"企业微信通讯录里没有成员 {userid}", 404)
+        return control_error(f"企业微信通讯录里没有成员 {userid}", 404)
     return None
 
 
@@ -163,9 +153,9 @@ def play_text(userid: str) -> Response:
     state = get_state()
     if (missing := _user_or_404(state, userid)) is not None:
         return missing
-    text = str(_payload().get("content", ""))
+    text = str(control_payload().get("content", ""))
     if not text:
-        return _error("content 不能为空", 400)
+        return control_error("content 不能为空", 400)
     fields = _header(state, userid, "text") + [
         ("Content", text), ("MsgId", state.next_msg_id()),
         ("AgentID", state.config.wecom_agent_id)]
@@ -177,9 +167,9 @@ def play_click(userid: str) -> Response:
     state = get_state()
     if (missing := _user_or_404(state, userid)) is not None:
         return missing
-    key = str(_payload().get("key", ""))
+    key = str(control_payload().get("key", ""))
     if not key:
-        return _error("key 不能为空", 400)
+        return control_error("key 不能为空", 400)
     return jsonify(_event(state, userid, "click", [("EventKey", key)]))
 
 
@@ -196,14 +186,14 @@ def play_location(userid: str) -> Response:
     state = get_state()
     if (missing := _user_or_404(state, userid)) is not None:
         return missing
-    data = _payload()
+    data = control_payload()
     preset = state.config.locations[0] if state.config.locations else {}
     try:
         lat = float(data.get("lat", preset.get("lat", 31.2304)))
         lng = float(data.get("lng", preset.get("lng", 121.4737)))
         precision = float(data.get("precision", preset.get("precision", 30.0)))
     except (TypeError, ValueError):
-        return _error("lat / lng / precision 必须是数字", 400)
+        return control_error("lat / lng / precision 必须是数字", 400)
     extra: list[tuple[str, XmlValue]] = [("Latitude", lat), ("Longitude", lng),
                                          ("Precision", precision)]
     if data.get("app_type"):
@@ -220,16 +210,16 @@ def play_image(userid: str) -> Response:
     if upload is not None:
         data = upload.read()
     else:
-        path = str(_payload().get("path", ""))
+        path = str(control_payload().get("path", ""))
         if not path:
-            return _error("请上传 file，或给出 JSON {\"path\"}", 400)
+            return control_error("请上传 file，或给出 JSON {\"path\"}", 400)
         try:
             with open(path, "rb") as handle:
                 data = handle.read()
         except OSError as exc:
-            return _error(f"读不到文件 {path}: {exc.strerror}", 400)
+            return control_error(f"读不到文件 {path}: {exc.strerror}", 400)
     if not data:
-        return _error("文件是空的", 400)
+        return control_error("文件是空的", 400)
     media = store_media(state, data, "image")
     fields = _header(state, userid, "image") + [
         ("PicUrl", f"{base_url(state)}/_emu/media/{media.media_id}"),
@@ -275,21 +265,21 @@ def play_card_click(userid: str) -> Response:
     state = get_state()
     if (missing := _user_or_404(state, userid)) is not None:
         return missing
-    data = _payload()
+    data = control_payload()
     task_id, key = str(data.get("task_id", "")), str(data.get("key", ""))
     cards = [r for r in state.user_messages(PLATFORM_WECOM, userid)
              if r["direction"] == "out" and r["channel"] == "app"
              and r.get("task_id") == task_id and r["delivered"]]
     if not cards:
-        return _error(f"{userid} 没有收到 task_id={task_id} 的卡片", 404)
+        return control_error(f"{userid} 没有收到 task_id={task_id} 的卡片", 404)
     card_record = cards[-1]
     card = card_record["content"].get("template_card") or {}
     update = card_record.get("card_update") or {}
     if "replace_name" in update:
-        return _error(f"卡片已更新为「{update['replace_name']}」，按钮不能再点", 409)
+        return control_error(f"卡片已更新为「{update['replace_name']}」，按钮不能再点", 409)
     buttons, menu = _card_keys(card)
     if key not in buttons | menu:
-        return _error(f"卡片上没有 key={key} 的按钮", 400)
+        return control_error(f"卡片上没有 key={key} 的按钮", 400)
     response_code = issue_response_code(state, task_id)
     extra: list[tuple[str, XmlValue]] = [
         ("EventKey", key), ("TaskId", task_id),
@@ -316,7 +306,7 @@ def play_oauth(userid: str) -> Response:
     state = get_state()
     if (missing := _user_or_404(state, userid)) is not None:
         return missing
-    data = _payload()
+    data = control_payload()
     redirect = str(data.get("redirect", ""))
     code = issue_oauth_code(state, userid)
     query = {"code": code}

@@ -14,9 +14,9 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify
 
-from bot.emulator.common import get_state
+from bot.emulator.common import control_error, control_payload, get_state
 from bot.emulator.state import EmulatorState
 from bot.emulator.wecom_contacts_events import send
 from bot.emulator.wecom_contacts_state import (
@@ -39,16 +39,6 @@ REMARK_MAX, DESCRIPTION_MAX = 20, 150
 ADD_BY_QR, ADD_BY_MOBILE, ADD_BY_WECHAT = 1, 2, 6
 
 
-def _error(message: str, status: int) -> Response:
-    response = jsonify({"error": message})
-    response.status_code = status
-    return response
-
-
-def _payload() -> dict[str, Any]:
-    data = request.get_json(silent=True)
-    return data if isinstance(data, dict) else {}
-
 
 def _text(data: dict[str, Any], key: str) -> str:
     value = data.get(key)
@@ -57,7 +47,7 @@ def _text(data: dict[str, Any], key: str) -> str:
 
 def _rep_error(state: EmulatorState, userid: str) -> Response | None:
     if state.config.wecom_user(userid) is None:
-        return _error(f"企业微信通讯录里没有成员 {userid}", 404)
+        return control_error(f"企业微信通讯录里没有成员 {userid}", 404)
     return None
 
 
@@ -65,7 +55,7 @@ def _record_error(state: EmulatorState, userid: str, external_userid: str) -> Re
     if (missing := _rep_error(state, userid)) is not None:
         return missing
     if state.contacts.record(userid, external_userid) is None:
-        return _error(f"{userid} 的微信客户里没有 {external_userid}", 404)
+        return control_error(f"{userid} 的微信客户里没有 {external_userid}", 404)
     return None
 
 
@@ -79,13 +69,13 @@ def add(userid: str) -> Response:
     state = get_state()
     if (missing := _rep_error(state, userid)) is not None:
         return missing
-    data = _payload()
+    data = control_payload()
     name, mobile = _text(data, "name"), _text(data, "mobile")
     corp_name, channel = _text(data, "corp_name"), _text(data, "state")
     if not name or len(name) > NAME_MAX:
-        return _error(f"name 必填，最多 {NAME_MAX} 个字", 400)
+        return control_error(f"name 必填，最多 {NAME_MAX} 个字", 400)
     if len(channel) > STATE_MAX:
-        return _error(f"state 最多 {STATE_MAX} 个字符", 400)
+        return control_error(f"state 最多 {STATE_MAX} 个字符", 400)
     external_userid = make_id("wm")
     add_way = ADD_BY_QR if channel else ADD_BY_MOBILE if mobile else ADD_BY_WECHAT
     code = secrets.token_urlsafe(32)
@@ -111,14 +101,14 @@ def edit(userid: str, external_userid: str) -> Response:
     state = get_state()
     if (missing := _record_error(state, userid, external_userid)) is not None:
         return missing
-    data = _payload()
+    data = control_payload()
     remark, description = data.get("remark"), data.get("description")
     if remark is None and description is None:
-        return _error("给出 remark 或 description", 400)
+        return control_error("给出 remark 或 description", 400)
     if remark is not None and len(str(remark)) > REMARK_MAX:
-        return _error(f"remark 最多 {REMARK_MAX} 个字", 400)
+        return control_error(f"remark 最多 {REMARK_MAX} 个字", 400)
     if description is not None and len(str(description)) > DESCRIPTION_MAX:
-        return _error(f"description 最多 {DESCRIPTION_MAX} 个字", 400)
+        return control_error(f"description 最多 {DESCRIPTION_MAX} 个字", 400)
     with state.lock:
         record = state.contacts.record(userid, external_userid)
         if record is not None:
@@ -150,6 +140,6 @@ def deleted_by_customer(userid: str, external_userid: str) -> Response:
         record = state.contacts.record(userid, external_userid)
         if record is not None:
             if record.deleted_by_customer:
-                return _error("这位客户已经删除了该成员", 409)
+                return control_error("这位客户已经删除了该成员", 409)
             record.deleted_by_customer = True
     return _sent(ContactEvent("del_follow_user", userid, external_userid))

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from bot.emulator.common import get_state
+from bot.emulator.common import control_error, control_payload, get_state
 from bot.emulator.state import EmulatorState
 from bot.emulator.wecom_contacts_events import settle_before_request
 from bot.emulator.wecom_contacts_state import (
@@ -37,16 +37,6 @@ ADD_WAY_UNKNOWN, ADD_WAY_QR = 0, 1
 def _settle_due_transfers() -> None:
     settle_before_request(get_state())
 
-
-def _error(message: str, status: int = 400) -> Response:
-    response = jsonify({"error": message})
-    response.status_code = status
-    return response
-
-
-def _payload() -> dict[str, Any]:
-    data = request.get_json(silent=True)
-    return data if isinstance(data, dict) else {}
 
 
 def contact_view(book: ContactBook, record: FollowRecord) -> dict[str, Any]:
@@ -74,7 +64,7 @@ def list_contacts() -> Response:
     userid = request.args.get("userid")
     if userid is not None:
         if state.config.wecom_user(userid) is None:
-            return _error(f"企业微信通讯录里没有成员 {userid}", 404)
+            return control_error(f"企业微信通讯录里没有成员 {userid}", 404)
         return jsonify(rep_contacts(state, userid)[1])
     with state.lock:
         book = state.contacts
@@ -119,18 +109,18 @@ def seed_contacts() -> Response:
     tags?: [tag names], state?, external_userid?, type?}]}`` → the external_userids.
     Naming an existing external_userid makes this rep a second follower of it."""
     state = get_state()
-    data = _payload()
+    data = control_payload()
     userid = str(data.get("userid") or "")
     if state.config.wecom_user(userid) is None:
-        return _error(f"企业微信通讯录里没有成员 {userid}", 404)
+        return control_error(f"企业微信通讯录里没有成员 {userid}", 404)
     items = data.get("contacts")
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-        return _error("contacts must be a list of objects")
+        return control_error("contacts must be a list of objects")
     with state.lock:
         try:
             ids = [_seed_one(state, userid, item) for item in items]
         except (TypeError, ValueError) as exc:
-            return _error(str(exc))
+            return control_error(str(exc))
     return jsonify({"ok": True, "userid": userid, "external_userids": ids})
 
 
@@ -139,14 +129,14 @@ def refuse() -> Response:
     """``{"external_userid", "reason": "customer_refused"|"customer_limit_exceed"}``: the
     next transfer of that customer fails at its 24 h mark with transfer_fail."""
     state = get_state()
-    data = _payload()
+    data = control_payload()
     external_userid = str(data.get("external_userid") or "")
     reason = str(data.get("reason") or "customer_refused")
     if reason not in FAIL_REASONS:
-        return _error("reason must be customer_refused or customer_limit_exceed")
+        return control_error("reason must be customer_refused or customer_limit_exceed")
     with state.lock:
         if external_userid not in state.contacts.contacts:
-            return _error(f"没有外部联系人 {external_userid}", 404)
+            return control_error(f"没有外部联系人 {external_userid}", 404)
         state.contacts.refusals[external_userid] = reason
     return jsonify({"ok": True, "external_userid": external_userid, "reason": reason})
 
@@ -156,9 +146,9 @@ def resign() -> Response:
     """``{"userid"}``: the rep has left (离职); their customers show in
     get_unassigned_list and resigned/transfer_customer accepts them as handover."""
     state = get_state()
-    userid = str(_payload().get("userid") or "")
+    userid = str(control_payload().get("userid") or "")
     if state.config.wecom_user(userid) is None:
-        return _error(f"企业微信通讯录里没有成员 {userid}", 404)
+        return control_error(f"企业微信通讯录里没有成员 {userid}", 404)
     with state.lock:
         left = state.contacts.departed.setdefault(userid, int(state.now()))
     return jsonify({"ok": True, "userid": userid, "dimission_time": left})

@@ -9,35 +9,24 @@ from __future__ import annotations
 import logging
 
 from redis.exceptions import RedisError
-from rq.exceptions import NoSuchJobError
-from rq.job import Job, JobStatus
 from sqlmodel import Session
 
 from zhongshu.db import on_commit
-from zhongshu.queues import get_queue
+from zhongshu.queues import enqueue_unless_pending
 
 log = logging.getLogger(__name__)
 
 JOB_REBUILD = "jobs.dashboard.rebuild_rollups"
 ROLLUP_JOB_RECENT = "dashboard-rollup-recent"
 ROLLUP_JOB_FULL = "dashboard-rollup-full"
-PENDING = (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED)
 
 
 def queue_rollup(all_weeks: bool) -> dict[str, int]:
     """Queue the refresh (recent weeks, or ``all_weeks``) unless it is waiting or running."""
-    job_id = ROLLUP_JOB_FULL if all_weeks else ROLLUP_JOB_RECENT
-    queue = get_queue()
-    try:
-        job = Job.fetch(job_id, connection=queue.connection)
-        if job.get_status(refresh=True) in PENDING:
-            return {"queued": 0}
-        job.delete()
-    except NoSuchJobError:
-        pass
-    queue.enqueue(JOB_REBUILD, all_weeks, job_id=job_id, job_timeout=3600,
-                  result_ttl=600, failure_ttl=24 * 3600)
-    return {"queued": 1}
+    queued = enqueue_unless_pending(
+        JOB_REBUILD, all_weeks, job_id=ROLLUP_JOB_FULL if all_weeks else ROLLUP_JOB_RECENT,
+        job_timeout=3600, result_ttl=600, failure_ttl=24 * 3600)
+    return {"queued": int(queued)}
 
 
 def refresh_after_commit(session: Session) -> None:
